@@ -1,0 +1,36 @@
+# Sparrow build and test entry points. `make demo` and `make test` are the two
+# commands README.md promises work on a fresh machine.
+GO ?= go
+STATICCHECK_VERSION ?= v0.8.2
+DEMO_ADDR ?= 127.0.0.1:8080
+
+.PHONY: demo test lint check deps model bench build
+
+build:
+	$(GO) build ./...
+
+# Index the bundled demo corpus with the bundled default model and serve it.
+demo:
+	$(GO) run ./cmd/indexer build --corpus testdata/demo/corpus.jsonl --index .demo/index --force
+	$(GO) run ./cmd/searchd --data .demo --addr $(DEMO_ADDR)
+
+# Fetch what tests need from the registries (ONNX Runtime from npm, Chromium from Debian).
+deps:
+	bash scripts/deps.sh
+
+test: deps
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+check: lint test
+
+# Train the bundled default model on visible data only (never a test split).
+model:
+	bash scripts/train-default-model.sh
+
+bench:
+	$(GO) run ./bench --docs 1000000 --queries 1000 --json docs/bench-1m.json
