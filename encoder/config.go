@@ -1,0 +1,108 @@
+package encoder
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Config is a model directory's config.json. Architecture selects the backend
+// (see RegisterBackend); the remaining fields are read by the backends that use
+// them and left zero by the others.
+type Config struct {
+	// Architecture names the backend, e.g. "bm25-tf" or "sparrow-native-v1".
+	Architecture string `json:"architecture"`
+	// VocabSize must equal the number of lines of vocab.txt (30522 for
+	// bert-base-uncased).
+	VocabSize int `json:"vocab_size"`
+	// MaxLength is the number of WordPiece tokens of a document the model
+	// reads; the rest is ignored. 0 means no limit.
+	MaxLength int `json:"max_length"`
+
+	// BM25 term-frequency saturation (bm25-tf and the native model's prior).
+	K1    float64 `json:"k1,omitempty"`
+	B     float64 `json:"b,omitempty"`
+	AvgDL float64 `json:"avgdl,omitempty"`
+
+	// Native student dimensions (sparrow-native-v1).
+	Dim       int `json:"dim,omitempty"`       // token embedding width
+	Hidden    int `json:"hidden,omitempty"`    // gate hidden width
+	Expansion int `json:"expansion,omitempty"` // top-M expansion terms per document (0 = none)
+
+	// Extra holds keys this version does not know, so they survive a rewrite.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// ParseConfig decodes and validates config.json contents. name is used in
+// error messages (usually the file path).
+func ParseConfig(data []byte, name string) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%s: invalid JSON: %w", name, err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("%s: trailing data after the JSON object", name)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err == nil {
+		for _, k := range []string{"architecture", "vocab_size", "max_length", "k1", "b", "avgdl", "dim", "hidden", "expansion"} {
+			delete(raw, k)
+		}
+		if len(raw) > 0 {
+			c.Extra = raw
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+// Validate checks the fields every backend relies on.
+func (c Config) Validate() error {
+	if c.Architecture == "" {
+		return fmt.Errorf("missing \"architecture\"")
+	}
+	if c.VocabSize <= 0 || c.VocabSize > 1<<24 {
+		return fmt.Errorf("\"vocab_size\" %d out of range (1..%d)", c.VocabSize, 1<<24)
+	}
+	if c.MaxLength < 0 {
+		return fmt.Errorf("\"max_length\" %d is negative", c.MaxLength)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"k1", c.K1}, {"b", c.B}, {"avgdl", c.AvgDL}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
+			return fmt.Errorf("%q %v must be a finite non-negative number", f.name, f.v)
+		}
+	}
+	if c.B > 1 {
+		return fmt.Errorf("\"b\" %v must be in [0,1]", c.B)
+	}
+	if c.Dim < 0 || c.Dim > 4096 || c.Hidden < 0 || c.Hidden > 4096 || c.Expansion < 0 || c.Expansion > c.VocabSize {
+		return fmt.Errorf("native dimensions out of range (dim %d, hidden %d, expansion %d)", c.Dim, c.Hidden, c.Expansion)
+	}
+	return nil
+}
+
+// MarshalJSON writes the known fields followed by Extra.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config
+	b, err := json.Marshal(plain(c))
+	if err != nil || len(c.Extra) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range c.Extra {
+		if _, known := m[k]; !known {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}

@@ -1,0 +1,211 @@
+package encoder
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"sync"
+
+	"github.com/sparrow-search/sparrow/models"
+)
+
+// Model is a loaded model directory: config, tokenizer (vocab.txt), query
+// weights (idf.json) and the document encoder chosen by config.json's
+// "architecture".
+type Model struct {
+	Dir       string
+	Config    Config
+	Tokenizer *Tokenizer
+	IDF       *IDF
+	Encoder   Encoder
+}
+
+// Model directory file names (DESIGN.md).
+const (
+	ConfigFile      = "config.json"
+	VocabFile       = "vocab.txt"
+	IDFFile         = "idf.json"
+	SafetensorsFile = "model.safetensors"
+)
+
+// DefaultModelDir is the Model.Dir of the embedded default model.
+const DefaultModelDir = "embedded:models/default"
+
+// backendFS opens a backend from any file system, so embedded models work too.
+type backendFS func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer) (Encoder, error)
+
+var (
+	backendsMu sync.RWMutex
+	backends   = map[string]backendFS{}
+)
+
+// RegisterBackend makes an architecture loadable by LoadModel. open receives
+// the model directory on disk. Registering a name twice panics (init-time bug).
+func RegisterBackend(arch string, open func(dir string, cfg Config, tok *Tokenizer) (Encoder, error)) {
+	registerBackendFS(arch, func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer) (Encoder, error) {
+		if _, onDisk := fsys.(diskFS); !onDisk {
+			return nil, fmt.Errorf("architecture %q can only be loaded from a directory on disk", arch)
+		}
+		return open(dir, cfg, tok)
+	})
+}
+
+func registerBackendFS(arch string, open backendFS) {
+	backendsMu.Lock()
+	defer backendsMu.Unlock()
+	if _, dup := backends[arch]; dup {
+		panic("encoder: duplicate backend " + arch)
+	}
+	backends[arch] = open
+}
+
+// Architectures lists the registered architecture names.
+func Architectures() []string {
+	backendsMu.RLock()
+	defer backendsMu.RUnlock()
+	out := make([]string, 0, len(backends))
+	for k := range backends {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// diskFS marks an os.DirFS rooted at a model directory.
+type diskFS struct{ fs.FS }
+
+func (d diskFS) ReadFile(name string) ([]byte, error) { return fs.ReadFile(d.FS, name) }
+
+// LoadModel loads the model directory dir. Missing or invalid files are
+// reported with the file's path.
+func LoadModel(dir string) (*Model, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("model directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("model directory %s is not a directory", dir)
+	}
+	return loadModelFS(diskFS{os.DirFS(dir)}, dir, dir)
+}
+
+// LoadDefault loads the bundled default model (embedded in the binary, so it
+// works from any working directory).
+func LoadDefault() (*Model, error) {
+	sub, err := fs.Sub(models.Default, "default")
+	if err != nil {
+		return nil, err
+	}
+	return loadModelFS(sub, DefaultModelDir, DefaultModelDir)
+}
+
+// readModelFile reads name from fsys, naming display/name in errors.
+func readModelFile(fsys fs.FS, display, name string) ([]byte, error) {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: missing (a model directory needs %s, %s and %s)", path.Join(display, name), ConfigFile, VocabFile, IDFFile)
+		}
+		return nil, fmt.Errorf("%s: %w", path.Join(display, name), err)
+	}
+	return b, nil
+}
+
+func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
+	cb, err := readModelFile(fsys, display, ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ParseConfig(cb, path.Join(display, ConfigFile))
+	if err != nil {
+		return nil, err
+	}
+	vb, err := readModelFile(fsys, display, VocabFile)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizerFromVocabBytes(vb, path.Join(display, VocabFile))
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() != cfg.VocabSize {
+		return nil, fmt.Errorf("%s: vocab_size %d but %s has %d tokens", path.Join(display, ConfigFile), cfg.VocabSize, VocabFile, tok.VocabSize())
+	}
+	ib, err := readModelFile(fsys, display, IDFFile)
+	if err != nil {
+		return nil, err
+	}
+	idf, err := ParseIDF(ib, path.Join(display, IDFFile), tok)
+	if err != nil {
+		return nil, err
+	}
+	backendsMu.RLock()
+	open, ok := backends[cfg.Architecture]
+	backendsMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown architecture %q (known: %v)", path.Join(display, ConfigFile), cfg.Architecture, Architectures())
+	}
+	enc, err := open(fsys, dir, cfg, tok)
+	if err != nil {
+		return nil, fmt.Errorf("model %s (%s): %w", display, cfg.Architecture, err)
+	}
+	return &Model{Dir: dir, Config: cfg, Tokenizer: tok, IDF: idf, Encoder: enc}, nil
+}
+
+// tokenizerFromVocabBytes builds a tokenizer from vocab.txt contents, reusing
+// the default tokenizer when the vocabulary is identical.
+func tokenizerFromVocabBytes(b []byte, name string) (*Tokenizer, error) {
+	lines := splitVocab(b)
+	def := DefaultTokenizer()
+	if len(lines) == def.VocabSize() {
+		same := true
+		for i, l := range lines {
+			if def.Token(int32(i)) != l {
+				same = false
+				break
+			}
+		}
+		if same {
+			return def, nil
+		}
+	}
+	tok, err := NewTokenizer(lines)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return tok, nil
+}
+
+// splitVocab splits vocab.txt into lines (one token per line, \n or \r\n,
+// trailing newline optional).
+func splitVocab(b []byte) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(b); i++ {
+		if i == len(b) || b[i] == '\n' {
+			if i == len(b) && start == i {
+				break
+			}
+			l := b[start:i]
+			if len(l) > 0 && l[len(l)-1] == '\r' {
+				l = l[:len(l)-1]
+			}
+			out = append(out, string(l))
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// writeVocab writes tok's vocabulary as vocab.txt contents.
+func vocabBytes(tok *Tokenizer) []byte {
+	var b []byte
+	for i := 0; i < tok.VocabSize(); i++ {
+		b = append(b, tok.Token(int32(i))...)
+		b = append(b, '\n')
+	}
+	return b
+}
