@@ -1,0 +1,170 @@
+package eval
+
+import (
+	"math"
+	"sort"
+
+	"github.com/sparrow-search/sparrow/dataset"
+)
+
+// Metric names in reports. Semantics follow trec_eval 9.x with relevance
+// level 1 (a judgment <= 0 is non-relevant):
+//
+//	ndcg@k    ndcg_cut.k: gain = judged grade, discount log2(rank+1), ideal
+//	          DCG from all judged relevant docs of the query
+//	recall@k  recall.k: relevant in top k / relevant judged
+//	mrr@10    recip_rank over the top 10 only (BEIR's MRR@10)
+//	map@100   map_cut.100: sum of precision at relevant ranks <= 100 / relevant judged
+//	p@10      P.10: relevant in top 10 / 10
+var MetricNames = []string{
+	"ndcg@10", "ndcg@100", "recall@10", "recall@100", "recall@1000",
+	"mrr@10", "map@100", "p@10",
+}
+
+// TRECLess orders hits as trec_eval does before scoring: score descending,
+// ties broken by doc id descending (strcmp order). NaN sorts last.
+func TRECLess(a, b Hit) bool {
+	as, bs := a.Score, b.Score
+	if math.IsNaN(as) {
+		as = math.Inf(-1)
+	}
+	if math.IsNaN(bs) {
+		bs = math.Inf(-1)
+	}
+	if as != bs {
+		return as > bs
+	}
+	return a.DocID > b.DocID
+}
+
+// SortTREC sorts hits in place into trec_eval order (see TRECLess).
+func SortTREC(hits []Hit) {
+	sort.SliceStable(hits, func(i, j int) bool { return TRECLess(hits[i], hits[j]) })
+}
+
+// rankedGrades returns the judged grade of each retrieved doc in trec_eval
+// rank order, keeping only the best-ranked copy of a duplicated doc id
+// (trec_eval rejects duplicates outright; a Run cannot return an error here).
+func rankedGrades(hits []Hit, judged map[string]int) []int {
+	h := append([]Hit(nil), hits...)
+	SortTREC(h)
+	seen := make(map[string]bool, len(h))
+	grades := make([]int, 0, len(h))
+	for _, x := range h {
+		if seen[x.DocID] {
+			continue
+		}
+		seen[x.DocID] = true
+		grades = append(grades, judged[x.DocID]) // missing = 0 = non-relevant
+	}
+	return grades
+}
+
+// QueryMetrics computes every metric of MetricNames for one query. ok is
+// false when the query has no relevant judged document: trec_eval's measures
+// are undefined there and such queries are left out of the means.
+func QueryMetrics(hits []Hit, judged map[string]int) (m map[string]float64, ok bool) {
+	var rels []int
+	for _, g := range judged {
+		if g > 0 {
+			rels = append(rels, g)
+		}
+	}
+	if len(rels) == 0 {
+		return nil, false
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rels)))
+	grades := rankedGrades(hits, judged)
+	numRel := float64(len(rels))
+
+	m = make(map[string]float64, len(MetricNames))
+	m["ndcg@10"] = ndcg(grades, rels, 10)
+	m["ndcg@100"] = ndcg(grades, rels, 100)
+	m["recall@10"] = float64(relevantIn(grades, 10)) / numRel
+	m["recall@100"] = float64(relevantIn(grades, 100)) / numRel
+	m["recall@1000"] = float64(relevantIn(grades, 1000)) / numRel
+	m["p@10"] = float64(relevantIn(grades, 10)) / 10
+	mrr := 0.0
+	for i := 0; i < len(grades) && i < 10; i++ {
+		if grades[i] > 0 {
+			mrr = 1 / float64(i+1)
+			break
+		}
+	}
+	m["mrr@10"] = mrr
+	ap, found := 0.0, 0
+	for i := 0; i < len(grades) && i < 100; i++ {
+		if grades[i] > 0 {
+			found++
+			ap += float64(found) / float64(i+1)
+		}
+	}
+	m["map@100"] = ap / numRel
+	return m, true
+}
+
+func relevantIn(grades []int, k int) int {
+	n := 0
+	for i := 0; i < len(grades) && i < k; i++ {
+		if grades[i] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// ndcg is trec_eval's ndcg_cut at k: rels holds the relevant grades sorted
+// descending (the ideal ranking).
+func ndcg(grades, rels []int, k int) float64 {
+	dcg := 0.0
+	for i := 0; i < len(grades) && i < k; i++ {
+		if grades[i] > 0 {
+			dcg += float64(grades[i]) / math.Log2(float64(i+2))
+		}
+	}
+	idcg := 0.0
+	for i := 0; i < len(rels) && i < k; i++ {
+		idcg += float64(rels[i]) / math.Log2(float64(i+2))
+	}
+	if idcg == 0 {
+		return 0
+	}
+	return dcg / idcg
+}
+
+// Evaluate scores run against qrels. The evaluated queries are those of
+// qrels with at least one relevant document (grade > 0); others are counted
+// in Report.SkippedQueries. A judged query the run lacks scores 0 on every
+// metric (trec_eval -c), so a system cannot gain by dropping hard queries;
+// Report.MissingQueries counts them. Run queries without judgments are ignored.
+// Only Queries, Metrics, PerQuery, SkippedQueries and MissingQueries are set.
+func Evaluate(run Run, qrels dataset.Qrels) Report {
+	rep := Report{Metrics: make(map[string]float64, len(MetricNames)), PerQuery: make(map[string]map[string]float64)}
+	qids := make([]string, 0, len(qrels))
+	for qid := range qrels {
+		qids = append(qids, qid)
+	}
+	sort.Strings(qids) // fixed summation order: identical means across runs
+	for _, qid := range qids {
+		hits, inRun := run[qid]
+		m, ok := QueryMetrics(hits, qrels[qid])
+		if !ok {
+			rep.SkippedQueries++
+			continue
+		}
+		if !inRun {
+			rep.MissingQueries++
+		}
+		rep.PerQuery[qid] = m
+		for k, v := range m {
+			rep.Metrics[k] += v
+		}
+	}
+	rep.Queries = len(rep.PerQuery)
+	if rep.Queries > 0 {
+		for k := range rep.Metrics {
+			rep.Metrics[k] /= float64(rep.Queries)
+		}
+	}
+	return rep
+}

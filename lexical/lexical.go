@@ -1,0 +1,318 @@
+package lexical
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/standard" // registers "standard"
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"           // registers "en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// Field layouts (Options.Fields).
+const (
+	// FieldsJoined indexes encoder.DocText(title, text) as one field "text",
+	// the way every other Sparrow component sees a document.
+	FieldsJoined = "joined"
+	// FieldsSeparate indexes "title" and "text" as two fields and queries
+	// both; each field has its own BM25 length statistics.
+	FieldsSeparate = "separate"
+)
+
+// Options configures an index. The zero value gives the defaults.
+type Options struct {
+	// Analyzer is a bleve analyzer name. "standard" (default): Unicode word
+	// segmentation, lower-casing, English stop words. "en": additionally
+	// possessive stripping and Porter stemming (close to Lucene's
+	// EnglishAnalyzer, which Pyserini's BEIR baselines use).
+	Analyzer string
+	// BatchSize is the number of documents per bleve batch. Default 1000.
+	BatchSize int
+	// Progress receives a progress bar while documents are indexed; nil = none.
+	Progress io.Writer
+	// Fields is FieldsJoined (default) or FieldsSeparate.
+	Fields string
+}
+
+// DefaultAnalyzer is the analyzer used when Options.Analyzer is empty.
+const DefaultAnalyzer = "standard"
+
+func (o Options) withDefaults() Options {
+	if o.Analyzer == "" {
+		o.Analyzer = DefaultAnalyzer
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	if o.Fields == "" {
+		o.Fields = FieldsJoined
+	}
+	return o
+}
+
+func (o Options) validate() error {
+	if o.Analyzer != "standard" && o.Analyzer != "en" {
+		return fmt.Errorf("lexical: unknown analyzer %q (want \"standard\" or \"en\")", o.Analyzer)
+	}
+	if o.Fields != FieldsJoined && o.Fields != FieldsSeparate {
+		return fmt.Errorf("lexical: unknown fields layout %q (want %q or %q)", o.Fields, FieldsJoined, FieldsSeparate)
+	}
+	return nil
+}
+
+// Hit is one search result.
+type Hit struct {
+	ID    string
+	Score float64
+}
+
+// Index is a bleve BM25 index of dataset documents. Search is safe for
+// concurrent use; Add and Delete may run concurrently with searches.
+type Index struct {
+	bi       bleve.Index
+	opts     Options
+	analyzer analysis.Analyzer
+	fields   []string
+}
+
+// optionsKey stores the persistent part of Options inside the index, so Open
+// can query it the way it was built.
+var optionsKey = []byte("sparrow.lexical.options")
+
+type storedOptions struct {
+	Analyzer string `json:"analyzer"`
+	Fields   string `json:"fields"`
+}
+
+func newMapping(o Options) *mapping.IndexMappingImpl {
+	m := bleve.NewIndexMapping()
+	m.ScoringModel = "bm25" // bleve's BM25 (k1=1.2, b=0.75: search.BM25_k1/BM25_b)
+	m.DefaultAnalyzer = o.Analyzer
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	doc := bleve.NewDocumentStaticMapping()
+	for _, f := range fieldNames(o.Fields) {
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer = o.Analyzer
+		fm.Store = false
+		fm.IncludeInAll = false
+		fm.IncludeTermVectors = false
+		fm.DocValues = false
+		doc.AddFieldMappingsAt(f, fm)
+	}
+	m.DefaultMapping = doc
+	return m
+}
+
+func fieldNames(layout string) []string {
+	if layout == FieldsSeparate {
+		return []string{"title", "text"}
+	}
+	return []string{"text"}
+}
+
+// Build creates an index of docs at path (a new directory, scorch on disk),
+// or in memory when path is "".
+func Build(docs []dataset.Doc, path string, opts Options) (*Index, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if _, err := os.Stat(path); err == nil {
+			return nil, fmt.Errorf("lexical: %s already exists", path)
+		}
+	}
+	bi, err := bleve.NewUsing(path, newMapping(opts), scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("lexical: create index: %w", err)
+	}
+	so, _ := json.Marshal(storedOptions{Analyzer: opts.Analyzer, Fields: opts.Fields})
+	if err := bi.SetInternal(optionsKey, so); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("lexical: %w", err)
+	}
+	ix, err := wrap(bi, opts)
+	if err != nil {
+		bi.Close()
+		return nil, err
+	}
+	if err := ix.Add(docs); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Open opens an on-disk index made by Build.
+func Open(path string) (*Index, error) {
+	bi, err := bleve.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("lexical: open %s: %w", path, err)
+	}
+	raw, err := bi.GetInternal(optionsKey)
+	if err != nil || len(raw) == 0 {
+		bi.Close()
+		return nil, fmt.Errorf("lexical: %s is not a Sparrow lexical index (no stored options)", path)
+	}
+	var so storedOptions
+	if err := json.Unmarshal(raw, &so); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("lexical: %s: stored options: %v", path, err)
+	}
+	ix, err := wrap(bi, Options{Analyzer: so.Analyzer, Fields: so.Fields}.withDefaults())
+	if err != nil {
+		bi.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func wrap(bi bleve.Index, opts Options) (*Index, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	a := bi.Mapping().AnalyzerNamed(opts.Analyzer)
+	if a == nil {
+		return nil, fmt.Errorf("lexical: analyzer %q not available", opts.Analyzer)
+	}
+	return &Index{bi: bi, opts: opts, analyzer: a, fields: fieldNames(opts.Fields)}, nil
+}
+
+// Options returns the index's options (analyzer and fields as stored).
+func (ix *Index) Options() Options { return ix.opts }
+
+// Add indexes docs in batches (replacing documents with the same id).
+func (ix *Index) Add(docs []dataset.Doc) error {
+	bar := newBar(ix.opts.Progress, len(docs))
+	b := ix.bi.NewBatch()
+	for i, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("lexical: document %d has an empty id", i)
+		}
+		var body map[string]any
+		if ix.opts.Fields == FieldsSeparate {
+			body = map[string]any{"title": d.Title, "text": d.Text}
+		} else {
+			body = map[string]any{"text": encoder.DocText(d.Title, d.Text)}
+		}
+		if err := b.Index(d.ID, body); err != nil {
+			return fmt.Errorf("lexical: document %q: %w", d.ID, err)
+		}
+		if b.Size() >= ix.opts.BatchSize {
+			if err := ix.bi.Batch(b); err != nil {
+				return fmt.Errorf("lexical: batch: %w", err)
+			}
+			bar.add(b.Size())
+			b.Reset()
+		}
+	}
+	if b.Size() > 0 {
+		if err := ix.bi.Batch(b); err != nil {
+			return fmt.Errorf("lexical: batch: %w", err)
+		}
+		bar.add(b.Size())
+	}
+	bar.finish()
+	return nil
+}
+
+// Delete removes documents by id; unknown ids are ignored.
+func (ix *Index) Delete(ids []string) error {
+	b := ix.bi.NewBatch()
+	for _, id := range ids {
+		b.Delete(id)
+	}
+	if err := ix.bi.Batch(b); err != nil {
+		return fmt.Errorf("lexical: delete: %w", err)
+	}
+	return nil
+}
+
+// DocCount is the number of indexed documents.
+func (ix *Index) DocCount() (uint64, error) { return ix.bi.DocCount() }
+
+// Terms analyzes text with the index's analyzer and returns its unique
+// terms in first-occurrence order with their counts.
+func (ix *Index) Terms(text string) (terms []string, counts []int) {
+	pos := map[string]int{}
+	for _, tok := range ix.analyzer.Analyze([]byte(text)) {
+		t := string(tok.Term)
+		if i, ok := pos[t]; ok {
+			counts[i]++
+			continue
+		}
+		pos[t] = len(terms)
+		terms = append(terms, t)
+		counts = append(counts, 1)
+	}
+	return terms, counts
+}
+
+// Search returns the top k documents for a free-text query: the query is
+// analyzed like documents and becomes a disjunction of term queries (a term
+// repeated in the query is boosted by its count, as Lucene's bag-of-words
+// queries do). No query syntax is parsed, so any text is safe. A query with
+// no indexable terms returns no hits. Ties are broken by id descending.
+func (ix *Index) Search(text string, k int) ([]Hit, error) {
+	return ix.SearchContext(context.Background(), text, k)
+}
+
+// SearchContext is Search with a context for cancellation.
+func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	terms, counts := ix.Terms(text)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	var clauses []query.Query
+	for i, t := range terms {
+		for _, f := range ix.fields {
+			tq := query.NewTermQuery(t)
+			tq.SetField(f)
+			tq.SetBoost(float64(counts[i]))
+			clauses = append(clauses, tq)
+		}
+	}
+	q := query.NewDisjunctionQuery(clauses)
+	req := bleve.NewSearchRequestOptions(q, k, 0, false)
+	req.SortBy([]string{"-_score", "-_id"})
+	res, err := ix.bi.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("lexical: search: %w", err)
+	}
+	hits := make([]Hit, len(res.Hits))
+	for i, h := range res.Hits {
+		hits[i] = Hit{ID: h.ID, Score: h.Score}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].ID > hits[j].ID
+	})
+	return hits, nil
+}
+
+// Close releases the index.
+func (ix *Index) Close() error {
+	if ix == nil || ix.bi == nil {
+		return errors.New("lexical: close of nil index")
+	}
+	return ix.bi.Close()
+}
