@@ -1,0 +1,202 @@
+package distill
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sparrow-search/sparrow/dataset"
+)
+
+// MinMax normalises scores to [0,1] in place of a copy: (s-min)/(max-min).
+// A constant (uninformative) list maps to all zeros. NaN/Inf are rejected.
+func MinMax(scores []float64) ([]float64, error) {
+	out := make([]float64, len(scores))
+	if len(scores) == 0 {
+		return out, nil
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, s := range scores {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("distill: score %d is %v", i, s)
+		}
+		lo = min(lo, s)
+		hi = max(hi, s)
+	}
+	if hi > lo {
+		for i, s := range scores {
+			out[i] = (s - lo) / (hi - lo)
+		}
+	}
+	return out, nil
+}
+
+// ZScore standardises scores (mean 0, unit population variance); a constant
+// list maps to zeros.
+func ZScore(scores []float64) []float64 {
+	out := make([]float64, len(scores))
+	if len(scores) == 0 {
+		return out
+	}
+	var mean float64
+	for _, s := range scores {
+		mean += s
+	}
+	mean /= float64(len(scores))
+	var v float64
+	for _, s := range scores {
+		v += (s - mean) * (s - mean)
+	}
+	sd := math.Sqrt(v / float64(len(scores)))
+	if sd > 0 {
+		for i, s := range scores {
+			out[i] = (s - mean) / sd
+		}
+	}
+	return out
+}
+
+// Ensemble is a Teacher: the weighted average of its members' per-query
+// min-max normalised scores over the candidates (the paper's aggregation),
+// in [0,1]. It is a Retriever when at least one member is; its candidates are
+// then the union of those members' top-k, rescored by the ensemble.
+type Ensemble struct {
+	name     string
+	teachers []Teacher
+	weights  []float64 // sum to 1
+	// RetrieveDepth is how deep each member retriever searches for Retrieve
+	// (default 100).
+	RetrieveDepth int
+}
+
+// NewEnsemble combines teachers with weights (nil = equal). Weights must be
+// non-negative with a positive sum; they are normalised to sum to 1.
+func NewEnsemble(name string, teachers []Teacher, weights []float64) (*Ensemble, error) {
+	if len(teachers) == 0 {
+		return nil, fmt.Errorf("distill: ensemble needs at least one teacher")
+	}
+	w, err := normWeights(weights, len(teachers))
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		names := make([]string, len(teachers))
+		for i, t := range teachers {
+			names[i] = t.Name()
+		}
+		name = "ensemble(" + strings.Join(names, "+") + ")"
+	}
+	return &Ensemble{name: name, teachers: teachers, weights: w, RetrieveDepth: 100}, nil
+}
+
+func normWeights(weights []float64, n int) ([]float64, error) {
+	if weights == nil {
+		w := make([]float64, n)
+		for i := range w {
+			w[i] = 1 / float64(n)
+		}
+		return w, nil
+	}
+	if len(weights) != n {
+		return nil, fmt.Errorf("distill: %d weights for %d teachers", len(weights), n)
+	}
+	var sum float64
+	for i, x := range weights {
+		if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("distill: weight %d is %v (want finite, >= 0)", i, x)
+		}
+		sum += x
+	}
+	if sum <= 0 {
+		return nil, fmt.Errorf("distill: teacher weights sum to 0")
+	}
+	w := make([]float64, n)
+	for i, x := range weights {
+		w[i] = x / sum
+	}
+	return w, nil
+}
+
+// Name implements Teacher.
+func (e *Ensemble) Name() string { return e.name }
+
+// Teachers returns the members.
+func (e *Ensemble) Teachers() []Teacher { return e.teachers }
+
+// Score implements Teacher.
+func (e *Ensemble) Score(q dataset.Query, cands []int) ([]float64, error) {
+	all := make([][]float64, len(e.teachers))
+	for i, t := range e.teachers {
+		s, err := t.Score(q, cands)
+		if err != nil {
+			return nil, fmt.Errorf("distill: teacher %s: %w", t.Name(), err)
+		}
+		if len(s) != len(cands) {
+			return nil, fmt.Errorf("distill: teacher %s returned %d scores for %d candidates", t.Name(), len(s), len(cands))
+		}
+		all[i] = s
+	}
+	return Combine(all, e.weights)
+}
+
+// Combine min-max normalises each teacher's scores (all[t][i] for candidate i)
+// and returns their weighted sum. weights must sum to 1 (nil = equal).
+func Combine(all [][]float64, weights []float64) ([]float64, error) {
+	w, err := normWeights(weights, len(all))
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	out := make([]float64, len(all[0]))
+	for t, s := range all {
+		if len(s) != len(out) {
+			return nil, fmt.Errorf("distill: teacher %d has %d scores, teacher 0 has %d", t, len(s), len(out))
+		}
+		n, err := MinMax(s)
+		if err != nil {
+			return nil, fmt.Errorf("distill: teacher %d: %w", t, err)
+		}
+		for i, x := range n {
+			out[i] += w[t] * x
+		}
+	}
+	return out, nil
+}
+
+// Retrieve implements Retriever over the union of the member retrievers' top
+// RetrieveDepth lists.
+func (e *Ensemble) Retrieve(q dataset.Query, k int) ([]Scored, error) {
+	var rs []Retriever
+	for _, t := range e.teachers {
+		if r, ok := t.(Retriever); ok {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("distill: ensemble %s: no member can retrieve", e.name)
+	}
+	cands, err := Candidates(q, rs, max(e.RetrieveDepth, k))
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.Score(q, cands)
+	if err != nil {
+		return nil, err
+	}
+	return Rank(cands, s, k), nil
+}
+
+// Rank sorts candidates by score (desc, ties by doc asc) and keeps k.
+func Rank(cands []int, scores []float64, k int) []Scored {
+	out := make([]Scored, len(cands))
+	for i, c := range cands {
+		out[i] = Scored{c, scores[i]}
+	}
+	sortScored(out)
+	if k >= 0 && len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
