@@ -1,0 +1,179 @@
+package segment
+
+import (
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// MaxBlockSize bounds Options.BlockSize so decode buffers can be fixed arrays.
+const MaxBlockSize = 256
+
+// Options configures a Builder. The zero value gives the defaults.
+type Options struct {
+	// BlockSize is the number of postings per inverted-list block: doc-id
+	// deltas are bitpacked per block and each block keeps its max impact for
+	// block-max pruning. Default 128; at most MaxBlockSize.
+	BlockSize int
+	// RangeBits sets the Block-Max Pruning range: range block r holds the doc
+	// ids [r<<RangeBits, (r+1)<<RangeBits). Default 5 (32 docs); 1..8.
+	RangeBits int
+	// Scale is the impact quantisation step: weight w is stored as
+	// q = round(w/Scale) clamped to [1, 255], so |w - q*Scale| <= Scale/2 for
+	// Scale/2 <= w <= 255.5*Scale (smaller positive weights are raised to one
+	// step, larger ones clamped). 0 (default) derives Scale = max weight/255 at
+	// Build, which bounds the error by Scale/2 for every weight >= Scale/2; the
+	// builder then keeps float weights until Build (8 bytes per posting).
+	// A fixed Scale lets Add quantise at once (5 bytes per posting).
+	Scale float32
+}
+
+func (o Options) withDefaults() Options {
+	if o.BlockSize <= 0 {
+		o.BlockSize = 128
+	}
+	if o.RangeBits <= 0 {
+		o.RangeBits = 5
+	}
+	return o
+}
+
+// View is a segment as a snapshot sees it.
+type View struct {
+	Segment *Segment
+	Live    *roaring.Bitmap // visible local docs; nil = all
+}
+
+// Layout is the decoded, read-only storage of a segment. It is exported for
+// the scoring package; nothing may modify it.
+//
+// Inverted index: term t owns blocks [TermBlk[t], TermBlk[t+1]); block i holds
+// postings of one term, BlockSize of them except the term's last block. Block
+// bytes Data[BlkOff[i]:BlkOff[i+1]] are: one byte bit width w, the n doc-id
+// gaps (doc - previous doc - 1; the previous doc of a term's first posting is
+// -1, of a block's first posting the previous block's last doc) packed w bits
+// each LSB first, then n impact bytes.
+//
+// Block-Max Pruning: range block r covers docs [r<<RangeBits, ...).
+// Per-term range maxima UBMax[UBOff[t]:UBOff[t+1]]: dense (one byte per range
+// block) when UBBlk[UBBlkOff[t]:UBBlkOff[t+1]] is empty, else sparse with the
+// range block ids in UBBlk. Block-wise forward index: range block r holds
+// pairs [FwdPair[r], FwdPair[r+1]) with ascending FwdTerm; pair j's entries
+// are [FwdEnt[r]+FwdEntRel[j], end) where end is the next pair's start or
+// FwdEnt[r+1]; entry e is doc (r<<RangeBits)+FwdDoc[e] with impact FwdImp[e].
+type Layout struct {
+	NumDocs   int
+	NumTerms  int
+	Postings  int64
+	Scale     float32
+	BlockSize int
+	RangeBits int
+
+	TermCount []uint32 // postings per term
+	TermMax   []uint8  // max impact per term
+	TermBlk   []uint32 // len NumTerms+1
+	BlkLast   []uint32 // last doc id per block
+	BlkMax    []uint8
+	BlkOff    []uint64 // len blocks+1
+	Data      []byte   // block bytes, followed by 8 zero bytes of padding
+
+	UBOff    []uint64 // len NumTerms+1, into UBMax
+	UBMax    []uint8
+	UBBlkOff []uint64 // len NumTerms+1, into UBBlk
+	UBBlk    []uint32
+
+	FwdPair   []uint64 // len ranges+1
+	FwdTerm   []uint32
+	FwdEntRel []uint32
+	FwdEnt    []uint64 // len ranges+1
+	FwdDoc    []uint8
+	FwdImp    []uint8
+}
+
+// NumRanges is the number of BMP range blocks.
+func (l *Layout) NumRanges() int { return len(l.FwdEnt) - 1 }
+
+// Segment is an immutable, searchable set of documents with local ids
+// 0..NumDocs()-1. It is safe for concurrent readers.
+type Segment struct {
+	l Layout
+}
+
+// Layout exposes the read-only storage for the scoring package.
+func (s *Segment) Layout() *Layout { return &s.l }
+
+// NumDocs is the number of documents (local ids 0..NumDocs()-1).
+func (s *Segment) NumDocs() int { return s.l.NumDocs }
+
+// NumPostings is the number of stored (term, doc) pairs.
+func (s *Segment) NumPostings() int64 { return s.l.Postings }
+
+// Scale is the impact quantisation step: impact q means weight q*Scale.
+func (s *Segment) Scale() float32 { return s.l.Scale }
+
+// InvertedBytes is the size of the inverted index (blocks and their metadata),
+// the figure comparable to other engines' bytes per posting.
+func (s *Segment) InvertedBytes() int64 {
+	l := &s.l
+	return int64(len(l.Data)) + int64(len(l.BlkLast))*4 + int64(len(l.BlkMax)) +
+		int64(len(l.BlkOff))*8 + int64(len(l.TermCount))*4 + int64(len(l.TermMax)) + int64(len(l.TermBlk))*4
+}
+
+// BMPBytes is the size of the Block-Max Pruning structures (range maxima and
+// the block-wise forward index, which also serves Vector).
+func (s *Segment) BMPBytes() int64 {
+	l := &s.l
+	return int64(len(l.UBOff))*8 + int64(len(l.UBMax)) + int64(len(l.UBBlkOff))*8 + int64(len(l.UBBlk))*4 +
+		int64(len(l.FwdPair))*8 + int64(len(l.FwdTerm))*4 + int64(len(l.FwdEntRel))*4 + int64(len(l.FwdEnt))*8 +
+		int64(len(l.FwdDoc)) + int64(len(l.FwdImp))
+}
+
+// Vector returns document doc's vector with dequantised weights (q*Scale),
+// read from the block-wise forward index. Out-of-range docs give an empty vector.
+func (s *Segment) Vector(doc uint32) encoder.SparseVector {
+	l := &s.l
+	var v encoder.SparseVector
+	if int64(doc) >= int64(l.NumDocs) {
+		return v
+	}
+	r := int(doc >> uint(l.RangeBits))
+	off := uint8(doc & (1<<uint(l.RangeBits) - 1))
+	base := l.FwdEnt[r]
+	p0, p1 := l.FwdPair[r], l.FwdPair[r+1]
+	for j := p0; j < p1; j++ {
+		e0 := base + uint64(l.FwdEntRel[j])
+		e1 := l.FwdEnt[r+1]
+		if j+1 < p1 {
+			e1 = base + uint64(l.FwdEntRel[j+1])
+		}
+		for e := e0; e < e1; e++ {
+			if d := l.FwdDoc[e]; d >= off {
+				if d == off {
+					v.IDs = append(v.IDs, int32(l.FwdTerm[j]))
+					v.Weights = append(v.Weights, float32(l.FwdImp[e])*l.Scale)
+				}
+				break
+			}
+		}
+	}
+	return v
+}
+
+// DecodeBlock decodes inverted block i, which holds n postings and whose
+// first doc-id gap is relative to base (0 for a term's first block, else the
+// previous block's last doc + 1), into docs[:n] and imps[:n].
+func (l *Layout) DecodeBlock(i, n int, base uint32, docs []uint32, imps []uint8) {
+	start, end := l.BlkOff[i], l.BlkOff[i+1]
+	w := uint(l.Data[start])
+	unpackDeltas(l.Data[start+1:], n, w, base, docs)
+	pb := (n*int(w) + 7) / 8
+	copy(imps[:n], l.Data[start+1+uint64(pb):end])
+}
+
+// TermBlockLen is the number of postings in block i of term t.
+func (l *Layout) TermBlockLen(t, i int) int {
+	if i == int(l.TermBlk[t+1])-1 {
+		return int(l.TermCount[t]) - (i-int(l.TermBlk[t]))*l.BlockSize
+	}
+	return l.BlockSize
+}

@@ -1,0 +1,202 @@
+package segment
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+func randomVectors(r *rand.Rand, n, vocab, maxLen int) []encoder.SparseVector {
+	z := rand.NewZipf(r, 1.1, 1, uint64(vocab-1))
+	out := make([]encoder.SparseVector, n)
+	for i := range out {
+		set := map[int32]bool{}
+		k := r.IntN(maxLen + 1)
+		for len(set) < k && len(set) < vocab {
+			set[int32(z.Uint64())] = true
+		}
+		var v encoder.SparseVector
+		for id := range set {
+			v.IDs = append(v.IDs, id)
+		}
+		slices.Sort(v.IDs)
+		for range v.IDs {
+			v.Weights = append(v.Weights, float32(r.Float64()*3)+0.001)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func build(t testing.TB, vs []encoder.SparseVector, o Options) *Segment {
+	b := NewBuilder(o)
+	for i, v := range vs {
+		if got := b.Add(v); got != uint32(i) {
+			t.Fatalf("Add returned %d, want %d", got, i)
+		}
+	}
+	s, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRoundTripAndVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02}} {
+		vs := randomVectors(r, 700, 300, 40)
+		s := build(t, vs, o)
+		data, err := s.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data2, _ := s2.MarshalBinary()
+		if !bytes.Equal(data, data2) {
+			t.Fatal("re-marshalled segment differs")
+		}
+		var postings int64
+		for d, v := range vs {
+			postings += int64(len(v.IDs))
+			got := s2.Vector(uint32(d))
+			if !slices.Equal(got.IDs, v.IDs) && !(len(got.IDs) == 0 && len(v.IDs) == 0) {
+				t.Fatalf("doc %d ids %v want %v", d, got.IDs, v.IDs)
+			}
+			for i, w := range v.Weights {
+				// |w - q*scale| <= scale/2 for w >= scale/2.
+				if math.Abs(float64(w-got.Weights[i])) > float64(s2.Scale())/2*1.0001 && w >= s2.Scale()/2 {
+					t.Fatalf("doc %d weight %v dequantised to %v (scale %v)", d, w, got.Weights[i], s2.Scale())
+				}
+			}
+		}
+		if s2.NumPostings() != postings || s2.NumDocs() != len(vs) {
+			t.Fatalf("counts %d/%d want %d/%d", s2.NumPostings(), s2.NumDocs(), postings, len(vs))
+		}
+		if v := s2.Vector(uint32(len(vs))); len(v.IDs) != 0 {
+			t.Fatal("out-of-range doc has a vector")
+		}
+		// Every posting list decodes to what the forward index says.
+		l := s2.Layout()
+		var docs [MaxBlockSize]uint32
+		var imps [MaxBlockSize]uint8
+		for term := 0; term < l.NumTerms; term++ {
+			base := uint32(0)
+			var got []uint32
+			for b := int(l.TermBlk[term]); b < int(l.TermBlk[term+1]); b++ {
+				n := l.TermBlockLen(term, b)
+				l.DecodeBlock(b, n, base, docs[:], imps[:])
+				got = append(got, docs[:n]...)
+				base = docs[n-1] + 1
+			}
+			var want []uint32
+			for d, v := range vs {
+				if _, ok := slices.BinarySearch(v.IDs, int32(term)); ok {
+					want = append(want, uint32(d))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("term %d postings %v want %v", term, got, want)
+			}
+		}
+	}
+}
+
+func TestBuilderErrors(t *testing.T) {
+	cases := []struct {
+		v    encoder.SparseVector
+		want string
+	}{
+		{encoder.SparseVector{IDs: []int32{1}, Weights: nil}, "weights"},
+		{encoder.SparseVector{IDs: []int32{-1}, Weights: []float32{1}}, "negative"},
+		{encoder.SparseVector{IDs: []int32{3, 3}, Weights: []float32{1, 1}}, "ascending"},
+		{encoder.SparseVector{IDs: []int32{3}, Weights: []float32{float32(math.NaN())}}, "non-finite"},
+	}
+	for _, c := range cases {
+		b := NewBuilder(Options{})
+		b.Add(encoder.SparseVector{IDs: []int32{1}, Weights: []float32{1}})
+		b.Add(c.v)
+		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err %v, want %q", c.v, err, c.want)
+		}
+	}
+	if _, err := NewBuilder(Options{BlockSize: 1000}).Build(); err == nil {
+		t.Error("oversized block accepted")
+	}
+	// Empty segment works.
+	s, err := NewBuilder(Options{}).Build()
+	if err != nil || s.NumDocs() != 0 {
+		t.Fatal(s, err)
+	}
+	data, _ := s.MarshalBinary()
+	if _, err := Decode(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecodeRejectsCorruption(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	s := build(t, randomVectors(r, 100, 50, 10), Options{})
+	data, _ := s.MarshalBinary()
+	for i := 0; i < len(data); i += max(1, len(data)/200) {
+		bad := slices.Clone(data)
+		bad[i] ^= 0x40
+		if _, err := Decode(bad); err == nil {
+			t.Fatalf("flip at byte %d accepted", i)
+		}
+	}
+	if _, err := Decode(data[:len(data)-1]); err == nil {
+		t.Fatal("truncated accepted")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{0, 1, 5, 40} {
+		s := build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4, RangeBits: 2})
+		data, _ := s.MarshalBinary()
+		f.Add(data)
+	}
+	f.Add([]byte("SPRWSEG\x00garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Decode(data)
+		if err != nil {
+			return
+		}
+		for d := 0; d < s.NumDocs(); d++ {
+			s.Vector(uint32(d))
+		}
+	})
+}
+
+// FuzzDecodeUnchecked bypasses the checksum (recomputing it) so the
+// structural validation is exercised too.
+func FuzzDecodeUnchecked(f *testing.F) {
+	r := rand.New(rand.NewPCG(4, 4))
+	s := build(f, randomVectors(r, 30, 20, 6), Options{BlockSize: 4, RangeBits: 2})
+	data, _ := s.MarshalBinary()
+	f.Add(data[:len(data)-4], uint16(0), byte(0))
+	f.Fuzz(func(t *testing.T, body []byte, pos uint16, x byte) {
+		if len(body) == 0 {
+			return
+		}
+		body = slices.Clone(body)
+		body[int(pos)%len(body)] ^= x
+		full := appendCRC(body)
+		s, err := Decode(full)
+		if err != nil {
+			return
+		}
+		for d := 0; d < s.NumDocs(); d++ {
+			s.Vector(uint32(d))
+		}
+	})
+}

@@ -1,0 +1,143 @@
+package scoring
+
+import "github.com/sparrow-search/sparrow/index/segment"
+
+// bmp is Block-Max Pruning (Mallia, Suel & Tonellotto, SIGIR 2024): docs are
+// grouped in ranges of 1<<RangeBits consecutive ids; a range's upper bound is
+// sum_t qq_t * max impact of t in the range. Ranges are visited in
+// decreasing bound order (bucketed) and scored exactly from the block-wise
+// forward index; the walk stops when no remaining bound can reach the
+// threshold.
+func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
+	nr := l.NumRanges()
+	if nr == 0 {
+		return
+	}
+	if cap(s.acc) < nr {
+		s.acc = make([]int32, nr)
+	}
+	ub := s.acc[:nr]
+	clear(ub)
+	for _, t := range q {
+		m := l.UBMax[l.UBOff[t.t]:l.UBOff[t.t+1]]
+		blk := l.UBBlk[l.UBBlkOff[t.t]:l.UBBlkOff[t.t+1]]
+		if len(blk) == 0 {
+			addScaledU8(ub, m, t.w)
+			continue
+		}
+		for i, r := range blk {
+			ub[r] += t.w * int32(m[i])
+		}
+	}
+	maxUB := maxInt32(ub)
+	if s.prunable(maxUB) {
+		clear(ub)
+		return
+	}
+	// Bucket ranges by bound: bucket b holds bounds in
+	// [b*step, (b+1)*step), visited from the top bucket down.
+	const nb = 2048
+	lo := max(s.thr, 1)
+	step := (maxUB-lo)/nb + 1
+	if cap(s.counts) < nb+1 {
+		s.counts = make([]uint32, nb+1)
+	}
+	counts := s.counts[:nb+1]
+	clear(counts)
+	for _, u := range ub {
+		if u >= lo {
+			counts[(u-lo)/step+1]++
+		}
+	}
+	for b := 1; b <= nb; b++ {
+		counts[b] += counts[b-1]
+	}
+	total := int(counts[nb])
+	if cap(s.order) < total {
+		s.order = make([]uint32, total)
+	}
+	order := s.order[:total]
+	for r, u := range ub {
+		if u >= lo {
+			b := (u - lo) / step
+			order[counts[b]] = uint32(r)
+			counts[b]++
+		}
+	}
+	// counts[b] is now the end of bucket b.
+	var acc [1 << 8]int32
+	rb := uint(l.RangeBits)
+	for b := nb - 1; b >= 0; b-- {
+		if s.prunable(lo + int32(b+1)*step - 1) {
+			break
+		}
+		start := uint32(0)
+		if b > 0 {
+			start = counts[b-1]
+		}
+		for _, r := range order[start:counts[b]] {
+			if s.prunable(ub[r]) {
+				continue
+			}
+			s.scoreRange(l, q, r, rb, &acc)
+		}
+	}
+	clear(ub)
+}
+
+// prunable applies the threshold test, relaxed by Alpha when approximate.
+func (s *searcher) prunable(ub int32) bool {
+	if s.alpha > 0 {
+		return float64(ub)*s.alpha < float64(s.thr)
+	}
+	return ub < s.thr
+}
+
+// scoreRange scores every doc of range r exactly from the forward index.
+func (s *searcher) scoreRange(l *segment.Layout, q []qterm, r uint32, rb uint, acc *[256]int32) {
+	p0, p1 := int(l.FwdPair[r]), int(l.FwdPair[r+1])
+	terms := l.FwdTerm[p0:p1]
+	base := l.FwdEnt[r]
+	endAll := l.FwdEnt[r+1]
+	lo := 0
+	for _, t := range q {
+		// binary search t in terms[lo:]
+		a, b := lo, len(terms)
+		for a < b {
+			m := int(uint(a+b) >> 1)
+			if terms[m] < t.t {
+				a = m + 1
+			} else {
+				b = m
+			}
+		}
+		lo = a
+		if a == len(terms) {
+			break
+		}
+		if terms[a] != t.t {
+			continue
+		}
+		j := p0 + a
+		e0 := base + uint64(l.FwdEntRel[j])
+		e1 := endAll
+		if j+1 < p1 {
+			e1 = base + uint64(l.FwdEntRel[j+1])
+		}
+		docs := l.FwdDoc[e0:e1]
+		imps := l.FwdImp[e0:e1:e1]
+		imps = imps[:len(docs)]
+		w := t.w
+		for i, o := range docs {
+			acc[o] += w * int32(imps[i])
+		}
+	}
+	n := 1 << rb
+	baseDoc := r << rb
+	scanAbove(acc[:n], s.thr, func(o int, sum int32) {
+		if sum >= s.thr {
+			s.offer(baseDoc+uint32(o), sum)
+		}
+	})
+	clear(acc[:n])
+}

@@ -1,0 +1,136 @@
+package scoring
+
+import "github.com/sparrow-search/sparrow/index/segment"
+
+// NoMore is the doc id of an exhausted cursor.
+const NoMore = ^uint32(0)
+
+// Cursor walks one term's posting list in doc-id order. Scores are integer
+// (quantised query weight times 8-bit impact); see Search.
+type Cursor interface {
+	// Doc is the current doc, NoMore when exhausted.
+	Doc() uint32
+	// Next moves to the next posting.
+	Next()
+	// NextGEQ moves to the first posting with doc >= d.
+	NextGEQ(d uint32)
+	// Score is the current posting's integer score.
+	Score() int32
+	// MaxScore bounds Score over the whole list.
+	MaxScore() int32
+	// NextShallow moves the block pointer to the block that may hold d
+	// without decoding it; BlockMax and BlockLast then describe that block.
+	NextShallow(d uint32)
+	// BlockMax bounds Score over the current block.
+	BlockMax() int32
+	// BlockLast is the last doc of the current block (NoMore past the end).
+	BlockLast() uint32
+}
+
+var _ Cursor = (*postingCursor)(nil)
+
+// postingCursor is the Cursor over a segment's bitpacked inverted blocks.
+type postingCursor struct {
+	l        *segment.Layout
+	t        int
+	w        int32
+	maxScore int32
+	blk, end int // current (shallow) block, term's end block
+	dec      int // decoded block, -1 none
+	n, i     int
+	doc      uint32
+	docs     [segment.MaxBlockSize]uint32
+	imps     [segment.MaxBlockSize]uint8
+}
+
+func (c *postingCursor) reset(l *segment.Layout, q qterm) {
+	c.l, c.t, c.w = l, int(q.t), q.w
+	c.maxScore = q.w * int32(l.TermMax[q.t])
+	c.blk, c.end = int(l.TermBlk[q.t]), int(l.TermBlk[q.t+1])
+	c.dec = -1
+	c.decode()
+	c.i = 0
+	c.doc = c.docs[0]
+}
+
+func (c *postingCursor) decode() {
+	base := uint32(0)
+	if c.blk > int(c.l.TermBlk[c.t]) {
+		base = c.l.BlkLast[c.blk-1] + 1
+	}
+	c.n = c.l.TermBlockLen(c.t, c.blk)
+	c.l.DecodeBlock(c.blk, c.n, base, c.docs[:], c.imps[:])
+	c.dec = c.blk
+}
+
+func (c *postingCursor) Doc() uint32     { return c.doc }
+func (c *postingCursor) Score() int32    { return c.w * int32(c.imps[c.i]) }
+func (c *postingCursor) MaxScore() int32 { return c.maxScore }
+
+func (c *postingCursor) Next() {
+	c.i++
+	if c.i < c.n {
+		c.doc = c.docs[c.i]
+		return
+	}
+	c.blk = c.dec + 1
+	if c.blk >= c.end {
+		c.doc = NoMore
+		return
+	}
+	c.decode()
+	c.i = 0
+	c.doc = c.docs[0]
+}
+
+func (c *postingCursor) NextShallow(d uint32) {
+	for c.blk < c.end && c.l.BlkLast[c.blk] < d {
+		c.blk++
+	}
+}
+
+func (c *postingCursor) BlockMax() int32 {
+	if c.blk >= c.end {
+		return 0
+	}
+	return c.w * int32(c.l.BlkMax[c.blk])
+}
+
+func (c *postingCursor) BlockLast() uint32 {
+	if c.blk >= c.end {
+		return NoMore
+	}
+	return c.l.BlkLast[c.blk]
+}
+
+func (c *postingCursor) NextGEQ(d uint32) {
+	if c.doc >= d {
+		return
+	}
+	if c.l.BlkLast[c.dec] < d {
+		// The shallow pointer may be ahead of the decoded block; blocks
+		// before it were skipped for a target <= d only if their last < d.
+		b := c.dec + 1
+		if c.blk > b && c.l.BlkLast[c.blk-1] < d {
+			b = c.blk
+		}
+		for b < c.end && c.l.BlkLast[b] < d {
+			b++
+		}
+		c.blk = b
+		if b >= c.end {
+			c.doc = NoMore
+			return
+		}
+		c.decode()
+		c.i = 0
+	} else if c.blk < c.dec {
+		c.blk = c.dec
+	}
+	i := c.i
+	for c.docs[i] < d {
+		i++
+	}
+	c.i = i
+	c.doc = c.docs[i]
+}

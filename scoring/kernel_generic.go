@@ -1,0 +1,33 @@
+//go:build !goexperiment.simd
+
+package scoring
+
+// addScaledU8 does dst[i] += w*src[i] (portable fallback).
+func addScaledU8(dst []int32, src []uint8, w int32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += w * int32(v)
+	}
+}
+
+// maxInt32 returns the largest element (0 for none).
+func maxInt32(a []int32) int32 {
+	var m int32
+	for _, v := range a {
+		m = max(m, v)
+	}
+	return m
+}
+
+// scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order. fn may raise
+// the threshold; callers re-check.
+func scanAbove(a []int32, thr int32, fn func(int, int32)) {
+	for i, v := range a {
+		if v >= thr {
+			fn(i, v)
+		}
+	}
+}
+
+// SIMD reports whether the SIMD kernels are compiled in (GOEXPERIMENT=simd).
+const SIMD = false

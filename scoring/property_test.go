@@ -1,0 +1,241 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// corpusSpec describes a random corpus.
+type corpusSpec struct {
+	docs, vocab, maxLen int
+	zipf                float64 // 0 = uniform
+	levels              int     // distinct weight levels (small = many ties); 0 = continuous
+	opts                segment.Options
+}
+
+func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) encoder.SparseVector {
+	set := map[int32]bool{}
+	for len(set) < n {
+		var id int32
+		if z != nil {
+			id = int32(z.Uint64())
+		} else {
+			id = int32(r.IntN(spec.vocab))
+		}
+		set[id] = true
+	}
+	var v encoder.SparseVector
+	for id := range set {
+		v.IDs = append(v.IDs, id)
+	}
+	slices.Sort(v.IDs)
+	for range v.IDs {
+		var w float32
+		if spec.levels > 0 {
+			w = float32(1+r.IntN(spec.levels)) / float32(spec.levels) * 3
+		} else {
+			w = float32(r.Float64()*3) + 1e-3
+		}
+		v.Weights = append(v.Weights, w)
+	}
+	return v
+}
+
+func buildCorpus(t testing.TB, r *rand.Rand, spec corpusSpec) *segment.Segment {
+	var z *rand.Zipf
+	if spec.zipf > 1 {
+		z = rand.NewZipf(r, spec.zipf, 1, uint64(spec.vocab-1))
+	}
+	b := segment.NewBuilder(spec.opts)
+	for i := 0; i < spec.docs; i++ {
+		n := r.IntN(spec.maxLen + 1)
+		n = min(n, spec.vocab)
+		b.Add(randVector(r, spec, z, n))
+	}
+	seg, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seg
+}
+
+func randQuery(r *rand.Rand, vocab int) encoder.SparseVector {
+	n := r.IntN(12)
+	set := map[int32]bool{}
+	for len(set) < n {
+		// Mostly common (small) ids, sometimes absent ones beyond the vocab.
+		id := int32(r.IntN(vocab/4 + 1))
+		if r.IntN(8) == 0 {
+			id = int32(r.IntN(vocab + 50))
+		}
+		set[id] = true
+	}
+	var q encoder.SparseVector
+	for id := range set {
+		q.IDs = append(q.IDs, id)
+	}
+	slices.Sort(q.IDs)
+	for range q.IDs {
+		w := float32(r.Float64() * 10)
+		if r.IntN(4) == 0 {
+			w = 1 // ties
+		}
+		q.Weights = append(q.Weights, w)
+	}
+	return q
+}
+
+func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
+	bm := roaring.New()
+	for d := 0; d < n; d++ {
+		if r.Float64() < p {
+			bm.Add(uint32(d))
+		}
+	}
+	return bm
+}
+
+func TestAlgorithmsMatchExhaustive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	specs := []corpusSpec{
+		{docs: 0, vocab: 10, maxLen: 3},
+		{docs: 1, vocab: 10, maxLen: 5},
+		{docs: 50, vocab: 20, maxLen: 10, levels: 2},
+		{docs: 300, vocab: 100, maxLen: 30, zipf: 1.05, levels: 3},
+		{docs: 2000, vocab: 500, maxLen: 60, zipf: 1.2},
+		{docs: 3000, vocab: 300, maxLen: 40, zipf: 1.05, levels: 4, opts: segment.Options{BlockSize: 16, RangeBits: 3}},
+		{docs: 1500, vocab: 1000, maxLen: 20, opts: segment.Options{BlockSize: 256, RangeBits: 8}},
+		{docs: 4000, vocab: 2000, maxLen: 100, zipf: 1.05, opts: segment.Options{Scale: 0.01}},
+	}
+	if testing.Short() {
+		specs = specs[:5]
+	}
+	for si, spec := range specs {
+		nviews := 1 + r.IntN(3)
+		var views []segment.View
+		for v := 0; v < nviews; v++ {
+			seg := buildCorpus(t, r, spec)
+			view := segment.View{Segment: seg}
+			if r.IntN(3) == 0 {
+				view.Live = randBitmap(r, seg.NumDocs(), 0.8)
+			}
+			views = append(views, view)
+		}
+		for qi := 0; qi < 40; qi++ {
+			q := randQuery(r, spec.vocab)
+			var filter []*roaring.Bitmap
+			if qi%5 == 4 {
+				for _, v := range views {
+					if r.IntN(4) == 0 {
+						filter = append(filter, nil)
+					} else {
+						filter = append(filter, randBitmap(r, v.Segment.NumDocs(), 0.3))
+					}
+				}
+			}
+			for _, k := range []int{1, 10, 100, 1000} {
+				want, err := Search(views, q, Options{K: k, Algorithm: "exhaustive", Filter: filter})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkOrder(t, want)
+				for _, alg := range Algorithms() {
+					got, err := Search(views, q, Options{K: k, Algorithm: alg, Filter: filter})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("spec %d query %d k=%d %s: got %d hits %v\nwant %d hits %v", si, qi, k, alg, len(got), head(got), len(want), head(want))
+					}
+				}
+			}
+		}
+	}
+}
+
+func head(h []Hit) string {
+	if len(h) > 5 {
+		return fmt.Sprint(h[:5], "...")
+	}
+	return fmt.Sprint(h)
+}
+
+func checkOrder(t *testing.T, h []Hit) {
+	t.Helper()
+	for i := 1; i < len(h); i++ {
+		if !worse(h[i], h[i-1]) {
+			t.Fatalf("hits out of order at %d: %v then %v", i, h[i-1], h[i])
+		}
+	}
+}
+
+// TestExhaustiveScores checks the reference against a direct float
+// computation from the forward vectors (within quantisation error).
+func TestExhaustiveScores(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	spec := corpusSpec{docs: 500, vocab: 50, maxLen: 20, zipf: 1.1}
+	seg := buildCorpus(t, r, spec)
+	views := []segment.View{{Segment: seg}}
+	for qi := 0; qi < 20; qi++ {
+		q := randQuery(r, spec.vocab)
+		hits, err := Search(views, q, Options{K: 1000, Algorithm: "exhaustive"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		matched := 0
+		for d := 0; d < seg.NumDocs(); d++ {
+			v := seg.Vector(uint32(d))
+			var sc float64
+			any := false
+			for i, id := range q.IDs {
+				if j, ok := slices.BinarySearch(v.IDs, id); ok && q.Weights[i] > 0 {
+					sc += float64(q.Weights[i]) * float64(v.Weights[j])
+					any = true
+				}
+			}
+			if any {
+				matched++
+			}
+			_ = sc
+		}
+		if len(hits) != matched {
+			t.Fatalf("query %d: %d hits, %d docs match", qi, len(hits), matched)
+		}
+		for _, h := range hits {
+			v := seg.Vector(h.Doc)
+			var sc float64
+			for i, id := range q.IDs {
+				if j, ok := slices.BinarySearch(v.IDs, id); ok && q.Weights[i] > 0 {
+					sc += float64(q.Weights[i]) * float64(v.Weights[j])
+				}
+			}
+			if math.Abs(sc-float64(h.Score)) > 1e-3*math.Max(1, sc) {
+				t.Fatalf("doc %d: score %v, direct %v", h.Doc, h.Score, sc)
+			}
+		}
+	}
+}
+
+func TestSearchErrors(t *testing.T) {
+	if _, err := Search(nil, encoder.SparseVector{IDs: []int32{1}}, Options{}); err == nil {
+		t.Fatal("mismatched lengths accepted")
+	}
+	if _, err := Search(nil, encoder.SparseVector{IDs: []int32{2, 1}, Weights: []float32{1, 1}}, Options{}); err == nil {
+		t.Fatal("unsorted ids accepted")
+	}
+	if _, err := Search(nil, encoder.SparseVector{}, Options{Algorithm: "nope"}); err == nil {
+		t.Fatal("unknown algorithm accepted")
+	}
+	hits, err := Search(nil, encoder.SparseVector{}, Options{})
+	if err != nil || len(hits) != 0 {
+		t.Fatal(hits, err)
+	}
+}
