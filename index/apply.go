@@ -1,0 +1,268 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// segWriter accumulates one new segment: vectors into the segment builder,
+// ids, field values, and document records (kept, or streamed out by emit).
+type segWriter struct {
+	b      *segment.Builder
+	ids    []string
+	recs   [][]byte
+	fields fieldIndex
+	emit   func(local uint32, rec []byte) error
+}
+
+func newSegWriter(opts segment.Options, emit func(uint32, []byte) error) *segWriter {
+	return &segWriter{b: segment.NewBuilder(opts), fields: fieldIndex{}, emit: emit}
+}
+
+func (w *segWriter) n() int { return len(w.ids) }
+
+// add appends a validated document whose encoded record is rec.
+func (w *segWriter) add(d *Document, rec []byte) (uint32, error) {
+	local := w.b.Add(d.Vector)
+	if int(local) != len(w.ids) {
+		return 0, fmt.Errorf("segment builder returned doc %d, want %d", local, len(w.ids))
+	}
+	w.ids = append(w.ids, d.ID)
+	for k, v := range d.Fields {
+		fk := fieldKey(k, v)
+		bm := w.fields[fk]
+		if bm == nil {
+			bm = roaring.New()
+			w.fields[fk] = bm
+		}
+		bm.Add(local)
+	}
+	if w.emit != nil {
+		return local, w.emit(local, rec)
+	}
+	w.recs = append(w.recs, rec)
+	return local, nil
+}
+
+// built is a finished segment, serialised and ready to be written.
+type built struct {
+	st         *segState
+	blob       []byte
+	idsBlob    []byte
+	fieldsBlob []byte
+	recs       [][]byte // nil when streamed
+}
+
+func (w *segWriter) finish() (*built, error) {
+	seg, err := w.b.Build()
+	if err != nil {
+		return nil, err
+	}
+	blob, err := seg.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	ids := newIDList(w.ids)
+	bt := &built{
+		st:         &segState{seg: seg, ids: ids, fields: w.fields},
+		blob:       blob,
+		idsBlob:    encodeIDList(ids),
+		fieldsBlob: encodeFieldIndex(w.fields),
+		recs:       w.recs,
+	}
+	bt.st.info = segInfo{
+		NumDocs: uint32(len(w.ids)), BlobLen: uint64(len(blob)),
+		IDsLen: uint64(len(bt.idsBlob)), FieldsLen: uint64(len(bt.fieldsBlob)),
+	}
+	return bt, nil
+}
+
+// assign gives the segment its id and returns its writes (chunks and, when
+// kept in memory, document records).
+func (bt *built) assign(id uint64, dst []kv) []kv {
+	bt.st.info.ID = id
+	dst = appendChunks(dst, id, kindBlob, bt.blob)
+	dst = appendChunks(dst, id, kindIDs, bt.idsBlob)
+	dst = appendChunks(dst, id, kindFields, bt.fieldsBlob)
+	for i, rec := range bt.recs {
+		dst = append(dst, kv{segKey(id, kindDoc, uint32(i)), rec})
+	}
+	return dst
+}
+
+// Apply commits the batch atomically: either every operation becomes
+// visible or (on error) none does. It validates every document first and
+// rejects the whole batch on the first problem, naming the document. When
+// Apply returns nil the batch is fsynced (with SyncWrites) and visible to
+// new snapshots. Within the batch the last operation on an id wins.
+//
+// The upserts become one new segment (several if more than MaxSegmentDocs);
+// older versions of upserted and deleted ids are tombstoned. See Index for
+// how batches too large for one Badger transaction stay atomic.
+func (ix *Index) Apply(b *Batch) error {
+	if b == nil || len(b.ops) == 0 {
+		return nil
+	}
+	last := make(map[string]int, len(b.ops))
+	for i := range b.ops {
+		o := &b.ops[i]
+		var err error
+		if o.del {
+			err = validateID(o.doc.ID)
+		} else {
+			err = validateDoc(&o.doc)
+		}
+		if err != nil {
+			return fmt.Errorf("index: batch rejected, operation %d: %w", i, err)
+		}
+		last[o.doc.ID] = i
+	}
+	// Build segments outside the commit lock: only ids and tombstones
+	// depend on the committed state.
+	var touched []string
+	var segs []*built
+	var w *segWriter
+	for i := range b.ops {
+		o := &b.ops[i]
+		if last[o.doc.ID] != i {
+			continue
+		}
+		touched = append(touched, o.doc.ID)
+		if o.del {
+			continue
+		}
+		if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
+			bt, err := w.finish()
+			if err != nil {
+				return fmt.Errorf("index: building segment: %w", err)
+			}
+			segs = append(segs, bt)
+			w = nil
+		}
+		if w == nil {
+			w = newSegWriter(ix.opts.Segment, nil)
+		}
+		if _, err := w.add(&o.doc, encodeDoc(nil, &o.doc)); err != nil {
+			return fmt.Errorf("index: document %q: %w", o.doc.ID, err)
+		}
+	}
+	if w != nil {
+		bt, err := w.finish()
+		if err != nil {
+			return fmt.Errorf("index: building segment: %w", err)
+		}
+		segs = append(segs, bt)
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return ErrClosed
+	}
+	cur := ix.snap.Load()
+	changed := map[int]*roaring.Bitmap{}
+	for _, id := range touched {
+		v, doc, ok := cur.Lookup(id)
+		if !ok {
+			continue
+		}
+		t := changed[v]
+		if t == nil {
+			if t = cur.tombs[v]; t != nil {
+				t = t.Clone()
+			} else {
+				t = roaring.New()
+			}
+			changed[v] = t
+		}
+		t.Add(doc)
+	}
+	man := manifest{Generation: ix.man.Generation + 1}
+	man.Segments = append(man.Segments, ix.man.Segments...)
+	var staged []kv
+	for _, bt := range segs {
+		staged = bt.assign(ix.nextSeg, staged)
+		ix.nextSeg++
+		man.Segments = append(man.Segments, bt.st.info)
+	}
+	man.NextSegID = ix.nextSeg
+	var final []kv
+	for v, t := range changed {
+		final = append(final, kv{tombKey(cur.segs[v].info.ID), encodeTombstones(t)})
+	}
+	final = append(final, kv{manifestKey, encodeManifest(&man)})
+	if err := ix.commit(staged, final); err != nil {
+		return fmt.Errorf("index: commit: %w", err)
+	}
+	ix.man = man
+
+	next := &Snapshot{ix: ix, gen: man.Generation}
+	next.segs = append(next.segs, cur.segs...)
+	next.tombs = append(next.tombs, cur.tombs...)
+	for v, t := range changed {
+		next.tombs[v] = t
+	}
+	for _, bt := range segs {
+		next.segs = append(next.segs, bt.st)
+		next.tombs = append(next.tombs, nil)
+	}
+	next.finishFrom(cur)
+	ix.snap.Store(next)
+	ix.kick()
+	return nil
+}
+
+// commit writes staged (invisible segment data) and final (tombstones and
+// the manifest: the commit point). Normally both go in one transaction. If
+// that is too big for Badger, staged goes first through a WriteBatch (any
+// number of transactions; unreferenced until the manifest names it) and
+// final in one transaction after it.
+func (ix *Index) commit(staged, final []kv) error {
+	txn := ix.db.NewTransaction(true)
+	fits := true
+	for _, set := range [][]kv{staged, final} {
+		for _, e := range set {
+			if err := txn.Set(e.k, e.v); err != nil {
+				txn.Discard()
+				if !errors.Is(err, badger.ErrTxnTooBig) {
+					return err
+				}
+				fits = false
+				break
+			}
+		}
+		if !fits {
+			break
+		}
+	}
+	if fits {
+		return txn.Commit()
+	}
+	ix.stagedCommits.Add(1)
+	if err := ix.writeStaged(staged); err != nil {
+		return err
+	}
+	txn = ix.db.NewTransaction(true)
+	defer txn.Discard()
+	for _, e := range final {
+		if err := txn.Set(e.k, e.v); err != nil {
+			return fmt.Errorf("commit record too large for one transaction: %w", err)
+		}
+	}
+	return txn.Commit()
+}
+
+func (ix *Index) writeStaged(staged []kv) error {
+	wb := ix.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, e := range staged {
+		if err := wb.Set(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return wb.Flush()
+}

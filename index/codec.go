@@ -1,0 +1,449 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// On-disk records owned by this package. Every decoder validates lengths and
+// invariants and returns an error (never panics) on bad input; the blob
+// records carry a CRC-32C trailer because they are assembled from chunks.
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const (
+	docRecordVersion = 1
+	manifestMagic    = "SPMF"
+	manifestVersion  = 1
+)
+
+// errShort is returned when a record ends early.
+var errShort = errors.New("truncated record")
+
+// reader is a bounds-checked cursor over a record.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errShort
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// length reads a uvarint that must fit in the remaining bytes times per.
+func (r *reader) length(per int) int {
+	v := r.uvarint()
+	if r.err == nil && v > uint64(len(r.b)/per) {
+		r.err = fmt.Errorf("length %d exceeds the %d bytes left", v, len(r.b))
+		return 0
+	}
+	return int(v)
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > len(r.b) {
+		r.err = errShort
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) str() string { return string(r.bytes(r.length(1))) }
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// withCRC appends the CRC-32C of b.
+func withCRC(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// checkCRC strips and verifies the trailer.
+func checkCRC(b []byte, what string) ([]byte, error) {
+	if len(b) < 4 {
+		return nil, fmt.Errorf("%s: %d bytes, too short for a checksum", what, len(b))
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, fmt.Errorf("%s: checksum mismatch (corrupt)", what)
+	}
+	return body, nil
+}
+
+// encodeDoc serialises a stored document (fields sorted, so deterministic).
+func encodeDoc(dst []byte, d *Document) []byte {
+	b := append(dst, docRecordVersion)
+	b = appendStr(b, d.ID)
+	b = appendStr(b, d.Title)
+	b = appendStr(b, d.Text)
+	keys := make([]string, 0, len(d.Fields))
+	for k := range d.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendStr(b, k)
+		b = appendStr(b, d.Fields[k])
+	}
+	v := d.Vector
+	b = binary.AppendUvarint(b, uint64(len(v.IDs)))
+	prev := int32(-1)
+	for _, id := range v.IDs {
+		b = binary.AppendUvarint(b, uint64(id-prev-1))
+		prev = id
+	}
+	for _, w := range v.Weights {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w))
+	}
+	return b
+}
+
+// decodeDoc parses a document record and checks every invariant Apply
+// enforces, so a corrupt record cannot poison a rebuilt segment.
+func decodeDoc(data []byte) (Document, error) {
+	var d Document
+	if len(data) == 0 {
+		return d, errors.New("document record: empty")
+	}
+	if data[0] != docRecordVersion {
+		return d, fmt.Errorf("document record: unknown version %d", data[0])
+	}
+	r := &reader{b: data[1:]}
+	d.ID = r.str()
+	d.Title = r.str()
+	d.Text = r.str()
+	nf := r.length(2)
+	if nf > 0 {
+		d.Fields = make(map[string]string, nf)
+		for i := 0; i < nf && r.err == nil; i++ {
+			k := r.str()
+			d.Fields[k] = r.str()
+		}
+		if r.err == nil && len(d.Fields) != nf {
+			return d, errors.New("document record: duplicate field name")
+		}
+	}
+	n := r.length(5)
+	if r.err == nil && n > 0 {
+		d.Vector.IDs = make([]int32, n)
+		d.Vector.Weights = make([]float32, n)
+		prev := int64(-1)
+		for i := 0; i < n && r.err == nil; i++ {
+			id := prev + 1 + int64(r.uvarint())
+			if id >= VocabSize || id < 0 {
+				r.err = fmt.Errorf("token id %d outside [0, %d)", id, VocabSize)
+				break
+			}
+			d.Vector.IDs[i] = int32(id)
+			prev = id
+		}
+		if w := r.bytes(4 * n); r.err == nil {
+			for i := range d.Vector.Weights {
+				d.Vector.Weights[i] = math.Float32frombits(binary.LittleEndian.Uint32(w[4*i:]))
+			}
+		}
+	}
+	if r.err != nil {
+		return Document{}, fmt.Errorf("document record: %w", r.err)
+	}
+	if len(r.b) != 0 {
+		return Document{}, fmt.Errorf("document record: %d trailing bytes", len(r.b))
+	}
+	if err := validateDoc(&d); err != nil {
+		return Document{}, fmt.Errorf("document record: %w", err)
+	}
+	return d, nil
+}
+
+// segInfo is one live segment in the manifest. Blob lengths let the loader
+// know how many chunks to expect.
+type segInfo struct {
+	ID        uint64
+	NumDocs   uint32
+	BlobLen   uint64 // segment.MarshalBinary bytes
+	IDsLen    uint64 // external-id list
+	FieldsLen uint64 // field index
+}
+
+// manifest is the commit point: the list of live segments. It is rewritten
+// (one small key) in the same transaction that makes a batch visible.
+type manifest struct {
+	Generation uint64
+	NextSegID  uint64
+	Segments   []segInfo
+}
+
+func encodeManifest(m *manifest) []byte {
+	b := append([]byte(manifestMagic), manifestVersion)
+	b = binary.AppendUvarint(b, m.Generation)
+	b = binary.AppendUvarint(b, m.NextSegID)
+	b = binary.AppendUvarint(b, uint64(len(m.Segments)))
+	for _, s := range m.Segments {
+		b = binary.AppendUvarint(b, s.ID)
+		b = binary.AppendUvarint(b, uint64(s.NumDocs))
+		b = binary.AppendUvarint(b, s.BlobLen)
+		b = binary.AppendUvarint(b, s.IDsLen)
+		b = binary.AppendUvarint(b, s.FieldsLen)
+	}
+	return withCRC(b)
+}
+
+func decodeManifest(data []byte) (*manifest, error) {
+	body, err := checkCRC(data, "manifest")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(body, []byte(manifestMagic)) || len(body) < len(manifestMagic)+1 {
+		return nil, errors.New("manifest: bad magic")
+	}
+	if v := body[len(manifestMagic)]; v != manifestVersion {
+		return nil, fmt.Errorf("manifest: unknown version %d", v)
+	}
+	r := &reader{b: body[len(manifestMagic)+1:]}
+	m := &manifest{Generation: r.uvarint(), NextSegID: r.uvarint()}
+	n := r.length(5)
+	seen := map[uint64]bool{}
+	for i := 0; i < n && r.err == nil; i++ {
+		s := segInfo{ID: r.uvarint()}
+		nd := r.uvarint()
+		s.BlobLen, s.IDsLen, s.FieldsLen = r.uvarint(), r.uvarint(), r.uvarint()
+		if r.err != nil {
+			break
+		}
+		switch {
+		case nd > math.MaxUint32:
+			r.err = fmt.Errorf("segment %d: %d docs", s.ID, nd)
+		case s.ID >= m.NextSegID:
+			r.err = fmt.Errorf("segment id %d not below next id %d", s.ID, m.NextSegID)
+		case seen[s.ID]:
+			r.err = fmt.Errorf("segment %d listed twice", s.ID)
+		}
+		seen[s.ID] = true
+		s.NumDocs = uint32(nd)
+		m.Segments = append(m.Segments, s)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("manifest: %w", r.err)
+	}
+	return m, nil
+}
+
+// unmarshalBitmap parses roaring's portable format, turning any panic of the
+// library on hostile input into an error.
+func unmarshalBitmap(data []byte) (bm *roaring.Bitmap, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			bm, err = nil, fmt.Errorf("corrupt bitmap: %v", r)
+		}
+	}()
+	bm = roaring.New()
+	if err := bm.UnmarshalBinary(data); err != nil {
+		return nil, err
+	}
+	return bm, nil
+}
+
+func marshalBitmap(bm *roaring.Bitmap) []byte {
+	bm.RunOptimize()
+	b, err := bm.ToBytes()
+	if err != nil { // only fails on writer errors; a bytes.Buffer has none
+		panic(err)
+	}
+	return b
+}
+
+// encodeTombstones stores the deleted local docs of one segment.
+func encodeTombstones(bm *roaring.Bitmap) []byte { return withCRC(marshalBitmap(bm)) }
+
+// decodeTombstones parses a tombstone set of a segment with numDocs docs.
+func decodeTombstones(data []byte, numDocs uint32) (*roaring.Bitmap, error) {
+	body, err := checkCRC(data, "tombstones")
+	if err != nil {
+		return nil, err
+	}
+	bm, err := unmarshalBitmap(body)
+	if err != nil {
+		return nil, fmt.Errorf("tombstones: %w", err)
+	}
+	if !bm.IsEmpty() && bm.Maximum() >= numDocs {
+		return nil, fmt.Errorf("tombstones: doc %d beyond segment size %d", bm.Maximum(), numDocs)
+	}
+	return bm, nil
+}
+
+// idList holds a segment's external ids: ids[i] is local doc i; sorted is
+// the permutation of local docs in id order (for binary search).
+type idList struct {
+	data   string   // all ids concatenated
+	offs   []uint32 // len n+1
+	sorted []uint32
+}
+
+func (l *idList) len() int { return len(l.offs) - 1 }
+
+func (l *idList) id(doc uint32) string { return l.data[l.offs[doc]:l.offs[doc+1]] }
+
+// find returns the local doc with this id.
+func (l *idList) find(id string) (uint32, bool) {
+	i := sort.Search(len(l.sorted), func(i int) bool { return l.id(l.sorted[i]) >= id })
+	if i < len(l.sorted) && l.id(l.sorted[i]) == id {
+		return l.sorted[i], true
+	}
+	return 0, false
+}
+
+func newIDList(ids []string) *idList {
+	var sb strings.Builder
+	l := &idList{offs: make([]uint32, 1, len(ids)+1), sorted: make([]uint32, len(ids))}
+	for i, id := range ids {
+		sb.WriteString(id)
+		l.offs = append(l.offs, uint32(sb.Len()))
+		l.sorted[i] = uint32(i)
+	}
+	l.data = sb.String()
+	slices.SortFunc(l.sorted, func(a, b uint32) int { return strings.Compare(l.id(a), l.id(b)) })
+	return l
+}
+
+func encodeIDList(l *idList) []byte {
+	n := l.len()
+	b := make([]byte, 0, len(l.data)+6*n+16)
+	b = binary.AppendUvarint(b, uint64(n))
+	for i := 0; i < n; i++ {
+		b = appendStr(b, l.id(uint32(i)))
+	}
+	for _, p := range l.sorted {
+		b = binary.LittleEndian.AppendUint32(b, p)
+	}
+	return withCRC(b)
+}
+
+// decodeIDList parses and validates an id list: ids valid and unique, the
+// permutation complete and in id order.
+func decodeIDList(data []byte) (*idList, error) {
+	body, err := checkCRC(data, "id list")
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: body}
+	n := r.length(5)
+	if r.err != nil {
+		return nil, fmt.Errorf("id list: %w", r.err)
+	}
+	var sb strings.Builder
+	l := &idList{offs: make([]uint32, 1, n+1), sorted: make([]uint32, n)}
+	for i := 0; i < n && r.err == nil; i++ {
+		id := r.bytes(r.length(1))
+		if r.err == nil && (len(id) == 0 || !utf8.Valid(id)) {
+			r.err = fmt.Errorf("id %d is empty or not UTF-8", i)
+		}
+		sb.Write(id)
+		l.offs = append(l.offs, uint32(sb.Len()))
+	}
+	perm := r.bytes(4 * n)
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("id list: %w", r.err)
+	}
+	l.data = sb.String()
+	seen := make([]bool, n)
+	for i := range l.sorted {
+		p := binary.LittleEndian.Uint32(perm[4*i:])
+		if p >= uint32(n) || seen[p] {
+			return nil, fmt.Errorf("id list: bad permutation entry %d", p)
+		}
+		seen[p] = true
+		l.sorted[i] = p
+		if i > 0 && l.id(l.sorted[i-1]) >= l.id(p) {
+			return nil, fmt.Errorf("id list: ids not unique and sorted at %q", l.id(p))
+		}
+	}
+	return l, nil
+}
+
+// fieldIndex maps "name\x00value" to the local docs having that field value.
+type fieldIndex map[string]*roaring.Bitmap
+
+func fieldKey(name, value string) string { return name + "\x00" + value }
+
+func encodeFieldIndex(fi fieldIndex) []byte {
+	keys := make([]string, 0, len(fi))
+	for k := range fi {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := binary.AppendUvarint(nil, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendStr(b, k)
+		bm := marshalBitmap(fi[k])
+		b = binary.AppendUvarint(b, uint64(len(bm)))
+		b = append(b, bm...)
+	}
+	return withCRC(b)
+}
+
+func decodeFieldIndex(data []byte, numDocs uint32) (fieldIndex, error) {
+	body, err := checkCRC(data, "field index")
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: body}
+	n := r.length(2)
+	fi := make(fieldIndex, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		k := r.str()
+		raw := r.bytes(r.length(1))
+		if r.err != nil {
+			break
+		}
+		bm, err := unmarshalBitmap(raw)
+		switch {
+		case err != nil:
+			r.err = fmt.Errorf("key %q: %w", k, err)
+		case !bm.IsEmpty() && bm.Maximum() >= numDocs:
+			r.err = fmt.Errorf("key %q: doc %d beyond segment size %d", k, bm.Maximum(), numDocs)
+		case fi[k] != nil:
+			r.err = fmt.Errorf("key %q twice", k)
+		}
+		fi[k] = bm
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("field index: %w", r.err)
+	}
+	return fi, nil
+}

@@ -1,0 +1,371 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"weak"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// errStopped aborts a merge when the index is closing.
+var errStopped = errors.New("index: closing")
+
+// kick asks the background merger to look for work (never blocks).
+func (ix *Index) kick() {
+	if ix.opts.DisableAutoCompaction {
+		return
+	}
+	select {
+	case ix.trigger <- struct{}{}:
+	default:
+	}
+}
+
+func (ix *Index) compactLoop() {
+	defer ix.bg.Done()
+	for {
+		select {
+		case <-ix.stop:
+			return
+		case <-ix.trigger:
+		}
+		if err := ix.autoCompact(); err != nil && !errors.Is(err, errStopped) && !errors.Is(err, ErrClosed) {
+			ix.opts.Logger.Errorf("index: background compaction: %v", err)
+		}
+	}
+}
+
+// autoCompact merges by the tiered policy until nothing qualifies.
+func (ix *Index) autoCompact() error {
+	ix.compactMu.Lock()
+	defer ix.compactMu.Unlock()
+	defer ix.purgeRetired()
+	for {
+		s := ix.Snapshot()
+		sel := pickTiered(s, ix.opts)
+		if sel == nil {
+			return nil
+		}
+		if err := ix.merge(s, sel); err != nil {
+			return err
+		}
+	}
+}
+
+// Compact merges every segment that is not already full and clean into as
+// few segments as MaxSegmentDocs allows, dropping deleted documents; it
+// returns when the new manifest is committed. Search results are unchanged
+// (up to re-quantisation when segment.Options.Scale is 0, since then each
+// segment derives its own scale).
+func (ix *Index) Compact() error {
+	ix.compactMu.Lock()
+	defer ix.compactMu.Unlock()
+	defer ix.purgeRetired()
+	s := ix.Snapshot()
+	var sel []int
+	dirty := false
+	for i, st := range s.segs {
+		if s.tombs[i] != nil {
+			sel, dirty = append(sel, i), true
+		} else if int(st.info.NumDocs) < ix.opts.MaxSegmentDocs {
+			sel = append(sel, i)
+		}
+	}
+	if len(sel) < 2 && !dirty {
+		return nil
+	}
+	return ix.merge(s, sel)
+}
+
+// pickTiered returns the views to merge next, or nil. A segment with too
+// many deletes is rewritten alone; otherwise segments are bucketed by live
+// size into tiers (below CompactionFloorDocs: tier 0; then one tier per
+// factor CompactionMinSegments) and the smallest CompactionMinSegments of
+// the lowest full tier are merged, as long as the result fits
+// MaxSegmentDocs.
+func pickTiered(s *Snapshot, o Options) []int {
+	m := o.CompactionMinSegments
+	tiers := map[int][]int{}
+	for i, st := range s.segs {
+		n := int(st.info.NumDocs)
+		live := n
+		if t := s.tombs[i]; t != nil {
+			live -= int(t.GetCardinality())
+			if live*100 < n*(100-o.CompactionDeletesPct) {
+				return []int{i}
+			}
+		}
+		tier := 0
+		if live >= o.CompactionFloorDocs {
+			tier = 1 + int(math.Log(float64(live)/float64(o.CompactionFloorDocs))/math.Log(float64(m)))
+		}
+		tiers[tier] = append(tiers[tier], i)
+	}
+	keys := make([]int, 0, len(tiers))
+	for t := range tiers {
+		keys = append(keys, t)
+	}
+	slices.Sort(keys)
+	liveOf := func(i int) int {
+		n := int(s.segs[i].info.NumDocs)
+		if t := s.tombs[i]; t != nil {
+			n -= int(t.GetCardinality())
+		}
+		return n
+	}
+	for _, t := range keys {
+		c := tiers[t]
+		if len(c) < m {
+			continue
+		}
+		slices.SortStableFunc(c, func(a, b int) int { return liveOf(a) - liveOf(b) })
+		var sel []int
+		sum := 0
+		for _, i := range c[:m] {
+			if sum+liveOf(i) > o.MaxSegmentDocs {
+				break
+			}
+			sum += liveOf(i)
+			sel = append(sel, i)
+		}
+		if len(sel) >= 2 {
+			slices.Sort(sel)
+			return sel
+		}
+	}
+	return nil
+}
+
+func (ix *Index) allocSeg() (uint64, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return 0, ErrClosed
+	}
+	id := ix.nextSeg
+	ix.nextSeg++
+	return id, nil
+}
+
+func (ix *Index) stopping() bool {
+	select {
+	case <-ix.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// merge rewrites views sel of s (sorted) into new segments holding their
+// live documents in order, then switches the manifest atomically. Apply may
+// run meanwhile: deletes it makes in the sources are carried over to the
+// new segments at the switch. Caller holds compactMu.
+func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
+	wb := ix.db.NewWriteBatch()
+	defer wb.Cancel()
+	var outs []*built
+	var outIDs []uint64
+	defer func() {
+		if err != nil { // best effort; Open removes leftovers anyway
+			wb.Cancel()
+			for _, id := range outIDs {
+				_ = ix.deletePrefix(segPrefix(id))
+			}
+		}
+	}()
+	var w *segWriter
+	flush := func() error {
+		if w == nil {
+			return nil
+		}
+		bt, err := w.finish()
+		if err != nil {
+			return err
+		}
+		outs = append(outs, bt)
+		w = nil
+		return nil
+	}
+	// remap[k][old local] = out<<32 | new local, or -1 when dropped.
+	remap := make([][]int64, len(sel))
+	for k, v := range sel {
+		st, tomb := s.segs[v], s.tombs[v]
+		rm := make([]int64, st.info.NumDocs)
+		remap[k] = rm
+		seen := uint32(0)
+		err := ix.db.View(func(txn *badger.Txn) error {
+			p := append(segPrefix(st.info.ID), kindDoc)
+			it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: p})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				key := it.Item().Key()
+				if len(key) != 14 || binary.BigEndian.Uint32(key[10:]) != seen {
+					return fmt.Errorf("segment %d: document %d missing", st.info.ID, seen)
+				}
+				local := seen
+				seen++
+				if tomb != nil && tomb.Contains(local) {
+					rm[local] = -1
+					continue
+				}
+				if local%1024 == 0 && ix.stopping() {
+					return errStopped
+				}
+				rec, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				d, err := decodeDoc(rec)
+				if err != nil {
+					return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
+				}
+				if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				if w == nil {
+					id, err := ix.allocSeg()
+					if err != nil {
+						return err
+					}
+					outIDs = append(outIDs, id)
+					w = newSegWriter(ix.opts.Segment, func(l uint32, rec []byte) error {
+						return wb.Set(segKey(id, kindDoc, l), rec)
+					})
+				}
+				nl, err := w.add(&d, rec)
+				if err != nil {
+					return err
+				}
+				rm[local] = int64(len(outs))<<32 | int64(nl)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if seen != st.info.NumDocs {
+			return fmt.Errorf("segment %d: %d document records, manifest says %d", st.info.ID, seen, st.info.NumDocs)
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for i, bt := range outs {
+		for _, e := range bt.assign(outIDs[i], nil) {
+			if err := wb.Set(e.k, e.v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	return ix.switchMerged(s, sel, remap, outs)
+}
+
+// switchMerged commits the manifest that replaces the sources with outs.
+func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*built) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return ErrClosed
+	}
+	cur := ix.snap.Load()
+	pos := map[*segState]int{}
+	for i, st := range cur.segs {
+		pos[st] = i
+	}
+	outTombs := make([]*roaring.Bitmap, len(outs))
+	drop := map[int]bool{}
+	for k, v := range sel {
+		p, ok := pos[s.segs[v]]
+		if !ok {
+			return fmt.Errorf("segment %d vanished during compaction", s.segs[v].info.ID)
+		}
+		drop[p] = true
+		now, then := cur.tombs[p], s.tombs[v]
+		if now == nil || now == then {
+			continue
+		}
+		added := now
+		if then != nil {
+			added = roaring.AndNot(now, then)
+		}
+		for it := added.Iterator(); it.HasNext(); {
+			if r := remap[k][it.Next()]; r >= 0 {
+				o := int(r >> 32)
+				if outTombs[o] == nil {
+					outTombs[o] = roaring.New()
+				}
+				outTombs[o].Add(uint32(r))
+			}
+		}
+	}
+	man := manifest{Generation: ix.man.Generation + 1, NextSegID: ix.nextSeg}
+	next := &Snapshot{ix: ix, gen: man.Generation}
+	var final []kv
+	inserted := false
+	for i, st := range cur.segs {
+		if !drop[i] {
+			man.Segments = append(man.Segments, st.info)
+			next.segs = append(next.segs, st)
+			next.tombs = append(next.tombs, cur.tombs[i])
+			continue
+		}
+		if inserted {
+			continue
+		}
+		inserted = true
+		for o, bt := range outs {
+			man.Segments = append(man.Segments, bt.st.info)
+			next.segs = append(next.segs, bt.st)
+			next.tombs = append(next.tombs, outTombs[o])
+			if outTombs[o] != nil {
+				final = append(final, kv{tombKey(bt.st.info.ID), encodeTombstones(outTombs[o])})
+			}
+		}
+	}
+	final = append(final, kv{manifestKey, encodeManifest(&man)})
+	if err := ix.commit(nil, final); err != nil {
+		return err
+	}
+	ix.man = man
+	next.finishFrom(cur)
+	ix.snap.Store(next)
+	for p := range drop {
+		ix.retired = append(ix.retired, retiredSeg{id: cur.segs[p].info.ID, wp: weak.Make(cur.segs[p])})
+	}
+	return nil
+}
+
+// purgeRetired deletes the keys of compacted-away segments that no snapshot
+// can reach any more, then lets Badger reclaim value-log space. Caller holds
+// compactMu.
+func (ix *Index) purgeRetired() {
+	keep := ix.retired[:0]
+	purged := false
+	for _, r := range ix.retired {
+		if r.wp.Value() != nil {
+			keep = append(keep, r)
+			continue
+		}
+		if err := ix.deletePrefix(segPrefix(r.id)); err != nil {
+			ix.opts.Logger.Warningf("index: dropping compacted segment %d: %v", r.id, err)
+			keep = append(keep, r)
+			continue
+		}
+		purged = true
+	}
+	ix.retired = keep
+	if purged && !ix.opts.InMemory {
+		for ix.db.RunValueLogGC(0.5) == nil {
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package index
+
+import (
+	"fmt"
+	"math"
+	"unicode/utf8"
+
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// VocabSize bounds token ids: every vector id must lie in [0, VocabSize)
+// (the bert-base-uncased WordPiece vocabulary).
+const VocabSize = 30522
+
+// MaxIDBytes bounds an external document id.
+const MaxIDBytes = 1024
+
+// Document is what the index stores per external id: stored fields and the
+// exact (unquantised) sparse vector.
+type Document struct {
+	ID, Title, Text string
+	Fields          map[string]string
+	Vector          encoder.SparseVector
+}
+
+// Batch is an ordered list of upserts and deletes applied atomically by
+// Index.Apply. Within a batch the last operation on an id wins.
+type Batch struct {
+	ops []op
+}
+
+type op struct {
+	del bool
+	doc Document
+}
+
+// Upsert adds or replaces the document with d.ID. The batch keeps d as given
+// (it does not copy the vector's slices; don't modify them before Apply).
+func (b *Batch) Upsert(d Document) { b.ops = append(b.ops, op{doc: d}) }
+
+// Delete removes the document with this id (a no-op if absent).
+func (b *Batch) Delete(id string) { b.ops = append(b.ops, op{del: true, doc: Document{ID: id}}) }
+
+// Len is the number of operations queued.
+func (b *Batch) Len() int { return len(b.ops) }
+
+// Reset empties the batch for reuse.
+func (b *Batch) Reset() { b.ops = b.ops[:0] }
+
+// validateID checks an external id.
+func validateID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("empty document id")
+	case len(id) > MaxIDBytes:
+		return fmt.Errorf("document id %.40q...: longer than %d bytes", id, MaxIDBytes)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("document id %q: not valid UTF-8", id)
+	}
+	return nil
+}
+
+// validateDoc checks one upserted document; errors name the id and problem.
+func validateDoc(d *Document) error {
+	if err := validateID(d.ID); err != nil {
+		return err
+	}
+	if !utf8.ValidString(d.Title) {
+		return fmt.Errorf("document %q: title is not valid UTF-8", d.ID)
+	}
+	if !utf8.ValidString(d.Text) {
+		return fmt.Errorf("document %q: text is not valid UTF-8", d.ID)
+	}
+	for k, v := range d.Fields {
+		if k == "" {
+			return fmt.Errorf("document %q: empty field name", d.ID)
+		}
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return fmt.Errorf("document %q: field %q is not valid UTF-8", d.ID, k)
+		}
+	}
+	if err := validateVector(d.Vector); err != nil {
+		return fmt.Errorf("document %q: %w", d.ID, err)
+	}
+	return nil
+}
+
+func validateVector(v encoder.SparseVector) error {
+	if len(v.IDs) != len(v.Weights) {
+		return fmt.Errorf("vector has %d ids but %d weights", len(v.IDs), len(v.Weights))
+	}
+	prev := int32(-1)
+	for i, id := range v.IDs {
+		if id < 0 || id >= VocabSize {
+			return fmt.Errorf("vector entry %d: token id %d outside [0, %d)", i, id, VocabSize)
+		}
+		if id <= prev {
+			return fmt.Errorf("vector entry %d: token id %d not ascending (previous %d)", i, id, prev)
+		}
+		prev = id
+		w := v.Weights[i]
+		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
+			return fmt.Errorf("vector entry %d (token %d): weight %v is not finite", i, id, w)
+		}
+		if w < 0 {
+			return fmt.Errorf("vector entry %d (token %d): negative weight %v", i, id, w)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package index
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/scoring"
+)
+
+// commonTerm is in every test document, so the query {commonTerm: 1} with a
+// large K lists exactly the visible documents.
+const commonTerm = 1
+
+// testScale fixes the impact quantisation step, so that segments built at
+// different times (and merged ones) score identically.
+const testScale = 3.0 / 255
+
+func testOptions() Options {
+	o := DefaultOptions()
+	o.InMemory = true
+	o.DisableAutoCompaction = true
+	o.Segment.Scale = testScale
+	return o
+}
+
+func openMem(t testing.TB) *Index {
+	t.Helper()
+	ix, err := Open("", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// randVector has commonTerm plus about nnz random terms with weights in (0, 3].
+func randVector(r *rand.Rand, nnz int) encoder.SparseVector {
+	set := map[int32]bool{commonTerm: true}
+	for len(set) < nnz+1 {
+		set[int32(2+r.IntN(VocabSize-2))] = true
+	}
+	var v encoder.SparseVector
+	for id := range set {
+		v.IDs = append(v.IDs, id)
+	}
+	slices.Sort(v.IDs)
+	for range v.IDs {
+		v.Weights = append(v.Weights, float32(0.01+2.99*r.Float64()))
+	}
+	return v
+}
+
+func randDoc(r *rand.Rand, id string, nnz int) Document {
+	return Document{
+		ID:     id,
+		Title:  "title " + id,
+		Text:   fmt.Sprintf("text of %s %d", id, r.IntN(1000)),
+		Fields: map[string]string{"lang": []string{"en", "de", "fr"}[r.IntN(3)]},
+		Vector: randVector(r, nnz),
+	}
+}
+
+// visible lists the ids a snapshot can find, via a full search.
+func visible(t testing.TB, s *Snapshot) []string {
+	t.Helper()
+	res, err := s.Search(encoder.SparseVector{IDs: []int32{commonTerm}, Weights: []float32{1}},
+		scoring.Options{K: 1 << 30, Algorithm: "exhaustive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func apply(t testing.TB, ix *Index, docs []Document, deletes ...string) {
+	t.Helper()
+	var b Batch
+	for _, d := range docs {
+		b.Upsert(d)
+	}
+	for _, id := range deletes {
+		b.Delete(id)
+	}
+	if err := ix.Apply(&b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func vecEqual(a, b encoder.SparseVector) bool {
+	return slices.Equal(a.IDs, b.IDs) && slices.Equal(a.Weights, b.Weights)
+}

@@ -1,0 +1,145 @@
+package index
+
+import (
+	"log"
+	"os"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// Options configures an Index. Start from DefaultOptions and change what you
+// need; a zero field of a struct literal means "use the default" for every
+// numeric field below.
+type Options struct {
+	// InMemory keeps everything in RAM (no files; dir is ignored). For tests.
+	// Default false.
+	InMemory bool
+
+	// SyncWrites fsyncs every commit before Apply/SetMeta return, so an
+	// acknowledged batch survives a power loss. Default true. Turning it off
+	// trades durability of the last few batches for ingest speed; the index
+	// stays consistent (all-or-nothing per batch) either way.
+	SyncWrites bool
+
+	// MaxSegmentDocs caps the documents in one segment: a larger batch is cut
+	// into several segments (committed atomically together), and compaction
+	// never builds a segment above it. Default 1 << 22 (4,194,304).
+	MaxSegmentDocs int
+
+	// CompactionMinSegments is the tier width of the background merge policy:
+	// once this many segments fall in the same size tier (sizes within a
+	// factor of CompactionMinSegments of each other, above
+	// CompactionFloorDocs) they are merged into one. Default 8.
+	CompactionMinSegments int
+
+	// CompactionFloorDocs: segments smaller than this all count as one tier,
+	// so many tiny batches are merged early. Default 10,000.
+	CompactionFloorDocs int
+
+	// CompactionDeletesPct: a segment whose tombstoned fraction exceeds this
+	// percentage is rewritten on its own to reclaim space. Default 33.
+	CompactionDeletesPct int
+
+	// DisableAutoCompaction turns off the background merger; call Compact
+	// yourself. Default false (a merge is considered after every Apply).
+	DisableAutoCompaction bool
+
+	// Segment is passed to segment.NewBuilder for every new segment.
+	Segment segment.Options
+
+	// Logger receives Badger's and the index's messages. Default: warnings
+	// and errors to stderr.
+	Logger badger.Logger
+
+	// Badger sizes, chosen for a 24 GiB machine where segments are decoded
+	// into the Go heap and Badger mostly holds documents and blobs.
+	//
+	// MemTableSize: Default 64 MiB (one transaction holds at most ~15% of it
+	// and ~100k entries; larger batches are staged, see Apply).
+	MemTableSize int64
+	// ValueThreshold: values at least this long go to the value log (written
+	// once, not rewritten by LSM compaction). Default 1 KiB, so document
+	// records and segment chunks live in the value log.
+	ValueThreshold int64
+	// ValueLogFileSize: Default 1 GiB - 1.
+	ValueLogFileSize int64
+	// BlockCacheSize: Default 256 MiB.
+	BlockCacheSize int64
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{
+		SyncWrites:            true,
+		MaxSegmentDocs:        1 << 22,
+		CompactionMinSegments: 8,
+		CompactionFloorDocs:   10000,
+		CompactionDeletesPct:  33,
+		MemTableSize:          64 << 20,
+		ValueThreshold:        1 << 10,
+		ValueLogFileSize:      1<<30 - 1,
+		BlockCacheSize:        256 << 20,
+	}
+}
+
+// withDefaults fills zero numeric fields. SyncWrites and the booleans are
+// taken as given: use DefaultOptions to get SyncWrites=true.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.MaxSegmentDocs <= 0 {
+		o.MaxSegmentDocs = d.MaxSegmentDocs
+	}
+	if o.CompactionMinSegments < 2 {
+		o.CompactionMinSegments = d.CompactionMinSegments
+	}
+	if o.CompactionFloorDocs <= 0 {
+		o.CompactionFloorDocs = d.CompactionFloorDocs
+	}
+	if o.CompactionDeletesPct <= 0 {
+		o.CompactionDeletesPct = d.CompactionDeletesPct
+	}
+	if o.MemTableSize <= 0 {
+		o.MemTableSize = d.MemTableSize
+	}
+	if o.ValueThreshold <= 0 {
+		o.ValueThreshold = d.ValueThreshold
+	}
+	if o.ValueLogFileSize <= 0 {
+		o.ValueLogFileSize = d.ValueLogFileSize
+	}
+	if o.BlockCacheSize <= 0 {
+		o.BlockCacheSize = d.BlockCacheSize
+	}
+	if o.Logger == nil {
+		o.Logger = stderrLogger{log.New(os.Stderr, "index: ", log.LstdFlags)}
+	}
+	return o
+}
+
+func (o Options) badger(dir string) badger.Options {
+	bo := badger.DefaultOptions(dir).
+		WithInMemory(o.InMemory).
+		WithSyncWrites(o.SyncWrites).
+		WithMemTableSize(o.MemTableSize).
+		WithValueThreshold(o.ValueThreshold).
+		WithValueLogFileSize(o.ValueLogFileSize).
+		WithBlockCacheSize(o.BlockCacheSize).
+		WithMetricsEnabled(false).
+		WithNumCompactors(2).
+		WithLogger(o.Logger)
+	if o.InMemory {
+		// No value log in memory: every value must fit under the threshold.
+		bo.Dir, bo.ValueDir = "", ""
+		bo = bo.WithValueThreshold(max(o.ValueThreshold, chunkSize))
+	}
+	return bo
+}
+
+// stderrLogger drops Badger's chatty Info/Debug lines.
+type stderrLogger struct{ l *log.Logger }
+
+func (s stderrLogger) Errorf(f string, a ...any)   { s.l.Printf("ERROR: "+f, a...) }
+func (s stderrLogger) Warningf(f string, a ...any) { s.l.Printf("WARNING: "+f, a...) }
+func (stderrLogger) Infof(string, ...any)          {}
+func (stderrLogger) Debugf(string, ...any)         {}

@@ -1,0 +1,178 @@
+package index
+
+import (
+	"fmt"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/scoring"
+)
+
+// Snapshot is an immutable, consistent view of the index at one commit: its
+// segments, tombstones and ids never change, so any number of goroutines may
+// search it while writers commit new snapshots. View i of Views, Search
+// results and filters all refer to the same segment order.
+type Snapshot struct {
+	ix    *Index
+	gen   uint64
+	segs  []*segState
+	tombs []*roaring.Bitmap // per view; nil = no deletes (shared, read-only)
+	views []segment.View
+	live  int
+}
+
+// finishFrom computes views and counts, reusing prev's live sets for
+// segments whose tombstones did not change (prev may be nil).
+func (s *Snapshot) finishFrom(prev *Snapshot) {
+	type key struct {
+		st   *segState
+		tomb *roaring.Bitmap
+	}
+	old := map[key]*roaring.Bitmap{}
+	if prev != nil {
+		for i, st := range prev.segs {
+			if prev.tombs[i] != nil {
+				old[key{st, prev.tombs[i]}] = prev.views[i].Live
+			}
+		}
+	}
+	s.views = make([]segment.View, len(s.segs))
+	s.live = 0
+	for i, st := range s.segs {
+		n := int(st.info.NumDocs)
+		v := segment.View{Segment: st.seg}
+		if t := s.tombs[i]; t != nil {
+			if v.Live = old[key{st, t}]; v.Live == nil {
+				v.Live = roaring.Flip(t, 0, uint64(n))
+				v.Live.RunOptimize()
+			}
+			n -= int(t.GetCardinality())
+		}
+		s.live += n
+		s.views[i] = v
+	}
+}
+
+func (s *Snapshot) finish() { s.finishFrom(nil) }
+
+// Generation is the commit number this snapshot shows.
+func (s *Snapshot) Generation() uint64 { return s.gen }
+
+// NumDocs is the number of live documents.
+func (s *Snapshot) NumDocs() int { return s.live }
+
+// Views returns the segments with their live sets, for scoring.Search. The
+// slice and bitmaps are shared: do not modify them.
+func (s *Snapshot) Views() []segment.View { return s.views }
+
+// ID returns the external id of local doc doc of view v.
+func (s *Snapshot) ID(v int, doc uint32) (string, error) {
+	if v < 0 || v >= len(s.segs) || int64(doc) >= int64(s.segs[v].info.NumDocs) {
+		return "", fmt.Errorf("index: no document %d in view %d", doc, v)
+	}
+	return s.segs[v].ids.id(doc), nil
+}
+
+// Lookup finds the live version of id.
+func (s *Snapshot) Lookup(id string) (view int, doc uint32, ok bool) {
+	// Newest first: recently written ids are the likely ones. At most one
+	// version of an id is live; older ones are tombstoned.
+	for v := len(s.segs) - 1; v >= 0; v-- {
+		if d, found := s.segs[v].ids.find(id); found {
+			if t := s.tombs[v]; t == nil || !t.Contains(d) {
+				return v, d, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// Document reads the stored document of local doc doc of view v (from
+// Badger; the snapshot keeps the segment's records alive until it is
+// garbage).
+func (s *Snapshot) Document(v int, doc uint32) (Document, error) {
+	if _, err := s.ID(v, doc); err != nil {
+		return Document{}, err
+	}
+	var d Document
+	err := s.ix.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(segKey(s.segs[v].info.ID, kindDoc, doc))
+		if err != nil {
+			return err
+		}
+		return item.Value(func(b []byte) error {
+			var err error
+			d, err = decodeDoc(b)
+			return err
+		})
+	})
+	if err != nil {
+		return Document{}, fmt.Errorf("index: view %d doc %d: %w", v, doc, err)
+	}
+	return d, nil
+}
+
+// Result is one search hit with its external id.
+type Result struct {
+	ID    string
+	Score float32
+	View  int
+	Doc   uint32
+}
+
+// Search runs scoring.Search over the snapshot (deleted documents are
+// excluded through the views' live sets; opts.Filter, when set, has one
+// entry per view, e.g. from FilterIDs or FilterField) and maps hits to
+// external ids.
+func (s *Snapshot) Search(q encoder.SparseVector, opts scoring.Options) ([]Result, error) {
+	if err := validateVector(q); err != nil {
+		return nil, fmt.Errorf("index: query: %w", err)
+	}
+	if opts.Filter != nil && len(opts.Filter) != len(s.views) {
+		return nil, fmt.Errorf("index: %d filters for %d views (take filters from the same snapshot)", len(opts.Filter), len(s.views))
+	}
+	hits, err := scoring.Search(s.views, q, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(hits))
+	for i, h := range hits {
+		id, err := s.ID(h.View, h.Doc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Result{ID: id, Score: h.Score, View: h.View, Doc: h.Doc}
+	}
+	return out, nil
+}
+
+// FilterIDs returns, per view, the local docs of the live documents with
+// these ids (unknown ids are ignored). Use as scoring.Options.Filter.
+func (s *Snapshot) FilterIDs(ids []string) []*roaring.Bitmap {
+	out := make([]*roaring.Bitmap, len(s.segs))
+	for i := range out {
+		out[i] = roaring.New()
+	}
+	for _, id := range ids {
+		if v, d, ok := s.Lookup(id); ok {
+			out[v].Add(d)
+		}
+	}
+	return out
+}
+
+// FilterField returns, per view, the local docs whose field name equals
+// value (deleted docs may be included; Search excludes them anyway). Use as
+// scoring.Options.Filter. The bitmaps are shared: do not modify them.
+func (s *Snapshot) FilterField(name, value string) []*roaring.Bitmap {
+	k := fieldKey(name, value)
+	out := make([]*roaring.Bitmap, len(s.segs))
+	for i, st := range s.segs {
+		if out[i] = st.fields[k]; out[i] == nil {
+			out[i] = roaring.New()
+		}
+	}
+	return out
+}
