@@ -79,8 +79,9 @@ type specialToken struct {
 
 // scratch holds per-call buffers so AppendIDs does not allocate per word.
 type scratch struct {
-	word []byte // current raw word, lower-cased, UTF-8
-	nfd  []byte // its NFD form, stripped of Mn in place
+	word []byte    // current raw word, lower-cased, UTF-8
+	nfd  []byte    // its NFD form when that differs, stripped of Mn in place
+	iter norm.Iter // kept here because norm.NFD.Append allocates its buffer
 }
 
 // NewTokenizer builds a tokenizer over vocab, where vocab[i] is the token with
@@ -266,7 +267,7 @@ func (t *Tokenizer) lookupSingle(dst []int32, w string) []int32 {
 }
 
 // flush tokenizes one whitespace-delimited, lower-cased word: NFD, drop Mn,
-// split on punctuation, WordPiece each piece.
+// split on punctuation, WordPiece each piece. It may overwrite word.
 func (t *Tokenizer) flush(dst []int32, s *scratch, word []byte, ascii bool) []int32 {
 	if len(word) == 0 {
 		return dst
@@ -276,7 +277,15 @@ func (t *Tokenizer) flush(dst []int32, s *scratch, word []byte, ascii bool) []in
 		// letters and digits remain, one rune per byte.
 		return t.wordPiece(dst, word, len(word))
 	}
-	nfd := norm.NFD.Append(s.nfd[:0], word...)
+	nfd := word // already NFD (the common case): strip marks in place
+	if norm.NFD.QuickSpan(word) < len(word) {
+		nfd = s.nfd[:0]
+		s.iter.Init(norm.NFD, word)
+		for !s.iter.Done() {
+			nfd = append(nfd, s.iter.Next()...)
+		}
+		s.nfd = nfd[:0]
+	}
 	w, start, runes := 0, 0, 0 // write position, start of current piece, its rune count
 	for r := 0; r < len(nfd); {
 		c, size := utf8.DecodeRune(nfd[r:])
@@ -296,9 +305,7 @@ func (t *Tokenizer) flush(dst []int32, s *scratch, word []byte, ascii bool) []in
 		}
 		r += size
 	}
-	dst = t.wordPiece(dst, nfd[start:w], runes)
-	s.nfd = nfd[:0]
-	return dst
+	return t.wordPiece(dst, nfd[start:w], runes)
 }
 
 // wordPiece appends the greedy longest-match-first pieces of w (runes runes
