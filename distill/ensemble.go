@@ -177,7 +177,7 @@ func (e *Ensemble) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("distill: ensemble %s: no member can retrieve", e.name)
 	}
-	cands, err := Candidates(q, rs, max(e.RetrieveDepth, k))
+	cands, err := Candidates(q, rs, e.RetrieveDepth)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -45,7 +46,14 @@ type BM25 struct {
 	idf     []float64
 	post    [][]posting // by term id
 	norm    []float64   // per doc: k1*(1-b+b*dl/avgdl)
-	pool    sync.Pool   // *[]float64 accumulators of length n
+	fwd     [][]termTF  // per doc: its terms (forward index, for feedback)
+	dl      []float64
+	pool    sync.Pool // *[]float64 accumulators of length n
+}
+
+type termTF struct {
+	term int32
+	tf   float32
 }
 
 type posting struct {
@@ -105,9 +113,13 @@ func NewBM25(corpus []dataset.Doc, opts BM25Options) (*BM25, error) {
 			}
 			tf[id]++
 		}
+		fwd := make([]termTF, 0, len(tf))
 		for id, c := range tf {
 			m.post[id] = append(m.post[id], posting{int32(d), c})
+			fwd = append(fwd, termTF{id, c})
 		}
+		slices.SortFunc(fwd, func(a, b termTF) int { return int(a.term - b.term) })
+		m.fwd = append(m.fwd, fwd)
 		dl[d] = float64(len(toks))
 		total += dl[d]
 	}
@@ -115,6 +127,7 @@ func NewBM25(corpus []dataset.Doc, opts BM25Options) (*BM25, error) {
 	if len(corpus) > 0 && total > 0 {
 		avgdl = total / float64(len(corpus))
 	}
+	m.dl = dl
 	m.norm = make([]float64, len(corpus))
 	for d := range dl {
 		m.norm[d] = m.k1 * (1 - m.b + m.b*dl[d]/avgdl)
@@ -196,4 +209,10 @@ func (m *BM25) RetrieveWeighted(q map[int32]float64, k int) []Scored {
 	p := m.accumulate(q)
 	defer m.release(p)
 	return TopK(*p, k, 0)
+}
+
+// hasTerm reports whether doc contains term id t.
+func (m *BM25) hasTerm(doc int, t int32) bool {
+	_, ok := slices.BinarySearchFunc(m.fwd[doc], t, func(a termTF, t int32) int { return int(a.term - t) })
+	return ok
 }

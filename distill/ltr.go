@@ -1,0 +1,340 @@
+package distill
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/sparrow-search/sparrow/dataset"
+)
+
+// Features computes learning-to-rank features of (query, candidate) pairs:
+// several BM25 variants (Porter, bleve-en-style, WordPiece, unstemmed words,
+// title-only, abstract-only), each raw, per-query min-max and per-query
+// z-score over the candidate list, the query-term coverage, log document
+// length, and optionally dense similarity.
+type Features struct {
+	bm25  []*BM25
+	cover *BM25 // analyzer for coverage (Porter)
+	dense *Dense
+	dlen  []float64
+}
+
+// NewFeatures builds the BM25 indexes over corpus. dense may be nil.
+func NewFeatures(corpus []dataset.Doc, dense *Dense) (*Features, error) {
+	f := &Features{dense: dense}
+	for _, o := range []BM25Options{
+		{Analyzer: AnalyzerPorter},
+		{Analyzer: AnalyzerEn},
+		{Analyzer: AnalyzerWordPiece},
+		{Analyzer: AnalyzerWord},
+		{Analyzer: AnalyzerPorter, Field: FieldTitle},
+		{Analyzer: AnalyzerPorter, Field: FieldText},
+	} {
+		m, err := NewBM25(corpus, o)
+		if err != nil {
+			return nil, err
+		}
+		f.bm25 = append(f.bm25, m)
+	}
+	f.cover = f.bm25[0]
+	f.dlen = make([]float64, len(corpus))
+	for i, dl := range f.cover.dl {
+		f.dlen[i] = math.Log1p(dl)
+	}
+	return f, nil
+}
+
+// BM25 returns the Porter-stemmed BM25 index (a good first-stage retriever).
+func (f *Features) BM25(i int) *BM25 { return f.bm25[i] }
+
+// Names lists the feature names in vector order.
+func (f *Features) Names() []string {
+	var n []string
+	add := func(base string) { n = append(n, base, base+"/minmax", base+"/z") }
+	for _, m := range f.bm25 {
+		add(m.Name())
+	}
+	if f.dense != nil {
+		add(f.dense.Name())
+	}
+	return append(n, "coverage", "log-doclen")
+}
+
+// Compute returns one feature vector per candidate.
+func (f *Features) Compute(q dataset.Query, cands []int) ([][]float64, error) {
+	out := make([][]float64, len(cands))
+	for i := range out {
+		out[i] = make([]float64, 0, len(f.Names()))
+	}
+	add := func(s []float64) error {
+		mm, err := MinMax(s)
+		if err != nil {
+			return err
+		}
+		z := ZScore(s)
+		for i := range out {
+			out[i] = append(out[i], s[i], mm[i], z[i])
+		}
+		return nil
+	}
+	for _, m := range f.bm25 {
+		s, err := m.Score(q, cands)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	if f.dense != nil {
+		s, err := f.dense.Score(q, cands)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	qt := f.cover.QueryTerms(q.Text)
+	for i, c := range cands {
+		matched := 0
+		for t := range qt {
+			if f.cover.hasTerm(c, t) {
+				matched++
+			}
+		}
+		cov := 0.0
+		if len(qt) > 0 {
+			cov = float64(matched) / float64(len(qt))
+		}
+		out[i] = append(out[i], cov, f.dlen[c])
+	}
+	return out, nil
+}
+
+// LTROptions configure NewLTR. Zero values mean the defaults.
+type LTROptions struct {
+	Name string // default "ltr"
+	// Folds for cross-fitting (default 5): a training query is scored by the
+	// model trained on the other folds, so distillation targets never encode
+	// its own labels.
+	Folds int
+	// CandK: candidates per query are the union of the Porter and WordPiece
+	// BM25 top CandK and the dense top DenseK (defaults 100 and 20).
+	CandK, DenseK int
+	GBDT          GBDTOptions
+	Progress      io.Writer
+}
+
+// LTR is a supervised learning-to-rank teacher (LambdaMART over Features),
+// trained on train-split qrels only and cross-fitted. Teacher and Retriever.
+type LTR struct {
+	name   string
+	feat   *Features
+	opts   LTROptions
+	full   *GBDT
+	folds  []*GBDT
+	foldOf map[string]int
+	// OOF is the out-of-fold NDCG@10 over the training queries (an honest
+	// estimate from train data alone).
+	OOF float64
+}
+
+func foldOf(qid string, k int) int {
+	h := fnv.New32a()
+	h.Write([]byte(qid))
+	return int(h.Sum32() % uint32(k))
+}
+
+// NewLTR trains on queries with qrels (the train split; never pass test).
+func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus []dataset.Doc, opts LTROptions) (*LTR, error) {
+	if opts.Name == "" {
+		opts.Name = "ltr"
+	}
+	if opts.Folds <= 1 {
+		opts.Folds = 5
+	}
+	if opts.CandK <= 0 {
+		opts.CandK = 100
+	}
+	if opts.DenseK <= 0 {
+		opts.DenseK = 20
+	}
+	if len(queries) < opts.Folds {
+		return nil, fmt.Errorf("distill: ltr needs at least %d training queries, got %d", opts.Folds, len(queries))
+	}
+	l := &LTR{name: opts.Name, feat: feat, opts: opts, foldOf: map[string]int{}}
+	index := make(map[string]int, len(corpus))
+	for i, d := range corpus {
+		index[d.ID] = i
+	}
+	type group struct {
+		x      [][]float64
+		labels []float64
+		fold   int
+		cands  []int
+	}
+	groups := make([]*group, len(queries))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, 4)
+	for qi, q := range queries {
+		l.foldOf[q.ID] = foldOf(q.ID, opts.Folds)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(qi int, q dataset.Query) {
+			defer func() { <-sem; wg.Done() }()
+			cands, err := l.candidates(q)
+			if err == nil && len(cands) > 0 {
+				var x [][]float64
+				x, err = feat.Compute(q, cands)
+				if err == nil {
+					g := &group{x: x, labels: make([]float64, len(cands)), fold: l.foldOf[q.ID], cands: cands}
+					for i, c := range cands {
+						if rel := qrels[q.ID][corpus[c].ID]; rel > 0 {
+							g.labels[i] = float64(rel)
+						}
+					}
+					groups[qi] = g
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+			}
+		}(qi, q)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	build := func(keep func(g *group) bool) *RankData {
+		d := &RankData{Groups: []int{0}}
+		for _, g := range groups {
+			if g == nil || !keep(g) {
+				continue
+			}
+			d.X = append(d.X, g.x...)
+			d.Labels = append(d.Labels, g.labels...)
+			d.Groups = append(d.Groups, len(d.X))
+		}
+		return d
+	}
+	l.folds = make([]*GBDT, opts.Folds)
+	for f := 0; f < opts.Folds; f++ {
+		l.folds[f] = TrainLambdaMART(build(func(g *group) bool { return g.fold != f }), opts.GBDT)
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "ltr: fold %d/%d trained\n", f+1, opts.Folds)
+		}
+	}
+	l.full = TrainLambdaMART(build(func(*group) bool { return true }), opts.GBDT)
+	// Out-of-fold NDCG@10 over judged training queries (unretrieved positives count as misses).
+	var sum float64
+	n := 0
+	for qi, g := range groups {
+		q := queries[qi]
+		if len(qrels[q.ID]) == 0 {
+			continue
+		}
+		n++
+		if g == nil {
+			continue
+		}
+		s := make([]float64, len(g.x))
+		for i, x := range g.x {
+			s[i] = l.folds[g.fold].Predict(x)
+		}
+		sum += ndcgAt10(Rank(g.cands, s, 10), qrels[q.ID], corpus)
+	}
+	if n > 0 {
+		l.OOF = sum / float64(n)
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "ltr: out-of-fold NDCG@10 on %d training queries: %.4f\n", n, l.OOF)
+	}
+	return l, nil
+}
+
+// ndcgAt10 is binary/graded NDCG@10 of a ranked list against judgments.
+func ndcgAt10(ranked []Scored, judged map[string]int, corpus []dataset.Doc) float64 {
+	var dcg float64
+	for r, h := range ranked {
+		if r >= 10 {
+			break
+		}
+		if rel := judged[corpus[h.Doc].ID]; rel > 0 {
+			dcg += (math.Pow(2, float64(rel)) - 1) / math.Log2(float64(r)+2)
+		}
+	}
+	var rels []int
+	for _, v := range judged {
+		if v > 0 {
+			rels = append(rels, v)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rels)))
+	var idcg float64
+	for r, v := range rels {
+		if r >= 10 {
+			break
+		}
+		idcg += (math.Pow(2, float64(v)) - 1) / math.Log2(float64(r)+2)
+	}
+	if idcg == 0 {
+		return 0
+	}
+	return dcg / idcg
+}
+
+func (l *LTR) candidates(q dataset.Query) ([]int, error) {
+	rs := []Retriever{l.feat.bm25[0], l.feat.bm25[2]}
+	c, err := Candidates(q, rs, l.opts.CandK)
+	if err != nil || l.feat.dense == nil {
+		return c, err
+	}
+	d, err := Candidates(q, []Retriever{l.feat.dense}, l.opts.DenseK)
+	if err != nil {
+		return nil, err
+	}
+	return mergeSorted(c, d), nil
+}
+
+// Name implements Teacher.
+func (l *LTR) Name() string { return l.name }
+
+// Score implements Teacher, cross-fitted: a training query is scored by the
+// model that did not see it.
+func (l *LTR) Score(q dataset.Query, cands []int) ([]float64, error) {
+	x, err := l.feat.Compute(q, cands)
+	if err != nil {
+		return nil, err
+	}
+	m := l.full
+	if f, ok := l.foldOf[q.ID]; ok {
+		m = l.folds[f]
+	}
+	out := make([]float64, len(cands))
+	for i, v := range x {
+		out[i] = m.Predict(v)
+	}
+	return out, nil
+}
+
+// Retrieve implements Retriever: rerank the LTR candidate pool.
+func (l *LTR) Retrieve(q dataset.Query, k int) ([]Scored, error) {
+	cands, err := l.candidates(q)
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	s, err := l.Score(q, cands)
+	if err != nil {
+		return nil, err
+	}
+	return Rank(cands, s, k), nil
+}

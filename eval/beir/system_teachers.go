@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill"
+	"github.com/sparrow-search/sparrow/eval"
+)
+
+// Teacher systems (issue 4): one per distillation teacher, plus "ensemble"
+// (the min-max normalised weighted average the student is distilled from).
+// Parameters (--param): glove=FILE (dense), scores=FILE (teacher-external),
+// teachers=a,b,c and weights=w1,w2,w3 (ensemble; default bm25porter,dense and,
+// with --train-split, ltr), depth=N (ensemble candidate depth per member,
+// default 100). teacher-ltr and an ensemble with ltr train on --train-split,
+// which the runner guarantees is not the evaluated split.
+func init() {
+	for _, n := range []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external"} {
+		name := n
+		eval.RegisterSystem("teacher-"+name, func(ctx *eval.SystemContext) (eval.Retriever, error) {
+			return openTeachers(ctx, "teacher-"+name, []string{name}, nil)
+		})
+	}
+	eval.RegisterSystem("ensemble", func(ctx *eval.SystemContext) (eval.Retriever, error) {
+		names := []string{"bm25porter", "dense"}
+		if ctx.TrainSplit != "" {
+			names = append(names, "ltr")
+		}
+		if s := ctx.Param("teachers", ""); s != "" {
+			names = strings.Split(s, ",")
+		}
+		var weights []float64
+		if s := ctx.Param("weights", ""); s != "" {
+			for _, f := range strings.Split(s, ",") {
+				w, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+				if err != nil {
+					return nil, fmt.Errorf("ensemble: bad weight %q", f)
+				}
+				weights = append(weights, w)
+			}
+		}
+		return openTeachers(ctx, "ensemble", names, weights)
+	})
+}
+
+type teacherSystem struct {
+	ids []string
+	r   distill.Retriever
+	ts  []distill.Teacher
+}
+
+func openTeachers(ctx *eval.SystemContext, system string, names []string, weights []float64) (eval.Retriever, error) {
+	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense"); err != nil {
+		return nil, err
+	}
+	if ctx.ModelDir != "" {
+		return nil, fmt.Errorf("system %s takes no --model (got %q)", system, ctx.ModelDir)
+	}
+	corpus := ctx.Dataset.Corpus
+	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: ctx.Progress, LTRDense: ctx.Param("ltr-dense", "") == "true"}
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+		if names[i] == "external" {
+			f := ctx.Param("scores", "")
+			if f == "" {
+				return nil, fmt.Errorf("system %s: --param scores=FILE is required", system)
+			}
+			names[i] = "external=" + f
+		}
+		if names[i] == "ltr" {
+			qs, qrels, err := ctx.LoadTrainQueries()
+			if err != nil {
+				return nil, fmt.Errorf("system %s: teacher ltr: %w", system, err)
+			}
+			cfg.TrainQueries, cfg.TrainQrels = qs, qrels
+		}
+	}
+	ts, err := distill.NewTeachers(corpus, names, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &teacherSystem{ids: make([]string, len(corpus)), ts: ts}
+	for i, d := range corpus {
+		s.ids[i] = d.ID
+	}
+	if len(ts) == 1 && weights == nil {
+		r, ok := ts[0].(distill.Retriever)
+		if !ok {
+			return nil, fmt.Errorf("system %s: teacher %s cannot retrieve", system, ts[0].Name())
+		}
+		s.r = r
+		return s, nil
+	}
+	e, err := distill.NewEnsemble("", ts, weights)
+	if err != nil {
+		return nil, err
+	}
+	if d := ctx.Param("depth", ""); d != "" {
+		if e.RetrieveDepth, err = strconv.Atoi(d); err != nil || e.RetrieveDepth <= 0 {
+			return nil, fmt.Errorf("system %s: bad depth %q", system, d)
+		}
+	}
+	if ctx.Progress != nil {
+		fmt.Fprintf(ctx.Progress, "%s: %s\n", system, e.Name())
+	}
+	s.r = e
+	return s, nil
+}
+
+func (s *teacherSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
+	hits, err := s.r.Retrieve(q, k)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]eval.Hit, len(hits))
+	for i, h := range hits {
+		out[i] = eval.Hit{DocID: s.ids[h.Doc], Score: h.Score}
+	}
+	return out, nil
+}
+
+func (s *teacherSystem) Close() error {
+	var first error
+	for _, t := range s.ts {
+		if c, ok := t.(io.Closer); ok {
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
