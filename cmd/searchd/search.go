@@ -1,0 +1,270 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/scoring"
+)
+
+// searchResponse is the body of a successful search.
+type searchResponse struct {
+	Index  string      `json:"index"`
+	Mode   string      `json:"mode"`
+	Hits   []searchHit `json:"hits"`
+	TookUS int64       `json:"took_us"`
+	// QueryTokens is the weighted query the sparse side used (explain only).
+	QueryTokens []tokenWeight `json:"query_tokens,omitempty"`
+}
+
+type searchHit struct {
+	ID      string            `json:"id"`
+	Score   float64           `json:"score"`
+	Title   string            `json:"title,omitempty"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Explain []contribution    `json:"explain,omitempty"`
+}
+
+type tokenWeight struct {
+	Token  string  `json:"token"`
+	Weight float32 `json:"weight"`
+}
+
+// contribution is one query token's share of a sparse score:
+// contribution = query_weight * doc_weight.
+type contribution struct {
+	Token        string  `json:"token"`
+	QueryWeight  float32 `json:"query_weight"`
+	DocWeight    float32 `json:"doc_weight"`
+	Contribution float32 `json:"contribution"`
+}
+
+// queryVector builds the sparse query: idf-weighted tokens of the text, or
+// the raw vector mapped onto token ids.
+func (ni *namedIndex) queryVector(req *searchRequest) (encoder.SparseVector, error) {
+	if req.Vector != nil {
+		v, err := vectorFromTokens(ni.model.Tokenizer, req.Vector)
+		if err != nil {
+			return v, badRequest("\"vector\": %v", err)
+		}
+		return v, nil
+	}
+	return ni.model.IDF.Query(ni.model.Tokenizer, req.Query), nil
+}
+
+// docFilter is the per-view bitmap filter of a request, or nil for none.
+func docFilter(s *index.Snapshot, f *filterSpec) []*roaring.Bitmap {
+	if f == nil || (f.IDs == nil && len(f.Fields) == 0) {
+		return nil
+	}
+	var out []*roaring.Bitmap
+	and := func(bs []*roaring.Bitmap) {
+		if out == nil {
+			out = make([]*roaring.Bitmap, len(bs))
+			for i, b := range bs {
+				if b == nil {
+					b = roaring.New()
+				}
+				out[i] = b.Clone()
+			}
+			return
+		}
+		for i := range out {
+			if i < len(bs) && bs[i] != nil {
+				out[i].And(bs[i])
+			} else {
+				out[i].Clear()
+			}
+		}
+	}
+	if f.IDs != nil {
+		and(s.FilterIDs(f.IDs))
+	}
+	for name, value := range f.Fields {
+		and(s.FilterField(name, value))
+	}
+	return out
+}
+
+// search runs one validated request against the index.
+func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchResponse, error) {
+	k := *req.K
+	resp := &searchResponse{Index: ni.name, Mode: req.Mode}
+	snap := ni.sparse.Snapshot()
+	var q encoder.SparseVector
+	if req.Mode != modeBM25 || req.Explain {
+		var err error
+		if q, err = ni.queryVector(req); err != nil {
+			return nil, err
+		}
+	}
+	if req.Explain {
+		for i, id := range q.IDs {
+			resp.QueryTokens = append(resp.QueryTokens, tokenWeight{Token: ni.model.Tokenizer.Token(id), Weight: q.Weights[i]})
+		}
+	}
+	switch req.Mode {
+	case modeSparse:
+		res, err := ni.sparseSearch(snap, q, k, req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		resp.Hits = make([]searchHit, 0, len(res))
+		for _, r := range res {
+			d, err := snap.Document(r.View, r.Doc)
+			if err != nil {
+				return nil, err
+			}
+			h := searchHit{ID: r.ID, Score: float64(r.Score), Title: d.Title, Fields: d.Fields}
+			if req.Explain {
+				h.Explain = explain(ni.model.Tokenizer, q, snap.Views()[r.View].Segment.Vector(r.Doc))
+			}
+			resp.Hits = append(resp.Hits, h)
+		}
+		return resp, nil
+	case modeBM25:
+		hits, err := ni.bm25Search(snap, req.Query, k, req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		return resp, ni.fillHits(resp, hits, q, req.Explain)
+	default: // hybrid
+		depth := fo.Candidates
+		if depth <= 0 {
+			depth = max(k, 100)
+		}
+		res, err := ni.sparseSearch(snap, q, depth, req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		sp := make([]scored, len(res))
+		for i, r := range res {
+			sp[i] = scored{ID: r.ID, Score: float64(r.Score)}
+		}
+		bm, err := ni.bm25Search(snap, req.Query, depth, req.Filter)
+		if err != nil {
+			return nil, err
+		}
+		return resp, ni.fillHits(resp, fuse(sp, bm, fo, k), q, req.Explain)
+	}
+}
+
+func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q encoder.SparseVector, k int, f *filterSpec) ([]index.Result, error) {
+	if len(q.IDs) == 0 {
+		return nil, nil
+	}
+	return snap.Search(q, scoring.Options{K: k, Filter: docFilter(snap, f)})
+}
+
+// bm25Search asks bleve for the top k; with a filter it over-fetches and
+// post-filters, since the lexical index does not carry fields.
+func (ni *namedIndex) bm25Search(snap *index.Snapshot, query string, k int, f *filterSpec) ([]scored, error) {
+	filtered := f != nil && (f.IDs != nil || len(f.Fields) > 0)
+	fetch := k
+	if filtered {
+		fetch = max(10*k, 1000)
+	}
+	hits, err := ni.lex.Search(query, fetch)
+	if err != nil {
+		return nil, fmt.Errorf("bm25 search: %w", err)
+	}
+	var allowed map[string]bool
+	if filtered && f.IDs != nil {
+		allowed = make(map[string]bool, len(f.IDs))
+		for _, id := range f.IDs {
+			allowed[id] = true
+		}
+	}
+	out := make([]scored, 0, min(k, len(hits)))
+	for _, h := range hits {
+		if len(out) == k {
+			break
+		}
+		if allowed != nil && !allowed[h.ID] {
+			continue
+		}
+		if filtered && len(f.Fields) > 0 {
+			d, ok, err := ni.sparse.Get(h.ID)
+			if err != nil {
+				return nil, err
+			}
+			if !ok || !fieldsMatch(d.Fields, f.Fields) {
+				continue
+			}
+		}
+		out = append(out, scored{ID: h.ID, Score: h.Score})
+	}
+	return out, nil
+}
+
+func fieldsMatch(have, want map[string]string) bool {
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// fillHits looks up titles (and explanations) for hits ranked outside the
+// sparse engine.
+func (ni *namedIndex) fillHits(resp *searchResponse, hits []scored, q encoder.SparseVector, wantExplain bool) error {
+	resp.Hits = make([]searchHit, 0, len(hits))
+	for _, h := range hits {
+		d, ok, err := ni.sparse.Get(h.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // deleted between the bm25 search and now
+		}
+		sh := searchHit{ID: h.ID, Score: h.Score, Title: d.Title, Fields: d.Fields}
+		if wantExplain {
+			sh.Explain = explain(ni.model.Tokenizer, q, d.Vector)
+		}
+		resp.Hits = append(resp.Hits, sh)
+	}
+	return nil
+}
+
+// explain intersects the query with a document vector, largest
+// contribution first.
+func explain(tok *encoder.Tokenizer, q, d encoder.SparseVector) []contribution {
+	out := []contribution{}
+	i, j := 0, 0
+	for i < len(q.IDs) && j < len(d.IDs) {
+		switch {
+		case q.IDs[i] < d.IDs[j]:
+			i++
+		case q.IDs[i] > d.IDs[j]:
+			j++
+		default:
+			out = append(out, contribution{
+				Token:        tok.Token(q.IDs[i]),
+				QueryWeight:  q.Weights[i],
+				DocWeight:    d.Weights[j],
+				Contribution: q.Weights[i] * d.Weights[j],
+			})
+			i++
+			j++
+		}
+	}
+	// insertion sort: explanations are short
+	for a := 1; a < len(out); a++ {
+		for b := a; b > 0 && out[b].Contribution > out[b-1].Contribution; b-- {
+			out[b], out[b-1] = out[b-1], out[b]
+		}
+	}
+	return out
+}
+
+// finite replaces NaN/Inf (which JSON cannot carry) by 0.
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}

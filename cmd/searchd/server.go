@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Options configure a Server. Zero fields take the documented defaults.
+type Options struct {
+	DataDir      string        // directory holding one sub-directory per index (required)
+	APIKey       string        // when set, every write needs "Authorization: Bearer KEY" or "X-API-Key: KEY"
+	ReadOnly     bool          // reject every write with 403
+	MaxBodyBytes int           // request body limit (default 32 MiB)
+	ReadTimeout  time.Duration // per request read (default 30s)
+	WriteTimeout time.Duration // per response write (default 60s)
+	IdleTimeout  time.Duration // keep-alive idle (default 120s)
+	AccessLog    bool          // log every request at Info (default: only writes and errors)
+	Limits       Limits        // per-request limits (DefaultLimits)
+	Fusion       fusionOptions // hybrid defaults (min-max, 0.5/0.5)
+	Logger       *slog.Logger  // default slog.Default()
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 32 << 20
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 60 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 120 * time.Second
+	}
+	o.Limits = o.Limits.withDefaults()
+	if o.Fusion.Normalization == "" {
+		o.Fusion.Normalization = normMinMax
+	}
+	if o.Fusion.SparseWeight == 0 && o.Fusion.BM25Weight == 0 {
+		o.Fusion.SparseWeight, o.Fusion.BM25Weight = 0.5, 0.5
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Server is the searchd HTTP service.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	reg     *registry
+	metrics *metrics
+	routes  []route
+	http    *fasthttp.Server
+}
+
+// route is one registered endpoint; pattern segments in braces are
+// parameters ({name}, {id}). The OpenAPI test checks this table against
+// openapi.json.
+type route struct {
+	method  string
+	pattern string
+	write   bool // needs the API key; refused in read-only mode
+	handler func(s *Server, ctx *fasthttp.RequestCtx, p params)
+	segs    []string
+}
+
+type params map[string]string
+
+// NewServer opens every index under opts.DataDir.
+func NewServer(opts Options) (*Server, error) {
+	opts = opts.withDefaults()
+	if opts.DataDir == "" {
+		return nil, errors.New("searchd: --data is required")
+	}
+	reg, err := openRegistry(opts.DataDir, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Logger, reg: reg}
+	s.metrics = newMetrics(reg)
+	s.routes = []route{
+		{method: "GET", pattern: "/", handler: (*Server).handleUI},
+		{method: "GET", pattern: "/healthz", handler: (*Server).handleHealth},
+		{method: "GET", pattern: "/metrics", handler: (*Server).handleMetrics},
+		{method: "GET", pattern: "/v1/openapi.json", handler: (*Server).handleOpenAPI},
+		{method: "GET", pattern: "/v1/indexes", handler: (*Server).handleListIndexes},
+		{method: "PUT", pattern: "/v1/indexes/{name}", write: true, handler: (*Server).handleCreateIndex},
+		{method: "GET", pattern: "/v1/indexes/{name}", handler: (*Server).handleIndexStats},
+		{method: "DELETE", pattern: "/v1/indexes/{name}", write: true, handler: (*Server).handleDeleteIndex},
+		{method: "POST", pattern: "/v1/indexes/{name}/documents", write: true, handler: (*Server).handleIngest},
+		{method: "GET", pattern: "/v1/indexes/{name}/documents/{id}", handler: (*Server).handleGetDocument},
+		{method: "DELETE", pattern: "/v1/indexes/{name}/documents/{id}", write: true, handler: (*Server).handleDeleteDocument},
+		{method: "POST", pattern: "/v1/indexes/{name}/search", handler: (*Server).handleSearch},
+	}
+	for i := range s.routes {
+		s.routes[i].segs = splitPath(s.routes[i].pattern)
+	}
+	s.http = &fasthttp.Server{
+		Handler:            s.handle,
+		Name:               "sparrow-searchd",
+		MaxRequestBodySize: opts.MaxBodyBytes,
+		ReadTimeout:        opts.ReadTimeout,
+		WriteTimeout:       opts.WriteTimeout,
+		IdleTimeout:        opts.IdleTimeout,
+		ErrorHandler:       s.handleTransportError,
+		Logger:             fasthttpLogger{opts.Logger},
+	}
+	return s, nil
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.http.Serve(ln) }
+
+// Shutdown stops accepting connections, waits for in-flight requests
+// (writes included) to finish, then closes every index cleanly.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.ShutdownWithContext(ctx)
+	if cerr := s.reg.closeAll(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// match finds the route for a path; it reports whether the path exists
+// under another method (405 rather than 404).
+func (s *Server) match(method string, segs []string) (*route, params, bool) {
+	pathKnown := false
+	for i := range s.routes {
+		r := &s.routes[i]
+		if len(r.segs) != len(segs) {
+			continue
+		}
+		var p params
+		ok := true
+		for j, rs := range r.segs {
+			if strings.HasPrefix(rs, "{") {
+				if p == nil {
+					p = params{}
+				}
+				p[rs[1:len(rs)-1]] = segs[j]
+				continue
+			}
+			if rs != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		pathKnown = true
+		if r.method == method || (method == "HEAD" && r.method == "GET") {
+			return r, p, true
+		}
+	}
+	return nil, nil, pathKnown
+}
+
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	method := string(ctx.Method())
+	// Path() is decoded and normalised ("/a/../b" -> "/b"); an id or name
+	// that smuggles separators is rejected by validation below.
+	segs := splitPath(string(ctx.Path()))
+	r, p, known := s.match(method, segs)
+	routeName := "unmatched"
+	switch {
+	case r == nil && known:
+		writeError(ctx, 405, "method %s is not allowed on %s", method, ctx.Path())
+	case r == nil:
+		writeError(ctx, 404, "no such endpoint: %s %s (see /v1/openapi.json)", method, ctx.Path())
+	default:
+		routeName = r.pattern
+		if s.authorize(ctx, r) {
+			r.handler(s, ctx, p)
+		}
+	}
+	code := ctx.Response.StatusCode()
+	elapsed := time.Since(start)
+	s.metrics.observe(method, routeName, code, elapsed)
+	if s.opts.AccessLog || (r != nil && r.write) || code >= 500 {
+		lvl := slog.LevelInfo
+		if code >= 500 {
+			lvl = slog.LevelError
+		}
+		s.log.Log(context.Background(), lvl, "request", "method", method, "path", string(ctx.Path()), "status", code,
+			"took_us", elapsed.Microseconds(), "remote", ctx.RemoteAddr().String())
+	}
+}
+
+// authorize enforces read-only mode and the API key on writes.
+func (s *Server) authorize(ctx *fasthttp.RequestCtx, r *route) bool {
+	if !r.write {
+		return true
+	}
+	if s.opts.ReadOnly {
+		writeError(ctx, 403, "server is read-only; writes are disabled")
+		return false
+	}
+	if s.opts.APIKey == "" {
+		return true
+	}
+	key := ctx.Request.Header.Peek("X-API-Key")
+	if len(key) == 0 {
+		if a := ctx.Request.Header.Peek("Authorization"); bytes.HasPrefix(a, []byte("Bearer ")) {
+			key = a[len("Bearer "):]
+		}
+	}
+	if len(key) == 0 {
+		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="sparrow"`)
+		writeError(ctx, 401, "this write needs an API key: send \"Authorization: Bearer KEY\" or \"X-API-Key: KEY\"")
+		return false
+	}
+	if subtle.ConstantTimeCompare(key, []byte(s.opts.APIKey)) != 1 {
+		writeError(ctx, 401, "API key is not valid")
+		return false
+	}
+	return true
+}
+
+// handleTransportError answers requests fasthttp rejected before routing
+// (oversized body, malformed HTTP, timeouts) with the same JSON errors.
+func (s *Server) handleTransportError(ctx *fasthttp.RequestCtx, err error) {
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeError(ctx, 413, "request body is larger than the %d-byte limit", s.opts.MaxBodyBytes)
+	case isTimeout(err):
+		writeError(ctx, 408, "request timed out while reading")
+	default:
+		writeError(ctx, 400, "malformed HTTP request: %v", err)
+	}
+	s.metrics.observe(string(ctx.Method()), "transport_error", ctx.Response.StatusCode(), 0)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+type errorBody struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+func writeError(ctx *fasthttp.RequestCtx, status int, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	writeJSON(ctx, status, errorBody{Error: msg, Status: status})
+}
+
+// writeErr maps an error from the decoding/search layers to a response.
+func (s *Server) writeErr(ctx *fasthttp.RequestCtx, err error) {
+	var re *requestError
+	switch {
+	case errors.As(err, &re):
+		writeError(ctx, re.status, "%s", re.msg)
+	default:
+		s.log.Error("internal error", "path", string(ctx.Path()), "err", err)
+		writeError(ctx, 500, "internal error: %v", err)
+	}
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	ctx.Response.Header.SetContentType("application/json; charset=utf-8")
+	ctx.SetStatusCode(status)
+	enc := json.NewEncoder(ctx)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		ctx.ResetBody()
+		ctx.SetStatusCode(500)
+		ctx.SetBodyString(`{"error":"encoding the response failed","status":500}`)
+	}
+}
+
+// requireJSON checks the Content-Type of a body-carrying request: JSON (or
+// NDJSON where allowed); a missing header is taken as JSON.
+func requireJSON(ctx *fasthttp.RequestCtx, allowNDJSON bool) (ndjson bool, ok bool) {
+	ct := strings.ToLower(strings.TrimSpace(string(ctx.Request.Header.ContentType())))
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	switch ct {
+	case "", "application/json":
+		return false, true
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/jsonlines":
+		if allowNDJSON {
+			return true, true
+		}
+	}
+	want := "application/json"
+	if allowNDJSON {
+		want = "application/json or application/x-ndjson"
+	}
+	writeError(ctx, 415, "unsupported Content-Type %q; use %s", ct, want)
+	return false, false
+}
+
+// fasthttpLogger routes fasthttp's own messages (connection errors already
+// answered by handleTransportError) to slog at debug level.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug("fasthttp: " + fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp/fasthttputil"
+)
+
+// testServer is a Server on an in-memory listener with an HTTP client.
+type testServer struct {
+	t      *testing.T
+	srv    *Server
+	ln     *fasthttputil.InmemoryListener
+	client *http.Client
+	apiKey string
+}
+
+func newTestServer(t *testing.T, opts Options) *testServer {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	srv, err := NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := fasthttputil.NewInmemoryListener()
+	go srv.Serve(ln)
+	ts := &testServer{t: t, srv: srv, ln: ln, apiKey: opts.APIKey}
+	ts.client = &http.Client{Transport: &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return ln.Dial() },
+		MaxIdleConnsPerHost: 64,
+	}}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return ts
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response %d is not JSON (%v): %s", r.status, err, r.body)
+	}
+}
+
+// do sends a request; contentType "" sends none; the API key is added for
+// non-GET requests when the server has one.
+func (ts *testServer) do(method, path, contentType string, body []byte) response {
+	ts.t.Helper()
+	req, err := http.NewRequest(method, "http://searchd"+path, bytes.NewReader(body))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if ts.apiKey != "" && method != "GET" {
+		req.Header.Set("Authorization", "Bearer "+ts.apiKey)
+	}
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		ts.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (ts *testServer) mustOK(method, path string, body any) response {
+	ts.t.Helper()
+	var b []byte
+	switch v := body.(type) {
+	case nil:
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		b, _ = json.Marshal(v)
+	}
+	r := ts.do(method, path, "application/json", b)
+	if r.status/100 != 2 {
+		ts.t.Fatalf("%s %s: status %d: %s", method, path, r.status, r.body)
+	}
+	return r
+}
+
+func (ts *testServer) search(index string, req map[string]any) searchResponse {
+	ts.t.Helper()
+	var out searchResponse
+	ts.mustOK("POST", "/v1/indexes/"+index+"/search", req).json(ts.t, &out)
+	return out
+}
+
+// testDocs are a few documents with distinct words.
+var testDocs = []map[string]any{
+	{"id": "d1", "title": "Sparrow flight", "text": "Sparrows are small birds that fly in flocks.", "lang": "en"},
+	{"id": "d2", "title": "Ocean currents", "text": "Currents move warm water across the ocean.", "lang": "en"},
+	{"id": "d3", "title": "Vitamin D", "text": "Vitamin D deficiency is common in winter.", "lang": "de"},
+	{"id": "d4", "title": "Bird migration", "text": "Many birds migrate south for the winter.", "lang": "en"},
+}
+
+func setupIndex(t *testing.T, ts *testServer, name string) {
+	t.Helper()
+	ts.mustOK("PUT", "/v1/indexes/"+name, nil)
+	ts.mustOK("POST", "/v1/indexes/"+name+"/documents", testDocs)
+}
+
+func TestEndToEndAPI(t *testing.T) {
+	ts := newTestServer(t, Options{})
+	setupIndex(t, ts, "t")
+
+	var info indexInfo
+	ts.mustOK("GET", "/v1/indexes/t", nil).json(t, &info)
+	if info.Documents != 4 || info.Model != defaultModel {
+		t.Fatalf("stats = %+v, want 4 documents, default model", info)
+	}
+	res := ts.search("t", map[string]any{"query": "birds winter", "k": 10, "explain": true})
+	if len(res.Hits) == 0 || res.Hits[0].ID != "d4" {
+		t.Fatalf("top hit for 'birds winter' = %+v, want d4", res.Hits)
+	}
+	// explain contributions add up to the score
+	for _, h := range res.Hits {
+		var sum float64
+		for _, c := range h.Explain {
+			sum += float64(c.Contribution)
+			if c.Contribution != c.QueryWeight*c.DocWeight {
+				t.Errorf("hit %s token %s: contribution %v != %v*%v", h.ID, c.Token, c.Contribution, c.QueryWeight, c.DocWeight)
+			}
+		}
+		if d := sum - h.Score; d > 1e-3*h.Score+1e-4 || d < -1e-3*h.Score-1e-4 {
+			t.Errorf("hit %s: explain sums to %v, score %v", h.ID, sum, h.Score)
+		}
+	}
+	// field filter
+	res = ts.search("t", map[string]any{"query": "winter", "filter": map[string]any{"fields": map[string]string{"lang": "de"}}})
+	if len(res.Hits) != 1 || res.Hits[0].ID != "d3" {
+		t.Fatalf("lang=de filter: %+v, want only d3", res.Hits)
+	}
+	// id filter, in all modes
+	for _, mode := range []string{"sparse", "bm25", "hybrid"} {
+		res = ts.search("t", map[string]any{"query": "winter birds", "mode": mode, "filter": map[string]any{"ids": []string{"d3"}}})
+		if len(res.Hits) != 1 || res.Hits[0].ID != "d3" {
+			t.Fatalf("%s with ids filter: %+v, want only d3", mode, res.Hits)
+		}
+		res = ts.search("t", map[string]any{"query": "ocean water", "mode": mode})
+		if len(res.Hits) == 0 || res.Hits[0].ID != "d2" {
+			t.Fatalf("%s 'ocean water' top = %+v, want d2", mode, res.Hits)
+		}
+	}
+	// raw vector query
+	res = ts.search("t", map[string]any{"vector": map[string]float64{"ocean": 1.5}})
+	if len(res.Hits) != 1 || res.Hits[0].ID != "d2" {
+		t.Fatalf("vector {ocean} = %+v, want d2", res.Hits)
+	}
+	// get, NDJSON upsert, delete
+	var doc documentBody
+	ts.mustOK("GET", "/v1/indexes/t/documents/d3", nil).json(t, &doc)
+	if doc.Title != "Vitamin D" || doc.Vector["vitamin"] <= 0 {
+		t.Fatalf("GET d3 = %+v", doc)
+	}
+	r := ts.do("POST", "/v1/indexes/t/documents", "application/x-ndjson",
+		[]byte(`{"id":"d5","text":"penguins cannot fly"}`+"\n\n"+`{"_id":"d6","title":"kiwi","text":"kiwis cannot fly either"}`+"\n"))
+	if r.status != 200 {
+		t.Fatalf("NDJSON ingest: %d %s", r.status, r.body)
+	}
+	ts.mustOK("DELETE", "/v1/indexes/t/documents/d5", nil)
+	res = ts.search("t", map[string]any{"query": "penguins kiwi", "mode": "hybrid"})
+	if len(res.Hits) != 1 || res.Hits[0].ID != "d6" {
+		t.Fatalf("after deleting d5: %+v, want only d6", res.Hits)
+	}
+	// upsert replaces
+	ts.mustOK("POST", "/v1/indexes/t/documents", `{"id":"d6","text":"ostriches run"}`)
+	for _, mode := range []string{"sparse", "bm25"} {
+		if res = ts.search("t", map[string]any{"query": "penguins kiwi", "mode": mode}); len(res.Hits) != 0 {
+			t.Fatalf("%s after replacing d6: %+v, want none", mode, res.Hits)
+		}
+	}
+	// metrics mention requests and ingest
+	m := string(ts.mustOK("GET", "/metrics", nil).body)
+	for _, want := range []string{"sparrow_http_requests_total", "sparrow_http_request_duration_seconds_bucket", "sparrow_ingested_documents_total"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// list and delete the index
+	var list struct{ Indexes []indexInfo }
+	ts.mustOK("GET", "/v1/indexes", nil).json(t, &list)
+	if len(list.Indexes) != 1 || list.Indexes[0].Documents != 5 {
+		t.Fatalf("list = %+v, want one index of 5 docs", list)
+	}
+	ts.mustOK("DELETE", "/v1/indexes/t", nil)
+	if _, err := os.Stat(filepath.Join(ts.srv.opts.DataDir, "t")); !os.IsNotExist(err) {
+		t.Fatalf("index directory still there after DELETE: %v", err)
+	}
+	if r := ts.do("GET", "/v1/indexes/t", "", nil); r.status != 404 {
+		t.Fatalf("GET deleted index: %d", r.status)
+	}
+}
+
+func TestReopenKeepsIndexes(t *testing.T) {
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := NewServer(Options{DataDir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ni, err := srv.reg.create("keep", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ni.upsert([]docInput{{ID: "a", Text: "persistent sparrow"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keep", dirtyFile)); !os.IsNotExist(err) {
+		t.Fatalf("clean shutdown left %s behind", dirtyFile)
+	}
+	ts := newTestServer(t, Options{DataDir: dir})
+	for _, mode := range []string{"sparse", "bm25"} {
+		res := ts.search("keep", map[string]any{"query": "sparrow", "mode": mode})
+		if len(res.Hits) != 1 || res.Hits[0].ID != "a" {
+			t.Fatalf("%s after reopen: %+v", mode, res.Hits)
+		}
+	}
+}
+
+func TestAPIKeyAndReadOnly(t *testing.T) {
+	ts := newTestServer(t, Options{APIKey: "s3cret"})
+	ts.mustOK("PUT", "/v1/indexes/k", nil) // with the key
+	for _, h := range []map[string]string{{}, {"Authorization": "Bearer wrong"}, {"X-API-Key": "nope"}} {
+		req, _ := http.NewRequest("POST", "http://searchd/v1/indexes/k/documents", strings.NewReader(`{"id":"x","text":"y"}`))
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Fatalf("write with headers %v: status %d, want 401", h, resp.StatusCode)
+		}
+	}
+	// reads need no key
+	if r := ts.do("GET", "/v1/indexes/k", "", nil); r.status != 200 {
+		t.Fatalf("read without key: %d", r.status)
+	}
+	ro := newTestServer(t, Options{ReadOnly: true})
+	if r := ro.do("PUT", "/v1/indexes/x", "", nil); r.status != 403 {
+		t.Fatalf("PUT in read-only mode: %d %s", r.status, r.body)
+	}
+}
+
+func TestGracefulShutdownFinishesWrites(t *testing.T) {
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := NewServer(Options{DataDir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.reg.create("g", ""); err != nil {
+		t.Fatal(err)
+	}
+	ln := fasthttputil.NewInmemoryListener()
+	go srv.Serve(ln)
+	client := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) { return ln.Dial() }}}
+	// Start several writes, then shut down while they may be in flight:
+	// every write that got a 200 must be in the reopened index.
+	const n = 8
+	acked := make(chan string, n)
+	done := make(chan struct{}, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			defer func() { done <- struct{}{} }()
+			var docs []map[string]string
+			for j := 0; j < 200; j++ {
+				docs = append(docs, map[string]string{"id": fmt.Sprintf("w%d-%d", i, j), "text": "graceful shutdown keeps writes"})
+			}
+			b, _ := json.Marshal(docs)
+			resp, err := client.Post("http://searchd/v1/indexes/g/documents", "application/json", bytes.NewReader(b))
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				acked <- fmt.Sprintf("w%d", i)
+			}
+		}(i)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+	close(acked)
+	ts := newTestServer(t, Options{DataDir: dir})
+	var info indexInfo
+	ts.mustOK("GET", "/v1/indexes/g", nil).json(t, &info)
+	want := 200 * len(acked)
+	if info.Documents < want {
+		t.Fatalf("after graceful shutdown: %d documents, but %d were acknowledged", info.Documents, want)
+	}
+}
