@@ -619,3 +619,6 @@ func f32to16(f float32) uint16 {
 	}
 	return sign | uint16(half)
 }
+
+// IDF returns the idf table the model was built with (by token id; shared).
+func (n *Native) IDF() []float32 { return n.idf }

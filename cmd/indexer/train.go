@@ -1,0 +1,249 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill"
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+func init() {
+	register("train", "train a document encoder (model directory) on a corpus (+ optional train split)", runTrain)
+}
+
+// trainSummary is printed (and written to MODELDIR/train.json) after training.
+type trainSummary struct {
+	Arch          string              `json:"architecture"`
+	Corpus        string              `json:"corpus"`
+	TrainSplit    string              `json:"train_split"`
+	Queries       int                 `json:"queries"`
+	Examples      int                 `json:"examples"`
+	HeldOut       int                 `json:"held_out_queries"`
+	HeldOutNDCG   []float64           `json:"held_out_ndcg10_by_epoch,omitempty"`
+	HeldOutBM25   float64             `json:"held_out_bm25tf_ndcg10,omitempty"`
+	EpochLosses   []float64           `json:"epoch_losses,omitempty"`
+	AvgNNZ        float64             `json:"avg_nnz_per_doc,omitempty"`
+	Seconds       float64             `json:"train_seconds"`
+	TotalSeconds  float64             `json:"total_seconds"`
+	Flags         map[string]string   `json:"flags"`
+	TeacherOOF    map[string]float64  `json:"teacher_oof_ndcg10,omitempty"`
+	GloVeCoverage *distill.GloVeStats `json:"glove_coverage,omitempty"`
+}
+
+func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	corpusDir := fs.String("corpus", "", "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv)")
+	out := fs.String("out", "", "model directory to write")
+	split := fs.String("train-split", "", "qrels split with training queries (e.g. train); empty = corpus only (pseudo-queries). Never test.")
+	arch := fs.String("arch", encoder.ArchNative, "architecture: "+encoder.ArchNative+" or "+encoder.ArchBM25TF+" (no training)")
+	seed := fs.Uint64("seed", 1, "random seed (initialisation, batch order, pseudo-queries)")
+	epochs := fs.Int("epochs", 3, "training epochs")
+	lambda := fs.Float64("lambda", 0, "FLOPS regularisation weight after warm-up (0 = off)")
+	flops := fs.String("flops", "idf", "FLOPS variant: idf (on raw doc weights; IDF-aware) or plain (on idf*w)")
+	hidden := fs.Int("hidden", 32, "gate hidden width")
+	expansion := fs.Int("expansion", 0, "expansion terms per document (top-M)")
+	maxLen := fs.Int("max-length", 512, "document tokens read by the model")
+	batch := fs.Int("batch", 16, "queries per step")
+	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
+	kl := fs.Float64("kl", 1, "KL distillation loss weight (negative = off)")
+	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives")
+	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25wp,bm25porter without")
+	k := fs.Int("k", 50, "candidates per query (union of retrievers' top-k)")
+	scale := fs.Float64("scale", 30, "teacher target scale")
+	pseudo := fs.Int("pseudo", 2000, "pseudo-queries without --train-split")
+	holdout := fs.Float64("holdout", 0, "fraction of training queries held out for model selection (evaluated every epoch)")
+	glove := fs.String("glove", "", "initial embeddings: wink-embeddings JSON or .safetensors with \"emb\" (default: distill.GloVePath())")
+	freeze := fs.Bool("freeze-emb", false, "keep the embeddings fixed")
+	f16 := fs.Bool("f16", true, "store the embedding table as float16")
+	k1 := fs.Float64("k1", encoder.DefaultK1, "BM25 k1 of the tf prior")
+	b := fs.Float64("b", encoder.DefaultB, "BM25 b of the tf prior")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *corpusDir == "" || *out == "" {
+		return fmt.Errorf("need --corpus DIR and --out MODELDIR")
+	}
+	if strings.EqualFold(strings.TrimSuffix(*split, ".tsv"), "test") || strings.ContainsAny(*split, `/\`) {
+		return fmt.Errorf("--train-split %q refused: training never reads a test split", *split)
+	}
+	if *flops != "idf" && *flops != "plain" {
+		return fmt.Errorf("--flops %q: want idf or plain", *flops)
+	}
+	t0 := time.Now()
+	var progress io.Writer = stderr
+	if *quiet {
+		progress = nil
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	flags := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) { flags[f.Name] = f.Value.String() })
+	sum := trainSummary{Arch: *arch, Corpus: *corpusDir, TrainSplit: *split, Flags: flags}
+
+	// Only these files are ever opened: corpus.jsonl, queries.jsonl and qrels/<train-split>.tsv.
+	corpus, err := dataset.LoadCorpus(filepath.Join(*corpusDir, "corpus.jsonl"))
+	if err != nil {
+		return err
+	}
+	if len(corpus) == 0 {
+		return fmt.Errorf("%s: empty corpus", *corpusDir)
+	}
+	tok := encoder.DefaultTokenizer()
+	stats, err := encoder.CorpusStats(tok, *maxLen, func(y func(string) error) error {
+		for _, d := range corpus {
+			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	idf := stats.IDFWeights(tok)
+	if *arch == encoder.ArchBM25TF {
+		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: stats.AvgDL}
+		if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s model to %s (%d docs, avgdl %.1f)\n", *arch, *out, stats.N, stats.AvgDL)
+		return nil
+	}
+	if *arch != encoder.ArchNative {
+		return fmt.Errorf("--arch %q: want %s or %s", *arch, encoder.ArchNative, encoder.ArchBM25TF)
+	}
+
+	var queries []dataset.Query
+	var qrels dataset.Qrels
+	if *split != "" {
+		qrels, err = dataset.LoadQrels(filepath.Join(*corpusDir, "qrels", *split+".tsv"))
+		if err != nil {
+			return err
+		}
+		queries, err = dataset.LoadJudgedQueries(filepath.Join(*corpusDir, "queries.jsonl"), qrels)
+		if err != nil {
+			return err
+		}
+	} else {
+		queries, qrels, err = distill.PseudoQueries(corpus, distill.PseudoOptions{Queries: *pseudo, Seed: *seed})
+		if err != nil {
+			return err
+		}
+	}
+	var trainQ, heldQ []dataset.Query
+	for _, q := range queries {
+		if *holdout > 0 && heldOut(q.ID, *holdout) {
+			heldQ = append(heldQ, q)
+		} else {
+			trainQ = append(trainQ, q)
+		}
+	}
+	sum.Queries, sum.HeldOut = len(trainQ), len(heldQ)
+	trainQrels := dataset.Qrels{}
+	for _, q := range trainQ {
+		trainQrels[q.ID] = qrels[q.ID]
+	}
+	names := *teachers
+	if names == "" {
+		names = "bm25wp,bm25porter"
+		if *split != "" {
+			names += ",ltr"
+		}
+	}
+	logf("train: %d docs, %d training queries (%d held out), teachers %s", len(corpus), len(trainQ), len(heldQ), names)
+	ts, err := distill.NewTeachers(corpus, strings.Split(names, ","), distill.TeacherConfig{
+		GloVe: *glove, TrainQueries: trainQ, TrainQrels: trainQrels, Progress: progress})
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if l, ok := t.(*distill.LTR); ok {
+			if sum.TeacherOOF == nil {
+				sum.TeacherOOF = map[string]float64{}
+			}
+			sum.TeacherOOF[l.Name()] = l.OOF
+			logf("train: teacher %s out-of-fold NDCG@10 on training queries %.4f", l.Name(), l.OOF)
+		}
+	}
+	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Scale: *scale, Workers: *workers, Progress: progress})
+	if err != nil {
+		return err
+	}
+	sum.Examples = len(exs)
+	gpath := *glove
+	if gpath == "" {
+		if gpath, err = distill.GloVePath(); err != nil {
+			return err
+		}
+	}
+	emb, dim, gst, err := distill.LoadEmbeddings(gpath, tok, *seed)
+	if err != nil {
+		return err
+	}
+	if gst.Words > 0 {
+		sum.GloVeCoverage = &gst
+		logf("train: GloVe init: %d whole words, %d ##pieces, %d random rows", gst.Words, gst.Pieces, gst.Random)
+	}
+	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, MaxLength: *maxLen, K1: *k1, B: *b,
+		Epochs: *epochs, Batch: *batch, LR: *lr, Lambda: *lambda, PlainFLOPS: *flops == "plain",
+		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, Seed: *seed, Workers: *workers, Progress: progress}
+	if len(heldQ) > 0 {
+		qidf := encoder.NewIDF(idf)
+		evalWith := func(enc encoder.Encoder) float64 {
+			vecs, err := distill.EncodeCorpus(enc, corpus, *workers)
+			if err != nil {
+				return 0
+			}
+			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, qrels, tok, qidf)
+		}
+		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: stats.AvgDL})
+		if err != nil {
+			return err
+		}
+		sum.HeldOutBM25 = evalWith(bm)
+		logf("train: held-out NDCG@10 bm25-tf %.4f", sum.HeldOutBM25)
+		opts.AfterEpoch = func(epoch int, n *encoder.Native) string {
+			v := evalWith(n)
+			sum.HeldOutNDCG = append(sum.HeldOutNDCG, v)
+			return fmt.Sprintf("held-out NDCG@10 %.4f (bm25-tf %.4f)", v, sum.HeldOutBM25)
+		}
+	}
+	n, st, err := distill.Train(corpus, exs, tok, idf, stats.AvgDL, emb, dim, opts)
+	if err != nil {
+		return err
+	}
+	sum.EpochLosses, sum.AvgNNZ, sum.Seconds = st.EpochLosses, st.AvgNNZ, st.Seconds
+	var half map[string]bool
+	if *f16 {
+		half = map[string]bool{"emb": true}
+	}
+	if err := encoder.WriteNativeModel(*out, n.Config(), tok, idf, n.P, half); err != nil {
+		return err
+	}
+	sum.TotalSeconds = time.Since(t0).Seconds()
+	js, _ := json.MarshalIndent(sum, "", "  ")
+	if err := os.WriteFile(filepath.Join(*out, "train.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", js)
+	return nil
+}
+
+// heldOut deterministically assigns a query to the held-out part.
+func heldOut(id string, frac float64) bool {
+	h := fnv.New64a()
+	h.Write([]byte("holdout:" + id))
+	return float64(h.Sum64()%10000) < frac*10000
+}

@@ -1,0 +1,113 @@
+package distill
+
+import (
+	"math"
+	"sort"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// EncodeCorpus encodes every document (encoder.DocText) with enc, in
+// parallel batches of 64.
+func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int) ([]encoder.SparseVector, error) {
+	const bs = 64
+	out := make([]encoder.SparseVector, len(corpus))
+	nb := (len(corpus) + bs - 1) / bs
+	errs := make([]error, nb)
+	parallel(nb, workers, func(b int) {
+		lo, hi := b*bs, min((b+1)*bs, len(corpus))
+		texts := make([]string, 0, hi-lo)
+		for _, d := range corpus[lo:hi] {
+			texts = append(texts, encoder.DocText(d.Title, d.Text))
+		}
+		v, err := enc.Encode(texts)
+		if err != nil {
+			errs[b] = err
+			return
+		}
+		copy(out[lo:hi], v)
+	})
+	for _, e := range errs {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
+// SparseEval scores queries exhaustively against encoded documents; it is the
+// training loop's model-selection metric (the BEIR runner is the reference).
+type SparseEval struct {
+	post   [][]evalPosting // by token id
+	corpus []dataset.Doc
+}
+
+// NewSparseEval builds an in-memory inverted index over vecs.
+func NewSparseEval(vecs []encoder.SparseVector, corpus []dataset.Doc, vocab int) *SparseEval {
+	e := &SparseEval{post: make([][]evalPosting, vocab), corpus: corpus}
+	for d, v := range vecs {
+		for j, id := range v.IDs {
+			e.post[id] = append(e.post[id], evalPosting{doc: int32(d), w: v.Weights[j]})
+		}
+	}
+	return e
+}
+
+// Search returns the top k docs (corpus indices) for a query vector.
+func (e *SparseEval) Search(q encoder.SparseVector, k int) []Scored {
+	acc := make([]float64, len(e.corpus))
+	for i, id := range q.IDs {
+		for _, p := range e.post[id] {
+			acc[p.doc] += float64(q.Weights[i]) * float64(p.w)
+		}
+	}
+	return TopK(acc, k, 0)
+}
+
+// MeanNDCG10 is the mean NDCG@10 (linear gains, as trec_eval) over queries
+// that have judgements.
+func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, tok *encoder.Tokenizer, idf *encoder.IDF) float64 {
+	var sum float64
+	n := 0
+	for _, q := range queries {
+		rel := qrels[q.ID]
+		if len(rel) == 0 {
+			continue
+		}
+		hits := e.Search(idf.Query(tok, q.Text), 10)
+		var dcg float64
+		for i, h := range hits {
+			if g := rel[e.corpus[h.Doc].ID]; g > 0 {
+				dcg += float64(g) / math.Log2(float64(i+2))
+			}
+		}
+		var gains []int
+		for _, g := range rel {
+			if g > 0 {
+				gains = append(gains, g)
+			}
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(gains)))
+		var idcg float64
+		for i, g := range gains {
+			if i >= 10 {
+				break
+			}
+			idcg += float64(g) / math.Log2(float64(i+2))
+		}
+		if idcg > 0 {
+			sum += dcg / idcg
+		}
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+type evalPosting struct {
+	doc int32
+	w   float32
+}
