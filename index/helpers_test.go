@@ -66,17 +66,25 @@ func randDoc(r *rand.Rand, id string, nnz int) Document {
 // visible lists the ids a snapshot can find, via a full search.
 func visible(t testing.TB, s *Snapshot) []string {
 	t.Helper()
+	ids, err := visibleIDs(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func visibleIDs(s *Snapshot) ([]string, error) {
 	res, err := s.Search(encoder.SparseVector{IDs: []int32{commonTerm}, Weights: []float32{1}},
 		scoring.Options{K: 1 << 30, Algorithm: "exhaustive"})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ids := make([]string, len(res))
 	for i, r := range res {
 		ids[i] = r.ID
 	}
 	slices.Sort(ids)
-	return ids
+	return ids, nil
 }
 
 func apply(t testing.TB, ix *Index, docs []Document, deletes ...string) {

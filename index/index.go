@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -72,6 +74,9 @@ func Open(dir string, opts Options) (*Index, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("index: %w", err)
 		}
+		if err := removeEmptyLogs(dir, opts.Logger); err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
 	}
 	db, err := badger.Open(opts.badger(dir))
 	if err != nil {
@@ -88,6 +93,30 @@ func Open(dir string, opts Options) (*Index, error) {
 		ix.kick()
 	}
 	return ix, nil
+}
+
+// removeEmptyLogs deletes zero-length Badger memtable/value-log files. A
+// crash between creating such a file and sizing it leaves it empty (it never
+// held data), and Badger then refuses to open with z.NewFile ("Create a new
+// file"; dgraph-io/badger#2207). Our crash test hits this.
+func removeEmptyLogs(dir string, log badger.Logger) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".mem") && !strings.HasSuffix(name, ".vlog") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			log.Warningf("removing empty %s left by a crash", name)
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // load reads the manifest, drops unreferenced segment keys (leftovers of a
