@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -300,7 +302,7 @@ func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, 
 	}
 	hits := make([]Hit, len(res.Hits))
 	for i, h := range res.Hits {
-		hits[i] = Hit{ID: h.ID, Score: h.Score}
+		hits[i] = Hit{ID: h.ID, Score: roundScore(h.Score)}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {
@@ -309,6 +311,22 @@ func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, 
 		return hits[i].ID > hits[j].ID
 	})
 	return hits, nil
+}
+
+// roundScore drops the last few bits of a score. bleve sums a document's
+// clause scores in an order that depends on internal doc numbers, which vary
+// between builds of the same corpus, so raw scores differ in the last ulp from
+// run to run and near-ties can swap. Rounding to 12 significant digits makes
+// runs reproducible; true ties then fall to the doc-id-descending rule.
+func roundScore(s float64) float64 {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return s
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', 12, 64), 64)
+	if err != nil {
+		return s
+	}
+	return r
 }
 
 // Close releases the index.
