@@ -61,15 +61,15 @@ func DefaultTokenizer() *Tokenizer { return defaultTokenizer() }
 //
 // A Tokenizer is immutable and safe for concurrent use.
 type Tokenizer struct {
-	vocab   []string         // id -> token
-	ids     map[string]int32 // token -> id; also word-initial pieces
-	cont    map[string]int32 // "##x" continuation pieces, keyed by "x"
-	maxInit int              // longest key in ids, bytes
-	maxCont int              // longest key in cont, bytes
-	unk     int32
-	special []specialToken // special tokens present in the vocabulary
-	classes *[0x10000]uint8
-	pool    sync.Pool // *scratch
+	vocab     []string         // id -> token
+	ids       map[string]int32 // token -> id
+	trie      *trie            // all tokens, for WordPiece's longest-prefix match
+	contState int32            // trie state after "##", or -1
+	asciiIDs  [128]int32       // id of each one-byte token, or unk
+	unk       int32
+	special   []specialToken // special tokens present in the vocabulary
+	classes   *[0x10000]uint8
+	pool      sync.Pool // *scratch
 }
 
 type specialToken struct {
@@ -96,27 +96,37 @@ func NewTokenizer(vocab []string) (*Tokenizer, error) {
 	t := &Tokenizer{
 		vocab:   append([]string(nil), vocab...),
 		ids:     make(map[string]int32, len(vocab)),
-		cont:    make(map[string]int32, len(vocab)/4),
-		unk:     -1,
 		classes: bmpClasses(),
 	}
+	ids := make([]int32, len(vocab))
 	for i, tok := range t.vocab {
+		if !utf8.ValidString(tok) {
+			return nil, fmt.Errorf("encoder: vocabulary token %d (%q) is not valid UTF-8", i, tok)
+		}
 		if j, dup := t.ids[tok]; dup {
 			return nil, fmt.Errorf("encoder: vocabulary token %q appears twice (ids %d and %d)", tok, j, i)
 		}
-		id := int32(i)
-		t.ids[tok] = id
-		t.maxInit = max(t.maxInit, len(tok))
-		if rest, ok := strings.CutPrefix(tok, "##"); ok && rest != "" {
-			t.cont[rest] = id
-			t.maxCont = max(t.maxCont, len(rest))
-		}
+		t.ids[tok] = int32(i)
+		ids[i] = int32(i)
 	}
 	unk, ok := t.ids[UnkToken]
 	if !ok {
 		return nil, fmt.Errorf("encoder: vocabulary has no %s token", UnkToken)
 	}
 	t.unk = unk
+	t.trie = buildTrie(t.vocab, ids)
+	t.contState = -1
+	if s, ok := t.trie.step(0, '#'); ok {
+		if s, ok = t.trie.step(s, '#'); ok {
+			t.contState = s
+		}
+	}
+	for c := range t.asciiIDs {
+		t.asciiIDs[c] = unk
+		if id, ok := t.ids[string(rune(c))]; ok {
+			t.asciiIDs[c] = id
+		}
+	}
 	for _, s := range specialTokens {
 		if id, ok := t.ids[s]; ok {
 			t.special = append(t.special, specialToken{s, id})
@@ -217,7 +227,7 @@ func (t *Tokenizer) AppendIDs(dst []int32, text string) []int32 {
 				// starter, so splitting here equals splitting after NFD.
 				dst = t.flush(dst, s, word, ascii)
 				word, ascii = word[:0], true
-				dst = t.lookupSingle(dst, text[i:i+1])
+				dst = append(dst, t.asciiIDs[c])
 			}
 			// clsDrop: control characters vanish without splitting.
 			i++
@@ -256,14 +266,6 @@ func (t *Tokenizer) matchSpecial(s string) (specialToken, bool) {
 		}
 	}
 	return specialToken{}, false
-}
-
-// lookupSingle emits the id of a one-rune word (punctuation), or [UNK].
-func (t *Tokenizer) lookupSingle(dst []int32, w string) []int32 {
-	if id, ok := t.ids[w]; ok {
-		return append(dst, id)
-	}
-	return append(dst, t.unk)
 }
 
 // flush tokenizes one whitespace-delimited, lower-cased word: NFD, drop Mn,
@@ -317,47 +319,22 @@ func (t *Tokenizer) wordPiece(dst []int32, w []byte, runes int) []int32 {
 	if runes > MaxWordChars {
 		return append(dst, t.unk)
 	}
-	if id, ok := t.ids[string(w)]; ok { // common case: the word is a token
-		return append(dst, id)
-	}
 	mark := len(dst)
+	state := int32(0)
 	for start := 0; start < len(w); {
-		m, limit := t.ids, t.maxInit
 		if start > 0 {
-			m, limit = t.cont, t.maxCont
-		}
-		end := len(w)
-		if start == 0 {
-			end = prevRuneStart(w, start, end) // whole word already failed
-		}
-		if end-start > limit {
-			end = start + limit
-			for end > start && !utf8.RuneStart(w[end]) {
-				end--
+			if state = t.contState; state < 0 {
+				return append(dst[:mark], t.unk)
 			}
 		}
-		found := false
-		for end > start {
-			if id, ok := m[string(w[start:end])]; ok {
-				dst = append(dst, id)
-				found = true
-				break
-			}
-			end = prevRuneStart(w, start, end)
-		}
-		if !found {
+		// Tokens are valid UTF-8 and w is too, so a match ends on a rune
+		// boundary: the longest byte prefix is the longest rune prefix.
+		id, n := t.trie.longest(state, w[start:])
+		if n == 0 {
 			return append(dst[:mark], t.unk)
 		}
-		start = end
+		dst = append(dst, id)
+		start += n
 	}
 	return dst
-}
-
-// prevRuneStart returns the start of the rune ending at end (>= start).
-func prevRuneStart(w []byte, start, end int) int {
-	end--
-	for end > start && !utf8.RuneStart(w[end]) {
-		end--
-	}
-	return end
 }
