@@ -184,7 +184,8 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	var firstErr error
 	sem := make(chan struct{}, 4)
 	for qi, q := range queries {
-		l.foldOf[q.ID] = foldOf(q.ID, opts.Folds)
+		fold := foldOf(q.ID, opts.Folds)
+		l.foldOf[q.ID] = fold
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(qi int, q dataset.Query) {
@@ -194,7 +195,7 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 				var x [][]float64
 				x, err = feat.Compute(q, cands)
 				if err == nil {
-					g := &group{x: x, labels: make([]float64, len(cands)), fold: l.foldOf[q.ID], cands: cands}
+					g := &group{x: x, labels: make([]float64, len(cands)), fold: fold, cands: cands}
 					for i, c := range cands {
 						if rel := qrels[q.ID][corpus[c].ID]; rel > 0 {
 							g.labels[i] = float64(rel)

@@ -159,6 +159,9 @@ func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT {
 				rank[i] = r
 			}
 			for i := lo; i < hi; i++ {
+				if d.Labels[i] <= 0 {
+					continue // only pairs (i better than j); labels are mostly 0
+				}
 				for j := lo; j < hi; j++ {
 					if d.Labels[i] <= d.Labels[j] {
 						continue
