@@ -1,0 +1,180 @@
+package index
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+func TestCodecRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	d := randDoc(r, "doc-1", 50)
+	d.Fields["x"] = "ü"
+	got, err := decodeDoc(encodeDoc(nil, &d))
+	if err != nil || !reflect.DeepEqual(got, d) {
+		t.Fatalf("doc round trip: %v\n got %+v\nwant %+v", err, got, d)
+	}
+	m := &manifest{Generation: 7, NextSegID: 10, Segments: []segInfo{{ID: 3, NumDocs: 5, BlobLen: 1 << 33, IDsLen: 9, FieldsLen: 4}, {ID: 9}}}
+	if gm, err := decodeManifest(encodeManifest(m)); err != nil || !reflect.DeepEqual(gm, m) {
+		t.Fatalf("manifest round trip: %v %+v", err, gm)
+	}
+	tb := roaring.BitmapOf(0, 5, 99)
+	if gt, err := decodeTombstones(encodeTombstones(tb), 100); err != nil || !gt.Equals(tb) {
+		t.Fatalf("tombstones round trip: %v", err)
+	}
+	if _, err := decodeTombstones(encodeTombstones(tb), 99); err == nil {
+		t.Fatal("tombstone beyond segment accepted")
+	}
+	l := newIDList([]string{"b", "a", "c", "aa"})
+	gl, err := decodeIDList(encodeIDList(l))
+	if err != nil || !reflect.DeepEqual(gl, l) {
+		t.Fatalf("id list round trip: %v", err)
+	}
+	for i, id := range []string{"b", "a", "c", "aa"} {
+		if doc, ok := gl.find(id); !ok || doc != uint32(i) {
+			t.Fatalf("find(%q) = %d %v", id, doc, ok)
+		}
+	}
+	if _, ok := gl.find("ab"); ok {
+		t.Fatal("find(ab) succeeded")
+	}
+	if _, err := decodeIDList(encodeIDList(newIDList([]string{"a", "a"}))); err == nil {
+		t.Fatal("duplicate ids accepted")
+	}
+	fi := fieldIndex{fieldKey("lang", "en"): roaring.BitmapOf(1, 2), fieldKey("lang", "de"): roaring.BitmapOf(0)}
+	gf, err := decodeFieldIndex(encodeFieldIndex(fi), 3)
+	if err != nil || len(gf) != 2 || !gf[fieldKey("lang", "en")].Equals(fi[fieldKey("lang", "en")]) {
+		t.Fatalf("field index round trip: %v", err)
+	}
+	// Every decoder rejects a flipped byte (checksums) or truncation.
+	for name, enc := range map[string][]byte{
+		"manifest": encodeManifest(m), "tombstones": encodeTombstones(tb),
+		"ids": encodeIDList(l), "fields": encodeFieldIndex(fi),
+	} {
+		for i := range enc {
+			bad := append([]byte(nil), enc...)
+			bad[i] ^= 0x40
+			if decodeAny(name, bad) == nil {
+				t.Fatalf("%s: flipped byte %d accepted", name, i)
+			}
+			if decodeAny(name, enc[:i]) == nil {
+				t.Fatalf("%s: truncation to %d bytes accepted", name, i)
+			}
+		}
+	}
+	rec := encodeDoc(nil, &d)
+	for i := range rec {
+		if _, err := decodeDoc(rec[:i]); err == nil {
+			t.Fatalf("doc record truncated to %d bytes accepted", i)
+		}
+	}
+}
+
+func decodeAny(name string, b []byte) error {
+	var err error
+	switch name {
+	case "manifest":
+		_, err = decodeManifest(b)
+	case "tombstones":
+		_, err = decodeTombstones(b, 1000)
+	case "ids":
+		_, err = decodeIDList(b)
+	case "fields":
+		_, err = decodeFieldIndex(b, 1000)
+	}
+	return err
+}
+
+func FuzzDecodeDoc(f *testing.F) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for i := range 4 {
+		d := randDoc(r, "seed", i*7)
+		f.Add(encodeDoc(nil, &d))
+	}
+	f.Add(encodeDoc(nil, &Document{ID: "x", Vector: encoder.SparseVector{IDs: []int32{0}, Weights: []float32{0}}}))
+	f.Add([]byte{docRecordVersion, 1, 'a', 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := decodeDoc(b)
+		if err != nil {
+			return
+		}
+		// What decodes is valid and re-encodes to something equivalent.
+		if err := validateDoc(&d); err != nil {
+			t.Fatalf("decoded invalid doc: %v", err)
+		}
+		d2, err := decodeDoc(encodeDoc(nil, &d))
+		if err != nil || !reflect.DeepEqual(d, d2) {
+			t.Fatalf("re-encode: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add(encodeManifest(&manifest{NextSegID: 1}))
+	f.Add(encodeManifest(&manifest{Generation: 3, NextSegID: 5, Segments: []segInfo{{ID: 1, NumDocs: 10, BlobLen: 100, IDsLen: 20, FieldsLen: 8}, {ID: 4, NumDocs: 1}}}))
+	f.Add([]byte("SPMF\x01"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeManifest(b)
+		if err != nil {
+			return
+		}
+		m2, err := decodeManifest(encodeManifest(m))
+		if err != nil || !reflect.DeepEqual(m, m2) {
+			t.Fatalf("re-encode: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeTombstones(f *testing.F) {
+	f.Add(encodeTombstones(roaring.BitmapOf(1, 2, 3)), uint32(10))
+	f.Add(encodeTombstones(roaring.New()), uint32(0))
+	big := roaring.New()
+	big.AddRange(0, 70000)
+	f.Add(encodeTombstones(big), uint32(70000))
+	f.Add(withCRC([]byte{0x3b, 0x30, 0, 0, 1, 0, 0, 0}), uint32(5))
+	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
+		bm, err := decodeTombstones(b, n)
+		if err != nil {
+			return
+		}
+		if !bm.IsEmpty() && bm.Maximum() >= n {
+			t.Fatalf("doc %d >= %d accepted", bm.Maximum(), n)
+		}
+		bm.GetCardinality()
+	})
+}
+
+func FuzzDecodeIDList(f *testing.F) {
+	f.Add(encodeIDList(newIDList([]string{"b", "a", "c"})))
+	f.Add(encodeIDList(newIDList(nil)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := decodeIDList(b)
+		if err != nil {
+			return
+		}
+		for i := 0; i < l.len(); i++ {
+			if doc, ok := l.find(l.id(uint32(i))); !ok || doc != uint32(i) {
+				t.Fatalf("find(id %d) = %d, %v", i, doc, ok)
+			}
+		}
+	})
+}
+
+func FuzzDecodeFieldIndex(f *testing.F) {
+	f.Add(encodeFieldIndex(fieldIndex{fieldKey("a", "b"): roaring.BitmapOf(1, 7)}), uint32(8))
+	f.Add(encodeFieldIndex(fieldIndex{}), uint32(0))
+	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
+		fi, err := decodeFieldIndex(b, n)
+		if err != nil {
+			return
+		}
+		for k, bm := range fi {
+			if !bm.IsEmpty() && bm.Maximum() >= n {
+				t.Fatalf("%q: doc %d >= %d accepted", k, bm.Maximum(), n)
+			}
+		}
+	})
+}
