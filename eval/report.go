@@ -19,13 +19,14 @@ type Report struct {
 	Metrics map[string]float64 `json:"metrics"`
 	Seconds float64            `json:"seconds"` // wall time end to end (open/index + retrieve + evaluate)
 
-	Model          string  `json:"model,omitempty"`
-	TrainSplit     string  `json:"train_split,omitempty"`
-	K              int     `json:"k,omitempty"`              // hits retrieved per query
-	OpenSeconds    float64 `json:"open_seconds,omitempty"`   // system open, including indexing
-	SearchSeconds  float64 `json:"search_seconds,omitempty"` // all queries
-	SkippedQueries int     `json:"skipped_queries,omitempty"`
-	MissingQueries int     `json:"missing_queries,omitempty"`
+	Model          string            `json:"model,omitempty"`
+	Params         map[string]string `json:"params,omitempty"` // --param key=value
+	TrainSplit     string            `json:"train_split,omitempty"`
+	K              int               `json:"k,omitempty"`              // hits retrieved per query
+	OpenSeconds    float64           `json:"open_seconds,omitempty"`   // system open, including indexing
+	SearchSeconds  float64           `json:"search_seconds,omitempty"` // all queries
+	SkippedQueries int               `json:"skipped_queries,omitempty"`
+	MissingQueries int               `json:"missing_queries,omitempty"`
 	// PerQuery holds every metric per evaluated query (for significance tests).
 	PerQuery map[string]map[string]float64 `json:"per_query,omitempty"`
 }
@@ -66,6 +67,20 @@ func ReadReportFile(path string) (*Report, error) {
 	return &r, nil
 }
 
+// Label names the system in tables: the system name, plus its parameters
+// (sorted) when any were given, e.g. "bm25 (analyzer=standard)".
+func (r *Report) Label() string {
+	if len(r.Params) == 0 {
+		return r.System
+	}
+	kv := make([]string, 0, len(r.Params))
+	for k, v := range r.Params {
+		kv = append(kv, k+"="+v)
+	}
+	sort.Strings(kv)
+	return r.System + " (" + strings.Join(kv, ",") + ")"
+}
+
 // DefaultTableMetrics are the columns MarkdownTable uses when given none.
 var DefaultTableMetrics = []string{"ndcg@10", "recall@100", "mrr@10"}
 
@@ -81,7 +96,7 @@ func MarkdownTable(reports []*Report, metrics []string) string {
 		if rs[i].Dataset != rs[j].Dataset {
 			return rs[i].Dataset < rs[j].Dataset
 		}
-		return rs[i].System < rs[j].System
+		return rs[i].Label() < rs[j].Label()
 	})
 	var b strings.Builder
 	b.WriteString("| dataset | split | system | queries |")
@@ -94,7 +109,7 @@ func MarkdownTable(reports []*Report, metrics []string) string {
 	}
 	b.WriteString("---:|\n")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d |", cell(r.Dataset), cell(r.Split), cell(r.System), r.Queries)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d |", cell(r.Dataset), cell(r.Split), cell(r.Label()), r.Queries)
 		for _, m := range metrics {
 			if v, ok := r.Metrics[m]; ok {
 				fmt.Fprintf(&b, " %.4f |", v)
@@ -113,8 +128,8 @@ func PivotTable(reports []*Report, metric string) string {
 	dsSet, sysSet := map[string]bool{}, map[string]bool{}
 	for _, r := range reports {
 		if v, ok := r.Metrics[metric]; ok {
-			val[[2]string{r.System, r.Dataset}] = v
-			dsSet[r.Dataset], sysSet[r.System] = true, true
+			val[[2]string{r.Label(), r.Dataset}] = v
+			dsSet[r.Dataset], sysSet[r.Label()] = true, true
 		}
 	}
 	ds, sys := keys(dsSet), keys(sysSet)

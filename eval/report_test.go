@@ -44,6 +44,9 @@ func TestMarkdownTable(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	if l := (&Report{System: "bm25", Params: map[string]string{"b": "2", "a": "1"}}).Label(); l != "bm25 (a=1,b=2)" {
+		t.Errorf("Label = %q", l)
+	}
 	p := PivotTable(rs, "ndcg@10")
 	if !strings.HasPrefix(p, "| ndcg@10 | cacm | scifact |\n|---|---:|---:|\n| b\\|m | 0.4000 | – |\n") {
 		t.Errorf("pivot:\n%s", p)

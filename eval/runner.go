@@ -65,6 +65,9 @@ func RunSystem(ds *dataset.Dataset, split string, opts RunOptions) (*Report, Run
 	rep := Evaluate(run, ds.Qrels)
 	rep.Dataset, rep.Split, rep.System = ds.Name, split, opts.System
 	rep.Model, rep.TrainSplit, rep.K = opts.ModelDir, opts.TrainSplit, k
+	if len(opts.Params) > 0 {
+		rep.Params = opts.Params
+	}
 	rep.OpenSeconds = opened.Sub(start).Seconds()
 	rep.SearchSeconds = searched.Sub(opened).Seconds()
 	rep.Seconds = time.Since(start).Seconds()
