@@ -49,6 +49,7 @@ type buildFlags struct {
 	force, quiet                     bool
 	batch, workers                   int
 	analyzer                         string
+	failAfter                        int // tests: fail after this many committed batches (0 = never)
 }
 
 func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -163,7 +164,7 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		}
 		c, _ := ix.Meta(metaCommitted)
 		skip, _ = strconv.Atoi(c)
-		fmt.Fprintf(stderr, "resuming: %d records already committed\n", skip)
+		fmt.Fprintf(stderr, "resuming: %d input lines already committed\n", skip)
 	} else if ix.Stats().Docs > 0 {
 		return fmt.Errorf("%s holds an index not made by build; use --force to replace it", f.indexDir)
 	}
@@ -190,11 +191,16 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		bar.Set(skip)
 	}
 	committed := skip
+	batches := 0
 	err = pipeline(src, f.vectors != "", skip, f.batch, f.workers, model, func(docs []index.Document, lines int) error {
 		var b index.Batch
 		for _, d := range docs {
 			b.Upsert(d)
 		}
+		if f.failAfter > 0 && batches == f.failAfter {
+			return errInterrupted
+		}
+		batches++
 		if err := ix.Apply(&b); err != nil {
 			return err
 		}
@@ -230,6 +236,9 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		f.indexDir, stats.Docs, modelRef, el.Seconds(), float64(committed-skip)/math.Max(el.Seconds(), 1e-9))
 	return nil
 }
+
+// errInterrupted simulates a crash in tests.
+var errInterrupted = errors.New("build interrupted (test)")
 
 func writeManifest(dir, modelRef string) error {
 	m := map[string]any{"format": 1, "model": modelRef, "created": time.Now().UTC().Format(time.RFC3339)}

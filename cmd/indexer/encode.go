@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index"
+)
+
+func init() {
+	register("encode", "encode a corpus into sparse vectors JSONL (the --vectors input of build)", runEncode)
+}
+
+func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("encode", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	corpus := fs.String("corpus", "", "BEIR dataset directory or corpus JSONL file (required)")
+	out := fs.String("out", "", "output JSONL file ({\"id\",\"vector\":{\"token\":weight},\"title\",\"text\"} a line); - = stdout (required)")
+	model := fs.String("model", "", "model directory (default: the bundled default model)")
+	noText := fs.Bool("no-text", false, "omit title and text from the output")
+	batch := fs.Int("batch", 512, "documents per encoding batch")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel encoding workers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *corpus == "" || *out == "" {
+		return errors.New("--corpus and --out are required")
+	}
+	if *batch <= 0 || *workers <= 0 {
+		return errors.New("--batch and --workers must be >= 1")
+	}
+	m, _, err := loadModelRef(*model)
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	src, err := corpusPath(*corpus)
+	if err != nil {
+		return fmt.Errorf("--corpus: %w", err)
+	}
+	var w io.Writer = stdout
+	var fh *os.File
+	if *out != "-" {
+		if fh, err = os.Create(*out); err != nil {
+			return err
+		}
+		defer fh.Close()
+		w = fh
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	start := time.Now()
+	n := 0
+	var line []byte
+	err = pipeline(src, false, 0, *batch, *workers, m, func(docs []index.Document, _ int) error {
+		for _, d := range docs {
+			line = appendVectorLine(line[:0], d, m.Tokenizer, !*noText)
+			if _, err := bw.Write(line); err != nil {
+				return err
+			}
+		}
+		n += len(docs)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if fh != nil {
+		if err := fh.Close(); err != nil {
+			return err
+		}
+	}
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(stderr, "encoded %d documents in %.1fs (%.0f docs/s)\n", n, el, float64(n)/max(el, 1e-9))
+	return nil
+}
+
+// appendVectorLine writes one contract-4 line, tokens in id order.
+func appendVectorLine(b []byte, d index.Document, tok *encoder.Tokenizer, withText bool) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, d.ID)
+	b = append(b, `,"vector":`...)
+	b = appendTokenMap(b, d.Vector, tok, nil)
+	if withText {
+		b = append(b, `,"title":`...)
+		b = appendJSONString(b, d.Title)
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, d.Text)
+	}
+	return append(b, "}\n"...)
+}
+
+// appendTokenMap writes {"token": weight, ...}; skip drops tokens.
+func appendTokenMap(b []byte, v encoder.SparseVector, tok *encoder.Tokenizer, skip func(string) bool) []byte {
+	b = append(b, '{')
+	first := true
+	for i, id := range v.IDs {
+		t := tok.Token(id)
+		if skip != nil && skip(t) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, t)
+		b = append(b, ':')
+		b = strconv.AppendFloat(b, float64(v.Weights[i]), 'g', -1, 32)
+	}
+	return append(b, '}')
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
