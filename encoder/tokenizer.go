@@ -78,10 +78,21 @@ type specialToken struct {
 }
 
 // scratch holds per-call buffers so AppendIDs does not allocate per word.
+// The current word is kept twice: lower-cased (word) and, once it holds a
+// non-ASCII rune, also decomposed rune by rune with Mn dropped (fast). fast
+// equals NFD-then-strip of word unless the word holds a non-starter that is
+// not Mn (complex), where canonical reordering matters; then flush
+// normalises word exactly with iter.
 type scratch struct {
-	word []byte    // current raw word, lower-cased, UTF-8
-	nfd  []byte    // its NFD form when that differs, stripped of Mn in place
-	iter norm.Iter // kept here because norm.NFD.Append allocates its buffer
+	word    []byte
+	fast    []byte
+	ascii   bool      // word is ASCII only (fast unused)
+	complex bool      // fast is not valid; normalise word
+	iter    norm.Iter // reused: norm.NFD.Append would allocate its buffer
+}
+
+func (s *scratch) reset() {
+	s.word, s.fast, s.ascii, s.complex = s.word[:0], s.fast[:0], true, false
 }
 
 // NewTokenizer builds a tokenizer over vocab, where vocab[i] is the token with
@@ -132,7 +143,7 @@ func NewTokenizer(vocab []string) (*Tokenizer, error) {
 			t.special = append(t.special, specialToken{s, id})
 		}
 	}
-	t.pool.New = func() any { return &scratch{word: make([]byte, 0, 64), nfd: make([]byte, 0, 64)} }
+	t.pool.New = func() any { return &scratch{word: make([]byte, 0, 64), fast: make([]byte, 0, 64)} }
 	return t, nil
 }
 
@@ -201,23 +212,23 @@ func (t *Tokenizer) Tokenize(text string) []string {
 // slice (no [CLS]/[SEP]). Apart from growing dst it does not allocate.
 func (t *Tokenizer) AppendIDs(dst []int32, text string) []int32 {
 	s := t.pool.Get().(*scratch)
-	word := s.word[:0]
-	ascii := true // word holds only ASCII, so NFD is the identity
+	s.reset()
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			cls := asciiClass[c]
 			switch {
 			case cls == 0:
-				word = append(word, asciiLower[c])
+				s.word = append(s.word, asciiLower[c])
+				if !s.ascii {
+					s.fast = append(s.fast, asciiLower[c])
+				}
 			case cls&clsSpace != 0:
-				dst = t.flush(dst, s, word, ascii)
-				word, ascii = word[:0], true
+				dst = t.flush(dst, s)
 			case cls&clsPunct != 0:
 				if c == '[' && len(t.special) > 0 {
 					if sp, ok := t.matchSpecial(text[i:]); ok {
-						dst = t.flush(dst, s, word, ascii)
-						word, ascii = word[:0], true
+						dst = t.flush(dst, s)
 						dst = append(dst, sp.id)
 						i += len(sp.text)
 						continue
@@ -225,8 +236,7 @@ func (t *Tokenizer) AppendIDs(dst []int32, text string) []int32 {
 				}
 				// An ASCII punctuation mark has no decomposition and is a
 				// starter, so splitting here equals splitting after NFD.
-				dst = t.flush(dst, s, word, ascii)
-				word, ascii = word[:0], true
+				dst = t.flush(dst, s)
 				dst = append(dst, t.asciiIDs[c])
 			}
 			// clsDrop: control characters vanish without splitting.
@@ -238,23 +248,19 @@ func (t *Tokenizer) AppendIDs(dst []int32, text string) []int32 {
 		switch {
 		case cls&clsDrop != 0:
 		case cls&clsSpace != 0:
-			dst = t.flush(dst, s, word, ascii)
-			word, ascii = word[:0], true
+			dst = t.flush(dst, s)
 		case cls&clsCJK != 0:
-			dst = t.flush(dst, s, word, ascii)
-			word = utf8.AppendRune(word[:0], unicode.ToLower(r))
-			dst = t.flush(dst, s, word, false)
-			word, ascii = word[:0], true
+			dst = t.flush(dst, s)
+			t.addRune(s, r)
+			dst = t.flush(dst, s)
 		default:
 			// Punctuation is split after NFD (where e.g. U+2260 becomes "="
 			// plus a mark), so other runes just join the word here.
-			word = utf8.AppendRune(word, unicode.ToLower(r))
-			ascii = false
+			t.addRune(s, r)
 		}
 		i += size
 	}
-	dst = t.flush(dst, s, word, ascii)
-	s.word = word[:0]
+	dst = t.flush(dst, s)
 	t.pool.Put(s)
 	return dst
 }
@@ -268,26 +274,85 @@ func (t *Tokenizer) matchSpecial(s string) (specialToken, bool) {
 	return specialToken{}, false
 }
 
-// flush tokenizes one whitespace-delimited, lower-cased word: NFD, drop Mn,
-// split on punctuation, WordPiece each piece. It may overwrite word.
-func (t *Tokenizer) flush(dst []int32, s *scratch, word []byte, ascii bool) []int32 {
-	if len(word) == 0 {
+// addRune adds a non-ASCII rune to the current word: lower-cased to s.word,
+// and lower-cased, decomposed and stripped of Mn to s.fast.
+func (t *Tokenizer) addRune(s *scratch, r rune) {
+	r = unicode.ToLower(r)
+	if s.ascii {
+		s.fast = append(s.fast[:0], s.word...) // ASCII is its own NFD
+		s.ascii = false
+	}
+	s.word = utf8.AppendRune(s.word, r)
+	if s.complex {
+		return // s.fast is abandoned; flush normalises s.word
+	}
+	if r >= hangulBase && r < hangulBase+hangulCount {
+		// Hangul syllables decompose algorithmically into conjoining jamo
+		// (letters, ccc 0), which norm's Properties does not spell out.
+		si := r - hangulBase
+		s.fast = utf8.AppendRune(s.fast, 0x1100+si/(21*28))
+		s.fast = utf8.AppendRune(s.fast, 0x1161+si%(21*28)/28)
+		if ti := si % 28; ti != 0 {
+			s.fast = utf8.AppendRune(s.fast, 0x11A7+ti)
+		}
+		return
+	}
+	n := len(s.fast)
+	s.fast = utf8.AppendRune(s.fast, r)
+	d := norm.NFD.Properties(s.fast[n:]).Decomposition()
+	if d == nil {
+		d = s.fast[n:]
+	} else {
+		s.fast = append(s.fast[:n], d...) // d is a table slice, not s.fast
+		d = s.fast[n:]
+	}
+	// Drop Mn from the decomposition, and note any other non-starter: canonical
+	// reordering could move it, so such words take the exact NFD path.
+	w := n
+	for len(d) > 0 {
+		c, size := utf8.DecodeRune(d)
+		cls := runeClass(t.classes, c)
+		if cls&clsNonStarter != 0 {
+			s.complex = true
+		}
+		if cls&clsMn == 0 {
+			w += copy(s.fast[w:], d[:size])
+		}
+		d = d[size:]
+	}
+	s.fast = s.fast[:w]
+}
+
+const (
+	hangulBase  = 0xAC00
+	hangulCount = 11172
+)
+
+// flush tokenizes the current word and resets it: split on punctuation (after
+// normalisation), WordPiece each piece.
+func (t *Tokenizer) flush(dst []int32, s *scratch) []int32 {
+	if len(s.word) == 0 {
+		s.reset()
 		return dst
 	}
-	if ascii {
+	if s.ascii {
 		// Punctuation and spaces were split while scanning: only ASCII
 		// letters and digits remain, one rune per byte.
-		return t.wordPiece(dst, word, len(word))
+		dst = t.wordPiece(dst, s.word, len(s.word))
+		s.reset()
+		return dst
 	}
-	nfd := word // already NFD (the common case): strip marks in place
-	if norm.NFD.QuickSpan(word) < len(word) {
-		nfd = s.nfd[:0]
-		s.iter.Init(norm.NFD, word)
+	nfd := s.fast // per-rune decomposition, Mn already dropped
+	if s.complex {
+		// Exact path: NFD of the whole word (with canonical reordering),
+		// then drop Mn below.
+		nfd = s.fast[:0]
+		s.iter.Init(norm.NFD, s.word)
 		for !s.iter.Done() {
 			nfd = append(nfd, s.iter.Next()...)
 		}
-		s.nfd = nfd[:0]
 	}
+	s.fast = nfd[:0]
 	w, start, runes := 0, 0, 0 // write position, start of current piece, its rune count
 	for r := 0; r < len(nfd); {
 		c, size := utf8.DecodeRune(nfd[r:])
@@ -307,7 +372,9 @@ func (t *Tokenizer) flush(dst []int32, s *scratch, word []byte, ascii bool) []in
 		}
 		r += size
 	}
-	return t.wordPiece(dst, nfd[start:w], runes)
+	dst = t.wordPiece(dst, nfd[start:w], runes)
+	s.reset()
+	return dst
 }
 
 // wordPiece appends the greedy longest-match-first pieces of w (runes runes

@@ -72,14 +72,16 @@ func isASCII(s string) bool {
 	return true
 }
 
-// TestIdempotentEveryRune checks the fuzz properties on every code point, in
-// a word and alone, which random fuzzing reaches only slowly.
+// TestIdempotentEveryRune checks the idempotence property on every code point
+// of planes 0-2 (and a sample above), in a word and alone, which random
+// fuzzing reaches only slowly.
 func TestIdempotentEveryRune(t *testing.T) {
 	tok := DefaultTokenizer()
 	bad := 0
-	for r := rune(0); r <= utf8.MaxRune; r++ {
-		if r >= 0x30000 && r < 0xE0000 {
-			r = 0xE0000 // unassigned planes
+	step := rune(1)
+	for r := rune(0); r <= utf8.MaxRune; r += step {
+		if r >= 0x30000 {
+			step = 97 // planes 3-16 are unassigned, tags or private use: sample them
 		}
 		s := string(r)
 		text := "Aq" + s + "B " + s + " x" + s + s

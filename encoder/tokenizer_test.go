@@ -5,12 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func tokens(s string) []string {
@@ -297,5 +301,60 @@ func TestAppendIDsNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { dst = tok.AppendIDs(dst[:0], text) })
 	if allocs != 0 {
 		t.Errorf("AppendIDs allocated %.1f times per call, want 0", allocs)
+	}
+}
+
+// exactNormalise is the reference for scratch.fast: lower-case per rune, NFD
+// of the whole word, drop Mn.
+func exactNormalise(word string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.Map(unicode.ToLower, word)) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// TestFastNormalisation checks the per-rune decomposition against whole-word
+// NFD for every code point of planes 0-2 and for random mixes with combining
+// marks.
+func TestFastNormalisation(t *testing.T) {
+	tok := DefaultTokenizer()
+	check := func(word string) bool {
+		s := &scratch{}
+		s.reset()
+		for _, r := range word {
+			tok.addRune(s, r)
+		}
+		if s.complex {
+			return true // flush takes the exact path
+		}
+		if got, want := string(s.fast), exactNormalise(word); got != want {
+			t.Errorf("%+q: fast %+q, NFD %+q", word, got, want)
+			return false
+		}
+		return true
+	}
+	bad := 0
+	for r := rune(0x80); r < 0x30000 && bad < 10; r++ {
+		if r >= 0xD800 && r < 0xE000 {
+			continue
+		}
+		if !check("é" + string(r) + "\u0301x") {
+			bad++
+		}
+	}
+	pool := []rune("aeoiAEÅéñßΣΆάὅйЙ가힣각\u0301\u0308\u0327\u0345\u05b0\u0f71\u0f72\u302e\u302f\U0001d165\U0001d16d\u0e38\u0e48\u1100\u1161\u11a8ﬁǅİ≠")
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := 0; i < 20000 && bad < 10; i++ {
+		var b strings.Builder
+		b.WriteRune('é')
+		for range 1 + rng.IntN(8) {
+			b.WriteRune(pool[rng.IntN(len(pool))])
+		}
+		if !check(b.String()) {
+			bad++
+		}
 	}
 }

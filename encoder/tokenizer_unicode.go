@@ -4,6 +4,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Character classes of BERT's BasicTokenizer, as bit flags. The definitions
@@ -25,6 +27,9 @@ const (
 	clsPunct
 	// clsMn: non-spacing marks, dropped after NFD (accent stripping).
 	clsMn
+	// clsNonStarter: canonical combining class != 0 but not Mn (a few Mc
+	// marks): words holding one are normalised exactly, with reordering.
+	clsNonStarter
 )
 
 func classifyRune(r rune) uint8 {
@@ -49,6 +54,8 @@ func classifyRune(r rune) uint8 {
 	}
 	if unicode.Is(unicode.Mn, r) {
 		c |= clsMn
+	} else if norm.NFD.PropertiesString(string(r)).CCC() != 0 {
+		c |= clsNonStarter
 	}
 	return c
 }
