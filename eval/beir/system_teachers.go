@@ -16,7 +16,8 @@ import (
 // Parameters (--param): glove=FILE (dense), scores=FILE (teacher-external),
 // teachers=a,b,c and weights=w1,w2,w3 (ensemble; default bm25porter,dense and,
 // with --train-split, ltr), depth=N (ensemble candidate depth per member,
-// default 100). teacher-ltr and an ensemble with ltr train on --train-split,
+// default 100), ltr-trees/ltr-depth/ltr-rate/ltr-minleaf/ltr-queries (LambdaMART
+// settings, see distill.GBDTOptions and LTROptions.MaxQueries). teacher-ltr and an ensemble with ltr train on --train-split,
 // which the runner guarantees is not the evaluated split.
 func init() {
 	for _, n := range []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external"} {
@@ -54,7 +55,7 @@ type teacherSystem struct {
 }
 
 func openTeachers(ctx *eval.SystemContext, system string, names []string, weights []float64) (eval.Retriever, error) {
-	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense"); err != nil {
+	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense", "ltr-trees", "ltr-depth", "ltr-rate", "ltr-queries", "ltr-minleaf"); err != nil {
 		return nil, err
 	}
 	if ctx.ModelDir != "" {
@@ -62,6 +63,22 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 	}
 	corpus := ctx.Dataset.Corpus
 	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: ctx.Progress, LTRDense: ctx.Param("ltr-dense", "") == "true"}
+	for key, dst := range map[string]*int{"ltr-trees": &cfg.LTR.GBDT.Trees, "ltr-depth": &cfg.LTR.GBDT.Depth, "ltr-queries": &cfg.LTR.MaxQueries, "ltr-minleaf": &cfg.LTR.GBDT.MinLeaf} {
+		if v := ctx.Param(key, ""); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("system %s: --param %s=%q: want a positive integer", system, key, v)
+			}
+			*dst = n
+		}
+	}
+	if v := ctx.Param("ltr-rate", ""); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 {
+			return nil, fmt.Errorf("system %s: --param ltr-rate=%q: want a positive number", system, v)
+		}
+		cfg.LTR.GBDT.LearningRate = r
+	}
 	for i, n := range names {
 		names[i] = strings.TrimSpace(n)
 		if names[i] == "external" {
