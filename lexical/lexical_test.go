@@ -2,6 +2,8 @@ package lexical
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -238,4 +240,39 @@ func FuzzSearch(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestConcurrentSearchAndAdd(t *testing.T) {
+	ix := mustBuild(t, "", Options{BatchSize: 3})
+	defer ix.Close()
+	done := make(chan error)
+	for w := 0; w < 2; w++ {
+		go func() {
+			for i := 0; i < 50; i++ {
+				hits, err := ix.Search("cats dogs salmon", 5)
+				if err != nil {
+					done <- err
+					return
+				}
+				if len(hits) == 0 {
+					done <- errors.New("no hits")
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		if err := ix.Add([]dataset.Doc{{ID: fmt.Sprintf("s%d", i), Text: "salmon"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for w := 0; w < 2; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := ix.DocCount(); n != uint64(len(docs)+20) {
+		t.Errorf("DocCount = %d", n)
+	}
 }
