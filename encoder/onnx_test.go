@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -228,6 +229,28 @@ func TestPoolingMatchesReference(t *testing.T) {
 	v = sparseFromPooled([]float32{0, 0.5, -1}, nil, false)
 	if !slices.Equal(v.IDs, []int32{1}) || v.Weights[0] != 0.5 {
 		t.Fatalf("got %v", v)
+	}
+}
+
+func TestMaxPoolRowsMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, shape := range [][2]int{{1, 1}, {1, 7}, {2, 5}, {3, 9}, {5, 30522}, {4, 3}} {
+		rowsN, v := shape[0], shape[1]
+		rows := make([]float32, rowsN*v)
+		for i := range rows {
+			rows[i] = float32(r.NormFloat64())
+		}
+		got := make([]float32, v)
+		maxPoolRows(got, rows)
+		for j := 0; j < v; j++ {
+			want := float32(0)
+			for k := 0; k < rowsN; k++ {
+				want = max(want, rows[k*v+j])
+			}
+			if got[j] != want {
+				t.Fatalf("%v col %d: got %v want %v", shape, j, got[j], want)
+			}
+		}
 	}
 }
 
