@@ -120,6 +120,9 @@ func normWeights(weights []float64, n int) ([]float64, error) {
 // Name implements Teacher.
 func (e *Ensemble) Name() string { return e.name }
 
+// Weights returns the normalised member weights.
+func (e *Ensemble) Weights() []float64 { return e.weights }
+
 // Teachers returns the members.
 func (e *Ensemble) Teachers() []Teacher { return e.teachers }
 

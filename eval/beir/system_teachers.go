@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,8 @@ import (
 // (the min-max normalised weighted average the student is distilled from).
 // Parameters (--param): glove=FILE (dense), scores=FILE (teacher-external),
 // teachers=a,b,c and weights=w1,w2,w3 (ensemble; default bm25porter,dense and,
-// with --train-split, ltr), depth=N (ensemble candidate depth per member,
+// with --train-split, ltr; weights=tune picks them on --train-split queries
+// with distill.TuneWeights), depth=N (ensemble candidate depth per member,
 // default 100), ltr-trees/ltr-depth/ltr-rate/ltr-minleaf/ltr-queries (LambdaMART
 // settings, see distill.GBDTOptions and LTROptions.MaxQueries). teacher-ltr and an ensemble with ltr train on --train-split,
 // which the runner guarantees is not the evaluated split.
@@ -35,7 +37,9 @@ func init() {
 			names = strings.Split(s, ",")
 		}
 		var weights []float64
-		if s := ctx.Param("weights", ""); s != "" {
+		if s := ctx.Param("weights", ""); s == "tune" {
+			weights = []float64{} // tuned on --train-split in openTeachers
+		} else if s != "" {
 			for _, f := range strings.Split(s, ",") {
 				w, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 				if err != nil {
@@ -112,6 +116,16 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 		s.r = r
 		return s, nil
 	}
+	if weights != nil && len(weights) == 0 {
+		qs, qrels, err := ctx.LoadTrainQueries()
+		if err != nil {
+			return nil, fmt.Errorf("system %s: weights=tune: %w", system, err)
+		}
+		weights, _, err = distill.TuneWeights(corpus, qs, qrels, ts, nil, distill.ExampleOptions{}, logw(ctx))
+		if err != nil {
+			return nil, err
+		}
+	}
 	e, err := distill.NewEnsemble("", ts, weights)
 	if err != nil {
 		return nil, err
@@ -121,9 +135,7 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 			return nil, fmt.Errorf("system %s: bad depth %q", system, d)
 		}
 	}
-	if ctx.Progress != nil {
-		fmt.Fprintf(ctx.Progress, "%s: %s\n", system, e.Name())
-	}
+	fmt.Fprintf(logw(ctx), "%s: %s weights %v\n", system, e.Name(), e.Weights())
 	s.r = e
 	return s, nil
 }
@@ -150,4 +162,13 @@ func (s *teacherSystem) Close() error {
 		}
 	}
 	return first
+}
+
+// logw is where teacher systems log decisions (chosen weights): the progress
+// writer, or stderr under --quiet.
+func logw(ctx *eval.SystemContext) io.Writer {
+	if ctx.Progress != nil {
+		return ctx.Progress
+	}
+	return os.Stderr
 }
