@@ -76,6 +76,7 @@ func isASCII(s string) bool {
 // of planes 0-2 (and a sample above), in a word and alone, which random
 // fuzzing reaches only slowly.
 func TestIdempotentEveryRune(t *testing.T) {
+	t.Parallel()
 	tok := DefaultTokenizer()
 	bad := 0
 	step := rune(1)

@@ -83,6 +83,7 @@ func readTSV(t *testing.T, path string) (map[string]string, []string) {
 // BEIR (and MS MARCO / TREC DL) queries shipped with Anserini: every
 // *.wp.tsv.gz with a matching raw query file must agree on 100% of queries.
 func TestTokenizerOracle(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(sharedDataDir(t), "beir-topics", "topics")
 	wps, err := filepath.Glob(filepath.Join(dir, "*.wp.tsv.gz"))
 	if err != nil {

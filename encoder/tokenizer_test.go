@@ -320,6 +320,7 @@ func exactNormalise(word string) string {
 // NFD for every code point of planes 0-2 and for random mixes with combining
 // marks.
 func TestFastNormalisation(t *testing.T) {
+	t.Parallel()
 	tok := DefaultTokenizer()
 	check := func(word string) bool {
 		s := &scratch{}
