@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // only reachable with --pprof
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,6 +43,8 @@ func run(args []string, stderr io.Writer) int {
 		wBM25     = fs.Float64("hybrid-bm25-weight", 0.5, "hybrid weight of the BM25 score")
 		accessLog = fs.Bool("access-log", false, "log every request (default: writes and errors only)")
 		logJSON   = fs.Bool("log-json", false, "log as JSON instead of text")
+		algorithm = fs.String("algorithm", "", "scoring algorithm (default: the engine's fastest rank-safe one)")
+		pprofAddr = fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060; default off)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -65,9 +69,10 @@ func run(args []string, stderr io.Writer) int {
 	srv, err := NewServer(Options{
 		DataDir: *data, APIKey: *apiKey, ReadOnly: *readOnly, MaxBodyBytes: *maxBody,
 		ReadTimeout: *readTO, WriteTimeout: *writeTO, AccessLog: *accessLog,
-		Limits: Limits{MaxK: *maxK},
-		Fusion: fusionOptions{Normalization: *norm, SparseWeight: *wSparse, BM25Weight: *wBM25},
-		Logger: log,
+		Limits:    Limits{MaxK: *maxK},
+		Fusion:    fusionOptions{Normalization: *norm, SparseWeight: *wSparse, BM25Weight: *wBM25},
+		Algorithm: *algorithm,
+		Logger:    log,
 	})
 	if err != nil {
 		log.Error("startup failed", "err", err)
@@ -81,6 +86,14 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log.Info("searchd listening", "addr", ln.Addr().String(), "data", *data, "indexes", srv.reg.names(),
 		"read_only", *readOnly, "api_key", *apiKey != "", "ui", "http://"+ln.Addr().String()+"/")
+	if *pprofAddr != "" {
+		go func() {
+			log.Info("pprof listening", "addr", *pprofAddr)
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				log.Error("pprof", "err", err)
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	sig := make(chan os.Signal, 1)

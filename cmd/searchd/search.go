@@ -156,7 +156,7 @@ func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q encoder.SparseVector,
 	if len(q.IDs) == 0 {
 		return nil, nil
 	}
-	return snap.Search(q, scoring.Options{K: k, Filter: docFilter(snap, f)})
+	return snap.Search(q, scoring.Options{K: k, Filter: docFilter(snap, f), Algorithm: ni.algorithm})
 }
 
 // bm25Search asks bleve for the top k; with a filter it over-fetches and

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/sparrow-search/sparrow/scoring"
 	"github.com/valyala/fasthttp"
 )
 
@@ -27,6 +29,7 @@ type Options struct {
 	AccessLog    bool          // log every request at Info (default: only writes and errors)
 	Limits       Limits        // per-request limits (DefaultLimits)
 	Fusion       fusionOptions // hybrid defaults (min-max, 0.5/0.5)
+	Algorithm    string        // scoring algorithm ("" = scoring.DefaultAlgorithm)
 	Logger       *slog.Logger  // default slog.Default()
 }
 
@@ -85,10 +88,14 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("searchd: --data is required")
 	}
+	if opts.Algorithm != "" && !slices.Contains(scoring.Algorithms(), opts.Algorithm) {
+		return nil, fmt.Errorf("searchd: unknown scoring algorithm %q (have %v)", opts.Algorithm, scoring.Algorithms())
+	}
 	reg, err := openRegistry(opts.DataDir, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
+	reg.algorithm = opts.Algorithm
 	s := &Server{opts: opts, log: opts.Logger, reg: reg}
 	s.metrics = newMetrics(reg)
 	s.routes = []route{

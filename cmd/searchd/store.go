@@ -87,6 +87,8 @@ type namedIndex struct {
 	closed  bool
 	writeMu sync.Mutex
 	dirty   bool // bm25.dirty exists
+
+	algorithm string
 }
 
 // registry maps names to open indexes under the data directory.
@@ -94,6 +96,8 @@ type registry struct {
 	dataDir string
 	models  *modelCache
 	log     *slog.Logger
+	// algorithm is the scoring algorithm for every index ("" = default).
+	algorithm string
 
 	mu      sync.RWMutex
 	indexes map[string]*namedIndex
@@ -210,7 +214,7 @@ func (r *registry) open(name, dir string) (*namedIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	ni := &namedIndex{name: name, dir: dir, manifest: m, model: model, sparse: sp}
+	ni := &namedIndex{name: name, dir: dir, manifest: m, model: model, sparse: sp, algorithm: r.algorithm}
 	_, dirtyErr := os.Stat(filepath.Join(dir, dirtyFile))
 	_, lexErr := os.Stat(filepath.Join(dir, bm25Dir))
 	if dirtyErr == nil || lexErr != nil {
