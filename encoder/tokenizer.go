@@ -59,6 +59,11 @@ func DefaultTokenizer() *Tokenizer { return defaultTokenizer() }
 // U+FFFD (Go's rune decoding), which clean_text drops, so "a\xffb" tokenizes as
 // "ab". Nothing panics on any input.
 //
+// Character classes come from Go's Unicode tables (unicode.Version). Where
+// Python's BertTokenizer and the Rust tokenizers library differ, this follows
+// Python: unassigned code points (category Cn) are dropped by clean_text
+// (the Rust library keeps them, usually producing [UNK]).
+//
 // A Tokenizer is immutable and safe for concurrent use.
 type Tokenizer struct {
 	vocab     []string         // id -> token
