@@ -10,23 +10,25 @@ import (
 )
 
 // segWriter accumulates one new segment: vectors into the segment builder,
-// ids, field values, and document records (kept, or streamed out by emit).
+// ids, field values, and either new document records (Apply) or the keys
+// of existing ones (compaction).
 type segWriter struct {
 	b      *segment.Builder
 	ids    []string
-	recs   [][]byte
+	recs   []uint64 // record keys, when reusing records
+	raws   [][]byte // encoded new records
 	fields fieldIndex
-	emit   func(local uint32, rec []byte) error
 }
 
-func newSegWriter(opts segment.Options, emit func(uint32, []byte) error) *segWriter {
-	return &segWriter{b: segment.NewBuilder(opts), fields: fieldIndex{}, emit: emit}
+func newSegWriter(opts segment.Options) *segWriter {
+	return &segWriter{b: segment.NewBuilder(opts), fields: fieldIndex{}}
 }
 
 func (w *segWriter) n() int { return len(w.ids) }
 
-// add appends a validated document whose encoded record is rec.
-func (w *segWriter) add(d *Document, rec []byte) (uint32, error) {
+// add appends a validated document. raw is its new encoded record, or nil
+// when the document keeps its existing record rec.
+func (w *segWriter) add(d *Document, rec uint64, raw []byte) (uint32, error) {
 	local := w.b.Add(d.Vector)
 	if int(local) != len(w.ids) {
 		return 0, fmt.Errorf("segment builder returned doc %d, want %d", local, len(w.ids))
@@ -41,10 +43,11 @@ func (w *segWriter) add(d *Document, rec []byte) (uint32, error) {
 		}
 		bm.Add(local)
 	}
-	if w.emit != nil {
-		return local, w.emit(local, rec)
+	if raw != nil {
+		w.raws = append(w.raws, raw)
+	} else {
+		w.recs = append(w.recs, rec)
 	}
-	w.recs = append(w.recs, rec)
 	return local, nil
 }
 
@@ -52,12 +55,14 @@ func (w *segWriter) add(d *Document, rec []byte) (uint32, error) {
 type built struct {
 	st         *segState
 	blob       []byte
-	idsBlob    []byte
 	fieldsBlob []byte
-	recs       [][]byte // nil when streamed
+	raws       [][]byte // new records (Apply)
 }
 
 func (w *segWriter) finish() (*built, error) {
+	if len(w.raws) > 0 && len(w.recs) > 0 {
+		return nil, errors.New("segment mixes new and existing records")
+	}
 	seg, err := w.b.Build()
 	if err != nil {
 		return nil, err
@@ -66,31 +71,34 @@ func (w *segWriter) finish() (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := newIDList(w.ids)
 	bt := &built{
-		st:         &segState{seg: seg, ids: ids, fields: w.fields},
+		st:         &segState{seg: seg, ids: newIDList(w.ids, w.recs), fields: w.fields},
 		blob:       blob,
-		idsBlob:    encodeIDList(ids),
 		fieldsBlob: encodeFieldIndex(w.fields),
-		recs:       w.recs,
+		raws:       w.raws,
 	}
-	bt.st.info = segInfo{
-		NumDocs: uint32(len(w.ids)), BlobLen: uint64(len(blob)),
-		IDsLen: uint64(len(bt.idsBlob)), FieldsLen: uint64(len(bt.fieldsBlob)),
-	}
+	bt.st.info = segInfo{NumDocs: uint32(len(w.ids)), BlobLen: uint64(len(blob)), FieldsLen: uint64(len(bt.fieldsBlob))}
 	return bt, nil
 }
 
-// assign gives the segment its id and returns its writes (chunks and, when
-// kept in memory, document records).
+// assign gives the segment its id and returns its writes: chunks, id list
+// and new document records (whose keys depend on the id).
 func (bt *built) assign(id uint64, dst []kv) []kv {
 	bt.st.info.ID = id
-	dst = appendChunks(dst, id, kindBlob, bt.blob)
-	dst = appendChunks(dst, id, kindIDs, bt.idsBlob)
-	dst = appendChunks(dst, id, kindFields, bt.fieldsBlob)
-	for i, rec := range bt.recs {
-		dst = append(dst, kv{segKey(id, kindDoc, uint32(i)), rec})
+	if bt.raws != nil {
+		bt.st.ids.recs = make([]uint64, len(bt.raws))
+		for i, raw := range bt.raws {
+			rec := recKey(id, uint32(i))
+			bt.st.ids.recs[i] = rec
+			dst = append(dst, kv{docKey(rec), raw})
+		}
+		bt.raws = nil
 	}
+	idsBlob := encodeIDList(bt.st.ids)
+	bt.st.info.IDsLen = uint64(len(idsBlob))
+	dst = appendChunks(dst, id, kindBlob, bt.blob)
+	dst = appendChunks(dst, id, kindIDs, idsBlob)
+	dst = appendChunks(dst, id, kindFields, bt.fieldsBlob)
 	return dst
 }
 
@@ -144,9 +152,9 @@ func (ix *Index) Apply(b *Batch) error {
 			w = nil
 		}
 		if w == nil {
-			w = newSegWriter(ix.opts.Segment, nil)
+			w = newSegWriter(ix.opts.Segment)
 		}
-		if _, err := w.add(&o.doc, encodeDoc(nil, &o.doc)); err != nil {
+		if _, err := w.add(&o.doc, 0, encodeDoc(nil, &o.doc)); err != nil {
 			return fmt.Errorf("index: document %q: %w", o.doc.ID, err)
 		}
 	}
@@ -184,8 +192,13 @@ func (ix *Index) Apply(b *Batch) error {
 	man := manifest{Generation: ix.man.Generation + 1}
 	man.Segments = append(man.Segments, ix.man.Segments...)
 	var staged []kv
+	var newIDs []uint64
 	for _, bt := range segs {
+		if ix.nextSeg > maxSegID {
+			return errors.New("index: segment ids exhausted")
+		}
 		staged = bt.assign(ix.nextSeg, staged)
+		newIDs = append(newIDs, ix.nextSeg)
 		ix.nextSeg++
 		man.Segments = append(man.Segments, bt.st.info)
 	}
@@ -196,6 +209,10 @@ func (ix *Index) Apply(b *Batch) error {
 	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
 	if err := ix.commit(staged, final); err != nil {
+		for _, id := range newIDs { // best effort; not referenced by any manifest
+			_ = ix.deletePrefix(segPrefix(id))
+			_ = ix.deletePrefix(docOriginPrefix(id))
+		}
 		return fmt.Errorf("index: commit: %w", err)
 	}
 	ix.man = man

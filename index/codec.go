@@ -302,11 +302,13 @@ func decodeTombstones(data []byte, numDocs uint32) (*roaring.Bitmap, error) {
 }
 
 // idList holds a segment's external ids: ids[i] is local doc i; sorted is
-// the permutation of local docs in id order (for binary search).
+// the permutation of local docs in id order (for binary search); recs[i] is
+// the key of local doc i's document record (see recKey).
 type idList struct {
 	data   string   // all ids concatenated
 	offs   []uint32 // len n+1
 	sorted []uint32
+	recs   []uint64
 }
 
 func (l *idList) len() int { return len(l.offs) - 1 }
@@ -322,9 +324,9 @@ func (l *idList) find(id string) (uint32, bool) {
 	return 0, false
 }
 
-func newIDList(ids []string) *idList {
+func newIDList(ids []string, recs []uint64) *idList {
 	var sb strings.Builder
-	l := &idList{offs: make([]uint32, 1, len(ids)+1), sorted: make([]uint32, len(ids))}
+	l := &idList{offs: make([]uint32, 1, len(ids)+1), sorted: make([]uint32, len(ids)), recs: recs}
 	for i, id := range ids {
 		sb.WriteString(id)
 		l.offs = append(l.offs, uint32(sb.Len()))
@@ -344,6 +346,11 @@ func encodeIDList(l *idList) []byte {
 	}
 	for _, p := range l.sorted {
 		b = binary.LittleEndian.AppendUint32(b, p)
+	}
+	prev := int64(0)
+	for _, r := range l.recs { // mostly consecutive: zig-zag deltas are ~1 byte
+		b = binary.AppendVarint(b, int64(r)-prev)
+		prev = int64(r)
 	}
 	return withCRC(b)
 }
@@ -371,6 +378,20 @@ func decodeIDList(data []byte) (*idList, error) {
 		l.offs = append(l.offs, uint32(sb.Len()))
 	}
 	perm := r.bytes(4 * n)
+	if r.err == nil {
+		l.recs = make([]uint64, n)
+		prev := int64(0)
+		for i := range l.recs {
+			d, k := binary.Varint(r.b)
+			if k <= 0 {
+				r.err = errShort
+				break
+			}
+			r.b = r.b[k:]
+			prev += d
+			l.recs[i] = uint64(prev)
+		}
+	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
 	}
@@ -391,6 +412,44 @@ func decodeIDList(data []byte) (*idList, error) {
 		}
 	}
 	return l, nil
+}
+
+// encodeRecList stores record keys (sorted) dropped by a compaction.
+func encodeRecList(recs []uint64) []byte {
+	slices.Sort(recs)
+	b := binary.AppendUvarint(nil, uint64(len(recs)))
+	prev := uint64(0)
+	for _, r := range recs {
+		b = binary.AppendUvarint(b, r-prev)
+		prev = r
+	}
+	return withCRC(b)
+}
+
+func decodeRecList(data []byte) ([]uint64, error) {
+	body, err := checkCRC(data, "record list")
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: body}
+	n := r.length(1)
+	recs := make([]uint64, 0, n)
+	prev := uint64(0)
+	for i := 0; i < n && r.err == nil; i++ {
+		d := r.uvarint()
+		if (i > 0 && d == 0) || prev+d < prev {
+			r.err = fmt.Errorf("keys not ascending at %d", i)
+		}
+		prev += d
+		recs = append(recs, prev)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("record list: %w", r.err)
+	}
+	return recs, nil
 }
 
 // fieldIndex maps "name\x00value" to the local docs having that field value.

@@ -28,7 +28,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	if _, err := decodeTombstones(encodeTombstones(tb), 99); err == nil {
 		t.Fatal("tombstone beyond segment accepted")
 	}
-	l := newIDList([]string{"b", "a", "c", "aa"})
+	l := newIDList([]string{"b", "a", "c", "aa"}, []uint64{recKey(5, 0), recKey(5, 1), recKey(2, 7), recKey(9, 0)})
 	gl, err := decodeIDList(encodeIDList(l))
 	if err != nil || !reflect.DeepEqual(gl, l) {
 		t.Fatalf("id list round trip: %v", err)
@@ -41,8 +41,12 @@ func TestCodecRoundTrip(t *testing.T) {
 	if _, ok := gl.find("ab"); ok {
 		t.Fatal("find(ab) succeeded")
 	}
-	if _, err := decodeIDList(encodeIDList(newIDList([]string{"a", "a"}))); err == nil {
+	if _, err := decodeIDList(encodeIDList(newIDList([]string{"a", "a"}, []uint64{1, 2}))); err == nil {
 		t.Fatal("duplicate ids accepted")
+	}
+	recs := []uint64{recKey(3, 1), recKey(1, 9), recKey(3, 0)}
+	if got, err := decodeRecList(encodeRecList(recs)); err != nil || !reflect.DeepEqual(got, []uint64{recKey(1, 9), recKey(3, 0), recKey(3, 1)}) {
+		t.Fatalf("record list round trip: %v %v", got, err)
 	}
 	fi := fieldIndex{fieldKey("lang", "en"): roaring.BitmapOf(1, 2), fieldKey("lang", "de"): roaring.BitmapOf(0)}
 	gf, err := decodeFieldIndex(encodeFieldIndex(fi), 3)
@@ -52,7 +56,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	// Every decoder rejects a flipped byte (checksums) or truncation.
 	for name, enc := range map[string][]byte{
 		"manifest": encodeManifest(m), "tombstones": encodeTombstones(tb),
-		"ids": encodeIDList(l), "fields": encodeFieldIndex(fi),
+		"ids": encodeIDList(l), "fields": encodeFieldIndex(fi), "recs": encodeRecList(recs),
 	} {
 		for i := range enc {
 			bad := append([]byte(nil), enc...)
@@ -84,6 +88,8 @@ func decodeAny(name string, b []byte) error {
 		_, err = decodeIDList(b)
 	case "fields":
 		_, err = decodeFieldIndex(b, 1000)
+	case "recs":
+		_, err = decodeRecList(b)
 	}
 	return err
 }
@@ -148,8 +154,8 @@ func FuzzDecodeTombstones(f *testing.F) {
 }
 
 func FuzzDecodeIDList(f *testing.F) {
-	f.Add(encodeIDList(newIDList([]string{"b", "a", "c"})))
-	f.Add(encodeIDList(newIDList(nil)))
+	f.Add(encodeIDList(newIDList([]string{"b", "a", "c"}, []uint64{recKey(1, 0), recKey(1, 1), recKey(0, 3)})))
+	f.Add(encodeIDList(newIDList(nil, nil)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := decodeIDList(b)
 		if err != nil {
@@ -174,6 +180,22 @@ func FuzzDecodeFieldIndex(f *testing.F) {
 		for k, bm := range fi {
 			if !bm.IsEmpty() && bm.Maximum() >= n {
 				t.Fatalf("%q: doc %d >= %d accepted", k, bm.Maximum(), n)
+			}
+		}
+	})
+}
+
+func FuzzDecodeRecList(f *testing.F) {
+	f.Add(encodeRecList([]uint64{recKey(1, 2), recKey(1, 3), recKey(4, 0)}))
+	f.Add(encodeRecList(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, err := decodeRecList(b)
+		if err != nil {
+			return
+		}
+		for i := 1; i < len(recs); i++ {
+			if recs[i] <= recs[i-1] {
+				t.Fatalf("not ascending: %v", recs)
 			}
 		}
 	})

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -162,17 +161,15 @@ func (ix *Index) stopping() bool {
 }
 
 // merge rewrites views sel of s (sorted) into new segments holding their
-// live documents in order, then switches the manifest atomically. Apply may
-// run meanwhile: deletes it makes in the sources are carried over to the
-// new segments at the switch. Caller holds compactMu.
+// live documents in order, then switches the manifest atomically. Document
+// records are read (for the exact vectors) but not rewritten. Apply may run
+// meanwhile: deletes it makes in the sources are carried over to the new
+// segments at the switch. Caller holds compactMu.
 func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
-	wb := ix.db.NewWriteBatch()
-	defer wb.Cancel()
 	var outs []*built
 	var outIDs []uint64
 	defer func() {
 		if err != nil { // best effort; Open removes leftovers anyway
-			wb.Cancel()
 			for _, id := range outIDs {
 				_ = ix.deletePrefix(segPrefix(id))
 			}
@@ -193,36 +190,32 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 	}
 	// remap[k][old local] = out<<32 | new local, or -1 when dropped.
 	remap := make([][]int64, len(sel))
-	for k, v := range sel {
-		st, tomb := s.segs[v], s.tombs[v]
-		rm := make([]int64, st.info.NumDocs)
-		remap[k] = rm
-		seen := uint32(0)
-		err := ix.db.View(func(txn *badger.Txn) error {
-			p := append(segPrefix(st.info.ID), kindDoc)
-			it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: p})
-			defer it.Close()
-			for it.Rewind(); it.Valid(); it.Next() {
-				key := it.Item().Key()
-				if len(key) != 14 || binary.BigEndian.Uint32(key[10:]) != seen {
-					return fmt.Errorf("segment %d: document %d missing", st.info.ID, seen)
-				}
-				local := seen
-				seen++
+	var dropped []uint64
+	err = ix.db.View(func(txn *badger.Txn) error {
+		for k, v := range sel {
+			st, tomb := s.segs[v], s.tombs[v]
+			rm := make([]int64, st.info.NumDocs)
+			remap[k] = rm
+			for local := range st.info.NumDocs {
+				rec := st.ids.recs[local]
 				if tomb != nil && tomb.Contains(local) {
 					rm[local] = -1
+					dropped = append(dropped, rec)
 					continue
 				}
 				if local%1024 == 0 && ix.stopping() {
 					return errStopped
 				}
-				rec, err := it.Item().ValueCopy(nil)
+				item, err := txn.Get(docKey(rec))
 				if err != nil {
-					return err
+					return fmt.Errorf("segment %d doc %d: record: %w", st.info.ID, local, err)
 				}
-				d, err := decodeDoc(rec)
-				if err != nil {
+				var d Document
+				if err := item.Value(func(b []byte) (err error) { d, err = decodeDoc(b); return err }); err != nil {
 					return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
+				}
+				if d.ID != st.ids.id(local) {
+					return fmt.Errorf("segment %d doc %d: record holds %q, id list %q", st.info.ID, local, d.ID, st.ids.id(local))
 				}
 				if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
 					if err := flush(); err != nil {
@@ -235,43 +228,35 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 						return err
 					}
 					outIDs = append(outIDs, id)
-					w = newSegWriter(ix.opts.Segment, func(l uint32, rec []byte) error {
-						return wb.Set(segKey(id, kindDoc, l), rec)
-					})
+					w = newSegWriter(ix.opts.Segment)
 				}
-				nl, err := w.add(&d, rec)
+				nl, err := w.add(&d, rec, nil)
 				if err != nil {
 					return err
 				}
 				rm[local] = int64(len(outs))<<32 | int64(nl)
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		if seen != st.info.NumDocs {
-			return fmt.Errorf("segment %d: %d document records, manifest says %d", st.info.ID, seen, st.info.NumDocs)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := flush(); err != nil {
 		return err
 	}
+	var staged []kv
 	for i, bt := range outs {
-		for _, e := range bt.assign(outIDs[i], nil) {
-			if err := wb.Set(e.k, e.v); err != nil {
-				return err
-			}
-		}
+		staged = bt.assign(outIDs[i], staged)
 	}
-	if err := wb.Flush(); err != nil {
+	if err := ix.writeStaged(staged); err != nil {
 		return err
 	}
-	return ix.switchMerged(s, sel, remap, outs)
+	return ix.switchMerged(s, sel, remap, outs, dropped)
 }
 
 // switchMerged commits the manifest that replaces the sources with outs.
-func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*built) error {
+func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*built, dropped []uint64) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
@@ -332,6 +317,11 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 			}
 		}
 	}
+	r := retired{}
+	if len(dropped) > 0 {
+		r.drop, r.recs = dropKey(man.Generation), dropped
+		final = append(final, kv{r.drop, encodeRecList(dropped)})
+	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
 	if err := ix.commit(nil, final); err != nil {
 		return err
@@ -340,24 +330,38 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 	next.finishFrom(cur)
 	ix.snap.Store(next)
 	for p := range drop {
-		ix.retired = append(ix.retired, retiredSeg{id: cur.segs[p].info.ID, wp: weak.Make(cur.segs[p])})
+		r.segs = append(r.segs, cur.segs[p].info.ID)
+		r.wps = append(r.wps, weak.Make(cur.segs[p]))
 	}
+	ix.retired = append(ix.retired, r)
 	return nil
 }
 
-// purgeRetired deletes the keys of compacted-away segments that no snapshot
-// can reach any more, then lets Badger reclaim value-log space. Caller holds
-// compactMu.
-func (ix *Index) purgeRetired() {
+// retired is what one merge made obsolete: its source segments and the
+// records of the documents it dropped (listed under key drop, so that a
+// crash before they are deleted leaves the list for Open).
+type retired struct {
+	segs []uint64
+	wps  []weak.Pointer[segState]
+	drop []byte
+	recs []uint64
+}
+
+// purgeRetired deletes what merges made obsolete once no snapshot can reach
+// the source segments any more (all when force), then lets Badger reclaim
+// value-log space. Caller holds compactMu.
+func (ix *Index) purgeRetired() { ix.purge(false) }
+
+func (ix *Index) purge(force bool) {
 	keep := ix.retired[:0]
 	purged := false
 	for _, r := range ix.retired {
-		if r.wp.Value() != nil {
+		if !force && slices.ContainsFunc(r.wps, func(wp weak.Pointer[segState]) bool { return wp.Value() != nil }) {
 			keep = append(keep, r)
 			continue
 		}
-		if err := ix.deletePrefix(segPrefix(r.id)); err != nil {
-			ix.opts.Logger.Warningf("index: dropping compacted segment %d: %v", r.id, err)
+		if err := ix.deleteRetired(r); err != nil {
+			ix.opts.Logger.Warningf("index: dropping compacted segments %v: %v", r.segs, err)
 			keep = append(keep, r)
 			continue
 		}
@@ -368,4 +372,27 @@ func (ix *Index) purgeRetired() {
 		for ix.db.RunValueLogGC(0.5) == nil {
 		}
 	}
+}
+
+func (ix *Index) deleteRetired(r retired) error {
+	for _, id := range r.segs {
+		if err := ix.deletePrefix(segPrefix(id)); err != nil {
+			return err
+		}
+	}
+	if r.drop == nil {
+		return nil
+	}
+	wb := ix.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, rec := range r.recs {
+		if err := wb.Delete(docKey(rec)); err != nil {
+			return err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	// The list goes last: if we crash before, Open deletes the rest.
+	return ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(r.drop) })
 }

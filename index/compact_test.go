@@ -140,6 +140,22 @@ func segKeyIDs(t testing.TB, ix *Index) []uint64 {
 	return ids
 }
 
+func countKeys(t testing.TB, ix *Index, prefix byte) int {
+	n := 0
+	err := ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefix}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func manifestIDs(ix *Index) []uint64 {
 	var ids []uint64
 	for _, s := range ix.Snapshot().segs {
@@ -161,6 +177,9 @@ func TestCompactIdentical(t *testing.T) {
 	queries := churn(t, ix, r, 12, 40)
 	before := capture(t, ix, queries)
 	stBefore := ix.Stats()
+	if n := countKeys(t, ix, prefixDoc); n != stBefore.Docs+stBefore.Deleted {
+		t.Fatalf("%d document records, want %d live + %d deleted", n, stBefore.Docs, stBefore.Deleted)
+	}
 	if stBefore.Segments != 12 || stBefore.Deleted == 0 {
 		t.Fatalf("setup: %+v", stBefore)
 	}
@@ -180,6 +199,12 @@ func TestCompactIdentical(t *testing.T) {
 	ix.compactMu.Unlock()
 	if got, want := segKeyIDs(t, ix), manifestIDs(ix); !slices.Equal(got, want) {
 		t.Fatalf("segments with keys %v, manifest %v", got, want)
+	}
+	if n := countKeys(t, ix, prefixDoc); n != st.Docs {
+		t.Fatalf("%d document records after compaction, want %d", n, st.Docs)
+	}
+	if n := countKeys(t, ix, prefixDrop); n != 0 {
+		t.Fatalf("%d dropped-record lists left", n)
 	}
 	if err := ix.Compact(); err != nil || ix.Stats().Generation != st.Generation {
 		t.Fatalf("second Compact: %v, generation %d -> %d", err, st.Generation, ix.Stats().Generation)

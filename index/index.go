@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -45,17 +44,10 @@ type Index struct {
 	stagedCommits atomic.Int64 // batches that took the multi-transaction path (tests)
 
 	compactMu sync.Mutex // one compaction at a time
-	retired   []retiredSeg
+	retired   []retired // guarded by compactMu
 	trigger   chan struct{}
 	stop      chan struct{}
 	bg        sync.WaitGroup
-}
-
-// retiredSeg is a segment compacted away; its keys are deleted once no
-// snapshot can read it any more.
-type retiredSeg struct {
-	id uint64
-	wp weak.Pointer[segState]
 }
 
 // segState is a loaded segment: immutable once published.
@@ -153,6 +145,9 @@ func (ix *Index) load() error {
 	if err := ix.dropSegments(func(id uint64) bool { return !live[id] }); err != nil {
 		return fmt.Errorf("removing unreferenced segments: %w", err)
 	}
+	if err := ix.dropRecords(man.NextSegID); err != nil {
+		return fmt.Errorf("removing unreferenced documents: %w", err)
+	}
 	snap := &Snapshot{ix: ix, gen: man.Generation}
 	for _, info := range man.Segments {
 		st, tomb, err := ix.loadSegment(info)
@@ -197,6 +192,72 @@ func (ix *Index) dropSegments(drop func(id uint64) bool) error {
 		if err := ix.deletePrefix(p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// dropRecords deletes document records that no segment can reference:
+// those a merge dropped (listed under "X") and those of batches that never
+// committed (origin segment id >= the manifest's next id).
+func (ix *Index) dropRecords(nextSeg uint64) error {
+	var lists [][]byte
+	var recs []uint64
+	err := ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, Prefix: []byte{prefixDrop}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			l, err := decodeRecList(v)
+			if err != nil {
+				return fmt.Errorf("key %x: %w", it.Item().Key(), err)
+			}
+			recs = append(recs, l...)
+			lists = append(lists, it.Item().KeyCopy(nil))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	wb := ix.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, rec := range recs {
+		if err := wb.Delete(docKey(rec)); err != nil {
+			return err
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return err
+	}
+	for _, k := range lists {
+		if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(k) }); err != nil {
+			return err
+		}
+	}
+	if nextSeg <= maxSegID {
+		var stale [][]byte
+		err := ix.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false, Prefix: []byte{prefixDoc}})
+			defer it.Close()
+			for it.Seek(docOriginPrefix(nextSeg)); it.Valid(); it.Next() {
+				stale = append(stale, it.Item().KeyCopy(nil))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		wb := ix.db.NewWriteBatch()
+		defer wb.Cancel()
+		for _, k := range stale {
+			if err := wb.Delete(k); err != nil {
+				return err
+			}
+		}
+		return wb.Flush()
 	}
 	return nil
 }
@@ -408,11 +469,6 @@ func (ix *Index) Close() error {
 	defer ix.compactMu.Unlock()
 	// Retired segments are unreachable through the index now; delete them
 	// (a crash here just leaves them to the next Open's cleanup).
-	for _, r := range ix.retired {
-		if err := ix.deletePrefix(segPrefix(r.id)); err != nil {
-			ix.opts.Logger.Warningf("dropping compacted segment %d: %v", r.id, err)
-		}
-	}
-	ix.retired = nil
+	ix.purge(true)
 	return ix.db.Close()
 }

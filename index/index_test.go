@@ -346,7 +346,9 @@ func TestOrphansRemoved(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	apply(t, ix, []Document{randDoc(r, "keep", 5)})
 	staged := appendChunks(nil, 99, kindBlob, []byte("half-written segment"))
-	staged = append(staged, kv{segKey(99, kindDoc, 0), []byte("junk")}, kv{tombKey(99), []byte("junk")})
+	staged = append(staged, kv{docKey(recKey(99, 0)), []byte("junk")}, kv{tombKey(99), []byte("junk")})
+	// A dropped-records list left by a crash after a merge's commit.
+	staged = append(staged, kv{docKey(recKey(0, 5)), []byte("dropped")}, kv{dropKey(3), encodeRecList([]uint64{recKey(0, 5)})})
 	if err := ix.writeStaged(staged); err != nil {
 		t.Fatal(err)
 	}
@@ -357,13 +359,23 @@ func TestOrphansRemoved(t *testing.T) {
 	defer ix.Close()
 	n := 0
 	if err := ix.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixSeg}})
+		it := txn.NewIterator(badger.IteratorOptions{})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			if binary.BigEndian.Uint64(it.Item().Key()[1:9]) == 99 {
-				t.Errorf("orphan key %q survived", it.Item().Key())
+			k := it.Item().Key()
+			switch k[0] {
+			case prefixSeg:
+				if binary.BigEndian.Uint64(k[1:9]) == 99 {
+					t.Errorf("orphan key %q survived", k)
+				}
+				n++
+			case prefixDoc:
+				if rec := binary.BigEndian.Uint64(k[1:]); rec != recKey(1, 0) {
+					t.Errorf("orphan record %x survived", rec)
+				}
+			case prefixDrop:
+				t.Errorf("dropped-records list %q survived", k)
 			}
-			n++
 		}
 		return nil
 	}); err != nil {

@@ -98,7 +98,7 @@ func (s *Snapshot) Document(v int, doc uint32) (Document, error) {
 	}
 	var d Document
 	err := s.ix.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(segKey(s.segs[v].info.ID, kindDoc, doc))
+		item, err := txn.Get(docKey(s.segs[v].ids.recs[doc]))
 		if err != nil {
 			return err
 		}
