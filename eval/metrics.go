@@ -42,20 +42,36 @@ func SortTREC(hits []Hit) {
 	sort.SliceStable(hits, func(i, j int) bool { return TRECLess(hits[i], hits[j]) })
 }
 
-// rankedGrades returns the judged grade of each retrieved doc in trec_eval
-// rank order, keeping only the best-ranked copy of a duplicated doc id
-// (trec_eval rejects duplicates outright; a Run cannot return an error here).
-func rankedGrades(hits []Hit, judged map[string]int) []int {
+// NormalizeHits returns hits in trec_eval order with repeated doc ids
+// dropped (the best-ranked copy stays), cut to k when k > 0. The runner
+// applies it to every system's output, so written runs are valid trec_eval
+// input and agree with what Evaluate scores.
+func NormalizeHits(hits []Hit, k int) []Hit {
 	h := append([]Hit(nil), hits...)
 	SortTREC(h)
 	seen := make(map[string]bool, len(h))
-	grades := make([]int, 0, len(h))
+	out := h[:0]
 	for _, x := range h {
 		if seen[x.DocID] {
 			continue
 		}
 		seen[x.DocID] = true
-		grades = append(grades, judged[x.DocID]) // missing = 0 = non-relevant
+		out = append(out, x)
+		if k > 0 && len(out) == k {
+			break
+		}
+	}
+	return out
+}
+
+// rankedGrades returns the judged grade of each retrieved doc in trec_eval
+// rank order, keeping only the best-ranked copy of a duplicated doc id
+// (trec_eval rejects duplicates outright; a Run cannot return an error here).
+func rankedGrades(hits []Hit, judged map[string]int) []int {
+	h := NormalizeHits(hits, 0)
+	grades := make([]int, len(h))
+	for i, x := range h {
+		grades[i] = judged[x.DocID] // missing = 0 = non-relevant
 	}
 	return grades
 }

@@ -110,6 +110,14 @@ func TestDuplicatesKeepBestRank(t *testing.T) {
 	}
 }
 
+func TestNormalizeHits(t *testing.T) {
+	got := NormalizeHits([]Hit{{"a", 1}, {"b", 3}, {"a", 5}, {"c", 3}, {"d", 0}}, 3)
+	want := []Hit{{"a", 5}, {"c", 3}, {"b", 3}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
 func TestNaNScoresSortLast(t *testing.T) {
 	hits := []Hit{{"n", math.NaN()}, {"a", 1}, {"b", math.Inf(-1)}}
 	SortTREC(hits)
@@ -180,6 +188,9 @@ func TestTRECErrors(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteTRECRun(&buf, Run{"q": {{"a b", 1}}}, ""); err == nil {
 		t.Error("doc id with a space written")
+	}
+	if err := WriteTRECRun(&buf, Run{"q": {{"a", 1}, {"a", 2}}}, ""); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate doc written: %v", err)
 	}
 	if err := WriteTRECRun(&buf, Run{"q": {{"a", 1}}}, "t t"); err == nil {
 		t.Error("tag with a space accepted")

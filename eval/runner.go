@@ -81,9 +81,7 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 			return nil, err
 		}
 		for qid, hits := range run {
-			if len(hits) > k {
-				run[qid] = hits[:k]
-			}
+			run[qid] = NormalizeHits(hits, k)
 		}
 		return run, nil
 	}
@@ -94,10 +92,7 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", q.ID, err)
 		}
-		if len(hits) > k {
-			hits = hits[:k]
-		}
-		run[q.ID] = hits
+		run[q.ID] = NormalizeHits(hits, k)
 		bar.Add(1)
 	}
 	bar.Finish()

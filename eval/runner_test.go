@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,9 +26,11 @@ func (p *peekSystem) Retrieve(q dataset.Query, k int) ([]Hit, error) {
 	// One more hit than asked for: the runner must cut to k.
 	hits := make([]Hit, 0, k+1)
 	for i := 0; i <= k; i++ {
-		hits = append(hits, Hit{DocID: "x" + q.ID, Score: float64(-i)})
+		hits = append(hits, Hit{DocID: fmt.Sprintf("x%s-%d", q.ID, i), Score: float64(-i)})
 	}
 	hits[0] = Hit{DocID: "d" + q.ID, Score: 1}
+	// A repeated doc and an out-of-order hit: the runner normalises both.
+	hits = append(hits, Hit{DocID: "d" + q.ID, Score: 0.5}, Hit{DocID: "late", Score: 2})
 	return hits, nil
 }
 
@@ -65,12 +69,34 @@ func TestRunSystemHidesQrels(t *testing.T) {
 	if rep.K != MinK || len(run["1"]) != MinK {
 		t.Errorf("k = %d, %d hits; want %d", rep.K, len(run["1"]), MinK)
 	}
-	// q1 finds d1 at rank 1, q2 does not find it.
-	if rep.Queries != 2 || rep.Metrics["mrr@10"] != 0.5 || rep.System != "test-peek" || rep.Dataset != "t" {
+	if run["1"][0].DocID != "late" || run["1"][1].DocID != "d1" {
+		t.Errorf("run not in trec order: %v", run["1"][:3])
+	}
+	n := 0
+	for _, h := range run["1"] {
+		if h.DocID == "d1" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("d1 appears %d times", n)
+	}
+	// q1 finds d1 at rank 2, q2 does not find it.
+	if rep.Queries != 2 || rep.Metrics["mrr@10"] != 0.25 || rep.System != "test-peek" || rep.Dataset != "t" {
 		t.Errorf("report: %+v", rep)
 	}
 	if _, err := lastPeek.ctx.LoadTrainQrels(); err == nil {
 		t.Error("LoadTrainQrels without a train split succeeded")
+	}
+}
+
+func TestRunSystemProgress(t *testing.T) {
+	var buf bytes.Buffer
+	if _, _, err := RunSystem(testDataset(), "test", RunOptions{System: "test-peek", Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "queries") || !strings.Contains(buf.String(), "2/2") {
+		t.Errorf("progress: %q", buf.String())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 // id order (numeric ids numerically), hits in trec_eval order (score desc,
 // doc id desc) so the rank column agrees with what trec_eval computes. Scores
 // are printed exactly (shortest round-trip form), so ties survive a round trip.
+// A doc id repeated within a query is an error, as trec_eval would reject it.
 func WriteTRECRun(w io.Writer, run Run, tag string) error {
 	if tag == "" {
 		tag = "sparrow"
@@ -27,7 +28,12 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 		}
 		hits := append([]Hit(nil), run[qid]...)
 		SortTREC(hits)
+		seen := make(map[string]bool, len(hits))
 		for i, h := range hits {
+			if seen[h.DocID] {
+				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see NormalizeHits)", qid, h.DocID)
+			}
+			seen[h.DocID] = true
 			if h.DocID == "" || strings.ContainsAny(h.DocID, " \t\r\n") {
 				return fmt.Errorf("eval: query %s: doc id %q cannot be written to a TREC run", qid, h.DocID)
 			}
