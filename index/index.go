@@ -44,7 +44,7 @@ type Index struct {
 	stagedCommits atomic.Int64 // batches that took the multi-transaction path (tests)
 
 	compactMu sync.Mutex // one compaction at a time
-	retired   []retired // guarded by compactMu
+	retired   []retired  // guarded by compactMu
 	trigger   chan struct{}
 	stop      chan struct{}
 	bg        sync.WaitGroup
