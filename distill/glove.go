@@ -209,29 +209,25 @@ func LoadEmbeddings(path string, tok *encoder.Tokenizer, seed uint64) ([]float32
 		return nil, 0, GloVeStats{}, fmt.Errorf("%s: %w", path, err)
 	}
 	tv, ok := st.Tensor("emb")
-	if !ok || len(tv.Shape()) != 2 || tv.DType() != safetensors.F32 || int(tv.Shape()[0]) != tok.VocabSize() {
-		return nil, 0, GloVeStats{}, fmt.Errorf("%s: want an F32 tensor \"emb\" of shape [%d, D]", path, tok.VocabSize())
+	if !ok || len(tv.Shape()) != 2 || int(tv.Shape()[0]) != tok.VocabSize() || tv.Shape()[1] == 0 || tv.Shape()[1] > 4096 {
+		return nil, 0, GloVeStats{}, fmt.Errorf("%s: want a tensor \"emb\" of shape [%d, D]", path, tok.VocabSize())
 	}
 	d := int(tv.Shape()[1])
-	raw := tv.Data()
-	if len(raw) != 4*tok.VocabSize()*d {
-		return nil, 0, GloVeStats{}, fmt.Errorf("%s: tensor \"emb\" has %d bytes", path, len(raw))
-	}
 	emb := make([]float32, tok.VocabSize()*d)
-	for i := range emb {
-		emb[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	if err := decodeEmb(tv, emb); err != nil {
+		return nil, 0, GloVeStats{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return emb, d, GloVeStats{}, nil
 }
 
-// WriteEmbeddings writes emb (V×d) as a safetensors file readable by
-// LoadEmbeddings.
+// WriteEmbeddings writes emb (V×d) as a float16 safetensors file readable by
+// LoadEmbeddings (half the size; the init does not need more precision).
 func WriteEmbeddings(path string, emb []float32, v, d int) error {
-	raw := make([]byte, 4*len(emb))
+	raw := make([]byte, 2*len(emb))
 	for i, x := range emb {
-		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(x))
+		binary.LittleEndian.PutUint16(raw[2*i:], encoder.Float32To16(x))
 	}
-	tv, err := safetensors.NewTensorView(safetensors.F32, []uint64{uint64(v), uint64(d)}, raw)
+	tv, err := safetensors.NewTensorView(safetensors.F16, []uint64{uint64(v), uint64(d)}, raw)
 	if err != nil {
 		return err
 	}
@@ -240,4 +236,27 @@ func WriteEmbeddings(path string, emb []float32, v, d int) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+func decodeEmb(tv safetensors.TensorView, dst []float32) error {
+	raw := tv.Data()
+	switch tv.DType() {
+	case safetensors.F32:
+		if len(raw) != 4*len(dst) {
+			return fmt.Errorf("tensor \"emb\" has %d bytes, want %d", len(raw), 4*len(dst))
+		}
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+	case safetensors.F16:
+		if len(raw) != 2*len(dst) {
+			return fmt.Errorf("tensor \"emb\" has %d bytes, want %d", len(raw), 2*len(dst))
+		}
+		for i := range dst {
+			dst[i] = encoder.Float16To32(binary.LittleEndian.Uint16(raw[2*i:]))
+		}
+	default:
+		return fmt.Errorf("tensor \"emb\": dtype %v (want F32 or F16)", tv.DType())
+	}
+	return nil
 }

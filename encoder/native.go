@@ -622,3 +622,10 @@ func f32to16(f float32) uint16 {
 
 // IDF returns the idf table the model was built with (by token id; shared).
 func (n *Native) IDF() []float32 { return n.idf }
+
+// Float16To32 and Float32To16 convert IEEE 754 half precision (used for
+// compact embedding tables).
+func Float16To32(h uint16) float32 { return f16to32(h) }
+
+// Float32To16 rounds to the nearest half-precision value.
+func Float32To16(f float32) uint16 { return f32to16(f) }

@@ -63,6 +63,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	scale := fs.Float64("scale", 30, "teacher target scale")
 	pseudo := fs.Int("pseudo", 2000, "pseudo-queries without --train-split")
 	holdout := fs.Float64("holdout", 0, "fraction of training queries held out for model selection (evaluated every epoch)")
+	evalSplit := fs.String("eval-split", "", "also evaluate every epoch on this split's queries (model selection for corpus-only training, e.g. train); never test")
 	glove := fs.String("glove", "", "initial embeddings: wink-embeddings JSON or .safetensors with \"emb\" (default: distill.GloVePath())")
 	freeze := fs.Bool("freeze-emb", false, "keep the embeddings fixed")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
@@ -76,8 +77,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *corpusDir == "" || *out == "" {
 		return fmt.Errorf("need --corpus DIR and --out MODELDIR")
 	}
-	if strings.EqualFold(strings.TrimSuffix(*split, ".tsv"), "test") || strings.ContainsAny(*split, `/\`) {
-		return fmt.Errorf("--train-split %q refused: training never reads a test split", *split)
+	for _, sp := range []struct{ flag, v string }{{"train-split", *split}, {"eval-split", *evalSplit}} {
+		if strings.HasPrefix(strings.ToLower(sp.v), "test") || strings.ContainsAny(sp.v, `/\`) {
+			return fmt.Errorf("--%s %q refused: training never reads a test split", sp.flag, sp.v)
+		}
 	}
 	if *flops != "idf" && *flops != "plain" {
 		return fmt.Errorf("--flops %q: want idf or plain", *flops)
@@ -150,6 +153,18 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			trainQ = append(trainQ, q)
 		}
 	}
+	evalQrels := qrels
+	if *evalSplit != "" {
+		if *evalSplit == *split {
+			return fmt.Errorf("--eval-split %q is the training split; use --holdout instead", *evalSplit)
+		}
+		if evalQrels, err = dataset.LoadQrels(filepath.Join(*corpusDir, "qrels", *evalSplit+".tsv")); err != nil {
+			return err
+		}
+		if heldQ, err = dataset.LoadJudgedQueries(filepath.Join(*corpusDir, "queries.jsonl"), evalQrels); err != nil {
+			return err
+		}
+	}
 	sum.Queries, sum.HeldOut = len(trainQ), len(heldQ)
 	trainQrels := dataset.Qrels{}
 	for _, q := range trainQ {
@@ -206,7 +221,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			if err != nil {
 				return 0
 			}
-			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, qrels, tok, qidf)
+			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf)
 		}
 		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: stats.AvgDL})
 		if err != nil {
