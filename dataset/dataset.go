@@ -97,7 +97,8 @@ func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(r, 1<<16)}
 }
 
-// next returns the next line without its "\n" / "\r\n". io.EOF after the last.
+// next returns the next line without its "\n" / "\r\n" (and without a
+// UTF-8 byte-order mark on line 1). io.EOF after the last.
 func (l *lineReader) next() ([]byte, error) {
 	b, err := l.r.ReadBytes('\n')
 	if len(b) == 0 && err != nil {
@@ -107,6 +108,9 @@ func (l *lineReader) next() ([]byte, error) {
 		return nil, err
 	}
 	l.line++
+	if l.line == 1 {
+		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	}
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	b = bytes.TrimSuffix(b, []byte("\r"))
 	return b, nil
@@ -221,7 +225,7 @@ func LoadQueries(path string) ([]Query, error) {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	return readQueries(f, filepath.Base(path))
+	return readQueries(f, path)
 }
 
 func readQueries(r io.Reader, name string) ([]Query, error) {
@@ -276,7 +280,7 @@ func LoadQrels(path string) (Qrels, error) {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	return readQrels(f, filepath.Base(path))
+	return readQrels(f, path)
 }
 
 func readQrels(r io.Reader, name string) (Qrels, error) {

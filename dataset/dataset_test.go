@@ -85,6 +85,18 @@ func TestCorpusCallbackErrorStops(t *testing.T) {
 	}
 }
 
+func TestByteOrderMark(t *testing.T) {
+	var got []Doc
+	err := readCorpus(strings.NewReader("\xef\xbb\xbf{\"_id\":\"a\"}\n"), "c", func(d Doc) error { got = append(got, d); return nil })
+	if err != nil || len(got) != 1 || got[0].ID != "a" {
+		t.Errorf("corpus with BOM: %v %v", got, err)
+	}
+	q, err := readQrels(strings.NewReader("\xef\xbb\xbfquery-id\tcorpus-id\tscore\n1\ta\t1\n"), "q")
+	if err != nil || q["1"]["a"] != 1 {
+		t.Errorf("qrels with BOM: %v %v", q, err)
+	}
+}
+
 func TestCorpusLongLine(t *testing.T) {
 	long := strings.Repeat("abstract ", 400_000) // 3.6 MB, far past bufio.Scanner's 64 KiB
 	in := `{"_id":"big","title":"t","text":"` + long + `"}` + "\n" + `{"_id":"small","text":"s"}`
@@ -162,6 +174,11 @@ func TestQrelsErrors(t *testing.T) {
 func TestOpenErrorsNamePath(t *testing.T) {
 	if _, err := LoadCorpus("testdata/nope.jsonl"); err == nil || !strings.Contains(err.Error(), "nope.jsonl") {
 		t.Errorf("err = %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.tsv")
+	os.WriteFile(bad, []byte("1\ta\tx\n"), 0o644)
+	if _, err := LoadQrels(bad); err == nil || !strings.HasPrefix(err.Error(), bad+":1: bad score") {
+		t.Errorf("error does not start with path:line: %v", err)
 	}
 	if _, err := LoadQueries("testdata/nope.jsonl"); err == nil {
 		t.Error("no error")
