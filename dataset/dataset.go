@@ -155,7 +155,7 @@ func ReadCorpus(path string, fn func(Doc) error) error {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	return readCorpus(f, filepath.Base(path), fn)
+	return readCorpus(f, path, fn)
 }
 
 func readCorpus(r io.Reader, name string, fn func(Doc) error) error {
