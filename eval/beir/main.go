@@ -72,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: beir --data DIR [--split test] --system NAME [--model DIR] [--json FILE] [--run FILE]")
 		fmt.Fprintln(stderr, "       beir --table [--metrics m1,m2] [--pivot metric] REPORT.json...")
+		fmt.Fprintln(stderr, "       beir --compare [--metric ndcg@10] A B   (paired significance; see significance.go)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
