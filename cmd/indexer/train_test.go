@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/distill"
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// writeTinyDataset writes a BEIR-layout directory whose test split is
+// poisoned: qrels/test.tsv is a directory, so any attempt to read it fails,
+// and queries.jsonl holds test-only queries the training must not need.
+func writeTinyDataset(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	words := []string{"protein", "membrane", "vitamin", "bone", "tumor", "therapy", "virus", "vaccine", "neuron", "cortex", "blood", "heart"}
+	var corpus, queries, train strings.Builder
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 40; i++ {
+		var text []string
+		for j := 0; j < 20; j++ {
+			text = append(text, words[(i+r.IntN(3))%len(words)])
+		}
+		fmt.Fprintf(&corpus, `{"_id": "d%d", "title": "%s study", "text": "%s"}`+"\n", i, words[i%len(words)], strings.Join(text, " "))
+	}
+	train.WriteString("query-id\tcorpus-id\tscore\n")
+	for q := 0; q < 12; q++ {
+		fmt.Fprintf(&queries, `{"_id": "q%d", "text": "%s %s"}`+"\n", q, words[q], words[(q+1)%len(words)])
+		fmt.Fprintf(&train, "q%d\td%d\t1\n", q, q)
+	}
+	queries.WriteString(`{"_id": "t1", "text": "poison test query"}` + "\n")
+	for name, s := range map[string]string{"corpus.jsonl": corpus.String(), "queries.jsonl": queries.String(), "qrels/train.tsv": train.String()} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "qrels", "test.tsv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func tinyEmbeddings(t *testing.T) string {
+	tok := encoder.DefaultTokenizer()
+	emb := make([]float32, tok.VocabSize()*4)
+	r := rand.New(rand.NewPCG(3, 3))
+	for i := range emb {
+		emb[i] = float32(r.NormFloat64() * 0.3)
+	}
+	p := filepath.Join(t.TempDir(), "emb.safetensors")
+	if err := distill.WriteEmbeddings(p, emb, tok.VocabSize(), 4); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTrainNeverReadsTestSplit(t *testing.T) {
+	data := writeTinyDataset(t)
+	emb := tinyEmbeddings(t)
+	for _, mode := range [][]string{{"--train-split", "train", "--eval-split", ""}, {"--pseudo", "30"}} {
+		out := filepath.Join(t.TempDir(), "model")
+		args := append([]string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp",
+			"--epochs", "2", "--hidden", "4", "--quiet", "--contrastive", "1", "--holdout", "0.25"}, mode...)
+		var stdout, stderr bytes.Buffer
+		if rc := dispatch(args, nil, &stdout, &stderr); rc != 0 {
+			t.Fatalf("%v: rc %d: %s", mode, rc, stderr.String())
+		}
+		for _, f := range []string{"config.json", "vocab.txt", "idf.json", "model.safetensors"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Fatalf("%v: model directory lacks %s", mode, f)
+			}
+		}
+		m, err := encoder.LoadModel(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Config.Architecture != encoder.ArchNative {
+			t.Fatalf("architecture %q", m.Config.Architecture)
+		}
+		v, err := m.Encoder.Encode([]string{"protein membrane study"})
+		if err != nil || v[0].Len() == 0 {
+			t.Fatalf("encode: %v %v", v, err)
+		}
+		// idf.json comes from the training corpus: "poison" (only in a test query) has no weight
+		if id, ok := m.Tokenizer.ID("poison"); !ok || m.IDF.Weight(id) != 0 {
+			t.Fatal("idf.json has a weight for a word that is not in the corpus")
+		}
+	}
+	// asking for the test split (in any spelling) is refused before reading anything
+	for _, split := range []string{"test", "TEST", "test.tsv"} {
+		var stdout, stderr bytes.Buffer
+		args := []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--train-split", split, "--quiet"}
+		if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "test split") {
+			t.Fatalf("--train-split %s: rc %d, stderr %q", split, rc, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if rc := dispatch([]string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--train-split", "train", "--eval-split", "test"}, nil, &stdout, &stderr); rc == 0 {
+		t.Fatal("--eval-split test accepted")
+	}
+}
+
+func TestTrainBM25Arch(t *testing.T) {
+	data := writeTinyDataset(t)
+	out := filepath.Join(t.TempDir(), "bm25")
+	var stdout, stderr bytes.Buffer
+	if rc := dispatch([]string{"train", "--corpus", data, "--out", out, "--arch", "bm25-tf"}, nil, &stdout, &stderr); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	m, err := encoder.LoadModel(out)
+	if err != nil || m.Config.Architecture != encoder.ArchBM25TF || m.Config.AvgDL <= 0 {
+		t.Fatalf("%v %+v", err, m)
+	}
+}
