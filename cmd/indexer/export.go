@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -39,6 +40,7 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	field := fs.String("field", "sparse_embedding", "rank_features field holding the document vector")
 	queries := fs.String("queries", "", "optional BEIR queries.jsonl: also write queries.ndjson with a neural_sparse search body per query")
 	bulkDocs := fs.Int("bulk-docs", 0, "split bulk.ndjson into files of at most this many documents (0 = one file)")
+	queryStyle := fs.String("query-style", "neural_sparse", "queries.ndjson body style: neural_sparse (query_tokens) or rank_feature (bool of linear rank_feature clauses, exact Sparrow scores, any OpenSearch version)")
 	noDotted := fs.Bool("exclude-dotted", false, "drop tokens containing '.' (for engines that reject dots in rank_features names)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,6 +50,9 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if *indexDir == "" || *out == "" {
 		return errors.New("--index and --out are required")
+	}
+	if *queryStyle != "neural_sparse" && *queryStyle != "rank_feature" {
+		return fmt.Errorf("--query-style %q: want neural_sparse or rank_feature", *queryStyle)
 	}
 	if strings.ContainsAny(*field, ". ") || *field == "" || *field == "title" || *field == "text" {
 		return fmt.Errorf("--field %q: use a plain name other than title/text", *field)
@@ -117,7 +122,7 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if nq, err = writeQueries(filepath.Join(*out, exportQueries), qs, m, *field, skip); err != nil {
+		if nq, err = writeQueries(filepath.Join(*out, exportQueries), qs, m, *field, *queryStyle, skip); err != nil {
 			return err
 		}
 	}
@@ -239,7 +244,7 @@ func writeBulk(ix *index.Index, out, name, field string, per int, tok *encoder.T
 	return n, files, closeFile()
 }
 
-func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field string, skip func(string) bool) (int, error) {
+func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field, style string, skip func(string) bool) (int, error) {
 	fh, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -250,11 +255,34 @@ func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field strin
 		var line []byte
 		line = append(line, `{"id":`...)
 		line = appendJSONString(line, q.ID)
-		line = append(line, `,"body":{"size":10,"_source":["title"],"query":{"neural_sparse":{`...)
-		line = appendJSONString(line, field)
-		line = append(line, `:{"query_tokens":`...)
-		line = appendTokenMap(line, v, m.Tokenizer, skip)
-		line = append(line, "}}}}}\n"...)
+		line = append(line, `,"body":{"size":10,"_source":["title"],"query":`...)
+		if style == "rank_feature" {
+			// score = sum of boost * feature = sum idf_t * w_{d,t}: Sparrow's score.
+			line = append(line, `{"bool":{"should":[`...)
+			n := 0
+			for i, id := range v.IDs {
+				t := m.Tokenizer.Token(id)
+				if skip != nil && skip(t) {
+					continue
+				}
+				if n > 0 {
+					line = append(line, ',')
+				}
+				n++
+				line = append(line, `{"rank_feature":{"field":`...)
+				line = appendJSONString(line, field+"."+t)
+				line = append(line, `,"boost":`...)
+				line = strconv.AppendFloat(line, float64(v.Weights[i]), 'g', -1, 32)
+				line = append(line, `,"linear":{}}}`...)
+			}
+			line = append(line, "]}}}}\n"...)
+		} else {
+			line = append(line, `{"neural_sparse":{`...)
+			line = appendJSONString(line, field)
+			line = append(line, `:{"query_tokens":`...)
+			line = appendTokenMap(line, v, m.Tokenizer, skip)
+			line = append(line, "}}}}}\n"...)
+		}
 		if _, err := bw.Write(line); err != nil {
 			fh.Close()
 			return 0, err
