@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"weak"
 
@@ -61,10 +62,24 @@ func (ix *Index) autoCompact() error {
 // returns when the new manifest is committed. Search results are unchanged
 // (up to re-quantisation when segment.Options.Scale is 0, since then each
 // segment derives its own scale).
+//
+// Afterwards it deletes the old segments' keys right away when no other
+// snapshot holds them (it runs a Go GC to find out). Their value-log space
+// is reclaimed by Badger's value-log GC later: Badger never rewrites the
+// value-log file it is writing, and learns what is garbage from its own LSM
+// compactions (see docs/BENCHMARKS.md, Storage).
 func (ix *Index) Compact() error {
 	ix.compactMu.Lock()
 	defer ix.compactMu.Unlock()
-	defer ix.purgeRetired()
+	if err := ix.compactAll(); err != nil {
+		return err
+	}
+	runtime.GC()
+	ix.purgeRetired()
+	return nil
+}
+
+func (ix *Index) compactAll() error {
 	s := ix.Snapshot()
 	var sel []int
 	dirty := false
@@ -350,9 +365,15 @@ type retired struct {
 // purgeRetired deletes what merges made obsolete once no snapshot can reach
 // the source segments any more (all when force), then lets Badger reclaim
 // value-log space. Caller holds compactMu.
-func (ix *Index) purgeRetired() { ix.purge(false) }
+func (ix *Index) purgeRetired() {
+	if ix.purge(false) && !ix.opts.InMemory {
+		for ix.db.RunValueLogGC(0.5) == nil {
+		}
+	}
+}
 
-func (ix *Index) purge(force bool) {
+// purge deletes retired data and reports whether it deleted anything.
+func (ix *Index) purge(force bool) bool {
 	keep := ix.retired[:0]
 	purged := false
 	for _, r := range ix.retired {
@@ -368,10 +389,7 @@ func (ix *Index) purge(force bool) {
 		purged = true
 	}
 	ix.retired = keep
-	if purged && !ix.opts.InMemory {
-		for ix.db.RunValueLogGC(0.5) == nil {
-		}
-	}
+	return purged
 }
 
 func (ix *Index) deleteRetired(r retired) error {

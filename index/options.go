@@ -62,7 +62,9 @@ type Options struct {
 	// once, not rewritten by LSM compaction). Default 1 KiB, so document
 	// records and segment chunks live in the value log.
 	ValueThreshold int64
-	// ValueLogFileSize: Default 1 GiB - 1.
+	// ValueLogFileSize: Default 256 MiB. Badger garbage-collects only value-log
+	// files it has finished writing, so smaller files let the space of
+	// compacted-away segments come back sooner.
 	ValueLogFileSize int64
 	// BlockCacheSize: Default 256 MiB.
 	BlockCacheSize int64
@@ -78,7 +80,7 @@ func DefaultOptions() Options {
 		CompactionDeletesPct:  33,
 		MemTableSize:          64 << 20,
 		ValueThreshold:        1 << 10,
-		ValueLogFileSize:      1<<30 - 1,
+		ValueLogFileSize:      256 << 20,
 		BlockCacheSize:        256 << 20,
 	}
 }
