@@ -20,11 +20,18 @@ type Features struct {
 	bm25  []*BM25
 	cover *BM25 // analyzer for coverage (Porter)
 	dense *Dense
+	rm3   *RM3
 	dlen  []float64
 }
 
 // NewFeatures builds the BM25 indexes over corpus. dense may be nil.
 func NewFeatures(corpus []dataset.Doc, dense *Dense) (*Features, error) {
+	return NewFeaturesRM3(corpus, dense, false)
+}
+
+// NewFeaturesRM3 is NewFeatures, optionally with RM3 (over Porter BM25)
+// feedback scores as features too.
+func NewFeaturesRM3(corpus []dataset.Doc, dense *Dense, rm3 bool) (*Features, error) {
 	f := &Features{dense: dense}
 	for _, o := range []BM25Options{
 		{Analyzer: AnalyzerPorter},
@@ -41,6 +48,13 @@ func NewFeatures(corpus []dataset.Doc, dense *Dense) (*Features, error) {
 		f.bm25 = append(f.bm25, m)
 	}
 	f.cover = f.bm25[0]
+	if rm3 {
+		r, err := NewRM3(f.bm25[0], RM3Options{})
+		if err != nil {
+			return nil, err
+		}
+		f.rm3 = r
+	}
 	f.dlen = make([]float64, len(corpus))
 	for i, dl := range f.cover.dl {
 		f.dlen[i] = math.Log1p(dl)
@@ -60,6 +74,9 @@ func (f *Features) Names() []string {
 	}
 	if f.dense != nil {
 		add(f.dense.Name())
+	}
+	if f.rm3 != nil {
+		add(f.rm3.Name())
 	}
 	return append(n, "coverage", "log-doclen")
 }
@@ -92,6 +109,15 @@ func (f *Features) Compute(q dataset.Query, cands []int) ([][]float64, error) {
 	}
 	if f.dense != nil {
 		s, err := f.dense.Score(q, cands)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(s); err != nil {
+			return nil, err
+		}
+	}
+	if f.rm3 != nil {
+		s, err := f.rm3.Score(q, cands)
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,8 @@ type TeacherConfig struct {
 	// LTRDense adds the dense similarity to ltr's features (default off:
 	// it adds nothing on SciFact per issue 4 and costs the GloVe load).
 	LTRDense bool
+	// LTRRM3 adds RM3 feedback scores to ltr's features.
+	LTRRM3   bool
 	LTR      LTROptions
 	RM3      RM3Options
 	Progress io.Writer
@@ -100,7 +102,7 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 						return nil, err
 					}
 				}
-				if feat, err = NewFeatures(corpus, d); err != nil {
+				if feat, err = NewFeaturesRM3(corpus, d, cfg.LTRRM3); err != nil {
 					return nil, err
 				}
 			}

@@ -19,7 +19,8 @@ import (
 // with --train-split, ltr; weights=tune picks them on --train-split queries
 // with distill.TuneWeights), depth=N (ensemble candidate depth per member,
 // default 100), ltr-trees/ltr-depth/ltr-rate/ltr-minleaf/ltr-queries (LambdaMART
-// settings, see distill.GBDTOptions and LTROptions.MaxQueries). teacher-ltr and an ensemble with ltr train on --train-split,
+// settings, see distill.GBDTOptions and LTROptions.MaxQueries), ltr-dense=true
+// and ltr-rm3=true (extra LTR features). teacher-ltr and an ensemble with ltr train on --train-split,
 // which the runner guarantees is not the evaluated split.
 func init() {
 	for _, n := range []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external"} {
@@ -59,14 +60,14 @@ type teacherSystem struct {
 }
 
 func openTeachers(ctx *eval.SystemContext, system string, names []string, weights []float64) (eval.Retriever, error) {
-	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense", "ltr-trees", "ltr-depth", "ltr-rate", "ltr-queries", "ltr-minleaf"); err != nil {
+	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense", "ltr-rm3", "ltr-trees", "ltr-depth", "ltr-rate", "ltr-queries", "ltr-minleaf"); err != nil {
 		return nil, err
 	}
 	if ctx.ModelDir != "" {
 		return nil, fmt.Errorf("system %s takes no --model (got %q)", system, ctx.ModelDir)
 	}
 	corpus := ctx.Dataset.Corpus
-	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: ctx.Progress, LTRDense: ctx.Param("ltr-dense", "") == "true"}
+	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: ctx.Progress, LTRDense: ctx.Param("ltr-dense", "") == "true", LTRRM3: ctx.Param("ltr-rm3", "") == "true"}
 	for key, dst := range map[string]*int{"ltr-trees": &cfg.LTR.GBDT.Trees, "ltr-depth": &cfg.LTR.GBDT.Depth, "ltr-queries": &cfg.LTR.MaxQueries, "ltr-minleaf": &cfg.LTR.GBDT.MinLeaf} {
 		if v := ctx.Param(key, ""); v != "" {
 			n, err := strconv.Atoi(v)
