@@ -111,3 +111,31 @@ type evalPosting struct {
 	doc int32
 	w   float32
 }
+
+// Sparsity returns the mean non-zeros per document and the FLOPS metric of
+// SPLADE (Formal et al.): the expected number of multiplications of a
+// query-document dot product, sum_j p_d(j)*p_q(j), where p_d(j) is the
+// fraction of documents and p_q(j) the fraction of queries with token j.
+func Sparsity(docs, queries []encoder.SparseVector, vocab int) (avgNNZ, flops float64) {
+	pd := make([]float64, vocab)
+	for _, d := range docs {
+		avgNNZ += float64(len(d.IDs))
+		for _, id := range d.IDs {
+			pd[id]++
+		}
+	}
+	if len(docs) == 0 || len(queries) == 0 {
+		return 0, 0
+	}
+	avgNNZ /= float64(len(docs))
+	pq := make([]float64, vocab)
+	for _, q := range queries {
+		for _, id := range q.IDs {
+			pq[id]++
+		}
+	}
+	for j := range pd {
+		flops += pd[j] / float64(len(docs)) * pq[j] / float64(len(queries))
+	}
+	return avgNNZ, flops
+}

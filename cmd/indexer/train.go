@@ -33,6 +33,8 @@ type trainSummary struct {
 	HeldOutBM25   float64             `json:"held_out_bm25tf_ndcg10,omitempty"`
 	EpochLosses   []float64           `json:"epoch_losses,omitempty"`
 	AvgNNZ        float64             `json:"avg_nnz_per_doc,omitempty"`
+	CorpusNNZ     float64             `json:"corpus_avg_nnz_per_doc,omitempty"`
+	FLOPS         float64             `json:"flops_held_out_queries,omitempty"`
 	Seconds       float64             `json:"train_seconds"`
 	TotalSeconds  float64             `json:"total_seconds"`
 	Flags         map[string]string   `json:"flags"`
@@ -240,6 +242,20 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	sum.EpochLosses, sum.AvgNNZ, sum.Seconds = st.EpochLosses, st.AvgNNZ, st.Seconds
+	if len(heldQ) > 0 {
+		// efficiency of the final model: non-zeros over the whole corpus and
+		// SPLADE's FLOPS with the held-out queries
+		vecs, err := distill.EncodeCorpus(n, corpus, *workers)
+		if err != nil {
+			return err
+		}
+		qidf := encoder.NewIDF(idf)
+		qs := make([]encoder.SparseVector, len(heldQ))
+		for i, q := range heldQ {
+			qs[i] = qidf.Query(tok, q.Text)
+		}
+		sum.CorpusNNZ, sum.FLOPS = distill.Sparsity(vecs, qs, tok.VocabSize())
+	}
 	var half map[string]bool
 	if *f16 {
 		half = map[string]bool{"emb": true}
