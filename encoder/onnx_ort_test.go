@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -304,12 +305,19 @@ func benchEncode(b *testing.B, e *ONNXEncoder, flopsPerDoc float64, batch int) {
 	b.ReportMetric(flopsPerDoc*n/sec/1e9, "GFLOP/s")
 }
 
+// benchThreads is ONNX Runtime's intra-op thread count in benchmarks:
+// $SPARROW_BENCH_THREADS, else 0 (ORT's default, one per physical core).
+func benchThreads() int {
+	n, _ := strconv.Atoi(os.Getenv("SPARROW_BENCH_THREADS"))
+	return n
+}
+
 // BenchmarkONNXTiny256: the tiny fixture models on 256-token documents.
 func BenchmarkONNXTiny256(b *testing.B) {
 	needORT(b)
 	for _, arch := range []string{"bert", "distilbert"} {
 		b.Run(arch, func(b *testing.B) {
-			e := openFixture(b, arch, ONNXOptions{MaxLength: 256, BatchSize: 16, MaxBatchTokens: 4096})
+			e := openFixture(b, arch, ONNXOptions{MaxLength: 256, BatchSize: 16, MaxBatchTokens: 4096, Threads: benchThreads()})
 			benchEncode(b, e, mlmFLOPs(2, 32, 64, 30522, 256), 16)
 		})
 	}
@@ -322,7 +330,7 @@ func BenchmarkONNXDistilBERTBase256(b *testing.B) {
 	needORT(b)
 	for _, batch := range []int{1, 8} {
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
-			e := openFixture(b, "distilbert-base-genweights", ONNXOptions{BatchSize: batch, MaxBatchTokens: 256 * batch})
+			e := openFixture(b, "distilbert-base-genweights", ONNXOptions{BatchSize: batch, MaxBatchTokens: 256 * batch, Threads: benchThreads()})
 			benchEncode(b, e, mlmFLOPs(6, 768, 3072, 30522, 256), batch)
 		})
 	}

@@ -412,6 +412,46 @@ def genweights_graph(args, report):
         report["distilbert_base"]["ort_check"] = f"failed: {type(e).__name__}: {e}"
 
 
+def bench_quant(report):
+    """CPU cost of a DistilBERT-base-sized doc encoder under Python ONNX Runtime
+    with 2 intra-op threads: float32 graph vs int8 dynamic quantization
+    (onnxruntime.quantization.quantize_dynamic). Throughput only: random
+    weights say nothing about the quality loss of quantizing a real model."""
+    import onnxruntime as ort
+    from onnxruntime.quantization import quantize_dynamic, QuantType
+    from transformers import DistilBertConfig, DistilBertForMaskedLM
+    torch.manual_seed(SEED)
+    cfg = DistilBertConfig()
+    try:
+        cfg._attn_implementation = "eager"
+    except Exception:
+        pass
+    model = DistilBertForMaskedLM(cfg).eval()
+    tmp = tempfile.mkdtemp()
+    fp32 = os.path.join(tmp, "fp32.onnx")
+    int8 = os.path.join(tmp, "int8.onnx")
+    export(model, "distilbert", fp32)
+    quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8)
+    res = {"fp32_bytes": os.path.getsize(fp32), "int8_bytes": os.path.getsize(int8), "runs": []}
+    rs = np.random.RandomState(0)
+    for name, path in (("fp32", fp32), ("int8", int8)):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 2
+        s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        for bs in (1, 8):
+            ids = rs.randint(1000, 30000, size=(bs, 256)).astype(np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            s.run(None, feed)
+            n = 3
+            t0 = time.time()
+            for _ in range(n):
+                s.run(None, feed)
+            dt = (time.time() - t0) / n
+            res["runs"].append({"graph": name, "batch": bs, "docs_per_s": bs / dt})
+            log("quant", name, bs, bs / dt)
+    report["quant_cpu_2threads"] = res
+
+
 def bench_gpu(report):
     from transformers import DistilBertConfig, DistilBertForMaskedLM
     if not torch.cuda.is_available():
@@ -471,13 +511,19 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--bench-gpu", action="store_true")
     ap.add_argument("--skip-genweights", action="store_true")
+    ap.add_argument("--skip-fixtures", action="store_true")
+    ap.add_argument("--bench-quant", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
     report = {"argv": sys.argv}
-    steps = [("fixtures", lambda: fixtures(args, report))]
+    steps = []
+    if not args.skip_fixtures:
+        steps.append(("fixtures", lambda: fixtures(args, report)))
     if not args.skip_genweights:
         steps.append(("genweights", lambda: genweights_graph(args, report)))
+    if args.bench_quant:
+        steps.append(("quant", lambda: bench_quant(report)))
     if args.bench_gpu:
         steps.append(("gpu", lambda: bench_gpu(report)))
     for name, fn in steps:
