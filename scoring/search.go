@@ -36,7 +36,7 @@ type Options struct {
 }
 
 // DefaultAlgorithm is the fastest rank-safe algorithm on the benchmark.
-const DefaultAlgorithm = "bmp"
+const DefaultAlgorithm = "wmaxscore"
 
 type algorithm func(s *searcher, v int, seg *segment.Layout, q []qterm)
 
@@ -46,6 +46,8 @@ var algorithms = map[string]algorithm{
 	"bmm":        blockMaxMaxScore,
 	"bmw":        blockMaxWAND,
 	"bmp":        bmp,
+	"taat":       taat,
+	"wmaxscore":  wmaxscore,
 }
 
 // Algorithms lists the available algorithm names, sorted. All are rank-safe
@@ -188,6 +190,16 @@ type searcher struct {
 	order  []uint32
 	counts []uint32
 	curs   []*postingCursor
+	bits   []uint64
+	cands  []uint32
+	kheap  []int32
+	probe  postingCursor
+	wmax   []int32
+	worder []int
+	wacc   [1 << windowBits]int32
+	wseen  [1 << windowBits / 64]uint64
+	wcand  []uint16
+	wscore []int32
 }
 
 var searcherPool sync.Pool

@@ -1,0 +1,124 @@
+//go:build goexperiment.simd
+
+package scoring
+
+import (
+	"math/bits"
+
+	"simd/archsimd"
+)
+
+// SIMD reports whether the SIMD kernels are compiled in (GOEXPERIMENT=simd).
+const SIMD = true
+
+var avx512 = archsimd.X86.AVX512()
+
+// addScaledU8 does dst[i] += w*src[i], 16 lanes at a time on AVX-512.
+func addScaledU8(dst []int32, src []uint8, w int32) {
+	dst = dst[:len(src)]
+	i := 0
+	if avx512 {
+		wv := archsimd.BroadcastInt32x16(w)
+		for ; i+16 <= len(src); i += 16 {
+			x := archsimd.LoadUint8x16Slice(src[i : i+16]).ExtendToUint32().AsInt32x16()
+			d := archsimd.LoadInt32x16Slice(dst[i : i+16])
+			d.Add(x.Mul(wv)).StoreSlice(dst[i : i+16])
+		}
+	}
+	for ; i < len(src); i++ {
+		dst[i] += w * int32(src[i])
+	}
+}
+
+// maxInt32 returns the largest element (0 for none).
+func maxInt32(a []int32) int32 {
+	var m int32
+	i := 0
+	if avx512 && len(a) >= 16 {
+		mv := archsimd.LoadInt32x16Slice(a[:16])
+		for i = 16; i+16 <= len(a); i += 16 {
+			mv = mv.Max(archsimd.LoadInt32x16Slice(a[i : i+16]))
+		}
+		var buf [16]int32
+		mv.Store(&buf)
+		for _, v := range buf {
+			m = max(m, v)
+		}
+	}
+	for ; i < len(a); i++ {
+		m = max(m, a[i])
+	}
+	return m
+}
+
+// scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order. fn may raise
+// the threshold; callers re-check.
+func scanAbove(a []int32, thr int32, fn func(int, int32)) {
+	i := 0
+	if avx512 {
+		tv := archsimd.BroadcastInt32x16(thr)
+		for ; i+16 <= len(a); i += 16 {
+			m := archsimd.LoadInt32x16Slice(a[i : i+16]).GreaterEqual(tv).ToBits()
+			for m != 0 {
+				j := bits.TrailingZeros16(m)
+				fn(i+j, a[i+j])
+				m &= m - 1
+			}
+		}
+	}
+	for ; i < len(a); i++ {
+		if a[i] >= thr {
+			fn(i, a[i])
+		}
+	}
+}
+
+// windowCandidates appends to out (and their scores to scores) the
+// offsets of marked docs whose score is at least lo, in ascending order,
+// and clears the accumulators and marks: 64 docs per mark word, compared
+// and cleared 16 at a time.
+func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+	if !avx512 {
+		for wi, x := range seen {
+			if x == 0 {
+				continue
+			}
+			seen[wi] = 0
+			for x != 0 {
+				off := wi<<6 | bits.TrailingZeros64(x)
+				x &= x - 1
+				if v := acc[off]; v >= lo {
+					out = append(out, uint16(off))
+					scores = append(scores, v)
+				}
+				acc[off] = 0
+			}
+		}
+		return out, scores
+	}
+	lv := archsimd.BroadcastInt32x16(lo)
+	var zero archsimd.Int32x16
+	for wi, x := range seen {
+		if x == 0 {
+			continue
+		}
+		seen[wi] = 0
+		a := acc[wi*64 : wi*64+64]
+		m := uint64(archsimd.LoadInt32x16Slice(a[0:16]).GreaterEqual(lv).ToBits()) |
+			uint64(archsimd.LoadInt32x16Slice(a[16:32]).GreaterEqual(lv).ToBits())<<16 |
+			uint64(archsimd.LoadInt32x16Slice(a[32:48]).GreaterEqual(lv).ToBits())<<32 |
+			uint64(archsimd.LoadInt32x16Slice(a[48:64]).GreaterEqual(lv).ToBits())<<48
+		m &= x
+		for m != 0 {
+			off := wi<<6 | bits.TrailingZeros64(m)
+			out = append(out, uint16(off))
+			scores = append(scores, acc[off])
+			m &= m - 1
+		}
+		zero.StoreSlice(a[0:16])
+		zero.StoreSlice(a[16:32])
+		zero.StoreSlice(a[32:48])
+		zero.StoreSlice(a[48:64])
+	}
+	return out, scores
+}

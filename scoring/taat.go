@@ -1,0 +1,207 @@
+package scoring
+
+import (
+	"math/bits"
+	"slices"
+
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// taat is term-at-a-time MaxScore with a candidate set ("quit/continue",
+// Moffat & Zobel, with MaxScore bounds). Terms run in decreasing order of
+// their maximum score. While the remaining terms' maxima can still lift an
+// unseen doc to the threshold (the k-th best partial score, a lower bound of
+// the final k-th score because impacts are non-negative), whole lists are
+// accumulated. After that only seen docs can qualify: candidates whose
+// partial score plus the remaining maxima falls below the threshold are
+// dropped, and the rest probe the remaining (frequent, low-weight) lists
+// with NextGEQ, skipping blocks that hold no candidate.
+func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
+	n := l.NumDocs
+	if cap(s.acc) < n {
+		s.acc = make([]int32, n)
+	}
+	acc := s.acc[:n]
+	words := (n + 63) / 64
+	if cap(s.bits) < words {
+		s.bits = make([]uint64, words)
+	}
+	seen := s.bits[:words]
+	allowed := s.allowedBits(l)
+
+	ts := slices.Clone(q)
+	slices.SortFunc(ts, func(a, b qterm) int {
+		ma, mb := a.w*int32(l.TermMax[a.t]), b.w*int32(l.TermMax[b.t])
+		if ma != mb {
+			return int(mb - ma)
+		}
+		return int(l.TermCount[a.t]) - int(l.TermCount[b.t])
+	})
+	rem := make([]int32, len(ts)+1)
+	for i := len(ts) - 1; i >= 0; i-- {
+		rem[i] = rem[i+1] + ts[i].w*int32(l.TermMax[ts[i].t])
+	}
+	touched := s.order[:0]
+	var docs [segment.MaxBlockSize]uint32
+	var imps [segment.MaxBlockSize]uint8
+
+	// Phase 1: accumulate whole lists while unseen docs can still qualify.
+	// acc[d] == 0 marks an unseen doc (every posting adds at least 1).
+	thr := s.thr
+	var maxAcc int32
+	i := 0
+	for ; i < len(ts) && rem[i] >= thr; i++ {
+		t := ts[i]
+		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+		base := uint32(0)
+		for b := b0; b < b1; b++ {
+			m := l.TermBlockLen(int(t.t), b)
+			l.DecodeBlock(b, m, base, docs[:], imps[:])
+			base = l.BlkLast[b] + 1
+			for j, d := range docs[:m] {
+				if allowed != nil && allowed[d>>6]&(1<<(d&63)) == 0 {
+					continue
+				}
+				a := acc[d]
+				if a == 0 {
+					touched = append(touched, d)
+				}
+				a += t.w * int32(imps[j])
+				acc[d] = a
+				maxAcc = max(maxAcc, a)
+			}
+		}
+		// The k-th partial score is at most maxAcc: only compute it when
+		// it could end phase 1.
+		if i+1 < len(ts) && rem[i+1] < max(maxAcc, s.thr) {
+			thr = max(s.thr, s.kthPartial(acc, touched))
+		}
+	}
+
+	if i < len(ts) {
+		// Phase 2: only candidates; drop hopeless ones, probe the rest.
+		cands := s.cands[:0]
+		for _, d := range touched {
+			if acc[d]+rem[i] >= thr {
+				seen[d>>6] |= 1 << (d & 63)
+			}
+		}
+		for w, x := range seen {
+			for x != 0 {
+				cands = append(cands, uint32(w*64+bits.TrailingZeros64(x)))
+				x &= x - 1
+			}
+		}
+		c := &s.probe
+		for ; i < len(ts) && len(cands) > 0; i++ {
+			t := ts[i]
+			c.reset(l, t)
+			keep := cands[:0]
+			for _, d := range cands {
+				if acc[d]+rem[i] < thr {
+					continue
+				}
+				c.NextGEQ(d)
+				if c.doc == d {
+					acc[d] += c.Score()
+				}
+				keep = append(keep, d)
+			}
+			cands = keep
+			if i+1 < len(ts) {
+				thr = max(s.thr, s.kthPartial(acc, cands))
+			}
+		}
+		for _, d := range cands {
+			if acc[d] >= s.thr {
+				s.offer(d, acc[d])
+			}
+		}
+		s.cands = cands
+	} else {
+		for _, d := range touched {
+			if acc[d] >= s.thr {
+				s.offer(d, acc[d])
+			}
+		}
+	}
+	for _, d := range touched {
+		acc[d] = 0
+		seen[d>>6] = 0
+	}
+	s.order = touched
+}
+
+// kthPartial returns the k-th largest acc over docs (1 if fewer than k).
+func (s *searcher) kthPartial(acc []int32, docs []uint32) int32 {
+	k := s.heap.k
+	if len(docs) < k {
+		return 1
+	}
+	h := s.kheap[:0]
+	for _, d := range docs {
+		v := acc[d]
+		if len(h) < k {
+			h = append(h, v)
+			if len(h) == k {
+				heapify(h)
+			}
+			continue
+		}
+		if v > h[0] {
+			h[0] = v
+			siftDown(h, 0)
+		}
+	}
+	s.kheap = h
+	return h[0]
+}
+
+func heapify(h []int32) {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+func siftDown(h []int32, i int) {
+	n := len(h)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && h[c+1] < h[c] {
+			c++
+		}
+		if h[i] <= h[c] {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// allowedBits is the view's Live AND Filter as a dense bitset, or nil when
+// every doc is allowed.
+func (s *searcher) allowedBits(l *segment.Layout) []uint64 {
+	if s.live == nil && s.filter == nil {
+		return nil
+	}
+	words := (l.NumDocs + 63) / 64
+	var out []uint64
+	switch {
+	case s.live != nil && s.filter != nil:
+		bm := s.live.Clone()
+		bm.And(s.filter)
+		out = bm.ToDense()
+	case s.live != nil:
+		out = s.live.ToDense()
+	default:
+		out = s.filter.ToDense()
+	}
+	if len(out) < words {
+		out = append(out, make([]uint64, words-len(out))...)
+	}
+	// Docs beyond the segment are never produced by postings.
+	return out
+}

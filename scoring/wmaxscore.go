@@ -1,0 +1,172 @@
+package scoring
+
+import "github.com/sparrow-search/sparrow/index/segment"
+
+// windowBits sets the window of wmaxscore: 1<<windowBits docs.
+const windowBits = 12
+
+// wmaxscore is windowed block-max MaxScore (as Lucene's
+// MaxScoreBulkScorer): the doc space is cut into windows of 4,096 docs. In
+// each window every list's bound is the largest block maximum it has there
+// (0 when it has no posting there); a window whose bounds cannot reach the
+// threshold is skipped without decoding anything. Otherwise the lists whose
+// bounds together stay below the threshold are non-essential; the
+// essential lists are accumulated term-at-a-time into a window-local
+// (cache-resident) array, and each doc seen there probes the non-essential
+// lists while its score plus their remaining bounds can still reach the
+// threshold.
+func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
+	cs, _ := s.cursors(l, q)
+	n := len(cs)
+	if cap(s.wmax) < n {
+		s.wmax = make([]int32, n)
+		s.worder = make([]int, n)
+	}
+	wmax, order := s.wmax[:n], s.worder[:n]
+	// est[i]: expected postings of list i in a window.
+	est := make([]int64, n)
+	for i, c := range cs {
+		est[i] = int64(l.TermCount[c.t]) << windowBits / int64(max(1, l.NumDocs))
+	}
+	const W = 1 << windowBits
+	acc := &s.wacc
+	seen := &s.wseen
+	N := uint32(l.NumDocs)
+	for w0 := uint32(0); w0 < N; {
+		minDoc := NoMore
+		for _, c := range cs {
+			minDoc = min(minDoc, c.doc)
+		}
+		if minDoc == NoMore {
+			return
+		}
+		if minDoc >= w0+W {
+			w0 = minDoc &^ (W - 1)
+		}
+		w1 := min(w0+W, N) - 1
+		var total int32
+		for i, c := range cs {
+			wmax[i] = c.windowMax(w0, w1)
+			total += wmax[i]
+		}
+		thr := s.thr
+		if total < thr {
+			w0 += W
+			continue
+		}
+		// Order lists by window bound, ascending (insertion sort: few lists).
+		for i := range order {
+			order[i] = i
+		}
+		for i := 1; i < n; i++ {
+			for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
+		e := 0
+		var nonEss int32
+		for e < n && nonEss+wmax[order[e]] < thr {
+			nonEss += wmax[order[e]]
+			e++
+		}
+		// Probing a non-essential list costs about one step per candidate;
+		// accumulating it costs one per posting. Lists expected to have
+		// fewer postings in the window than there are candidates are
+		// cheaper to accumulate, so they become essential (this only
+		// lowers the non-essential bound, so it stays safe).
+		var cands int64
+		for _, i := range order[e:] {
+			cands += est[i]
+		}
+		for e > 0 && est[order[e-1]] < cands {
+			e--
+			nonEss -= wmax[order[e]]
+			cands += est[order[e]]
+		}
+		for _, i := range order[e:] {
+			if wmax[i] > 0 {
+				cs[i].accumulate(w0, w1, acc, seen)
+			}
+		}
+		cand, scores := windowCandidates(acc[:], seen[:], s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+		s.wcand, s.wscore = cand, scores
+		for ci, off := range cand {
+			sc := scores[ci]
+			d := w0 + uint32(off)
+			rest := nonEss
+			for j := e - 1; j >= 0; j-- {
+				if sc+rest < s.thr {
+					break
+				}
+				i := order[j]
+				rest -= wmax[i]
+				if wmax[i] == 0 {
+					continue
+				}
+				c := cs[i]
+				c.NextGEQ(d)
+				if c.doc == d {
+					sc += c.Score()
+				}
+			}
+			if sc >= s.thr && rest == 0 {
+				s.offer(d, sc)
+			}
+		}
+		w0 += W
+	}
+}
+
+// windowMax bounds the cursor's score in [w0, w1] by the block maxima of
+// the blocks overlapping it (0 if the list has nothing there).
+func (c *postingCursor) windowMax(w0, w1 uint32) int32 {
+	if c.doc > w1 {
+		return 0
+	}
+	b := c.blk
+	if c.dec == b && c.doc >= w0 {
+		// Decoded and positioned inside the window.
+	} else {
+		for b < c.end && c.l.BlkLast[b] < w0 {
+			b++
+		}
+		if b >= c.end {
+			return 0
+		}
+		c.blk = b
+	}
+	m := c.l.BlkMax[b]
+	for c.l.BlkLast[b] < w1 && b+1 < c.end {
+		b++
+		m = max(m, c.l.BlkMax[b])
+	}
+	return c.w * int32(m)
+}
+
+// accumulate adds the cursor's scores for docs in [w0, w1] into acc (doc
+// offsets from w0) and marks them in seen, leaving the cursor at the first
+// doc after w1.
+func (c *postingCursor) accumulate(w0, w1 uint32, acc *[1 << windowBits]int32, seen *[1 << windowBits / 64]uint64) {
+	c.NextGEQ(w0)
+	w := c.w
+	for c.doc <= w1 {
+		i, n := c.i, c.n
+		docs, imps := c.docs[:n], c.imps[:n]
+		for ; i < n; i++ {
+			d := docs[i]
+			if d > w1 {
+				break
+			}
+			off := d - w0
+			acc[off&(1<<windowBits-1)] += w * int32(imps[i])
+			seen[(off>>6)&(1<<windowBits/64-1)] |= 1 << (off & 63)
+		}
+		if i < n {
+			c.i = i
+			c.doc = docs[i]
+			return
+		}
+		c.i = n - 1
+		c.Next()
+	}
+}
