@@ -67,7 +67,7 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 		return nil, fmt.Errorf("system %s takes no --model (got %q)", system, ctx.ModelDir)
 	}
 	corpus := ctx.Dataset.Corpus
-	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: ctx.Progress, LTRDense: ctx.Param("ltr-dense", "") == "true", LTRRM3: ctx.Param("ltr-rm3", "") == "true"}
+	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: logw(ctx), LTRDense: ctx.Param("ltr-dense", "") == "true", LTRRM3: ctx.Param("ltr-rm3", "") == "true"}
 	for key, dst := range map[string]*int{"ltr-trees": &cfg.LTR.GBDT.Trees, "ltr-depth": &cfg.LTR.GBDT.Depth, "ltr-queries": &cfg.LTR.MaxQueries, "ltr-minleaf": &cfg.LTR.GBDT.MinLeaf} {
 		if v := ctx.Param(key, ""); v != "" {
 			n, err := strconv.Atoi(v)
