@@ -349,18 +349,6 @@ func repoRootFrom(dir string) string {
 	}
 }
 
-// specialIDs returns a vocab-sized mask of the BERT control tokens present in
-// tok ([PAD] [UNK] [CLS] [SEP] [MASK]), which doc vectors never carry.
-func specialIDs(tok *Tokenizer) []bool {
-	s := make([]bool, tok.VocabSize())
-	for _, t := range []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"} {
-		if id, ok := tok.ID(t); ok {
-			s[id] = true
-		}
-	}
-	return s
-}
-
 // maxPoolRows folds rows (each of len(acc)) into acc with max. acc starts at
 // zero, which equals max(logits * mask) followed by ReLU. Two rows per pass,
 // unrolled by four: 1.5x faster than the plain loop.

@@ -348,3 +348,15 @@ func (e *ONNXEncoder) Close() error {
 	e.closeOnce.Do(func() { e.closeError = e.sess.Destroy() })
 	return e.closeError
 }
+
+// specialIDs returns a vocab-sized mask of the BERT control tokens present in
+// tok ([PAD] [UNK] [CLS] [SEP] [MASK]), which doc vectors never carry.
+func specialIDs(tok *Tokenizer) []bool {
+	s := make([]bool, tok.VocabSize())
+	for _, t := range []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"} {
+		if id, ok := tok.ID(t); ok {
+			s[id] = true
+		}
+	}
+	return s
+}
