@@ -109,7 +109,7 @@ func NewONNXEncoder(dir string, cfg Config, tok *Tokenizer, opts ONNXOptions) (*
 	if _, err := ortInit(); err != nil {
 		return nil, err
 	}
-	ins, outs, err := ort.GetInputOutputInfo(e.path)
+	ins, outs, err := probeIO(e.path)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %s: %w", e.path, err)
 	}
@@ -131,6 +131,20 @@ func NewONNXEncoder(dir string, cfg Config, tok *Tokenizer, opts ONNXOptions) (*
 		return nil, fmt.Errorf("onnx: %s: %w", e.path, err)
 	}
 	return e, nil
+}
+
+// probeIO reads the graph's inputs and outputs from a throw-away session
+// without graph optimizations (no constant folding: quick even for big models).
+func probeIO(path string) ([]ort.InputOutputInfo, []ort.InputOutputInfo, error) {
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer so.Destroy()
+	if err := so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll); err != nil {
+		return nil, nil, err
+	}
+	return ort.GetInputOutputInfoWithOptions(path, so)
 }
 
 // bindIO checks the graph's inputs and output against the contract.
