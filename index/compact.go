@@ -71,6 +71,12 @@ func (ix *Index) autoCompact() error {
 func (ix *Index) Compact() error {
 	ix.compactMu.Lock()
 	defer ix.compactMu.Unlock()
+	ix.mu.Lock()
+	closed := ix.closed
+	ix.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	if err := ix.compactAll(); err != nil {
 		return err
 	}

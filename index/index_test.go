@@ -388,3 +388,47 @@ func TestOrphansRemoved(t *testing.T) {
 		t.Fatalf("visible %v", got)
 	}
 }
+
+func TestClosed(t *testing.T) {
+	ix, err := Open("", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Compact(); err != nil { // empty index: nothing to do
+		t.Fatal(err)
+	}
+	if err := ix.Apply(&Batch{}); err != nil { // empty batch: no-op
+		t.Fatal(err)
+	}
+	if g := ix.Stats().Generation; g != 0 {
+		t.Fatalf("no-op calls committed: generation %d", g)
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	apply(t, ix, []Document{randDoc(r, "a", 3)})
+	s := ix.Snapshot()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	var b Batch
+	b.Upsert(randDoc(r, "b", 3))
+	if err := ix.Apply(&b); err != ErrClosed {
+		t.Fatalf("Apply after Close: %v, want ErrClosed", err)
+	}
+	if err := ix.SetMeta("k", "v"); err != ErrClosed {
+		t.Fatalf("SetMeta after Close: %v, want ErrClosed", err)
+	}
+	if err := ix.Compact(); err != ErrClosed {
+		t.Fatalf("Compact after Close: %v, want ErrClosed", err)
+	}
+	// Searching a snapshot's in-memory segments still works; reading
+	// documents fails cleanly.
+	if got := visible(t, s); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("visible after Close: %v", got)
+	}
+	if _, err := s.Document(0, 0); err == nil {
+		t.Fatal("Document after Close succeeded")
+	}
+}
