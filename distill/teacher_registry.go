@@ -24,11 +24,16 @@ type TeacherConfig struct {
 	// LTRDense adds the dense similarity to ltr's features (default off:
 	// it adds nothing on SciFact per issue 4 and costs the GloVe load).
 	LTRDense bool
-	// LTRRM3 adds RM3 feedback scores to ltr's features.
-	LTRRM3   bool
-	LTR      LTROptions
-	RM3      RM3Options
-	Progress io.Writer
+	// LTRNoRM3 drops the RM3 feedback features from ltr (they are on by
+	// default: SciFact train out-of-fold NDCG@10 0.7448 with, 0.7402 without).
+	LTRNoRM3 bool
+	// LTRPseudo > 0 trains "ltr" without a train split, on that many
+	// corpus-only pseudo-queries (sentence and keyphrase kinds; the source
+	// document is the positive).
+	LTRPseudo int
+	LTR       LTROptions
+	RM3       RM3Options
+	Progress  io.Writer
 }
 
 // NewTeachers builds teachers by name (see TeacherNames): "bm25wp" BM25 over
@@ -92,8 +97,15 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 				t, err = NewRM3(p, o)
 			}
 		case name == "ltr":
-			if len(cfg.TrainQueries) == 0 || cfg.TrainQrels == nil {
-				return nil, fmt.Errorf("distill: teacher ltr needs train-split queries and qrels")
+			tq, tqrels := cfg.TrainQueries, cfg.TrainQrels
+			if len(tq) == 0 && cfg.LTRPseudo > 0 {
+				tq, tqrels, err = PseudoQueries(corpus, PseudoOptions{Queries: cfg.LTRPseudo, Kinds: []string{PseudoSentence, PseudoKeyphrase}})
+				if err != nil {
+					return nil, err
+				}
+			}
+			if len(tq) == 0 || tqrels == nil {
+				return nil, fmt.Errorf("distill: teacher ltr needs train-split queries and qrels (or pseudo-queries)")
 			}
 			if feat == nil {
 				var d *Dense
@@ -102,7 +114,7 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 						return nil, err
 					}
 				}
-				if feat, err = NewFeaturesRM3(corpus, d, cfg.LTRRM3); err != nil {
+				if feat, err = NewFeaturesRM3(corpus, d, !cfg.LTRNoRM3); err != nil {
 					return nil, err
 				}
 			}
@@ -110,7 +122,7 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 			if o.Progress == nil {
 				o.Progress = cfg.Progress
 			}
-			t, err = NewLTR(feat, cfg.TrainQueries, cfg.TrainQrels, corpus, o)
+			t, err = NewLTR(feat, tq, tqrels, corpus, o)
 		case strings.HasPrefix(name, "external="):
 			path := strings.TrimPrefix(name, "external=")
 			var s Scores

@@ -14,14 +14,22 @@ import (
 
 // Teacher systems (issue 4): one per distillation teacher, plus "ensemble"
 // (the min-max normalised weighted average the student is distilled from).
-// Parameters (--param): glove=FILE (dense), scores=FILE (teacher-external),
-// teachers=a,b,c and weights=w1,w2,w3 (ensemble; default bm25porter,dense and,
-// with --train-split, ltr; weights=tune picks them on --train-split queries
-// with distill.TuneWeights), depth=N (ensemble candidate depth per member,
-// default 100), ltr-trees/ltr-depth/ltr-rate/ltr-minleaf/ltr-queries (LambdaMART
-// settings, see distill.GBDTOptions and LTROptions.MaxQueries), ltr-dense=true
-// and ltr-rm3=true (extra LTR features). teacher-ltr and an ensemble with ltr train on --train-split,
-// which the runner guarantees is not the evaluated split.
+// Parameters (--param):
+//   - glove=FILE: GloVe JSON for dense (default distill.GloVePath()).
+//   - scores=FILE: the score file of teacher-external.
+//   - teachers=a,b,c, weights=w1,w2,w3 | tune, depth=N: ensemble members
+//     (default bm25porter,dense and, with --train-split, ltr), weights (equal by
+//     default; "tune" picks them on --train-split queries with
+//     distill.TuneWeights) and candidate depth per member (default 100).
+//   - ltr-trees, ltr-depth, ltr-rate, ltr-minleaf, ltr-queries: LambdaMART
+//     settings (distill.GBDTOptions, LTROptions.MaxQueries).
+//   - ltr-dense=true adds the dense feature; ltr-rm3=false drops the RM3
+//     features (on by default).
+//   - ltr-pseudo=N trains ltr on N corpus-only pseudo-queries instead of
+//     --train-split.
+//
+// teacher-ltr and ensembles with ltr train on --train-split, which the runner
+// guarantees is not the evaluated split.
 func init() {
 	for _, n := range []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external"} {
 		name := n
@@ -60,14 +68,14 @@ type teacherSystem struct {
 }
 
 func openTeachers(ctx *eval.SystemContext, system string, names []string, weights []float64) (eval.Retriever, error) {
-	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense", "ltr-rm3", "ltr-trees", "ltr-depth", "ltr-rate", "ltr-queries", "ltr-minleaf"); err != nil {
+	if err := ctx.CheckParams(system, "glove", "scores", "teachers", "weights", "depth", "ltr-dense", "ltr-rm3", "ltr-pseudo", "ltr-trees", "ltr-depth", "ltr-rate", "ltr-queries", "ltr-minleaf"); err != nil {
 		return nil, err
 	}
 	if ctx.ModelDir != "" {
 		return nil, fmt.Errorf("system %s takes no --model (got %q)", system, ctx.ModelDir)
 	}
 	corpus := ctx.Dataset.Corpus
-	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: logw(ctx), LTRDense: ctx.Param("ltr-dense", "") == "true", LTRRM3: ctx.Param("ltr-rm3", "") == "true"}
+	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: logw(ctx), LTRDense: ctx.Param("ltr-dense", "") == "true", LTRNoRM3: ctx.Param("ltr-rm3", "") == "false"}
 	for key, dst := range map[string]*int{"ltr-trees": &cfg.LTR.GBDT.Trees, "ltr-depth": &cfg.LTR.GBDT.Depth, "ltr-queries": &cfg.LTR.MaxQueries, "ltr-minleaf": &cfg.LTR.GBDT.MinLeaf} {
 		if v := ctx.Param(key, ""); v != "" {
 			n, err := strconv.Atoi(v)
@@ -93,7 +101,13 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 			}
 			names[i] = "external=" + f
 		}
-		if names[i] == "ltr" {
+		if names[i] == "ltr" && ctx.Param("ltr-pseudo", "") != "" {
+			n, err := strconv.Atoi(ctx.Param("ltr-pseudo", ""))
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("system %s: --param ltr-pseudo=%q: want a positive integer", system, ctx.Param("ltr-pseudo", ""))
+			}
+			cfg.LTRPseudo = n
+		} else if names[i] == "ltr" {
 			qs, qrels, err := ctx.LoadTrainQueries()
 			if err != nil {
 				return nil, fmt.Errorf("system %s: teacher ltr: %w", system, err)
