@@ -157,6 +157,9 @@ type LTROptions struct {
 	// hash; 0 = all). Every query still gets a fold for cross-fitting.
 	MaxQueries int
 	Progress   io.Writer
+	// CacheDir, when set, stores trained models keyed by a hash of the
+	// features, options, corpus, queries and qrels, and reuses them.
+	CacheDir string
 }
 
 // LTR is a supervised learning-to-rank teacher (LambdaMART over Features),
@@ -199,6 +202,16 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 		return nil, fmt.Errorf("distill: ltr needs at least %d training queries, got %d", opts.Folds, len(queries))
 	}
 	l := &LTR{name: opts.Name, feat: feat, opts: opts, foldOf: map[string]int{}}
+	var key string
+	if opts.CacheDir != "" {
+		key = ltrCacheKey(feat, queries, qrels, corpus, opts)
+		if l.loadCache(opts.CacheDir, key) {
+			if opts.Progress != nil {
+				fmt.Fprintf(opts.Progress, "ltr: cached models from %s (out-of-fold NDCG@10 %.4f)\n", opts.CacheDir, l.OOF)
+			}
+			return l, nil
+		}
+	}
 	index := make(map[string]int, len(corpus))
 	for i, d := range corpus {
 		index[d.ID] = i
@@ -294,6 +307,11 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	}
 	if opts.Progress != nil {
 		fmt.Fprintf(opts.Progress, "ltr: out-of-fold NDCG@10 on %d training queries: %.4f\n", n, l.OOF)
+	}
+	if opts.CacheDir != "" {
+		if err := l.saveCache(opts.CacheDir, key); err != nil && opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "ltr: cache not written: %v\n", err)
+		}
 	}
 	return l, nil
 }

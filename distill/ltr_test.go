@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -159,5 +161,51 @@ func TestRM3Expansion(t *testing.T) {
 	}
 	if _, err := NewRM3(base, RM3Options{OrigWeight: 2}); err == nil {
 		t.Error("weight 2 accepted")
+	}
+}
+
+func TestLTRCache(t *testing.T) {
+	docs, qs, qrels := synthCorpus(20)
+	feat, err := NewFeaturesRM3(docs, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var log strings.Builder
+	opts := LTROptions{Folds: 3, CacheDir: dir, Progress: &log, GBDT: GBDTOptions{Trees: 5, MinLeaf: 2}}
+	a, err := NewLTR(feat, qs, qrels, docs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") {
+		t.Fatal("first training read a cache")
+	}
+	log.Reset()
+	b, err := NewLTR(feat, qs, qrels, docs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "cached") {
+		t.Fatalf("second training did not use the cache: %q", log.String())
+	}
+	for _, q := range []dataset.Query{qs[3], {ID: "new", Text: qs[3].Text}} {
+		sa, _ := a.Score(q, []int{0, 1, 2, 7})
+		sb, _ := b.Score(q, []int{0, 1, 2, 7})
+		if !reflect.DeepEqual(sa, sb) || a.OOF != b.OOF {
+			t.Errorf("cached model differs: %v vs %v", sa, sb)
+		}
+	}
+	// Different judgments: a different key, so no reuse.
+	qrels2 := dataset.Qrels{}
+	for k, v := range qrels {
+		qrels2[k] = v
+	}
+	qrels2[qs[0].ID] = map[string]int{"b0": 1}
+	log.Reset()
+	if _, err := NewLTR(feat, qs, qrels2, docs, opts); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") {
+		t.Error("cache reused for different qrels")
 	}
 }

@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -31,9 +32,11 @@ type TeacherConfig struct {
 	// corpus-only pseudo-queries (sentence and keyphrase kinds; the source
 	// document is the positive).
 	LTRPseudo int
-	LTR       LTROptions
-	RM3       RM3Options
-	Progress  io.Writer
+	// LTR options; LTR.CacheDir defaults to $SPARROW_LTR_CACHE (unset = no
+	// cache of trained models).
+	LTR      LTROptions
+	RM3      RM3Options
+	Progress io.Writer
 }
 
 // NewTeachers builds teachers by name (see TeacherNames): "bm25wp" BM25 over
@@ -121,6 +124,9 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 			o := cfg.LTR
 			if o.Progress == nil {
 				o.Progress = cfg.Progress
+			}
+			if o.CacheDir == "" {
+				o.CacheDir = os.Getenv("SPARROW_LTR_CACHE")
 			}
 			t, err = NewLTR(feat, tq, tqrels, corpus, o)
 		case strings.HasPrefix(name, "external="):

@@ -1,0 +1,77 @@
+package distill
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/sparrow-search/sparrow/dataset"
+)
+
+// ltrCacheFile is what the LTR cache stores: the trained models, not the data.
+type ltrCacheFile struct {
+	Key    string         `json:"key"`
+	Full   *GBDT          `json:"full"`
+	Folds  []*GBDT        `json:"folds"`
+	FoldOf map[string]int `json:"fold_of"`
+	OOF    float64        `json:"oof"`
+}
+
+// ltrCacheKey hashes everything training depends on: features, options,
+// corpus, training queries and their judgments.
+func ltrCacheKey(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus []dataset.Doc, opts LTROptions) string {
+	h := sha256.New()
+	o := opts
+	o.Progress = nil
+	o.CacheDir = ""
+	fmt.Fprintf(h, "v1|%q|%+v|%d\n", feat.Names(), o, len(corpus))
+	for _, d := range corpus {
+		fmt.Fprintf(h, "%q|%q|%q\n", d.ID, d.Title, d.Text)
+	}
+	for _, q := range queries {
+		fmt.Fprintf(h, "%q|%q|", q.ID, q.Text)
+		ids := make([]string, 0, len(qrels[q.ID]))
+		for id := range qrels[q.ID] {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			fmt.Fprintf(h, "%q=%d,", id, qrels[q.ID][id])
+		}
+		fmt.Fprintln(h)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (l *LTR) loadCache(dir, key string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "ltr-"+key[:24]+".json"))
+	if err != nil {
+		return false
+	}
+	var c ltrCacheFile
+	if json.Unmarshal(b, &c) != nil || c.Key != key || c.Full == nil || len(c.Folds) != l.opts.Folds {
+		return false
+	}
+	l.full, l.folds, l.foldOf, l.OOF = c.Full, c.Folds, c.FoldOf, c.OOF
+	return true
+}
+
+func (l *LTR) saveCache(dir, key string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.Marshal(ltrCacheFile{Key: key, Full: l.full, Folds: l.folds, FoldOf: l.foldOf, OOF: l.OOF})
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(dir, "ltr-"+key[:24]+".json")
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
