@@ -59,7 +59,10 @@ type built struct {
 	raws       [][]byte // new records (Apply)
 }
 
-func (w *segWriter) finish() (*built, error) {
+// finish builds the segment. Segments of fewer than minBlob documents are
+// stored without their blob (rebuilt from the records on Open): a blob has
+// a fixed cost that would dominate small batches.
+func (w *segWriter) finish(minBlob int) (*built, error) {
 	if len(w.raws) > 0 && len(w.recs) > 0 {
 		return nil, errors.New("segment mixes new and existing records")
 	}
@@ -67,9 +70,11 @@ func (w *segWriter) finish() (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	blob, err := seg.MarshalBinary()
-	if err != nil {
-		return nil, err
+	var blob []byte
+	if len(w.ids) >= minBlob {
+		if blob, err = seg.MarshalBinary(); err != nil {
+			return nil, err
+		}
 	}
 	bt := &built{
 		st:         &segState{seg: seg, ids: newIDList(w.ids, w.recs), fields: w.fields},
@@ -144,7 +149,7 @@ func (ix *Index) Apply(b *Batch) error {
 			continue
 		}
 		if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
-			bt, err := w.finish()
+			bt, err := w.finish(ix.opts.MinBlobDocs)
 			if err != nil {
 				return fmt.Errorf("index: building segment: %w", err)
 			}
@@ -159,7 +164,7 @@ func (ix *Index) Apply(b *Batch) error {
 		}
 	}
 	if w != nil {
-		bt, err := w.finish()
+		bt, err := w.finish(ix.opts.MinBlobDocs)
 		if err != nil {
 			return fmt.Errorf("index: building segment: %w", err)
 		}

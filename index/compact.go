@@ -201,7 +201,7 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 		if w == nil {
 			return nil
 		}
-		bt, err := w.finish()
+		bt, err := w.finish(ix.opts.MinBlobDocs)
 		if err != nil {
 			return err
 		}

@@ -169,6 +169,7 @@ func TestCompactIdentical(t *testing.T) {
 	dir := t.TempDir()
 	o := testOptions()
 	o.InMemory = false
+	o.MinBlobDocs = 100 // batches are stored without blobs, the merged segment with one
 	ix, err := Open(dir, o)
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +192,10 @@ func TestCompactIdentical(t *testing.T) {
 		t.Fatalf("after Compact: %+v (before %+v)", st, stBefore)
 	}
 	sameState(t, "after Compact", capture(t, ix, queries), before)
+	if ix.Snapshot().segs[0].info.BlobLen == 0 || stBefore.SegmentBytes != 0 {
+		t.Fatalf("blobs: merged segment %d bytes, batches %d bytes; want some and none",
+			ix.Snapshot().segs[0].info.BlobLen, stBefore.SegmentBytes)
+	}
 
 	// Compacted-away segments are deleted once no snapshot holds them.
 	runtime.GC()

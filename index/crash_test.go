@@ -30,6 +30,7 @@ func crashOptions() Options {
 	o.Segment.Scale = testScale
 	o.CompactionMinSegments = 3
 	o.CompactionFloorDocs = 200
+	o.MinBlobDocs = 300 // batches without blobs, most merged segments with
 	// Small transactions: about half the batches take the staged
 	// (multi-transaction) commit path.
 	o.MemTableSize = 1 << 20

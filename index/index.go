@@ -317,16 +317,6 @@ func (ix *Index) loadSegment(info segInfo) (*segState, *roaring.Bitmap, error) {
 	st := &segState{info: info}
 	var tomb *roaring.Bitmap
 	err := ix.db.View(func(txn *badger.Txn) error {
-		blob, err := readChunks(txn, info.ID, kindBlob, info.BlobLen)
-		if err != nil {
-			return err
-		}
-		if st.seg, err = segment.Decode(blob); err != nil {
-			return err
-		}
-		if st.seg.NumDocs() != int(info.NumDocs) {
-			return fmt.Errorf("segment has %d docs, manifest says %d", st.seg.NumDocs(), info.NumDocs)
-		}
 		raw, err := readChunks(txn, info.ID, kindIDs, info.IDsLen)
 		if err != nil {
 			return err
@@ -335,7 +325,21 @@ func (ix *Index) loadSegment(info segInfo) (*segState, *roaring.Bitmap, error) {
 			return err
 		}
 		if st.ids.len() != int(info.NumDocs) {
-			return fmt.Errorf("id list has %d ids, segment %d docs", st.ids.len(), info.NumDocs)
+			return fmt.Errorf("id list has %d ids, manifest says %d docs", st.ids.len(), info.NumDocs)
+		}
+		if info.BlobLen == 0 {
+			st.seg, err = ix.rebuildSegment(txn, st.ids)
+		} else {
+			var blob []byte
+			if blob, err = readChunks(txn, info.ID, kindBlob, info.BlobLen); err == nil {
+				st.seg, err = segment.Decode(blob)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if st.seg.NumDocs() != int(info.NumDocs) {
+			return fmt.Errorf("segment has %d docs, manifest says %d", st.seg.NumDocs(), info.NumDocs)
 		}
 		if raw, err = readChunks(txn, info.ID, kindFields, info.FieldsLen); err != nil {
 			return err
@@ -362,6 +366,27 @@ func (ix *Index) loadSegment(info segInfo) (*segState, *roaring.Bitmap, error) {
 		})
 	})
 	return st, tomb, err
+}
+
+// rebuildSegment builds a segment stored without its blob (fewer than
+// Options.MinBlobDocs documents) from its documents' records.
+func (ix *Index) rebuildSegment(txn *badger.Txn, ids *idList) (*segment.Segment, error) {
+	b := segment.NewBuilder(ix.opts.Segment)
+	for i, rec := range ids.recs {
+		item, err := txn.Get(docKey(rec))
+		if err != nil {
+			return nil, fmt.Errorf("doc %d: record: %w", i, err)
+		}
+		var d Document
+		if err := item.Value(func(v []byte) (err error) { d, err = decodeDoc(v); return err }); err != nil {
+			return nil, fmt.Errorf("doc %d: %w", i, err)
+		}
+		if d.ID != ids.id(uint32(i)) {
+			return nil, fmt.Errorf("doc %d: record holds %q, id list %q", i, d.ID, ids.id(uint32(i)))
+		}
+		b.Add(d.Vector)
+	}
+	return b.Build()
 }
 
 // Snapshot returns the current immutable view. It is cheap (an atomic load)
@@ -430,7 +455,7 @@ type Stats struct {
 	Docs         int   // live (searchable) documents
 	Deleted      int   // tombstoned documents not yet compacted away
 	Postings     int64 // postings in all segments, deleted docs included
-	SegmentBytes int64 // serialized segment blobs
+	SegmentBytes int64 // stored segment blobs (small segments store none)
 	DiskBytes    int64 // Badger LSM + value log files (0 in memory)
 }
 

@@ -296,6 +296,7 @@ func TestLargeBatch(t *testing.T) {
 	o.MemTableSize = 1 << 20 // transactions hold ~150 KiB
 	o.ValueThreshold = 1 << 16
 	o.MaxSegmentDocs = 700
+	o.MinBlobDocs = 650 // 700, 700 with blobs; the last 600 rebuilt from records
 	ix, err := Open(dir, o)
 	if err != nil {
 		t.Fatal(err)
@@ -318,6 +319,14 @@ func TestLargeBatch(t *testing.T) {
 	if st := ix.Stats(); st.Segments != 3 || st.Docs != 2000 {
 		t.Fatalf("stats %+v, want 3 segments, 2000 docs", st)
 	}
+	var blobs []bool
+	for _, s := range ix.Snapshot().segs {
+		blobs = append(blobs, s.info.BlobLen > 0)
+	}
+	if !slices.Equal(blobs, []bool{true, true, false}) {
+		t.Fatalf("segments with blobs: %v, want [true true false]", blobs)
+	}
+	before := allResults(t, ix.Snapshot(), docs[5].Vector, "")
 	ix.Close()
 	if ix, err = Open(dir, o); err != nil {
 		t.Fatal(err)
@@ -325,6 +334,9 @@ func TestLargeBatch(t *testing.T) {
 	defer ix.Close()
 	if got := visible(t, ix.Snapshot()); len(got) != 2000 {
 		t.Fatalf("%d visible after reopen", len(got))
+	}
+	if after := allResults(t, ix.Snapshot(), docs[5].Vector, ""); !reflect.DeepEqual(after, before) {
+		t.Fatal("results differ after reopen (rebuilt and decoded segments)")
 	}
 	for _, d := range docs[1990:] {
 		if got, ok, err := ix.Get(d.ID); !ok || err != nil || !reflect.DeepEqual(got, d) {

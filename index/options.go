@@ -27,6 +27,12 @@ type Options struct {
 	// never builds a segment above it. Default 1 << 22 (4,194,304).
 	MaxSegmentDocs int
 
+	// MinBlobDocs: a segment with fewer documents is stored without its
+	// serialised blob and rebuilt from its document records on Open, so a
+	// small batch writes little more than its records. Default 1000;
+	// negative: always store blobs.
+	MinBlobDocs int
+
 	// CompactionMinSegments is the tier width of the background merge policy:
 	// once this many segments fall in the same size tier (sizes within a
 	// factor of CompactionMinSegments of each other, above
@@ -75,6 +81,7 @@ func DefaultOptions() Options {
 	return Options{
 		SyncWrites:            true,
 		MaxSegmentDocs:        1 << 22,
+		MinBlobDocs:           1000,
 		CompactionMinSegments: 8,
 		CompactionFloorDocs:   10000,
 		CompactionDeletesPct:  33,
@@ -91,6 +98,11 @@ func (o Options) withDefaults() Options {
 	d := DefaultOptions()
 	if o.MaxSegmentDocs <= 0 {
 		o.MaxSegmentDocs = d.MaxSegmentDocs
+	}
+	if o.MinBlobDocs < 0 {
+		o.MinBlobDocs = 0
+	} else if o.MinBlobDocs == 0 {
+		o.MinBlobDocs = d.MinBlobDocs
 	}
 	if o.CompactionMinSegments < 2 {
 		o.CompactionMinSegments = d.CompactionMinSegments
