@@ -99,7 +99,7 @@ func TestKill9Durability(t *testing.T) {
 			for start := 0; start < len(acked); start += 1000 {
 				ids := acked[start:min(start+1000, len(acked))]
 				res := searchHTTP(t, base+"/v1/indexes/dur/search", map[string]any{
-					"query": "durable sparrow", "k": 1000, "mode": mode, "filter": map[string]any{"ids": ids}})
+					"query": "durable record sparrow durability check", "k": 1000, "mode": mode, "filter": map[string]any{"ids": ids}})
 				if len(res.Hits) != len(ids) {
 					t.Errorf("trial %d %s: %d of %d acknowledged documents found by search", trial, mode, len(res.Hits), len(ids))
 				}
