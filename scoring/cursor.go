@@ -40,7 +40,7 @@ type postingCursor struct {
 	n, i     int
 	doc      uint32
 	docs     [segment.MaxBlockSize]uint32
-	imps     [segment.MaxBlockSize]uint8
+	imps     []uint8 // the decoded block's impacts, in place
 }
 
 func (c *postingCursor) reset(l *segment.Layout, q qterm) {
@@ -59,7 +59,7 @@ func (c *postingCursor) decode() {
 		base = c.l.BlkLast[c.blk-1] + 1
 	}
 	c.n = c.l.TermBlockLen(c.t, c.blk)
-	c.l.DecodeBlock(c.blk, c.n, base, c.docs[:], c.imps[:])
+	c.imps = c.l.DecodeDocs(c.blk, c.n, base, c.docs[:])
 	c.dec = c.blk
 }
 

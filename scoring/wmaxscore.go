@@ -151,7 +151,7 @@ func (c *postingCursor) accumulate(w0, w1 uint32, acc *[1 << windowBits]int32, s
 	w := c.w
 	for c.doc <= w1 {
 		i, n := c.i, c.n
-		docs, imps := c.docs[:n], c.imps[:n]
+		docs, imps := c.docs[:n], c.imps[:n:n]
 		for ; i < n; i++ {
 			d := docs[i]
 			if d > w1 {

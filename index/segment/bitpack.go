@@ -43,6 +43,8 @@ func packDeltas(dst []byte, docs []uint32, base uint32) []byte {
 
 // unpackDeltas decodes n gaps of width w from src into ascending docs.
 // src must extend at least 8 bytes past the packed bits (Layout.Data is padded).
+// Doc i is base + i + (sum of gaps 0..i), so the only serial dependency is
+// one add per value; the loop is unrolled by four.
 func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 	docs = docs[:n]
 	if w == 0 {
@@ -52,14 +54,32 @@ func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 		return
 	}
 	mask := uint64(1)<<w - 1
-	prev := base
+	need := (n*int(w)+7)/8 + 8
+	src = src[:need]
+	var sum uint32
 	bit := uint(0)
-	for i := range docs {
-		word := binary.LittleEndian.Uint64(src[bit>>3:])
-		g := uint32(word >> (bit & 7) & mask)
-		prev += g
-		docs[i] = prev
-		prev++
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		b0, b1, b2, b3 := bit, bit+w, bit+2*w, bit+3*w
+		g0 := uint32(binary.LittleEndian.Uint64(src[b0>>3:]) >> (b0 & 7) & mask)
+		g1 := uint32(binary.LittleEndian.Uint64(src[b1>>3:]) >> (b1 & 7) & mask)
+		g2 := uint32(binary.LittleEndian.Uint64(src[b2>>3:]) >> (b2 & 7) & mask)
+		g3 := uint32(binary.LittleEndian.Uint64(src[b3>>3:]) >> (b3 & 7) & mask)
+		bit += 4 * w
+		d := docs[i : i+4 : i+4]
+		x := base + uint32(i)
+		sum += g0
+		d[0] = x + sum
+		sum += g1
+		d[1] = x + 1 + sum
+		sum += g2
+		d[2] = x + 2 + sum
+		sum += g3
+		d[3] = x + 3 + sum
+	}
+	for ; i < n; i++ {
+		sum += uint32(binary.LittleEndian.Uint64(src[bit>>3:]) >> (bit & 7) & mask)
+		docs[i] = base + uint32(i) + sum
 		bit += w
 	}
 }

@@ -163,11 +163,17 @@ func (s *Segment) Vector(doc uint32) encoder.SparseVector {
 // first doc-id gap is relative to base (0 for a term's first block, else the
 // previous block's last doc + 1), into docs[:n] and imps[:n].
 func (l *Layout) DecodeBlock(i, n int, base uint32, docs []uint32, imps []uint8) {
+	copy(imps[:n], l.DecodeDocs(i, n, base, docs))
+}
+
+// DecodeDocs decodes block i's doc ids like DecodeBlock and returns its n
+// impacts in place (read-only).
+func (l *Layout) DecodeDocs(i, n int, base uint32, docs []uint32) []uint8 {
 	start, end := l.BlkOff[i], l.BlkOff[i+1]
 	w := uint(l.Data[start])
 	unpackDeltas(l.Data[start+1:], n, w, base, docs)
 	pb := (n*int(w) + 7) / 8
-	copy(imps[:n], l.Data[start+1+uint64(pb):end])
+	return l.Data[start+1+uint64(pb) : end : end]
 }
 
 // TermBlockLen is the number of postings in block i of term t.
