@@ -13,7 +13,7 @@ glove=$(bash scripts/fetch-glove.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go run ./cmd/indexer train --corpus "$data/beir/scifact" --train-split train \
-  --teachers bm25wp --contrastive 1 --epochs 4 --hidden 32 --seed 1 \
+  --teachers bm25wp --contrastive 1 --epochs 4 --hidden 32 --lambda 0.01 --flops idf --seed 1 \
   --glove "$glove" --out "$tmp/model"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
