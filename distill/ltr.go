@@ -150,7 +150,8 @@ type LTROptions struct {
 	// its own labels.
 	Folds int
 	// CandK: candidates per query are the union of the Porter and WordPiece
-	// BM25 top CandK and the dense top DenseK (defaults 100 and 20).
+	// BM25 (and, with RM3 features, RM3) top CandK and the dense top DenseK
+	// (defaults 100 and 20).
 	CandK, DenseK int
 	GBDT          GBDTOptions
 	// MaxQueries caps the training queries (a deterministic subset by id
@@ -349,6 +350,9 @@ func ndcgAt10(ranked []Scored, judged map[string]int, corpus []dataset.Doc) floa
 
 func (l *LTR) candidates(q dataset.Query) ([]int, error) {
 	rs := []Retriever{l.feat.bm25[0], l.feat.bm25[2]}
+	if l.feat.rm3 != nil {
+		rs = append(rs, l.feat.rm3) // feedback finds what the query words miss
+	}
 	c, err := Candidates(q, rs, l.opts.CandK)
 	if err != nil || l.feat.dense == nil {
 		return c, err
