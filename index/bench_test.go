@@ -79,7 +79,7 @@ func cpuTime() time.Duration {
 // BenchmarkApply measures durable ingest (SyncWrites on, one segment per
 // batch, no compaction) of pre-encoded vectors. docs/s is the metric.
 func BenchmarkApply(b *testing.B) {
-	for _, batch := range []int{1000, 10000} {
+	for _, batch := range []int{10, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			docs := synthDocs(batch, 1)
 			o := DefaultOptions()

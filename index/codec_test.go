@@ -123,13 +123,16 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Add(encodeManifest(&manifest{Generation: 3, NextSegID: 5, Segments: []segInfo{{ID: 1, NumDocs: 10, BlobLen: 100, IDsLen: 20, FieldsLen: 8}, {ID: 4, NumDocs: 1}}}))
 	f.Add([]byte("SPMF\x01"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeManifest(b)
-		if err != nil {
-			return
-		}
-		m2, err := decodeManifest(encodeManifest(m))
-		if err != nil || !reflect.DeepEqual(m, m2) {
-			t.Fatalf("re-encode: %v", err)
+		// Also with a valid checksum, so the parser behind it is explored.
+		for _, in := range [][]byte{b, withCRC(b)} {
+			m, err := decodeManifest(in)
+			if err != nil {
+				continue
+			}
+			m2, err := decodeManifest(encodeManifest(m))
+			if err != nil || !reflect.DeepEqual(m, m2) {
+				t.Fatalf("re-encode: %v", err)
+			}
 		}
 	})
 }
@@ -142,14 +145,16 @@ func FuzzDecodeTombstones(f *testing.F) {
 	f.Add(encodeTombstones(big), uint32(70000))
 	f.Add(withCRC([]byte{0x3b, 0x30, 0, 0, 1, 0, 0, 0}), uint32(5))
 	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
-		bm, err := decodeTombstones(b, n)
-		if err != nil {
-			return
+		for _, in := range [][]byte{b, withCRC(b)} {
+			bm, err := decodeTombstones(in, n)
+			if err != nil {
+				continue
+			}
+			if !bm.IsEmpty() && bm.Maximum() >= n {
+				t.Fatalf("doc %d >= %d accepted", bm.Maximum(), n)
+			}
+			bm.GetCardinality()
 		}
-		if !bm.IsEmpty() && bm.Maximum() >= n {
-			t.Fatalf("doc %d >= %d accepted", bm.Maximum(), n)
-		}
-		bm.GetCardinality()
 	})
 }
 
@@ -157,13 +162,18 @@ func FuzzDecodeIDList(f *testing.F) {
 	f.Add(encodeIDList(newIDList([]string{"b", "a", "c"}, []uint64{recKey(1, 0), recKey(1, 1), recKey(0, 3)})))
 	f.Add(encodeIDList(newIDList(nil, nil)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		l, err := decodeIDList(b)
-		if err != nil {
-			return
-		}
-		for i := 0; i < l.len(); i++ {
-			if doc, ok := l.find(l.id(uint32(i))); !ok || doc != uint32(i) {
-				t.Fatalf("find(id %d) = %d, %v", i, doc, ok)
+		for _, in := range [][]byte{b, withCRC(b)} {
+			l, err := decodeIDList(in)
+			if err != nil {
+				continue
+			}
+			if len(l.recs) != l.len() {
+				t.Fatalf("%d record keys for %d ids", len(l.recs), l.len())
+			}
+			for i := 0; i < l.len(); i++ {
+				if doc, ok := l.find(l.id(uint32(i))); !ok || doc != uint32(i) {
+					t.Fatalf("find(id %d) = %d, %v", i, doc, ok)
+				}
 			}
 		}
 	})
@@ -173,13 +183,15 @@ func FuzzDecodeFieldIndex(f *testing.F) {
 	f.Add(encodeFieldIndex(fieldIndex{fieldKey("a", "b"): roaring.BitmapOf(1, 7)}), uint32(8))
 	f.Add(encodeFieldIndex(fieldIndex{}), uint32(0))
 	f.Fuzz(func(t *testing.T, b []byte, n uint32) {
-		fi, err := decodeFieldIndex(b, n)
-		if err != nil {
-			return
-		}
-		for k, bm := range fi {
-			if !bm.IsEmpty() && bm.Maximum() >= n {
-				t.Fatalf("%q: doc %d >= %d accepted", k, bm.Maximum(), n)
+		for _, in := range [][]byte{b, withCRC(b)} {
+			fi, err := decodeFieldIndex(in, n)
+			if err != nil {
+				continue
+			}
+			for k, bm := range fi {
+				if !bm.IsEmpty() && bm.Maximum() >= n {
+					t.Fatalf("%q: doc %d >= %d accepted", k, bm.Maximum(), n)
+				}
 			}
 		}
 	})
@@ -189,13 +201,15 @@ func FuzzDecodeRecList(f *testing.F) {
 	f.Add(encodeRecList([]uint64{recKey(1, 2), recKey(1, 3), recKey(4, 0)}))
 	f.Add(encodeRecList(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		recs, err := decodeRecList(b)
-		if err != nil {
-			return
-		}
-		for i := 1; i < len(recs); i++ {
-			if recs[i] <= recs[i-1] {
-				t.Fatalf("not ascending: %v", recs)
+		for _, in := range [][]byte{b, withCRC(b)} {
+			recs, err := decodeRecList(in)
+			if err != nil {
+				continue
+			}
+			for i := 1; i < len(recs); i++ {
+				if recs[i] <= recs[i-1] {
+					t.Fatalf("not ascending: %v", recs)
+				}
 			}
 		}
 	})
