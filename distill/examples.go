@@ -3,6 +3,7 @@ package distill
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -245,4 +246,25 @@ func mergeSorted(cands, extra []int) []int {
 		cands = sortedInts(cands)
 	}
 	return cands
+}
+
+// LoadTrainingSplit loads a dataset split's judged queries and qrels for
+// training, refusing any test split (the name "test" or containing "test",
+// case-insensitively): distillation must never see test judgments.
+func LoadTrainingSplit(dir, split string) ([]dataset.Query, dataset.Qrels, error) {
+	if split == "" {
+		return nil, nil, fmt.Errorf("distill: no training split named")
+	}
+	if strings.Contains(strings.ToLower(split), "test") {
+		return nil, nil, fmt.Errorf("distill: refusing to train on split %q: test judgments are for evaluation only", split)
+	}
+	qrels, err := dataset.LoadQrels(filepath.Join(dir, "qrels", split+".tsv"))
+	if err != nil {
+		return nil, nil, err
+	}
+	qs, err := dataset.LoadJudgedQueries(filepath.Join(dir, "queries.jsonl"), qrels)
+	if err != nil {
+		return nil, nil, err
+	}
+	return qs, qrels, nil
 }

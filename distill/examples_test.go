@@ -2,6 +2,8 @@ package distill
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -154,5 +156,23 @@ func TestBuildExamples(t *testing.T) {
 	}
 	if _, err := BuildExamples(tinyCorpus, qs, nil, nil, ExampleOptions{}); err == nil {
 		t.Error("no teachers accepted")
+	}
+}
+
+func TestLoadTrainingSplitRefusesTest(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "qrels"), 0o755)
+	os.WriteFile(filepath.Join(dir, "queries.jsonl"), []byte(`{"_id":"q1","text":"a"}`+"\n"+`{"_id":"q2","text":"b"}`+"\n"), 0o644)
+	for _, s := range []string{"train", "test"} {
+		os.WriteFile(filepath.Join(dir, "qrels", s+".tsv"), []byte("query-id\tcorpus-id\tscore\nq1\td1\t1\n"), 0o644)
+	}
+	qs, qrels, err := LoadTrainingSplit(dir, "train")
+	if err != nil || len(qs) != 1 || qs[0].ID != "q1" || qrels["q1"]["d1"] != 1 {
+		t.Fatalf("train: %v %v %v", qs, qrels, err)
+	}
+	for _, s := range []string{"test", "TEST", "test-b", ""} {
+		if _, _, err := LoadTrainingSplit(dir, s); err == nil {
+			t.Errorf("split %q accepted", s)
+		}
 	}
 }
