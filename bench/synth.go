@@ -30,7 +30,7 @@ func DefaultSynth() SynthOptions {
 		Vocab: 30522, Zipf: 1.05,
 		NNZMu: math.Log(150) - 0.18, NNZSig: 0.6, NNZMin: 20, NNZMax: 400,
 		MaxWeight: 3,
-		QMu:       math.Log(7.2), QSig: 0.45, QMin: 3, QMax: 20,
+		QMu:       math.Log(6.85), QSig: 0.45, QMin: 3, QMax: 20,
 		Seed: 1,
 	}
 }
