@@ -44,6 +44,7 @@ func run(args []string, stderr io.Writer) int {
 		accessLog = fs.Bool("access-log", false, "log every request (default: writes and errors only)")
 		logJSON   = fs.Bool("log-json", false, "log as JSON instead of text")
 		algorithm = fs.String("algorithm", "", "scoring algorithm (default: the engine's fastest rank-safe one)")
+		docCache  = fs.Int("doc-cache", 100000, "per-index cache of hit titles/fields, in documents (0 = off)")
 		pprofAddr = fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060; default off)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +73,7 @@ func run(args []string, stderr io.Writer) int {
 		Limits:    Limits{MaxK: *maxK},
 		Fusion:    fusionOptions{Normalization: *norm, SparseWeight: *wSparse, BM25Weight: *wBM25},
 		Algorithm: *algorithm,
+		DocCache:  map[bool]int{true: -1, false: *docCache}[*docCache == 0],
 		Logger:    log,
 	})
 	if err != nil {

@@ -113,14 +113,21 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 			return nil, err
 		}
 		resp.Hits = make([]searchHit, 0, len(res))
+		views := snap.Views()
 		for _, r := range res {
-			d, err := snap.Document(r.View, r.Doc)
-			if err != nil {
-				return nil, err
+			key := docKey{views[r.View].Segment, r.Doc}
+			d, ok := ni.docs.get(key)
+			if !ok {
+				full, err := snap.Document(r.View, r.Doc)
+				if err != nil {
+					return nil, err
+				}
+				d = cachedDoc{title: full.Title, fields: full.Fields}
+				ni.docs.put(key, d)
 			}
-			h := searchHit{ID: r.ID, Score: float64(r.Score), Title: d.Title, Fields: d.Fields}
+			h := searchHit{ID: r.ID, Score: float64(r.Score), Title: d.title, Fields: d.fields}
 			if req.Explain {
-				h.Explain = explain(ni.model.Tokenizer, q, snap.Views()[r.View].Segment.Vector(r.Doc))
+				h.Explain = explain(ni.model.Tokenizer, q, views[r.View].Segment.Vector(r.Doc))
 			}
 			resp.Hits = append(resp.Hits, h)
 		}

@@ -30,6 +30,7 @@ type Options struct {
 	Limits       Limits        // per-request limits (DefaultLimits)
 	Fusion       fusionOptions // hybrid defaults (min-max, 0.5/0.5)
 	Algorithm    string        // scoring algorithm ("" = scoring.DefaultAlgorithm)
+	DocCache     int           // per-index cache of hit titles/fields, in documents (default 100,000; < 0 = off)
 	Logger       *slog.Logger  // default slog.Default()
 }
 
@@ -47,6 +48,9 @@ func (o Options) withDefaults() Options {
 		o.IdleTimeout = 120 * time.Second
 	}
 	o.Limits = o.Limits.withDefaults()
+	if o.DocCache == 0 {
+		o.DocCache = 100000
+	}
 	if o.Fusion.Normalization == "" {
 		o.Fusion.Normalization = normMinMax
 	}
@@ -91,11 +95,10 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Algorithm != "" && !slices.Contains(scoring.Algorithms(), opts.Algorithm) {
 		return nil, fmt.Errorf("searchd: unknown scoring algorithm %q (have %v)", opts.Algorithm, scoring.Algorithms())
 	}
-	reg, err := openRegistry(opts.DataDir, opts.Logger)
+	reg, err := openRegistry(opts.DataDir, opts.Logger, opts.Algorithm, opts.DocCache)
 	if err != nil {
 		return nil, err
 	}
-	reg.algorithm = opts.Algorithm
 	s := &Server{opts: opts, log: opts.Logger, reg: reg}
 	s.metrics = newMetrics(reg)
 	s.routes = []route{

@@ -89,6 +89,7 @@ type namedIndex struct {
 	dirty   bool // bm25.dirty exists
 
 	algorithm string
+	docs      *docCache // nil = off
 }
 
 // registry maps names to open indexes under the data directory.
@@ -98,6 +99,8 @@ type registry struct {
 	log     *slog.Logger
 	// algorithm is the scoring algorithm for every index ("" = default).
 	algorithm string
+	// docCacheSize bounds each index's cache of hit titles/fields (0 = off).
+	docCacheSize int
 
 	mu      sync.RWMutex
 	indexes map[string]*namedIndex
@@ -108,11 +111,12 @@ var (
 	errExists   = errors.New("exists")
 )
 
-func openRegistry(dataDir string, log *slog.Logger) (*registry, error) {
+func openRegistry(dataDir string, log *slog.Logger, algorithm string, docCache int) (*registry, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	r := &registry{dataDir: dataDir, models: &modelCache{}, log: log, indexes: map[string]*namedIndex{}}
+	r := &registry{dataDir: dataDir, models: &modelCache{}, log: log, indexes: map[string]*namedIndex{},
+		algorithm: algorithm, docCacheSize: docCache}
 	entries, err := os.ReadDir(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -214,7 +218,7 @@ func (r *registry) open(name, dir string) (*namedIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	ni := &namedIndex{name: name, dir: dir, manifest: m, model: model, sparse: sp, algorithm: r.algorithm}
+	ni := &namedIndex{name: name, dir: dir, manifest: m, model: model, sparse: sp, algorithm: r.algorithm, docs: newDocCache(r.docCacheSize)}
 	_, dirtyErr := os.Stat(filepath.Join(dir, dirtyFile))
 	_, lexErr := os.Stat(filepath.Join(dir, bm25Dir))
 	if dirtyErr == nil || lexErr != nil {
