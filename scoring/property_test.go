@@ -104,6 +104,9 @@ func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
 }
 
 func TestAlgorithmsMatchExhaustive(t *testing.T) {
+	// Small windows, so that wmaxscore crosses many of them here.
+	defer func(old uint32) { windowShift = old }(windowShift)
+	windowShift = 7
 	r := rand.New(rand.NewPCG(1, 2))
 	specs := []corpusSpec{
 		{docs: 0, vocab: 10, maxLen: 3},
@@ -114,6 +117,9 @@ func TestAlgorithmsMatchExhaustive(t *testing.T) {
 		{docs: 3000, vocab: 300, maxLen: 40, zipf: 1.05, levels: 4, opts: segment.Options{BlockSize: 16, RangeBits: 3}},
 		{docs: 1500, vocab: 1000, maxLen: 20, opts: segment.Options{BlockSize: 256, RangeBits: 8}},
 		{docs: 4000, vocab: 2000, maxLen: 100, zipf: 1.05, opts: segment.Options{Scale: 0.01}},
+		// Heavy ties: one weight level, few terms.
+		{docs: 3000, vocab: 12, maxLen: 4, levels: 1, opts: segment.Options{BlockSize: 8, RangeBits: 4}},
+		{docs: 5000, vocab: 40, maxLen: 6, levels: 2},
 	}
 	if testing.Short() {
 		specs = specs[:5]

@@ -2,8 +2,12 @@ package scoring
 
 import "github.com/sparrow-search/sparrow/index/segment"
 
-// windowBits sets the window of wmaxscore: 1<<windowBits docs.
+// windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
+
+// windowShift is the window used (tests lower it to cover many windows on
+// small corpora); 6 <= windowShift <= windowBits.
+var windowShift uint32 = windowBits
 
 // wmaxscore is windowed block-max MaxScore (as Lucene's
 // MaxScoreBulkScorer): the doc space is cut into windows of 16,384 docs (fastest of 2^11..2^16 on the 1M benchmark). In
@@ -26,11 +30,11 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 	// est[i]: expected postings of list i in a window.
 	est := make([]int64, n)
 	for i, c := range cs {
-		est[i] = int64(l.TermCount[c.t]) << windowBits / int64(max(1, l.NumDocs))
+		est[i] = int64(l.TermCount[c.t]) << windowShift / int64(max(1, l.NumDocs))
 	}
-	const W = 1 << windowBits
-	acc := &s.wacc
-	seen := &s.wseen
+	W := uint32(1) << windowShift
+	acc := s.wacc[:W]
+	seen := s.wseen[:W/64]
 	N := uint32(l.NumDocs)
 	for w0 := uint32(0); w0 < N; {
 		minDoc := NoMore
@@ -88,7 +92,7 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 				cs[i].accumulate(w0, w1, acc, seen)
 			}
 		}
-		cand, scores := windowCandidates(acc[:], seen[:], s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+		cand, scores := windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
 		s.wcand, s.wscore = cand, scores
 		for ci, off := range cand {
 			sc := scores[ci]
@@ -146,7 +150,7 @@ func (c *postingCursor) windowMax(w0, w1 uint32) int32 {
 // accumulate adds the cursor's scores for docs in [w0, w1] into acc (doc
 // offsets from w0) and marks them in seen, leaving the cursor at the first
 // doc after w1.
-func (c *postingCursor) accumulate(w0, w1 uint32, acc *[1 << windowBits]int32, seen *[1 << windowBits / 64]uint64) {
+func (c *postingCursor) accumulate(w0, w1 uint32, acc []int32, seen []uint64) {
 	c.NextGEQ(w0)
 	w := c.w
 	for c.doc <= w1 {
@@ -158,8 +162,8 @@ func (c *postingCursor) accumulate(w0, w1 uint32, acc *[1 << windowBits]int32, s
 				break
 			}
 			off := d - w0
-			acc[off&(1<<windowBits-1)] += w * int32(imps[i])
-			seen[(off>>6)&(1<<windowBits/64-1)] |= 1 << (off & 63)
+			acc[off] += w * int32(imps[i])
+			seen[off>>6] |= 1 << (off & 63)
 		}
 		if i < n {
 			c.i = i
