@@ -23,9 +23,10 @@ func TestConcurrentIngestSearch(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for b := 0; b < batches; b++ {
-				var docs []map[string]string
+				var docs []map[string]any
 				for i := 0; i < per; i++ {
-					docs = append(docs, map[string]string{"id": fmt.Sprintf("w%d-%d-%d", w, b, i), "text": names[w] + " concurrent sparrow"})
+					docs = append(docs, map[string]any{"id": fmt.Sprintf("w%d-%d-%d", w, b, i), "text": names[w] + " concurrent sparrow",
+						"vector": map[string]float64{names[w]: 1, "concurrent": 0.5}})
 				}
 				if r := ts.do("POST", "/v1/indexes/c/documents", "application/json", mustJSON(docs)); r.status != 200 {
 					errs <- fmt.Errorf("ingest: %d %s", r.status, r.body)

@@ -56,12 +56,13 @@ func TestKill9Durability(t *testing.T) {
 						return
 					default:
 					}
-					var docs []map[string]string
+					var docs []map[string]any
 					var ids []string
 					for i := 0; i < 10; i++ {
 						id := fmt.Sprintf("t%d-w%d-b%d-%d", trial, w, b, i)
 						ids = append(ids, id)
-						docs = append(docs, map[string]string{"id": id, "title": "durable record", "text": "sparrow durability check " + id})
+						docs = append(docs, map[string]any{"id": id, "title": "durable record", "text": "sparrow durability check " + id,
+							"vector": map[string]float64{"durable": 1, "record": 0.5}}) // model-independent sparse side
 					}
 					body, _ := json.Marshal(docs)
 					resp, err := client.Post(base+"/v1/indexes/dur/documents", "application/json", bytes.NewReader(body))

@@ -121,12 +121,19 @@ func (ts *testServer) search(index string, req map[string]any) searchResponse {
 	return out
 }
 
-// testDocs are a few documents with distinct words.
+// testDocs are a few documents with distinct words. They carry their own
+// sparse vectors (OpenSearch-style raw vectors), so the sparse-mode
+// assertions hold whatever the current default model encodes; queries are
+// still weighted by the model's idf.
 var testDocs = []map[string]any{
-	{"id": "d1", "title": "Sparrow flight", "text": "Sparrows are small birds that fly in flocks.", "lang": "en"},
-	{"id": "d2", "title": "Ocean currents", "text": "Currents move warm water across the ocean.", "lang": "en"},
-	{"id": "d3", "title": "Vitamin D", "text": "Vitamin D deficiency is common in winter.", "lang": "de"},
-	{"id": "d4", "title": "Bird migration", "text": "Many birds migrate south for the winter.", "lang": "en"},
+	{"id": "d1", "title": "Sparrow flight", "text": "Sparrows are small birds that fly in flocks.", "lang": "en",
+		"vector": map[string]float64{"sparrow": 1.2, "flight": 1, "small": 0.3, "birds": 0.8, "fly": 1}},
+	{"id": "d2", "title": "Ocean currents", "text": "Currents move warm water across the ocean.", "lang": "en",
+		"vector": map[string]float64{"ocean": 1.5, "currents": 1.2, "water": 1, "warm": 0.5}},
+	{"id": "d3", "title": "Vitamin D", "text": "Vitamin D deficiency is common in winter.", "lang": "de",
+		"vector": map[string]float64{"vitamin": 1.5, "d": 1, "deficiency": 1.2, "common": 0.2, "winter": 0.6}},
+	{"id": "d4", "title": "Bird migration", "text": "Many birds migrate south for the winter.", "lang": "en",
+		"vector": map[string]float64{"bird": 1, "migration": 1.3, "birds": 1, "migrate": 1.1, "south": 0.8, "winter": 0.5}},
 }
 
 func setupIndex(t *testing.T, ts *testServer, name string) {
@@ -197,7 +204,8 @@ func TestEndToEndAPI(t *testing.T) {
 		t.Fatalf("GET d3 = %+v", doc)
 	}
 	r := ts.do("POST", "/v1/indexes/t/documents", "application/x-ndjson",
-		[]byte(`{"id":"d5","text":"protein folding in yeast cells"}`+"\n\n"+`{"_id":"d6","title":"insulin","text":"insulin resistance in obese patients"}`+"\n"))
+		[]byte(`{"id":"d5","text":"protein folding in yeast cells","vector":{"protein":1,"yeast":1.4,"cells":0.5}}`+"\n\n"+
+			`{"_id":"d6","title":"insulin","text":"insulin resistance in obese patients","vector":{"insulin":1.5,"resistance":1}}`+"\n"))
 	if r.status != 200 {
 		t.Fatalf("NDJSON ingest: %d %s", r.status, r.body)
 	}
@@ -209,9 +217,9 @@ func TestEndToEndAPI(t *testing.T) {
 		}
 	}
 	// upsert replaces
-	ts.mustOK("POST", "/v1/indexes/t/documents", `{"id":"d6","text":"cell membrane transport"}`)
+	ts.mustOK("POST", "/v1/indexes/t/documents", `{"id":"d6","text":"cell membrane transport","vector":{"cell":1,"membrane":1,"transport":1}}`)
 	for _, mode := range []string{"sparse", "bm25"} {
-		if res = ts.search("t", map[string]any{"query": "insulin obese", "mode": mode}); hasHit(res, "d6") {
+		if res = ts.search("t", map[string]any{"query": "insulin resistance", "mode": mode}); hasHit(res, "d6") {
 			t.Fatalf("%s after replacing d6: %+v, want no d6", mode, res.Hits)
 		}
 	}
@@ -248,7 +256,7 @@ func TestReopenKeepsIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ni.upsert([]docInput{{ID: "a", Text: "persistent sparrow"}}); err != nil {
+	if err := ni.upsert([]docInput{{ID: "a", Text: "persistent sparrow", Vector: map[string]float64{"persistent": 1, "sparrow": 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.Shutdown(context.Background()); err != nil {
