@@ -347,7 +347,6 @@ func trainStep(n *encoder.Native, examples []Example, queries []encoder.SparseVe
 
 // reduceShards sums shard gradients into total (in shard order) and zeroes the shards.
 func reduceShards(shards []*encoder.NativeParams, touched [][]int32, total *encoder.NativeParams) {
-	D := total.D
 	clearRows(total)
 	tt := total.Tensors()
 	for s, g := range shards {
@@ -371,7 +370,6 @@ func reduceShards(shards []*encoder.NativeParams, touched [][]int32, total *enco
 			}
 		}
 	}
-	_ = D
 }
 
 func clearRows(p *encoder.NativeParams) {
