@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -171,46 +172,100 @@ func (ix *Index) Apply(b *Batch) error {
 		segs = append(segs, bt)
 	}
 
+	return ix.groupCommit(&pending{segs: segs, touched: touched})
+}
+
+// pending is a validated, built batch waiting for its commit.
+type pending struct {
+	segs    []*built
+	touched []string // ids upserted or deleted: their older versions get tombstones
+	done    bool
+	err     error
+}
+
+// groupCommit commits p, together with any batches queued meanwhile by
+// concurrent Apply calls: one writer at a time leads, taking the whole
+// queue into one transaction (one fsync) and waking the others; each batch
+// stays all-or-nothing since the group is. Single writers see no change.
+func (ix *Index) groupCommit(p *pending) error {
+	ix.gcMu.Lock()
+	ix.queue = append(ix.queue, p)
+	for ix.leading && !p.done {
+		ix.gcCond.Wait()
+	}
+	if p.done {
+		ix.gcMu.Unlock()
+		return p.err
+	}
+	ix.leading = true
+	group := ix.queue
+	ix.queue = nil
+	ix.gcMu.Unlock()
+
+	err := ix.commitGroup(group)
+
+	ix.gcMu.Lock()
+	for _, q := range group {
+		q.done, q.err = true, err
+	}
+	ix.leading = false
+	ix.groups++
+	ix.gcCond.Broadcast()
+	ix.gcMu.Unlock()
+	return err
+}
+
+// commitGroup applies the batches in order to the committed state and
+// commits the result: new segments' data, the touched tombstone sets and
+// the manifest (see commit). The new snapshot is published only after the
+// commit is durable.
+func (ix *Index) commitGroup(group []*pending) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
 		return ErrClosed
 	}
 	cur := ix.snap.Load()
-	changed := map[int]*roaring.Bitmap{}
-	for _, id := range touched {
-		v, doc, ok := cur.Lookup(id)
-		if !ok {
-			continue
-		}
-		t := changed[v]
-		if t == nil {
-			if t = cur.tombs[v]; t != nil {
-				t = t.Clone()
-			} else {
-				t = roaring.New()
-			}
-			changed[v] = t
-		}
-		t.Add(doc)
-	}
-	man := manifest{Generation: ix.man.Generation + 1}
-	man.Segments = append(man.Segments, ix.man.Segments...)
+	next := &Snapshot{ix: ix, segs: slices.Clone(cur.segs), tombs: slices.Clone(cur.tombs)}
+	changed := map[int]bool{} // views whose tombstones this group cloned
+	man := manifest{Generation: ix.man.Generation, Segments: slices.Clone(ix.man.Segments)}
 	var staged []kv
 	var newIDs []uint64
-	for _, bt := range segs {
-		if ix.nextSeg > maxSegID {
-			return errors.New("index: segment ids exhausted")
+	for _, p := range group {
+		// Look up before adding p's own segments, but after earlier
+		// batches of the group: a later batch replaces their versions.
+		for _, id := range p.touched {
+			v, doc, ok := next.Lookup(id)
+			if !ok {
+				continue
+			}
+			if !changed[v] {
+				if next.tombs[v] != nil {
+					next.tombs[v] = next.tombs[v].Clone()
+				} else {
+					next.tombs[v] = roaring.New()
+				}
+				changed[v] = true
+			}
+			next.tombs[v].Add(doc)
 		}
-		staged = bt.assign(ix.nextSeg, staged)
-		newIDs = append(newIDs, ix.nextSeg)
-		ix.nextSeg++
-		man.Segments = append(man.Segments, bt.st.info)
+		for _, bt := range p.segs {
+			if ix.nextSeg > maxSegID {
+				return errors.New("index: segment ids exhausted")
+			}
+			staged = bt.assign(ix.nextSeg, staged)
+			newIDs = append(newIDs, ix.nextSeg)
+			ix.nextSeg++
+			man.Segments = append(man.Segments, bt.st.info)
+			next.segs = append(next.segs, bt.st)
+			next.tombs = append(next.tombs, nil)
+		}
+		man.Generation++
 	}
 	man.NextSegID = ix.nextSeg
 	var final []kv
-	for v, t := range changed {
-		final = append(final, kv{tombKey(cur.segs[v].info.ID), encodeTombstones(t)})
+	for v := range changed {
+		final = append(final, kv{tombKey(next.segs[v].info.ID), encodeTombstones(next.tombs[v])})
 	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
 	if err := ix.commit(staged, final); err != nil {
@@ -221,17 +276,7 @@ func (ix *Index) Apply(b *Batch) error {
 		return fmt.Errorf("index: commit: %w", err)
 	}
 	ix.man = man
-
-	next := &Snapshot{ix: ix, gen: man.Generation}
-	next.segs = append(next.segs, cur.segs...)
-	next.tombs = append(next.tombs, cur.tombs...)
-	for v, t := range changed {
-		next.tombs[v] = t
-	}
-	for _, bt := range segs {
-		next.segs = append(next.segs, bt.st)
-		next.tombs = append(next.tombs, nil)
-	}
+	next.gen = man.Generation
 	next.finishFrom(cur)
 	ix.snap.Store(next)
 	ix.kick()

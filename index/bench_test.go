@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -180,4 +181,41 @@ func TestStorageFootprint(t *testing.T) {
 		float64(st2.SegmentBytes+recBytes)/p)
 	t.Logf("du after ingest: %.2f bytes/posting; after Compact+Close: %.2f bytes/posting (value-log garbage not yet collected by Badger)",
 		float64(duIngest)/p, float64(duCompact)/p)
+}
+
+// BenchmarkApplyParallel: 8 goroutines applying 10-doc batches at once, as
+// a server's writers do; group commit shares fsyncs between them.
+func BenchmarkApplyParallel(b *testing.B) {
+	const batch = 10
+	docs := synthDocs(1000, 2)
+	o := DefaultOptions()
+	o.DisableAutoCompaction = true
+	ix, err := Open(b.TempDir(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	var seq atomic.Int64
+	b.SetParallelism(4) // x GOMAXPROCS(2)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			var bt Batch
+			for i := range batch {
+				d := docs[(int(n)*batch+i)%len(docs)]
+				d.ID = strconv.FormatInt(n, 10) + "-" + strconv.Itoa(i)
+				bt.Upsert(d)
+			}
+			if err := ix.Apply(&bt); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "docs/s")
+	ix.gcMu.Lock()
+	b.ReportMetric(float64(b.N)/float64(max(ix.groups, 1)), "batches/commit")
+	ix.gcMu.Unlock()
 }

@@ -34,6 +34,12 @@ type Index struct {
 	db   *badger.DB
 	opts Options
 
+	gcMu    sync.Mutex // group commit: queue of batches, one leader at a time
+	gcCond  *sync.Cond
+	queue   []*pending
+	leading bool
+	groups  int // group commits so far (tests)
+
 	mu      sync.Mutex // serialises commits (Apply, compaction switch, SetMeta)
 	man     manifest   // last committed manifest (guarded by mu)
 	nextSeg uint64     // next segment id to hand out (guarded by mu)
@@ -75,6 +81,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("index: open %s: %w", dir, err)
 	}
 	ix := &Index{db: db, opts: opts, trigger: make(chan struct{}, 1), stop: make(chan struct{})}
+	ix.gcCond = sync.NewCond(&ix.gcMu)
 	if err := ix.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: open %s: %w", dir, err)
