@@ -19,6 +19,8 @@ type segWriter struct {
 	recs   []uint64 // record keys, when reusing records
 	raws   [][]byte // encoded new records
 	fields fieldIndex
+	// idBytes is the length of all ids so far.
+	idBytes int
 }
 
 func newSegWriter(opts segment.Options) *segWriter {
@@ -26,6 +28,15 @@ func newSegWriter(opts segment.Options) *segWriter {
 }
 
 func (w *segWriter) n() int { return len(w.ids) }
+
+// maxSegIDBytes keeps a segment's concatenated ids addressable by the
+// uint32 offsets of idList.
+const maxSegIDBytes = 1 << 31
+
+// full reports whether the segment must be cut before the next document.
+func (w *segWriter) full(maxDocs int) bool {
+	return w.n() >= maxDocs || w.idBytes+MaxIDBytes > maxSegIDBytes
+}
 
 // add appends a validated document. raw is its new encoded record, or nil
 // when the document keeps its existing record rec.
@@ -35,6 +46,7 @@ func (w *segWriter) add(d *Document, rec uint64, raw []byte) (uint32, error) {
 		return 0, fmt.Errorf("segment builder returned doc %d, want %d", local, len(w.ids))
 	}
 	w.ids = append(w.ids, d.ID)
+	w.idBytes += len(d.ID)
 	for k, v := range d.Fields {
 		fk := fieldKey(k, v)
 		bm := w.fields[fk]
@@ -149,7 +161,7 @@ func (ix *Index) Apply(b *Batch) error {
 		if o.del {
 			continue
 		}
-		if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
+		if w != nil && w.full(ix.opts.MaxSegmentDocs) {
 			bt, err := w.finish(ix.opts.MinBlobDocs)
 			if err != nil {
 				return fmt.Errorf("index: building segment: %w", err)

@@ -375,6 +375,9 @@ func decodeIDList(data []byte) (*idList, error) {
 			r.err = fmt.Errorf("id %d is empty or not UTF-8", i)
 		}
 		sb.Write(id)
+		if sb.Len() > maxSegIDBytes {
+			r.err = errors.New("ids too long in total")
+		}
 		l.offs = append(l.offs, uint32(sb.Len()))
 	}
 	perm := r.bytes(4 * n)

@@ -238,7 +238,7 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 				if d.ID != st.ids.id(local) {
 					return fmt.Errorf("segment %d doc %d: record holds %q, id list %q", st.info.ID, local, d.ID, st.ids.id(local))
 				}
-				if w != nil && w.n() >= ix.opts.MaxSegmentDocs {
+				if w != nil && w.full(ix.opts.MaxSegmentDocs) {
 					if err := flush(); err != nil {
 						return err
 					}
