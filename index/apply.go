@@ -130,8 +130,15 @@ func (bt *built) assign(id uint64, dst []kv) []kv {
 // older versions of upserted and deleted ids are tombstoned. See Index for
 // how batches too large for one Badger transaction stay atomic.
 func (ix *Index) Apply(b *Batch) error {
-	if b == nil || len(b.ops) == 0 {
+	if b == nil || b.Len() == 0 {
 		return nil
+	}
+	var meta []kv
+	for _, m := range b.meta {
+		if len(m.k) == 0 {
+			return errors.New("index: batch rejected: empty meta key")
+		}
+		meta = append(meta, kv{metaKey(string(m.k)), m.v})
 	}
 	last := make(map[string]int, len(b.ops))
 	for i := range b.ops {
@@ -184,13 +191,14 @@ func (ix *Index) Apply(b *Batch) error {
 		segs = append(segs, bt)
 	}
 
-	return ix.groupCommit(&pending{segs: segs, touched: touched})
+	return ix.groupCommit(&pending{segs: segs, touched: touched, meta: meta})
 }
 
 // pending is a validated, built batch waiting for its commit.
 type pending struct {
 	segs    []*built
 	touched []string // ids upserted or deleted: their older versions get tombstones
+	meta    []kv     // meta keys (empty value: delete)
 	done    bool
 	err     error
 }
@@ -279,6 +287,20 @@ func (ix *Index) commitGroup(group []*pending) error {
 	for v := range changed {
 		final = append(final, kv{tombKey(next.segs[v].info.ID), encodeTombstones(next.tombs[v])})
 	}
+	// Meta keys in batch order; a later batch's value for a key wins.
+	metaVals := map[string][]byte{}
+	var metaOrder []string
+	for _, p := range group {
+		for _, m := range p.meta {
+			if _, ok := metaVals[string(m.k)]; !ok {
+				metaOrder = append(metaOrder, string(m.k))
+			}
+			metaVals[string(m.k)] = m.v
+		}
+	}
+	for _, k := range metaOrder {
+		final = append(final, kv{[]byte(k), metaVals[k]})
+	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
 	if err := ix.commit(staged, final); err != nil {
 		for _, id := range newIDs { // best effort; not referenced by any manifest
@@ -305,7 +327,7 @@ func (ix *Index) commit(staged, final []kv) error {
 	fits := true
 	for _, set := range [][]kv{staged, final} {
 		for _, e := range set {
-			if err := txn.Set(e.k, e.v); err != nil {
+			if err := setOrDelete(txn, e); err != nil {
 				txn.Discard()
 				if !errors.Is(err, badger.ErrTxnTooBig) {
 					return err
@@ -328,11 +350,19 @@ func (ix *Index) commit(staged, final []kv) error {
 	txn = ix.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, e := range final {
-		if err := txn.Set(e.k, e.v); err != nil {
+		if err := setOrDelete(txn, e); err != nil {
 			return fmt.Errorf("commit record too large for one transaction: %w", err)
 		}
 	}
 	return txn.Commit()
+}
+
+// setOrDelete writes e; an empty value (only meta keys have them) deletes.
+func setOrDelete(txn *badger.Txn, e kv) error {
+	if len(e.v) == 0 {
+		return txn.Delete(e.k)
+	}
+	return txn.Set(e.k, e.v)
 }
 
 func (ix *Index) writeStaged(staged []kv) error {

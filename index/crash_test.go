@@ -110,6 +110,7 @@ func crashChild(dir string) {
 		for _, id := range dels {
 			b.Delete(id)
 		}
+		b.SetMeta("last-batch", strconv.Itoa(k))
 		if err := ix.Apply(&b); err != nil {
 			fmt.Fprintln(os.Stderr, "child apply:", err)
 			os.Exit(2)
@@ -187,6 +188,9 @@ func TestCrashRecovery(t *testing.T) {
 		// flight at the kill may be there too.
 		if known := max(acked, committed); k < known || k > known+1 {
 			t.Fatalf("trial %d: index holds batches 0..%d, but batch %d was acknowledged (committed before: %d)", trial, k, acked, committed)
+		}
+		if m, err := ix.Meta("last-batch"); err != nil || m != map[bool]string{true: "", false: strconv.Itoa(k)}[k < 0] {
+			t.Fatalf("trial %d: meta last-batch = %q (%v), but the documents are those of batches 0..%d", trial, m, err, k)
 		}
 		committed = k
 		want := crashModel(k)

@@ -26,7 +26,8 @@ type Document struct {
 // Batch is an ordered list of upserts and deletes applied atomically by
 // Index.Apply. Within a batch the last operation on an id wins.
 type Batch struct {
-	ops []op
+	ops  []op
+	meta []kv // SetMeta calls, committed with the batch
 }
 
 type op struct {
@@ -41,11 +42,17 @@ func (b *Batch) Upsert(d Document) { b.ops = append(b.ops, op{doc: d}) }
 // Delete removes the document with this id (a no-op if absent).
 func (b *Batch) Delete(id string) { b.ops = append(b.ops, op{del: true, doc: Document{ID: id}}) }
 
-// Len is the number of operations queued.
-func (b *Batch) Len() int { return len(b.ops) }
+// SetMeta sets a meta key (see Index.SetMeta) in the same atomic commit as
+// the batch's documents, e.g. an ingest checkpoint. An empty value deletes.
+func (b *Batch) SetMeta(key, value string) {
+	b.meta = append(b.meta, kv{[]byte(key), []byte(value)})
+}
+
+// Len is the number of operations queued (documents and meta keys).
+func (b *Batch) Len() int { return len(b.ops) + len(b.meta) }
 
 // Reset empties the batch for reuse.
-func (b *Batch) Reset() { b.ops = b.ops[:0] }
+func (b *Batch) Reset() { b.ops, b.meta = b.ops[:0], b.meta[:0] }
 
 // validateID checks an external id.
 func validateID(id string) error {

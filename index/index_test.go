@@ -444,3 +444,42 @@ func TestClosed(t *testing.T) {
 		t.Fatal("Document after Close succeeded")
 	}
 }
+
+func TestBatchMeta(t *testing.T) {
+	ix := openMem(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	var b Batch
+	b.Upsert(randDoc(r, "a", 3))
+	b.SetMeta("checkpoint", "1")
+	b.SetMeta("other", "x")
+	if err := ix.Apply(&b); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	b.SetMeta("checkpoint", "2") // meta only
+	b.SetMeta("other", "")       // deletes
+	if err := ix.Apply(&b); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ix.Meta("checkpoint"); v != "2" {
+		t.Fatalf("checkpoint = %q, want 2", v)
+	}
+	if v, _ := ix.Meta("other"); v != "" {
+		t.Fatalf("other = %q, want deleted", v)
+	}
+	// A rejected batch leaves meta alone too.
+	b.Reset()
+	b.SetMeta("checkpoint", "3")
+	b.Upsert(Document{ID: "bad\xff"})
+	if err := ix.Apply(&b); err == nil {
+		t.Fatal("bad batch accepted")
+	}
+	b.Reset()
+	b.SetMeta("", "x")
+	if err := ix.Apply(&b); err == nil {
+		t.Fatal("empty meta key accepted")
+	}
+	if v, _ := ix.Meta("checkpoint"); v != "2" {
+		t.Fatalf("checkpoint = %q after rejected batches, want 2", v)
+	}
+}
