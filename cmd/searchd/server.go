@@ -28,7 +28,7 @@ type Options struct {
 	IdleTimeout  time.Duration // keep-alive idle (default 120s)
 	AccessLog    bool          // log every request at Info (default: only writes and errors)
 	Limits       Limits        // per-request limits (DefaultLimits)
-	Fusion       fusionOptions // hybrid defaults (min-max, 0.5/0.5)
+	Fusion       fusionOptions // hybrid defaults (z-score, sparse 0.3 / bm25 0.7: tuned on NFCorpus dev)
 	Algorithm    string        // scoring algorithm ("" = scoring.DefaultAlgorithm)
 	DocCache     int           // per-index cache of hit titles/fields, in documents (default 100,000; < 0 = off)
 	Logger       *slog.Logger  // default slog.Default()
@@ -52,10 +52,10 @@ func (o Options) withDefaults() Options {
 		o.DocCache = 100000
 	}
 	if o.Fusion.Normalization == "" {
-		o.Fusion.Normalization = normMinMax
+		o.Fusion.Normalization = normZScore
 	}
 	if o.Fusion.SparseWeight == 0 && o.Fusion.BM25Weight == 0 {
-		o.Fusion.SparseWeight, o.Fusion.BM25Weight = 0.5, 0.5
+		o.Fusion.SparseWeight, o.Fusion.BM25Weight = 0.3, 0.7
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

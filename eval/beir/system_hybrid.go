@@ -15,8 +15,8 @@ import (
 // BM25 ("bm25"), the way searchd's mode=hybrid does: each list is cut at
 // depth, normalised per query (min-max or z-score), and the fused score is
 // w*sparse + (1-w)*bm25; a document missing from one list gets that list's
-// lowest normalised score. Parameters: norm (minmax|zscore, default minmax),
-// w (sparse weight in [0,1], default 0.5), depth (per-list candidates,
+// lowest normalised score. Parameters: norm (minmax|zscore, default zscore),
+// w (sparse weight in [0,1], default 0.3; both defaults tuned on NFCorpus dev), depth (per-list candidates,
 // default max(k,100)), analyzer (bm25's), algorithm (sparse's).
 //
 // The fusion mirrors cmd/searchd/hybrid.go (two main packages cannot share
@@ -36,12 +36,12 @@ func openHybrid(ctx *eval.SystemContext) (eval.Retriever, error) {
 	if err := ctx.CheckParams("hybrid", "norm", "w", "depth", "analyzer", "algorithm"); err != nil {
 		return nil, err
 	}
-	h := &hybridSystem{norm: ctx.Param("norm", "minmax")}
+	h := &hybridSystem{norm: ctx.Param("norm", "zscore")}
 	if h.norm != "minmax" && h.norm != "zscore" {
 		return nil, fmt.Errorf("hybrid: norm=%q: want minmax or zscore", h.norm)
 	}
 	var err error
-	if h.w, err = strconv.ParseFloat(ctx.Param("w", "0.5"), 64); err != nil || h.w < 0 || h.w > 1 || math.IsNaN(h.w) {
+	if h.w, err = strconv.ParseFloat(ctx.Param("w", "0.3"), 64); err != nil || h.w < 0 || h.w > 1 || math.IsNaN(h.w) {
 		return nil, fmt.Errorf("hybrid: w=%q: want a number in [0,1]", ctx.Param("w", ""))
 	}
 	if s := ctx.Param("depth", ""); s != "" {
