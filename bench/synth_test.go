@@ -1,0 +1,69 @@
+package main
+
+import (
+	"math"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder"
+)
+
+// The generator must produce the peer statistics it documents.
+func TestSynthStatistics(t *testing.T) {
+	o := DefaultSynth()
+	g := newSynth(o)
+	seen := map[int32]struct{}{}
+	const n = 2000
+	df := make([]uint32, o.Vocab)
+	var nnz float64
+	var maxW float32
+	for i := 0; i < n; i++ {
+		v := g.doc(i, seen)
+		if len(v.IDs) < o.NNZMin || len(v.IDs) > o.NNZMax {
+			t.Fatalf("doc %d has %d non-zeros", i, len(v.IDs))
+		}
+		for j, id := range v.IDs {
+			if j > 0 && id <= v.IDs[j-1] {
+				t.Fatalf("doc %d ids not ascending", i)
+			}
+			df[id]++
+			if w := v.Weights[j]; w <= 0 || w > float32(o.MaxWeight) {
+				t.Fatalf("weight %v out of (0, %v]", w, o.MaxWeight)
+			} else {
+				maxW = max(maxW, w)
+			}
+		}
+		nnz += float64(len(v.IDs))
+	}
+	if mean := nnz / n; math.Abs(mean-150) > 10 {
+		t.Errorf("mean non-zeros %.1f, want ~150", mean)
+	}
+	// Determinism: a document is a function of its index.
+	a, b := g.doc(7, seen), g.doc(7, seen)
+	if !equal(a, b) {
+		t.Error("doc 7 differs between calls")
+	}
+	qs := newQuerySampler(o, n, func(id int32) uint32 { return df[id] }, o.Vocab)
+	var terms float64
+	for i := 0; i < 1000; i++ {
+		q := qs.query(i)
+		if len(q) < o.QMin || len(q) > o.QMax {
+			t.Fatalf("query %d has %d terms", i, len(q))
+		}
+		terms += float64(len(q))
+	}
+	if mean := terms / 1000; math.Abs(mean-7.7) > 0.4 {
+		t.Errorf("mean query terms %.2f, want ~7.7", mean)
+	}
+}
+
+func equal(a, b encoder.SparseVector) bool {
+	if len(a.IDs) != len(b.IDs) {
+		return false
+	}
+	for i := range a.IDs {
+		if a.IDs[i] != b.IDs[i] || a.Weights[i] != b.Weights[i] {
+			return false
+		}
+	}
+	return true
+}
