@@ -77,15 +77,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkApply measures durable ingest (SyncWrites on, one segment per
-// batch, no compaction) of pre-encoded vectors. docs/s is the metric.
+// BenchmarkApply measures sustained durable ingest (SyncWrites on, one
+// segment per batch, background merging on) of pre-encoded vectors.
 func BenchmarkApply(b *testing.B) {
 	for _, batch := range []int{10, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			docs := synthDocs(batch, 1)
-			o := DefaultOptions()
-			o.DisableAutoCompaction = true
-			ix, err := Open(b.TempDir(), o)
+			ix, err := Open(b.TempDir(), DefaultOptions())
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -188,9 +186,7 @@ func TestStorageFootprint(t *testing.T) {
 func BenchmarkApplyParallel(b *testing.B) {
 	const batch = 10
 	docs := synthDocs(1000, 2)
-	o := DefaultOptions()
-	o.DisableAutoCompaction = true
-	ix, err := Open(b.TempDir(), o)
+	ix, err := Open(b.TempDir(), DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}
