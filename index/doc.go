@@ -2,4 +2,23 @@
 // vectors and posting segments live in Badger; deletes are a roaring tombstone
 // set; committed batches are fsynced before they are acknowledged; readers
 // search immutable snapshots so they never block writers.
+//
+// Design (Lucene-like segments in one Badger keyspace, see keys.go):
+//
+//   - Apply validates a Batch, builds one immutable segment (index/segment)
+//     from its upserts, tombstones the older versions of every upserted or
+//     deleted id, and commits. The commit point is the manifest key (the list
+//     of live segments), written with the touched tombstone sets in one
+//     transaction; a segment's data lives under a fresh segment id that no
+//     manifest names until then, so a crash leaves either the whole batch or
+//     none of it, and Open deletes unreferenced leftovers. Concurrent Apply
+//     calls are group-committed (one transaction, one fsync).
+//   - Snapshot is an atomic pointer swap: segments, live sets (complement of
+//     tombstones), id lists and field indexes, all immutable.
+//   - A background merger (tiered policy, Options) and Compact rewrite
+//     segments without their deleted documents and switch the manifest
+//     atomically; deletes committed during a merge are carried over. Document
+//     records are never rewritten: segments point at them by key.
+//   - Segments smaller than Options.MinBlobDocs store no serialised blob and
+//     are rebuilt from their records on Open.
 package index
