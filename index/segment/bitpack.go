@@ -41,11 +41,11 @@ func packDeltas(dst []byte, docs []uint32, base uint32) []byte {
 	return dst
 }
 
-// unpackDeltas decodes n gaps of width w from src into ascending docs.
+// unpackDeltasScalar decodes n gaps of width w from src into ascending docs.
 // src must extend at least 8 bytes past the packed bits (Layout.Data is padded).
 // Doc i is base + i + (sum of gaps 0..i), so the only serial dependency is
 // one add per value; the loop is unrolled by four.
-func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
+func unpackDeltasScalar(src []byte, n int, w uint, base uint32, docs []uint32) {
 	docs = docs[:n]
 	if w == 0 {
 		for i := range docs {
