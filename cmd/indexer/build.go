@@ -49,7 +49,8 @@ type buildFlags struct {
 	force, quiet                     bool
 	batch, workers                   int
 	analyzer                         string
-	failAfter                        int // tests: fail after this many committed batches (0 = never)
+	failAfter                        int           // tests: fail after this many committed batches (0 = never)
+	commitDelay                      time.Duration // tests: sleep after each commit (kill -9 resume test)
 }
 
 func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -64,7 +65,8 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
 	fs.IntVar(&f.batch, "batch", 512, "documents per encoded and committed batch")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel encoding workers")
-	fs.StringVar(&f.analyzer, "analyzer", "", "bleve analyzer of the bm25 index: standard (default) or en")
+	fs.StringVar(&f.analyzer, "analyzer", "", "bleve analyzer of the bm25 index: en (default) or standard")
+	fs.DurationVar(&f.commitDelay, "test-commit-delay", 0, "testing only: pause after each committed batch")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -213,6 +215,7 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		if bar != nil {
 			bar.Add(lines)
 		}
+		time.Sleep(f.commitDelay)
 		return nil
 	})
 	if bar != nil {
