@@ -61,6 +61,11 @@ func newMetrics(r *registry) *metrics {
 }
 
 func (m *metrics) observe(method, route string, code int, d time.Duration) {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS":
+	default:
+		method = "OTHER" // clients choose methods: keep label cardinality bounded
+	}
 	k := reqKey{method, route, code}
 	m.mu.Lock()
 	c, ok := m.cache[k]
