@@ -18,18 +18,19 @@ func KLLoss(target, student []float32, grad []float32) float64 {
 	return loss
 }
 
-// ContrastiveLoss is -mean_{p in pos} log softmax(student)_p: the listwise
-// cross-entropy of the judged positives among the candidates. pos[i] marks
-// candidate i. Adds its gradient to grad; returns 0 (and no gradient) when
-// no candidate is positive.
-func ContrastiveLoss(student []float32, pos []bool, grad []float32) float64 {
-	np := 0
+// ContrastiveLoss is the listwise cross-entropy -sum_i t_i log softmax(student)_i
+// with target t proportional to pos (0 = negative; e.g. 1 for every judged
+// positive, or its relevance grade so that highly relevant documents count
+// more). Adds its gradient to grad; returns 0 (and no gradient) when no
+// candidate is positive.
+func ContrastiveLoss(student []float32, pos []float32, grad []float32) float64 {
+	var tot float64
 	for _, p := range pos {
-		if p {
-			np++
+		if p > 0 {
+			tot += float64(p)
 		}
 	}
-	if np == 0 {
+	if tot == 0 {
 		return 0
 	}
 	ps := softmax64(student)
@@ -37,9 +38,10 @@ func ContrastiveLoss(student []float32, pos []bool, grad []float32) float64 {
 	var loss float64
 	for i := range student {
 		g := ps[i]
-		if pos[i] {
-			loss -= (float64(student[i]) - lse) / float64(np)
-			g -= 1 / float64(np)
+		if pos[i] > 0 {
+			t := float64(pos[i]) / tot
+			loss -= t * (float64(student[i]) - lse)
+			g -= t
 		}
 		grad[i] += float32(g)
 	}

@@ -34,6 +34,10 @@ type TrainOptions struct {
 	KL float64
 	// Contrastive weights the listwise loss on qrels positives (default 0).
 	Contrastive float64
+	// Grades, when set, weights each positive by its relevance grade in the
+	// listwise loss (qrels of the training queries, by query id and corpus
+	// doc id); nil = every positive counts 1.
+	Grades dataset.Qrels
 	// FreezeEmb keeps the GloVe embeddings fixed.
 	FreezeEmb bool
 	// Seed makes initialisation and batch order reproducible (default 1).
@@ -184,7 +188,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 		for b0 := 0; b0 < len(order); b0 += opts.Batch {
 			batch := order[b0:min(b0+opts.Batch, len(order))]
 			lam := LambdaAt(opts.Lambda, step, warm)
-			loss, nnz, ndocs := trainStep(n, examples, queries, prepared, batch, shards, total, lam, opts)
+			loss, nnz, ndocs := trainStep(n, corpus, examples, queries, prepared, batch, shards, total, lam, opts)
 			if opts.FreezeEmb {
 				clear(total.Emb)
 			}
@@ -251,7 +255,7 @@ func InitNativeParams(V, dim, hidden int, emb []float32, expansion bool, seed ui
 // trainStep runs forward/backward for one batch of queries, leaving the
 // summed gradient in total. Returns the mean ranking loss, total non-zeros
 // and documents encoded.
-func trainStep(n *encoder.Native, examples []Example, queries []encoder.SparseVector, prepared map[int]*encoder.NativeDoc,
+func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, queries []encoder.SparseVector, prepared map[int]*encoder.NativeDoc,
 	batch []int, shards []*encoder.NativeParams, total *encoder.NativeParams, lambda float64, opts TrainOptions) (float64, float64, int) {
 	// unique docs of the batch, ascending (deterministic)
 	seen := map[int]int{}
@@ -301,9 +305,16 @@ func trainStep(n *encoder.Native, examples []Example, queries []encoder.SparseVe
 			}
 		}
 		if opts.Contrastive > 0 && len(ex.Positives) > 0 {
-			pos := make([]bool, len(ex.Cands))
+			pos := make([]float32, len(ex.Cands))
 			for i, c := range ex.Cands {
-				pos[i] = containsSorted(ex.Positives, c)
+				if containsSorted(ex.Positives, c) {
+					pos[i] = 1
+					if opts.Grades != nil {
+						if g := opts.Grades[ex.QueryID][corpus[c].ID]; g > 0 {
+							pos[i] = float32(g)
+						}
+					}
+				}
 			}
 			gc := make([]float32, len(s))
 			loss += opts.Contrastive * ContrastiveLoss(s, pos, gc)

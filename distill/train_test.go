@@ -168,7 +168,7 @@ func numGrad(f func([]float32) float64, x []float32, i int) float64 {
 func TestLossGradients(t *testing.T) {
 	target := []float32{3, 0, 10, 5}
 	s := []float32{1.5, -0.5, 2, 0.3}
-	pos := []bool{false, true, true, false}
+	pos := []float32{0, 1, 2, 0}
 	g := make([]float32, 4)
 	KLLoss(target, s, g)
 	gc := make([]float32, 4)

@@ -62,6 +62,8 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives")
 	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25wp,bm25porter without")
 	k := fs.Int("k", 50, "candidates per query (union of retrievers' top-k)")
+	noPos := fs.Bool("no-positives", false, "do not add judged positives outside the retrievers' top-k to the candidates")
+	graded := fs.Bool("graded", true, "weight positives by their qrels grade in the listwise loss")
 	scale := fs.Float64("scale", 30, "teacher target scale")
 	pseudo := fs.Int("pseudo", 2000, "pseudo-queries without --train-split")
 	holdout := fs.Float64("holdout", 0, "fraction of training queries held out for model selection (evaluated every epoch)")
@@ -194,7 +196,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			logf("train: teacher %s out-of-fold NDCG@10 on training queries %.4f", l.Name(), l.OOF)
 		}
 	}
-	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Scale: *scale, Workers: *workers, Progress: progress})
+	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Scale: *scale, NoPositives: *noPos, Workers: *workers, Progress: progress})
 	if err != nil {
 		return err
 	}
@@ -216,6 +218,9 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, MaxLength: *maxLen, K1: *k1, B: *b,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Lambda: *lambda, PlainFLOPS: *flops == "plain",
 		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, Seed: *seed, Workers: *workers, Progress: progress}
+	if *graded && *split != "" {
+		opts.Grades = trainQrels
+	}
 	if len(heldQ) > 0 {
 		qidf := encoder.NewIDF(idf)
 		evalWith := func(enc encoder.Encoder) float64 {
