@@ -355,6 +355,7 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 		r.wps = append(r.wps, weak.Make(cur.segs[p]))
 	}
 	ix.retired = append(ix.retired, r)
+	ix.merges.Add(1)
 	return nil
 }
 

@@ -115,7 +115,7 @@ func crashChild(dir string) {
 			fmt.Fprintln(os.Stderr, "child apply:", err)
 			os.Exit(2)
 		}
-		fmt.Printf("ack %d %d\n", k, ix.stagedCommits.Load())
+		fmt.Printf("ack %d %d %d\n", k, ix.stagedCommits.Load(), ix.merges.Load())
 	}
 	os.Exit(3)
 }
@@ -131,7 +131,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	committed, acked, checked, staged := -1, -1, 0, 0
+	committed, acked, checked, staged, merges := -1, -1, 0, 0, 0
 	for trial := range trials {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashRecovery$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
@@ -146,7 +146,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		killAfter := r.IntN(30) // acks to wait for; 0 = kill during the first batch
 		sc := bufio.NewScanner(out)
-		seen, killed, trialStaged := 0, false, 0
+		seen, killed, trialStaged, trialMerges := 0, false, 0, 0
 		kill := func() {
 			time.Sleep(time.Duration(r.IntN(3000)) * time.Microsecond)
 			cmd.Process.Kill() // SIGKILL
@@ -156,11 +156,11 @@ func TestCrashRecovery(t *testing.T) {
 			kill()
 		}
 		for sc.Scan() {
-			var k, st int
-			if _, err := fmt.Sscanf(sc.Text(), "ack %d %d", &k, &st); err != nil {
+			var k, st, mg int
+			if _, err := fmt.Sscanf(sc.Text(), "ack %d %d %d", &k, &st, &mg); err != nil {
 				continue
 			}
-			trialStaged = st
+			trialStaged, trialMerges = st, mg
 			if want := max(acked, committed) + 1; k != want {
 				t.Fatalf("trial %d: child acknowledged batch %d, expected %d next", trial, k, want)
 			}
@@ -212,13 +212,14 @@ func TestCrashRecovery(t *testing.T) {
 			}
 		}
 		staged += trialStaged
+		merges += trialMerges
 		if err := ix.Close(); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("trial %d: killed after %d acks; batches 0..%d committed (last ack %d), %d docs",
 			trial, seen, k, acked, len(wantIDs))
 	}
-	t.Logf("crash test: %d trials, %d batches acknowledged (%d committed through the staged multi-transaction path), "+
-		"%d documents at the end, %d acknowledged-document checks (all present, searchable, identical)",
-		trials, acked+1, staged, len(crashModel(committed)), checked)
+	t.Logf("crash test: %d trials, %d batches acknowledged (%d committed through the staged multi-transaction path, "+
+		"%d background merges committed by the children), %d documents at the end, %d acknowledged-document checks (all present, searchable, identical)",
+		trials, acked+1, staged, merges, len(crashModel(committed)), checked)
 }

@@ -48,6 +48,7 @@ type Index struct {
 	snap atomic.Pointer[Snapshot]
 
 	stagedCommits atomic.Int64 // batches that took the multi-transaction path (tests)
+	merges        atomic.Int64 // committed merges (tests)
 
 	compactMu sync.Mutex // one compaction at a time
 	retired   []retired  // guarded by compactMu
