@@ -40,6 +40,12 @@ type TrainOptions struct {
 	Grades dataset.Qrels
 	// FreezeEmb keeps the GloVe embeddings fixed.
 	FreezeEmb bool
+	// NoBias keeps the per-token gate bias at 0, so the gate is a function of
+	// embeddings and features only (a per-token free parameter memorises the
+	// training corpus's vocabulary and does not transfer to other collections).
+	NoBias bool
+	// GateFloor is the model's gate_floor (encoder.Config; default 0 = none).
+	GateFloor float64
 	// Seed makes initialisation and batch order reproducible (default 1).
 	Seed uint64
 	// Workers encoding documents in parallel (default GOMAXPROCS). Results do
@@ -127,7 +133,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 		}
 	}
 	cfg := encoder.Config{Architecture: encoder.ArchNative, VocabSize: V, MaxLength: opts.MaxLength,
-		K1: opts.K1, B: opts.B, AvgDL: avgdl, Dim: dim, Hidden: opts.Hidden, Expansion: opts.Expansion}
+		K1: opts.K1, B: opts.B, AvgDL: avgdl, Dim: dim, Hidden: opts.Hidden, Expansion: opts.Expansion, GateFloor: opts.GateFloor}
 	p := InitNativeParams(V, dim, opts.Hidden, emb, opts.Expansion > 0, opts.Seed)
 	n, err := encoder.NewNative(cfg, tok, p, idf)
 	if err != nil {
@@ -191,6 +197,9 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 			loss, nnz, ndocs := trainStep(n, corpus, examples, queries, prepared, batch, shards, total, lam, opts)
 			if opts.FreezeEmb {
 				clear(total.Emb)
+			}
+			if opts.NoBias {
+				clear(total.Bias)
 			}
 			adam.step(p, total)
 			epochLoss += loss

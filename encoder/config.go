@@ -29,6 +29,11 @@ type Config struct {
 	Dim       int `json:"dim,omitempty"`       // token embedding width
 	Hidden    int `json:"hidden,omitempty"`    // gate hidden width
 	Expansion int `json:"expansion,omitempty"` // top-M expansion terms per document (0 = none)
+	// GateFloor is the least multiplier of a document token's BM25 weight
+	// (w_v = bm25tf_v * max(floor, 1+s_v)); 0 (default) lets the gate zero a
+	// token. A floor keeps words the training queries never needed matchable
+	// on other collections.
+	GateFloor float64 `json:"gate_floor,omitempty"`
 
 	// Extra holds keys this version does not know, so they survive a rewrite.
 	Extra map[string]json.RawMessage `json:"-"`
@@ -47,7 +52,7 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err == nil {
-		for _, k := range []string{"architecture", "vocab_size", "max_length", "k1", "b", "avgdl", "dim", "hidden", "expansion"} {
+		for _, k := range []string{"architecture", "vocab_size", "max_length", "k1", "b", "avgdl", "dim", "hidden", "expansion", "gate_floor"} {
 			delete(raw, k)
 		}
 		if len(raw) > 0 {
@@ -81,6 +86,9 @@ func (c Config) Validate() error {
 	}
 	if c.B > 1 {
 		return fmt.Errorf("\"b\" %v must be in [0,1]", c.B)
+	}
+	if math.IsNaN(c.GateFloor) || c.GateFloor < 0 || c.GateFloor > 1 {
+		return fmt.Errorf("\"gate_floor\" %v must be in [0,1]", c.GateFloor)
 	}
 	if c.Dim < 0 || c.Dim > 4096 || c.Hidden < 0 || c.Hidden > 4096 || c.Expansion < 0 || c.Expansion > c.VocabSize {
 		return fmt.Errorf("native dimensions out of range (dim %d, hidden %d, expansion %d)", c.Dim, c.Hidden, c.Expansion)

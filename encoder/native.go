@@ -22,7 +22,7 @@ import (
 //
 //	h_v = tanh(A E_v + C m + b_h)                       (per unique token)
 //	s_v = u·h_v + bias_v + phi·feat_v                   (feat: log tf, position buckets, log dl/avgdl, idf, 1)
-//	w_v = bm25tf_v * ReLU(1 + s_v)                       (v in U: term re-weighting)
+//	w_v = bm25tf_v * max(floor, 1 + s_v)                 (v in U: term re-weighting; floor = gate_floor, default 0)
 //	w_v = log(1 + ReLU(E_v·(X m) + xbias_v))             (v not in U: top-M expansion terms)
 //
 // bm25tf_v = tf(k1+1)/(tf+k1(1-b+b dl/avgdl)) keeps term frequency and length
@@ -290,6 +290,9 @@ func (n *Native) Forward(d *NativeDoc, tape *NativeTape) SparseVector {
 		tf := float64(d.TF[i])
 		bm := float32(tf * (k1 + 1) / (tf + norm))
 		t.bm[i], t.s[i] = bm, s
+		if fl := float32(n.cfg.GateFloor); s < fl {
+			s = fl // floored: no gradient (Backward skips it)
+		}
 		if s > 0 {
 			ents = append(ents, entry{id, bm * s, int32(i)})
 		}

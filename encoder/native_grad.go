@@ -21,6 +21,9 @@ func (n *Native) Backward(d *NativeDoc, t *NativeTape, dW []float32, g *NativePa
 		}
 		if src >= 0 {
 			i := int(src)
+			if t.s[i] <= 0 || t.s[i] < float32(n.cfg.GateFloor) {
+				continue // held at the gate floor: constant
+			}
 			id := int(d.IDs[i])
 			ds := dw * t.bm[i] // w = bm * (1+s), active (Forward kept only 1+s > 0)
 			g.Bias[id] += ds

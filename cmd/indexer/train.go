@@ -70,6 +70,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	evalSplit := fs.String("eval-split", "", "also evaluate every epoch on this split's queries (model selection for corpus-only training, e.g. train); never test")
 	glove := fs.String("glove", "", "initial embeddings: wink-embeddings JSON or .safetensors with \"emb\" (default: distill.GloVePath())")
 	freeze := fs.Bool("freeze-emb", false, "keep the embeddings fixed")
+	noBias := fs.Bool("no-bias", false, "keep the per-token gate bias at 0 (the gate then generalises to vocabulary the training queries never needed)")
+	idfCorpora := fs.String("idf-corpora", "", "comma-separated BEIR directories whose documents (corpus.jsonl only) give the model's idf.json together with --corpus (default: --corpus alone)")
+	idfPrior := fs.String("idf-prior", "max", "with --idf-corpora: idf of tokens in none of the documents: max (as rare as df 0) or zero (dropped from queries)")
+	gateFloor := fs.Float64("gate-floor", 0, "least multiplier of a document token's BM25 weight (0 = the gate may zero it)")
+	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
 	k1 := fs.Float64("k1", encoder.DefaultK1, "BM25 k1 of the tf prior")
 	b := fs.Float64("b", encoder.DefaultB, "BM25 b of the tf prior")
@@ -120,12 +125,41 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	idf := stats.IDFWeights(tok)
+	avgdl := stats.AvgDL
+	if *idfCorpora != "" {
+		dirs := []string{*corpusDir}
+		for _, d := range strings.Split(*idfCorpora, ",") {
+			if d = strings.TrimSpace(d); d != "" && filepath.Clean(d) != filepath.Clean(*corpusDir) {
+				dirs = append(dirs, d)
+			}
+		}
+		var prior func(int) float32
+		switch *idfPrior {
+		case "max":
+			prior = distill.MaxIDF
+		case "zero":
+		default:
+			return fmt.Errorf("--idf-prior %q: want max or zero", *idfPrior)
+		}
+		var uavg float64
+		var un int
+		if idf, uavg, un, err = distill.UnionIDF(tok, *maxLen, dirs, prior); err != nil {
+			return err
+		}
+		logf("train: idf from %d documents of %d corpora (prior %s), avgdl %.1f", un, len(dirs), *idfPrior, uavg)
+		if *avgdlFlag < 0 {
+			avgdl = uavg
+		}
+	}
+	if *avgdlFlag > 0 {
+		avgdl = *avgdlFlag
+	}
 	if *arch == encoder.ArchBM25TF {
-		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: stats.AvgDL}
+		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl}
 		if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s model to %s (%d docs, avgdl %.1f)\n", *arch, *out, stats.N, stats.AvgDL)
+		fmt.Fprintf(stdout, "wrote %s model to %s (%d docs, avgdl %.1f)\n", *arch, *out, stats.N, avgdl)
 		return nil
 	}
 	if *arch != encoder.ArchNative {
@@ -217,7 +251,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, MaxLength: *maxLen, K1: *k1, B: *b,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Lambda: *lambda, PlainFLOPS: *flops == "plain",
-		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, Seed: *seed, Workers: *workers, Progress: progress}
+		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, NoBias: *noBias, GateFloor: *gateFloor, Seed: *seed, Workers: *workers, Progress: progress}
 	if *graded && *split != "" {
 		opts.Grades = trainQrels
 	}
@@ -230,7 +264,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf)
 		}
-		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: stats.AvgDL})
+		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl})
 		if err != nil {
 			return err
 		}
@@ -242,7 +276,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Sprintf("held-out NDCG@10 %.4f (bm25-tf %.4f)", v, sum.HeldOutBM25)
 		}
 	}
-	n, st, err := distill.Train(corpus, exs, tok, idf, stats.AvgDL, emb, dim, opts)
+	n, st, err := distill.Train(corpus, exs, tok, idf, avgdl, emb, dim, opts)
 	if err != nil {
 		return err
 	}
