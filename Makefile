@@ -18,12 +18,17 @@ demo:
 deps:
 	bash scripts/deps.sh
 
+# The SIMD kernels (GOEXPERIMENT=simd, AVX-512) and their portable fallbacks
+# run the same tests: the default build covers the fallback, the second line the
+# SIMD build of the packages that have kernels.
 test: deps
 	$(GO) test -race -count=1 -timeout 40m ./...
+	GOEXPERIMENT=simd $(GO) test -race -count=1 -timeout 20m ./scoring/... ./index/segment/...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	GOEXPERIMENT=simd $(GO) vet ./scoring/... ./index/segment/...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 check: lint test
