@@ -99,6 +99,7 @@ func run() error {
 		diag       = flag.Int("diag", 0, "print term statistics of this many queries")
 		rangeBits  = flag.Int("range-bits", 0, "segment.Options.RangeBits (0 = default)")
 		blockSize  = flag.Int("block-size", 0, "segment.Options.BlockSize (0 = default)")
+		skipBMP    = flag.Bool("skip-bmp", false, "segment.Options.SkipBMP: build without Block-Max Pruning structures (drops the bmp algorithm; 8 bytes/posting less)")
 	)
 	flag.IntVar(&so.Vocab, "vocab", so.Vocab, "synthetic vocabulary size")
 	flag.Float64Var(&so.Zipf, "zipf", so.Zipf, "Zipf exponent of token popularity (> 1)")
@@ -115,7 +116,7 @@ func run() error {
 		Algorithms: map[string]Latency{}, AlgorithmsK100: map[string]Latency{}, SlowerThanExhaustive: map[string]int{}}
 
 	// Build.
-	opts := segment.Options{RangeBits: *rangeBits, BlockSize: *blockSize}
+	opts := segment.Options{RangeBits: *rangeBits, BlockSize: *blockSize, SkipBMP: *skipBMP}
 	var (
 		b       *segment.Builder
 		elapsed time.Duration // wall
@@ -273,7 +274,7 @@ func run() error {
 	views := []segment.View{{Segment: seg}}
 	names := strings.Split(*algs, ",")
 	// The exhaustive reference runs first: the others are checked against it.
-	names = slices.DeleteFunc(names, func(n string) bool { return n == "exhaustive" })
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "exhaustive" || (n == "bmp" && !seg.HasBMP()) })
 	names = append([]string{"exhaustive"}, names...)
 	var alphas []float64
 	if *alpha != "" {
@@ -284,6 +285,9 @@ func run() error {
 			}
 			alphas = append(alphas, x)
 		}
+	}
+	if !seg.HasBMP() {
+		alphas = nil
 	}
 	rep.IdenticalTopK = true
 	for _, kstr := range strings.Split(*ks, ",") {

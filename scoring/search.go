@@ -106,6 +106,9 @@ func Search(views []segment.View, q encoder.SparseVector, opts Options) ([]Hit, 
 			continue
 		}
 		l := view.Segment.Layout()
+		if name == "bmp" && !l.HasBMP {
+			return nil, fmt.Errorf("scoring: bmp: view %d's segment was built without BMP structures (segment.Options.SkipBMP)", v)
+		}
 		s.live = view.Live
 		s.filter = nil
 		if opts.Filter != nil {

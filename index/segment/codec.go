@@ -11,12 +11,17 @@ import (
 // Serialized form (little endian):
 //
 //	magic "SPRWSEG\x00" | version u32 | NumDocs u64 | NumTerms u64 | Postings u64 |
-//	Scale f32 | BlockSize u32 | RangeBits u32 |
+//	Scale f32 | BlockSize u32 | RangeBits u32 | Flags u32 (version >= 2; bit 0: has BMP) |
 //	arrays, each: element count u64 then elements (Layout field order) |
 //	CRC-32C of everything before it, u32
+//
+// Version 1 had no Flags word and always carried the BMP structures; Decode
+// still reads it. Without BMP (Options.SkipBMP) the BMP arrays are empty.
 const (
 	magic   = "SPRWSEG\x00"
-	version = 1
+	version = 2
+
+	flagBMP = 1
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -35,6 +40,11 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(l.Scale))
 	b = binary.LittleEndian.AppendUint32(b, uint32(l.BlockSize))
 	b = binary.LittleEndian.AppendUint32(b, uint32(l.RangeBits))
+	var flags uint32
+	if l.HasBMP {
+		flags |= flagBMP
+	}
+	b = binary.LittleEndian.AppendUint32(b, flags)
 	b = put32(b, l.TermCount)
 	b = put8(b, l.TermMax)
 	b = put32(b, l.TermBlk)
@@ -171,16 +181,25 @@ func Decode(data []byte) (*Segment, error) {
 		return nil, fmt.Errorf("segment: corrupt: checksum mismatch (%08x != %08x)", got, want)
 	}
 	r := &reader{b: body[len(magic):]}
-	if v := r.u32(); v != version {
-		return nil, fmt.Errorf("segment: unsupported version %d (want %d)", v, version)
+	v := r.u32()
+	if v != 1 && v != version {
+		return nil, fmt.Errorf("segment: unsupported version %d (this build reads 1 and %d)", v, version)
 	}
 	var l Layout
 	nd, nt, np := r.u64(), r.u64(), r.u64()
 	l.Scale = math.Float32frombits(r.u32())
 	bs, rbits := r.u32(), r.u32()
+	flags := uint32(flagBMP)
+	if v >= 2 {
+		flags = r.u32()
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
+	if flags&^flagBMP != 0 {
+		return nil, fmt.Errorf("segment: corrupt: unknown flags %#x", flags)
+	}
+	l.HasBMP = flags&flagBMP != 0
 	if nd > math.MaxUint32 || nt > math.MaxUint32 || np > 1<<40 {
 		return nil, fmt.Errorf("segment: corrupt: implausible sizes docs=%d terms=%d postings=%d", nd, nt, np)
 	}
@@ -310,6 +329,13 @@ func (l *Layout) validate() error {
 	}
 	if total != l.Postings {
 		return fmt.Errorf("segment: corrupt: %d postings counted, header says %d", total, l.Postings)
+	}
+	if !l.HasBMP {
+		if len(l.UBOff)+len(l.UBMax)+len(l.UBBlkOff)+len(l.UBBlk)+len(l.FwdPair)+len(l.FwdTerm)+
+			len(l.FwdEntRel)+len(l.FwdEnt)+len(l.FwdDoc)+len(l.FwdImp) != 0 {
+			return errors.New("segment: corrupt: BMP arrays present but flag unset")
+		}
+		return nil
 	}
 	nr := (nd + 1<<uint(l.RangeBits) - 1) >> uint(l.RangeBits)
 	if err := monotone("FwdEnt", l.FwdEnt, nr+1, uint64(l.Postings)); err != nil {

@@ -26,6 +26,15 @@ type Options struct {
 	// builder then keeps float weights until Build (8 bytes per posting).
 	// A fixed Scale lets Add quantise at once (5 bytes per posting).
 	Scale float32
+	// SkipBMP leaves out the Block-Max Pruning structures (range maxima and
+	// the block-wise forward index: about 8 bytes per posting on top of the
+	// inverted index's 2.1, and most of the build's memory). The "bmp"
+	// algorithm then reports an error for the segment, and Vector decodes
+	// from the inverted lists instead (one block per vocabulary term: fine
+	// for occasional use such as explaining a hit). Default false (built);
+	// the default search algorithm does not use them, so large segments
+	// where memory matters should set it.
+	SkipBMP bool
 }
 
 func (o Options) withDefaults() Options {
@@ -68,6 +77,7 @@ type Layout struct {
 	Scale     float32
 	BlockSize int
 	RangeBits int
+	HasBMP    bool // the Block-Max Pruning fields below are present (else all empty)
 
 	TermCount []uint32 // postings per term
 	TermMax   []uint8  // max impact per term
@@ -91,7 +101,11 @@ type Layout struct {
 }
 
 // NumRanges is the number of BMP range blocks.
-func (l *Layout) NumRanges() int { return len(l.FwdEnt) - 1 }
+func (l *Layout) NumRanges() int { return max(0, len(l.FwdEnt)-1) }
+
+// HasBMP reports whether the segment carries the Block-Max Pruning
+// structures (see Options.SkipBMP).
+func (s *Segment) HasBMP() bool { return s.l.HasBMP }
 
 // Segment is an immutable, searchable set of documents with local ids
 // 0..NumDocs()-1. It is safe for concurrent readers.
@@ -129,12 +143,16 @@ func (s *Segment) BMPBytes() int64 {
 }
 
 // Vector returns document doc's vector with dequantised weights (q*Scale),
-// read from the block-wise forward index. Out-of-range docs give an empty vector.
+// read from the block-wise forward index (or, without it, by probing every
+// term's inverted list). Out-of-range docs give an empty vector.
 func (s *Segment) Vector(doc uint32) encoder.SparseVector {
 	l := &s.l
 	var v encoder.SparseVector
 	if int64(doc) >= int64(l.NumDocs) {
 		return v
+	}
+	if !l.HasBMP {
+		return l.invertedVector(doc)
 	}
 	r := int(doc >> uint(l.RangeBits))
 	off := uint8(doc & (1<<uint(l.RangeBits) - 1))
@@ -182,4 +200,42 @@ func (l *Layout) TermBlockLen(t, i int) int {
 		return int(l.TermCount[t]) - (i-int(l.TermBlk[t]))*l.BlockSize
 	}
 	return l.BlockSize
+}
+
+// invertedVector finds doc in every term's list: a binary search over block
+// last docs, then one block decode.
+func (l *Layout) invertedVector(doc uint32) encoder.SparseVector {
+	var v encoder.SparseVector
+	var docs [MaxBlockSize]uint32
+	for t := 0; t < l.NumTerms; t++ {
+		b0, b1 := int(l.TermBlk[t]), int(l.TermBlk[t+1])
+		lo, hi := b0, b1
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if l.BlkLast[m] < doc {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if lo == b1 {
+			continue
+		}
+		base := uint32(0)
+		if lo > b0 {
+			base = l.BlkLast[lo-1] + 1
+		}
+		n := l.TermBlockLen(t, lo)
+		imps := l.DecodeDocs(lo, n, base, docs[:])
+		for k := 0; k < n; k++ {
+			if docs[k] >= doc {
+				if docs[k] == doc {
+					v.IDs = append(v.IDs, int32(t))
+					v.Weights = append(v.Weights, float32(imps[k])*l.Scale)
+				}
+				break
+			}
+		}
+	}
+	return v
 }

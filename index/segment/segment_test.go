@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -49,7 +50,8 @@ func build(t testing.TB, vs []encoder.SparseVector, o Options) *Segment {
 
 func TestRoundTripAndVector(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02}} {
+	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02},
+		{SkipBMP: true}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
 		vs := randomVectors(r, 700, 300, 40)
 		s := build(t, vs, o)
 		data, err := s.MarshalBinary()
@@ -63,6 +65,9 @@ func TestRoundTripAndVector(t *testing.T) {
 		data2, _ := s2.MarshalBinary()
 		if !bytes.Equal(data, data2) {
 			t.Fatal("re-marshalled segment differs")
+		}
+		if s2.HasBMP() == o.SkipBMP || (o.SkipBMP && s2.BMPBytes() != 0) {
+			t.Fatalf("HasBMP %v with SkipBMP %v (%d BMP bytes)", s2.HasBMP(), o.SkipBMP, s2.BMPBytes())
 		}
 		var postings int64
 		for d, v := range vs {
@@ -107,6 +112,48 @@ func TestRoundTripAndVector(t *testing.T) {
 				t.Fatalf("term %d postings %v want %v", term, got, want)
 			}
 		}
+	}
+}
+
+// A fixed Scale (quantise and invert in Add) and Scale 0 (keep weights
+// until Build) give byte-identical segments at the same scale.
+func TestStreamingBuildMatchesBuffered(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	vs := randomVectors(r, 900, 400, 50)
+	for _, o := range []Options{{}, {BlockSize: 16, RangeBits: 3}, {SkipBMP: true}} {
+		a := build(t, vs, o)
+		o.Scale = a.Scale()
+		b := build(t, vs, o)
+		da, _ := a.MarshalBinary()
+		db, _ := b.MarshalBinary()
+		if !bytes.Equal(da, db) {
+			t.Fatalf("%+v: streaming and buffered builds differ", o)
+		}
+	}
+}
+
+// Version 1 (no flags word, BMP always present) still decodes; unknown
+// versions are rejected by name.
+func TestDecodeVersions(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	vs := randomVectors(r, 200, 100, 20)
+	s := build(t, vs, Options{})
+	data, _ := s.MarshalBinary()
+	body := data[:len(data)-4]
+	hdr := len(magic) + 4 + 3*8 + 3*4 // up to the flags word
+	v1 := slices.Concat(body[:hdr], body[hdr+4:])
+	binary.LittleEndian.PutUint32(v1[len(magic):], 1)
+	s1, err := Decode(appendCRC(v1))
+	if err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if !s1.HasBMP() || !slices.Equal(s1.Vector(7).IDs, s.Vector(7).IDs) {
+		t.Fatal("version 1 segment decoded differently")
+	}
+	v9 := slices.Clone(body)
+	binary.LittleEndian.PutUint32(v9[len(magic):], 9)
+	if _, err := Decode(appendCRC(v9)); err == nil || !strings.Contains(err.Error(), "unsupported version 9") {
+		t.Fatalf("version 9: err %v", err)
 	}
 }
 
@@ -163,6 +210,9 @@ func FuzzDecode(f *testing.F) {
 	for _, n := range []int{0, 1, 5, 40} {
 		s := build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4, RangeBits: 2})
 		data, _ := s.MarshalBinary()
+		f.Add(data)
+		s = build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4, SkipBMP: true})
+		data, _ = s.MarshalBinary()
 		f.Add(data)
 	}
 	f.Add([]byte("SPRWSEG\x00garbage"))

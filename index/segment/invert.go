@@ -1,0 +1,209 @@
+package segment
+
+import "fmt"
+
+// invWriter inverts postings that arrive in ascending doc order straight
+// into per-term packed blocks: each term keeps one pending block of at most
+// BlockSize postings and its finished blocks' bytes, so the builder never
+// holds a per-posting copy of the corpus (about 2.1 bytes per posting
+// resident instead of 5 for a counting sort plus 5 for the per-doc input).
+type invWriter struct {
+	bs       int
+	terms    []termList
+	postings int64
+}
+
+type termList struct {
+	docs  []uint32 // pending block
+	imps  []uint8
+	data  []byte   // finished blocks, layout as Layout.Data
+	ends  []uint64 // end offset in data of each finished block
+	last  []uint32 // last doc of each finished block
+	bmax  []uint8  // max impact of each finished block
+	base  uint32   // gap base of the pending block
+	count uint32
+	tmax  uint8
+}
+
+// add appends posting (doc, imp) to term t. Docs must arrive in ascending
+// order and at most once per term.
+func (w *invWriter) add(doc, t uint32, imp uint8) {
+	if int(t) >= len(w.terms) {
+		n := max(int(t)+1, 2*len(w.terms))
+		w.terms = append(w.terms, make([]termList, n-len(w.terms))...)
+	}
+	tl := &w.terms[t]
+	if tl.docs == nil {
+		tl.docs = make([]uint32, 0, w.bs)
+		tl.imps = make([]uint8, 0, w.bs)
+	}
+	tl.docs = append(tl.docs, doc)
+	tl.imps = append(tl.imps, imp)
+	tl.count++
+	w.postings++
+	if len(tl.docs) == w.bs {
+		tl.flush()
+	}
+}
+
+func (tl *termList) flush() {
+	n := len(tl.docs)
+	if n == 0 {
+		return
+	}
+	var m uint8
+	for _, q := range tl.imps {
+		m = max(m, q)
+	}
+	tl.data = packDeltas(tl.data, tl.docs, tl.base)
+	tl.data = append(tl.data, tl.imps...)
+	tl.ends = append(tl.ends, uint64(len(tl.data)))
+	tl.last = append(tl.last, tl.docs[n-1])
+	tl.bmax = append(tl.bmax, m)
+	tl.tmax = max(tl.tmax, m)
+	tl.base = tl.docs[n-1] + 1
+	tl.docs, tl.imps = tl.docs[:0], tl.imps[:0]
+}
+
+// finish lays the inverted index out in l (NumTerms = len of the term table)
+// and releases the writer's buffers.
+func (w *invWriter) finish(l *Layout) error {
+	nt := len(w.terms)
+	for nt > 0 && w.terms[nt-1].count == 0 {
+		nt--
+	}
+	l.NumTerms = nt
+	l.Postings = w.postings
+	var nblk int
+	var size uint64
+	for t := 0; t < nt; t++ {
+		tl := &w.terms[t]
+		tl.flush()
+		tl.docs, tl.imps = nil, nil
+		nblk += len(tl.last)
+		size += uint64(len(tl.data))
+	}
+	if uint64(int(size)) != size || nblk > 1<<32-1 {
+		return fmt.Errorf("segment: inverted index of %d bytes / %d blocks too large", size, nblk)
+	}
+	l.TermCount = make([]uint32, nt)
+	l.TermMax = make([]uint8, nt)
+	l.TermBlk = make([]uint32, nt+1)
+	l.BlkLast = make([]uint32, 0, nblk)
+	l.BlkMax = make([]uint8, 0, nblk)
+	l.BlkOff = make([]uint64, 1, nblk+1)
+	l.Data = make([]byte, 0, size+8)
+	for t := 0; t < nt; t++ {
+		tl := &w.terms[t]
+		off := uint64(len(l.Data))
+		l.Data = append(l.Data, tl.data...)
+		for _, e := range tl.ends {
+			l.BlkOff = append(l.BlkOff, off+e)
+		}
+		l.BlkLast = append(l.BlkLast, tl.last...)
+		l.BlkMax = append(l.BlkMax, tl.bmax...)
+		l.TermCount[t] = tl.count
+		l.TermMax[t] = tl.tmax
+		l.TermBlk[t+1] = uint32(len(l.BlkLast))
+		*tl = termList{} // let the term's buffers go while the rest is copied
+	}
+	w.terms = nil
+	l.Data = append(l.Data, make([]byte, 8)...)
+	return nil
+}
+
+// termPostings calls fn for every posting of term t in doc order.
+func (l *Layout) termPostings(t int, fn func(d uint32, imp uint8)) {
+	var docs [MaxBlockSize]uint32
+	base := uint32(0)
+	for i := int(l.TermBlk[t]); i < int(l.TermBlk[t+1]); i++ {
+		n := l.TermBlockLen(t, i)
+		imps := l.DecodeDocs(i, n, base, docs[:])
+		for k := 0; k < n; k++ {
+			fn(docs[k], imps[k])
+		}
+		base = docs[n-1] + 1
+	}
+}
+
+// buildBMP derives the Block-Max Pruning structures (range maxima and the
+// block-wise forward index) from the inverted index.
+func (l *Layout) buildBMP() {
+	numTerms, numDocs := l.NumTerms, l.NumDocs
+	rb := uint(l.RangeBits)
+	nr := (numDocs + 1<<rb - 1) >> rb
+	pairsPerRange := make([]uint64, nr+1)
+	pairsPerTerm := make([]uint64, numTerms)
+	l.FwdEnt = make([]uint64, nr+1)
+	for t := 0; t < numTerms; t++ {
+		last := -1
+		l.termPostings(t, func(d uint32, _ uint8) {
+			r := int(d >> rb)
+			l.FwdEnt[r+1]++
+			if r != last {
+				pairsPerRange[r+1]++
+				pairsPerTerm[t]++
+				last = r
+			}
+		})
+	}
+	for r := 0; r < nr; r++ {
+		pairsPerRange[r+1] += pairsPerRange[r]
+		l.FwdEnt[r+1] += l.FwdEnt[r]
+	}
+	totalPairs := pairsPerRange[nr]
+	l.FwdPair = pairsPerRange
+	l.FwdTerm = make([]uint32, totalPairs)
+	l.FwdEntRel = make([]uint32, totalPairs)
+	l.FwdDoc = make([]uint8, l.Postings)
+	l.FwdImp = make([]uint8, l.Postings)
+	pairFill := make([]uint64, nr)
+	copy(pairFill, l.FwdPair[:nr])
+	entFill := make([]uint64, nr)
+	copy(entFill, l.FwdEnt[:nr])
+	l.UBOff = make([]uint64, numTerms+1)
+	l.UBBlkOff = make([]uint64, numTerms+1)
+	for t := 0; t < numTerms; t++ {
+		dense := pairsPerTerm[t]*5 >= uint64(nr)
+		if dense {
+			l.UBOff[t+1] = l.UBOff[t] + uint64(nr)
+			l.UBBlkOff[t+1] = l.UBBlkOff[t]
+		} else {
+			l.UBOff[t+1] = l.UBOff[t] + pairsPerTerm[t]
+			l.UBBlkOff[t+1] = l.UBBlkOff[t] + pairsPerTerm[t]
+		}
+	}
+	l.UBMax = make([]uint8, l.UBOff[numTerms])
+	l.UBBlk = make([]uint32, l.UBBlkOff[numTerms])
+	for t := 0; t < numTerms; t++ {
+		dense := l.UBBlkOff[t+1] == l.UBBlkOff[t] && pairsPerTerm[t] > 0
+		ub := l.UBMax[l.UBOff[t]:l.UBOff[t+1]]
+		ubb := l.UBBlk[l.UBBlkOff[t]:l.UBBlkOff[t+1]]
+		k := -1
+		last := -1
+		l.termPostings(t, func(d uint32, imp uint8) {
+			r := int(d >> rb)
+			if r != last {
+				last = r
+				k++
+				pj := pairFill[r]
+				pairFill[r]++
+				l.FwdTerm[pj] = uint32(t)
+				l.FwdEntRel[pj] = uint32(entFill[r] - l.FwdEnt[r])
+				if !dense {
+					ubb[k] = uint32(r)
+				}
+			}
+			e := entFill[r]
+			entFill[r]++
+			l.FwdDoc[e] = uint8(d & (1<<rb - 1))
+			l.FwdImp[e] = imp
+			if dense {
+				ub[r] = max(ub[r], imp)
+			} else {
+				ub[k] = max(ub[k], imp)
+			}
+		})
+	}
+	l.HasBMP = true
+}
