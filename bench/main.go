@@ -99,6 +99,7 @@ func run() error {
 		diag       = flag.Int("diag", 0, "print term statistics of this many queries")
 		rangeBits  = flag.Int("range-bits", 0, "segment.Options.RangeBits (0 = default)")
 		blockSize  = flag.Int("block-size", 0, "segment.Options.BlockSize (0 = default)")
+		perQuery   = flag.String("per-query", "", "write per-query top-10 thread CPU microseconds of every algorithm (JSON) here")
 		skipBMP    = flag.Bool("skip-bmp", false, "segment.Options.SkipBMP: build without Block-Max Pruning structures (drops the bmp algorithm; 8 bytes/posting less)")
 	)
 	flag.IntVar(&so.Vocab, "vocab", so.Vocab, "synthetic vocabulary size")
@@ -289,6 +290,7 @@ func run() error {
 	if !seg.HasBMP() {
 		alphas = nil
 	}
+	perQ := map[string][]float64{}
 	rep.IdenticalTopK = true
 	for _, kstr := range strings.Split(*ks, ",") {
 		k, err := strconv.Atoi(kstr)
@@ -328,6 +330,13 @@ func run() error {
 			}
 			lat := summarize(times, walls)
 			store(rep, k, name, lat)
+			if k == 10 {
+				us := make([]float64, len(times))
+				for i, t := range times {
+					us[i] = float64(t.Nanoseconds()) / 1e3
+				}
+				perQ[name] = us
+			}
 			fmt.Fprintf(os.Stderr, "k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus (wall mean %8.1fus)\n", k, name, lat.MeanUS, lat.P50US, lat.P99US, lat.WallMeanUS)
 		}
 		for _, a := range alphas {
@@ -349,6 +358,27 @@ func run() error {
 			lat.Recall = &recall
 			store(rep, k, name, lat)
 			fmt.Fprintf(os.Stderr, "k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus recall %.4f\n", k, name, lat.MeanUS, lat.P50US, lat.P99US, recall)
+		}
+	}
+
+	if *perQuery != "" {
+		terms := make([]float64, len(qs))
+		posts := make([]float64, len(qs))
+		for i, q := range qs {
+			terms[i] = float64(len(q.IDs))
+			for _, id := range q.IDs {
+				if int(id) < seg.Layout().NumTerms {
+					posts[i] += float64(seg.Layout().TermCount[id])
+				}
+			}
+		}
+		perQ["_terms"], perQ["_postings"] = terms, posts
+		out, err := json.Marshal(perQ)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*perQuery, out, 0o644); err != nil {
+			return err
 		}
 	}
 

@@ -194,6 +194,7 @@ type searcher struct {
 	counts []uint32
 	curs   []*postingCursor
 	bits   []uint64
+	allow  []uint64 // taat's filter bitset
 	cands  []uint32
 	kheap  []int32
 	probe  postingCursor

@@ -2,7 +2,12 @@ package scoring
 
 import (
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
+	"weak"
+
+	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 )
@@ -182,26 +187,54 @@ func siftDown(h []int32, i int) {
 }
 
 // allowedBits is the view's Live AND Filter as a dense bitset, or nil when
-// every doc is allowed.
+// every doc is allowed. A Live set (immutable, shared by the snapshots of a
+// segment) is made dense once and cached; a filter is written into a
+// reused buffer. No allocation per query.
 func (s *searcher) allowedBits(l *segment.Layout) []uint64 {
 	if s.live == nil && s.filter == nil {
 		return nil
 	}
 	words := (l.NumDocs + 63) / 64
-	var out []uint64
-	switch {
-	case s.live != nil && s.filter != nil:
-		bm := s.live.Clone()
-		bm.And(s.filter)
-		out = bm.ToDense()
-	case s.live != nil:
-		out = s.live.ToDense()
-	default:
-		out = s.filter.ToDense()
+	var live []uint64
+	if s.live != nil {
+		live = denseLive(s.live, words)
+		if s.filter == nil {
+			return live
+		}
 	}
-	if len(out) < words {
-		out = append(out, make([]uint64, words-len(out))...)
+	n := max(words, int(s.filter.DenseSize()))
+	if cap(s.allow) < n {
+		s.allow = make([]uint64, n)
 	}
-	// Docs beyond the segment are never produced by postings.
+	out := s.allow[:n]
+	clear(out)
+	s.filter.WriteDenseTo(out)
+	out = out[:words]
+	if live != nil {
+		for i := range out {
+			out[i] &= live[i]
+		}
+	}
 	return out
+}
+
+// denseCache maps a Live bitmap (by weak pointer, so a new bitmap at a
+// reused address never hits a stale entry) to its dense form; the entry is
+// dropped when the bitmap is collected.
+var denseCache sync.Map // weak.Pointer[roaring.Bitmap] -> []uint64
+
+func denseLive(bm *roaring.Bitmap, words int) []uint64 {
+	key := weak.Make(bm)
+	if v, ok := denseCache.Load(key); ok {
+		if d := v.([]uint64); len(d) >= words {
+			return d[:words]
+		}
+	}
+	d := make([]uint64, max(words, int(bm.DenseSize())))
+	bm.WriteDenseTo(d)
+	d = d[:words]
+	if _, loaded := denseCache.LoadOrStore(key, d); !loaded {
+		runtime.AddCleanup(bm, func(k weak.Pointer[roaring.Bitmap]) { denseCache.Delete(k) }, key)
+	}
+	return d
 }
