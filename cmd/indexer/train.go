@@ -73,6 +73,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	noBias := fs.Bool("no-bias", false, "keep the per-token gate bias at 0 (the gate then generalises to vocabulary the training queries never needed)")
 	idfCorpora := fs.String("idf-corpora", "", "comma-separated BEIR directories whose documents (corpus.jsonl only) give the model's idf.json together with --corpus (default: --corpus alone)")
 	idfPrior := fs.String("idf-prior", "max", "with --idf-corpora: idf of tokens in none of the documents: max (as rare as df 0) or zero (dropped from queries)")
+	gateShift := fs.Float64("gate-shift", 0, "after training, smooth the gate toward BM25: w = bm25tf*(c + ReLU(1+s)) (distill.SmoothGate; 0 = off)")
 	gateFloor := fs.Float64("gate-floor", 0, "least multiplier of a document token's BM25 weight (0 = the gate may zero it)")
 	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
@@ -281,6 +282,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	sum.EpochLosses, sum.AvgNNZ, sum.Seconds = st.EpochLosses, st.AvgNNZ, st.Seconds
+	if *gateShift != 0 {
+		if n, err = distill.SmoothGate(n, tok, *gateShift); err != nil {
+			return err
+		}
+	}
 	if len(heldQ) > 0 {
 		// efficiency of the final model: non-zeros over the whole corpus and
 		// SPLADE's FLOPS with the held-out queries
