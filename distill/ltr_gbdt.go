@@ -8,7 +8,7 @@ import (
 // GBDTOptions configure LambdaMART gradient-boosted regression trees.
 type GBDTOptions struct {
 	Trees        int     // boosting rounds; default 300
-	Depth        int     // maximum tree depth; default 4
+	Depth        int     // maximum tree depth; default 8 (SciFact train out-of-fold NDCG@10: depth 4 0.7406, 6 0.7653, 8 0.7706)
 	LearningRate float64 // shrinkage; default 0.1
 	MinLeaf      int     // minimum rows per leaf; default 20
 	Bins         int     // histogram bins per feature (<= 256); default 64
@@ -21,7 +21,7 @@ func (o *GBDTOptions) defaults() {
 		o.Trees = 300
 	}
 	if o.Depth <= 0 {
-		o.Depth = 4
+		o.Depth = 8
 	}
 	if o.LearningRate <= 0 {
 		o.LearningRate = 0.1
