@@ -55,3 +55,17 @@ func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores
 	}
 	return out, scores
 }
+
+// denseCandidates is windowCandidates without marks, for windows where most
+// docs were touched: every accumulator is compared (acc > 0 marks a touched
+// doc, and lo >= 1) and the whole window is cleared.
+func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+	for i, v := range acc {
+		if v >= lo {
+			out = append(out, uint16(i))
+			scores = append(scores, v)
+		}
+		acc[i] = 0
+	}
+	return out, scores
+}

@@ -122,3 +122,33 @@ func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores
 	}
 	return out, scores
 }
+
+// denseCandidates is windowCandidates without marks, for windows where most
+// docs were touched: every accumulator is compared (acc > 0 marks a touched
+// doc, and lo >= 1) and the whole window is cleared, 16 at a time.
+func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+	i := 0
+	if avx512 {
+		lv := archsimd.BroadcastInt32x16(lo)
+		var zero archsimd.Int32x16
+		for ; i+16 <= len(acc); i += 16 {
+			a := acc[i : i+16]
+			m := archsimd.LoadInt32x16Slice(a).GreaterEqual(lv).ToBits()
+			for m != 0 {
+				j := i + bits.TrailingZeros16(m)
+				out = append(out, uint16(j))
+				scores = append(scores, acc[j])
+				m &= m - 1
+			}
+			zero.StoreSlice(a)
+		}
+	}
+	for ; i < len(acc); i++ {
+		if v := acc[i]; v >= lo {
+			out = append(out, uint16(i))
+			scores = append(scores, v)
+		}
+		acc[i] = 0
+	}
+	return out, scores
+}

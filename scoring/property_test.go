@@ -104,9 +104,18 @@ func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
 }
 
 func TestAlgorithmsMatchExhaustive(t *testing.T) {
-	// Small windows, so that wmaxscore crosses many of them here.
-	defer func(old uint32) { windowShift = old }(windowShift)
+	// Small windows, so that wmaxscore crosses many of them here; its
+	// marked and dense window paths are both covered (0: mostly marked,
+	// 20: mostly dense).
+	defer func(old uint32, ds uint) { windowShift, denseShift = old, ds }(windowShift, denseShift)
 	windowShift = 7
+	for _, ds := range []uint{0, 20} {
+		denseShift = ds
+		t.Run(fmt.Sprint("denseShift", ds), checkAlgorithms)
+	}
+}
+
+func checkAlgorithms(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	specs := []corpusSpec{
 		{docs: 0, vocab: 10, maxLen: 3},

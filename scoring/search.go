@@ -200,6 +200,7 @@ type searcher struct {
 	probe  postingCursor
 	wmax   []int32
 	worder []int
+	west   []int64
 	wacc   [1 << windowBits]int32
 	wseen  [1 << windowBits / 64]uint64
 	wcand  []uint16

@@ -5,6 +5,11 @@ import "github.com/sparrow-search/sparrow/index/segment"
 // windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
 
+// denseShift: a window is processed densely (no per-posting marks, full
+// scan) when its essential lists are expected to hold at least
+// W>>denseShift postings. Tests vary it to cover both paths.
+var denseShift uint = 4
+
 // windowShift is the window used (tests lower it to cover many windows on
 // small corpora); 6 <= windowShift <= windowBits.
 var windowShift uint32 = windowBits
@@ -28,7 +33,10 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 	}
 	wmax, order := s.wmax[:n], s.worder[:n]
 	// est[i]: expected postings of list i in a window.
-	est := make([]int64, n)
+	if cap(s.west) < n {
+		s.west = make([]int64, n)
+	}
+	est := s.west[:n]
 	for i, c := range cs {
 		est[i] = int64(l.TermCount[c.t]) << windowShift / int64(max(1, l.NumDocs))
 	}
@@ -87,12 +95,31 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			nonEss -= wmax[order[e]]
 			cands += est[order[e]]
 		}
+		// Windows where the essential lists touch many docs skip the
+		// per-posting marks and scan (and clear) the whole window instead.
+		var essPost int64
 		for _, i := range order[e:] {
 			if wmax[i] > 0 {
-				cs[i].accumulate(w0, w1, acc, seen)
+				essPost += est[i]
 			}
 		}
-		cand, scores := windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+		var cand []uint16
+		var scores []int32
+		if essPost<<denseShift >= int64(W) {
+			for _, i := range order[e:] {
+				if wmax[i] > 0 {
+					cs[i].accumulateDense(w0, w1, acc)
+				}
+			}
+			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+		} else {
+			for _, i := range order[e:] {
+				if wmax[i] > 0 {
+					cs[i].accumulate(w0, w1, acc, seen)
+				}
+			}
+			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+		}
 		s.wcand, s.wscore = cand, scores
 		for ci, off := range cand {
 			sc := scores[ci]
@@ -164,6 +191,30 @@ func (c *postingCursor) accumulate(w0, w1 uint32, acc []int32, seen []uint64) {
 			off := d - w0
 			acc[off] += w * int32(imps[i])
 			seen[off>>6] |= 1 << (off & 63)
+		}
+		if i < n {
+			c.i = i
+			c.doc = docs[i]
+			return
+		}
+		c.i = n - 1
+		c.Next()
+	}
+}
+
+// accumulateDense is accumulate without the marks.
+func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
+	c.NextGEQ(w0)
+	w := c.w
+	for c.doc <= w1 {
+		i, n := c.i, c.n
+		docs, imps := c.docs[:n], c.imps[:n:n]
+		for ; i < n; i++ {
+			d := docs[i]
+			if d > w1 {
+				break
+			}
+			acc[d-w0] += w * int32(imps[i])
 		}
 		if i < n {
 			c.i = i
