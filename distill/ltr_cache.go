@@ -28,7 +28,8 @@ func ltrCacheKey(feat *Features, queries []dataset.Query, qrels dataset.Qrels, c
 	o := opts
 	o.Progress = nil
 	o.CacheDir = ""
-	fmt.Fprintf(h, "v1|%q|%+v|%d\n", feat.Names(), o, len(corpus))
+	o.GBDT.defaults() // the effective settings, so a changed default changes the key
+	fmt.Fprintf(h, "v2|%q|%+v|%d\n", feat.Names(), o, len(corpus))
 	for _, d := range corpus {
 		fmt.Fprintf(h, "%q|%q|%q\n", d.ID, d.Title, d.Text)
 	}

@@ -209,3 +209,19 @@ func TestLTRCache(t *testing.T) {
 		t.Error("cache reused for different qrels")
 	}
 }
+
+func TestLTRCacheKeyUsesEffectiveDefaults(t *testing.T) {
+	docs, qs, qrels := synthCorpus(6)
+	feat, err := NewFeatures(docs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d GBDTOptions
+	d.defaults()
+	a := ltrCacheKey(feat, qs, qrels, docs, LTROptions{})
+	b := ltrCacheKey(feat, qs, qrels, docs, LTROptions{GBDT: d})
+	c := ltrCacheKey(feat, qs, qrels, docs, LTROptions{GBDT: GBDTOptions{Depth: d.Depth + 1}})
+	if a != b || a == c {
+		t.Errorf("keys: zero options %s, explicit defaults %s, other depth %s", a[:8], b[:8], c[:8])
+	}
+}
