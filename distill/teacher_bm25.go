@@ -168,7 +168,15 @@ func (m *BM25) accumulate(q map[int32]float64) *[]float64 {
 	}
 	acc := *p
 	clear(acc)
-	for id, w := range q {
+	// Sum terms in id order: map order would make float sums, and so ties
+	// and everything trained on them, vary from run to run.
+	ids := make([]int32, 0, len(q))
+	for id := range q {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		w := q[id]
 		wi := w * m.idf[id]
 		for _, ps := range m.post[id] {
 			tf := float64(ps.tf)
