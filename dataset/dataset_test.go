@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
 func TestLoadMini(t *testing.T) {
@@ -188,32 +190,8 @@ func TestOpenErrorsNamePath(t *testing.T) {
 	}
 }
 
-// sharedData finds ../shared/data relative to the module root, or skips.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared data not present at %s (CI has it; a plain clone may not)", d)
-	}
-	return d
-}
-
 func TestSharedBEIR(t *testing.T) {
-	root := sharedData(t)
+	root := testenv.SharedData(t)
 	want := map[string]struct{ docs, queries int }{
 		"scifact": {5183, 300},
 	}

@@ -10,32 +10,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-// sharedDataDir returns ../shared/data relative to the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
-func sharedDataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(data); err != nil {
-		t.Skipf("shared data directory %s is absent (%v); oracle tests need it", data, err)
-	}
-	return data
-}
+	"github.com/sparrow-search/sparrow/internal/testenv"
+)
 
 // readTSV reads "id TAB text" lines (optionally gzipped) into a map and the
 // ids in file order.
@@ -84,7 +61,7 @@ func readTSV(t *testing.T, path string) (map[string]string, []string) {
 // *.wp.tsv.gz with a matching raw query file must agree on 100% of queries.
 func TestTokenizerOracle(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(sharedDataDir(t), "beir-topics", "topics")
+	dir := filepath.Join(testenv.SharedData(t), "beir-topics", "topics")
 	wps, err := filepath.Glob(filepath.Join(dir, "*.wp.tsv.gz"))
 	if err != nil {
 		t.Fatal(err)

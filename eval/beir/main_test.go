@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/eval"
+	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
 // TestTinyBM25 runs the whole command on the vendored ten-document dataset.
@@ -115,37 +116,13 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
-// sharedData finds ../shared/data relative to the module root, or skips.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared data not present at %s (CI has it; a plain clone may not)", d)
-	}
-	return d
-}
-
 // TestSharedSciFactBM25 checks the bm25 baseline lands where docs/RESULTS.md
 // says (NDCG@10 0.677 on the 300 test queries; Pyserini flat: 0.679).
 func TestSharedSciFactBM25(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	data := filepath.Join(sharedData(t), "beir", "scifact")
+	data := filepath.Join(testenv.SharedData(t), "beir", "scifact")
 	if _, err := os.Stat(data); err != nil {
 		t.Skipf("no SciFact at %s", data)
 	}

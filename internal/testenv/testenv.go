@@ -1,0 +1,41 @@
+// Package testenv locates what tests share across packages: the module root
+// and the evaluation collections in ../shared/data, which exist on the
+// developers' machines and in CI but not in a plain clone.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// ModuleRoot returns the directory holding go.mod above the working
+// directory, or skips the test when there is none.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the test directory; cannot locate ../shared/data")
+		}
+		dir = parent
+	}
+}
+
+// SharedData returns ../shared/data relative to the module root, or skips the
+// test with a message naming the missing directory.
+func SharedData(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(ModuleRoot(t), "..", "shared", "data")
+	if _, err := os.Stat(d); err != nil {
+		t.Skipf("shared data not present at %s (CI has it; a plain clone may not): %v", d, err)
+	}
+	return d
+}
