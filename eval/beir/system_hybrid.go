@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/eval"
+	"github.com/sparrow-search/sparrow/fusion"
 )
 
 // System "hybrid": the learned sparse retriever ("sparse") fused with bleve
@@ -19,8 +19,7 @@ import (
 // w (sparse weight in [0,1], default 0.3; both defaults tuned on NFCorpus dev), depth (per-list candidates,
 // default max(k,100)), analyzer (bm25's), algorithm (sparse's).
 //
-// The fusion mirrors cmd/searchd/hybrid.go (two main packages cannot share
-// code); keep them in step.
+// The fusion is package fusion's, the same code searchd's mode=hybrid runs.
 func init() {
 	eval.RegisterSystem("hybrid", openHybrid)
 }
@@ -96,74 +95,20 @@ func (h *hybridSystem) Close() error {
 	return errors.Join(errs...)
 }
 
-// fuseHits: per-query normalisation and weighted sum; ties by doc id.
+// fuseHits fuses the two runs with package fusion (shared with searchd's
+// hybrid mode): w*sparse + (1-w)*bm25 after per-query normalisation.
 func fuseHits(sparse, bm25 []eval.Hit, norm string, w float64, k int) []eval.Hit {
-	ns, fs := normaliseHits(sparse, norm)
-	nb, fb := normaliseHits(bm25, norm)
-	type pair struct{ s, b float64 }
-	acc := make(map[string]*pair, len(ns)+len(nb))
-	for id, s := range ns {
-		acc[id] = &pair{s: s, b: fb}
-	}
-	for id, b := range nb {
-		if p, ok := acc[id]; ok {
-			p.b = b
-		} else {
-			acc[id] = &pair{s: fs, b: b}
+	conv := func(hits []eval.Hit) []fusion.Hit {
+		out := make([]fusion.Hit, len(hits))
+		for i, h := range hits {
+			out[i] = fusion.Hit{ID: h.DocID, Score: h.Score}
 		}
+		return out
 	}
-	out := make([]eval.Hit, 0, len(acc))
-	for id, p := range acc {
-		out = append(out, eval.Hit{DocID: id, Score: w*p.s + (1-w)*p.b})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].DocID < out[j].DocID
-	})
-	if len(out) > k {
-		out = out[:k]
+	fused := fusion.Fuse(conv(sparse), conv(bm25), w, 1-w, norm, k)
+	out := make([]eval.Hit, len(fused))
+	for i, h := range fused {
+		out[i] = eval.Hit{DocID: h.ID, Score: h.Score}
 	}
 	return out
-}
-
-// normaliseHits returns normalised scores by doc id and the floor given to
-// documents absent from the list (its minimum; 0 for an empty list).
-func normaliseHits(hits []eval.Hit, norm string) (map[string]float64, float64) {
-	out := make(map[string]float64, len(hits))
-	if len(hits) == 0 {
-		return out, 0
-	}
-	lo, hi, sum := hits[0].Score, hits[0].Score, 0.0
-	for _, h := range hits {
-		lo, hi, sum = math.Min(lo, h.Score), math.Max(hi, h.Score), sum+h.Score
-	}
-	floor := math.Inf(1)
-	if norm == "zscore" {
-		mean := sum / float64(len(hits))
-		var sq float64
-		for _, h := range hits {
-			sq += (h.Score - mean) * (h.Score - mean)
-		}
-		sd := math.Sqrt(sq / float64(len(hits)))
-		for _, h := range hits {
-			z := 0.0
-			if sd > 0 {
-				z = (h.Score - mean) / sd
-			}
-			out[h.DocID] = z
-			floor = math.Min(floor, z)
-		}
-		return out, floor
-	}
-	for _, h := range hits {
-		v := 1.0
-		if hi > lo {
-			v = (h.Score - lo) / (hi - lo)
-		}
-		out[h.DocID] = v
-		floor = math.Min(floor, v)
-	}
-	return out, floor
 }
