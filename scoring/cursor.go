@@ -127,9 +127,24 @@ func (c *postingCursor) NextGEQ(d uint32) {
 	} else if c.blk < c.dec {
 		c.blk = c.dec
 	}
+	// d <= the block's last doc, so some docs[j] >= d. Near targets are
+	// scanned; far ones (probes from sparse candidates) binary-searched.
 	i := c.i
-	for c.docs[i] < d {
-		i++
+	if j := i + 8; j < c.n && c.docs[j] < d {
+		lo, hi := j+1, c.n-1 // docs[hi] >= d
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if c.docs[m] < d {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		i = lo
+	} else {
+		for c.docs[i] < d {
+			i++
+		}
 	}
 	c.i = i
 	c.doc = c.docs[i]
