@@ -107,11 +107,16 @@ func TestAlgorithmsMatchExhaustive(t *testing.T) {
 	// Small windows, so that wmaxscore crosses many of them here; its
 	// marked and dense window paths are both covered (0: mostly marked,
 	// 20: mostly dense).
-	defer func(old uint32, ds uint) { windowShift, denseShift = old, ds }(windowShift, denseShift)
+	// Non-essential lists probed per candidate (candCost 0) or accumulated
+	// (candCost large) are both covered too.
+	defer func(old uint32, ds uint, cc int64) { windowShift, denseShift, candCost = old, ds, cc }(windowShift, denseShift, candCost)
 	windowShift = 7
-	for _, ds := range []uint{0, 20} {
-		denseShift = ds
-		t.Run(fmt.Sprint("denseShift", ds), checkAlgorithms)
+	for _, c := range []struct {
+		ds uint
+		cc int64
+	}{{0, 0}, {20, 0}, {0, 1 << 30}, {20, 1 << 30}} {
+		denseShift, candCost = c.ds, c.cc
+		t.Run(fmt.Sprint("denseShift", c.ds, "candCost", c.cc), checkAlgorithms)
 	}
 }
 

@@ -5,6 +5,10 @@ import "github.com/sparrow-search/sparrow/index/segment"
 // windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
 
+// candCost: a window's non-essential lists are accumulated instead of
+// probed when candidates x lists x candCost exceeds their postings there.
+var candCost int64 = 4
+
 // denseShift: a window is processed densely (no per-posting marks, full
 // scan) when its essential lists are expected to hold at least
 // W>>denseShift postings. Tests vary it to cover both paths.
@@ -121,6 +125,31 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
 		}
 		s.wcand, s.wscore = cand, scores
+		// Many candidates: scoring the non-essential lists term-at-a-time in
+		// the window and looking candidates up is cheaper than probing
+		// each list per candidate.
+		var nePost, ne int64
+		for _, i := range order[:e] {
+			if wmax[i] > 0 {
+				nePost += est[i]
+				ne++
+			}
+		}
+		if ne > 0 && int64(len(cand))*ne*candCost > nePost {
+			for _, i := range order[:e] {
+				if wmax[i] > 0 {
+					cs[i].accumulateDense(w0, w1, acc)
+				}
+			}
+			for ci, off := range cand {
+				if sc := scores[ci] + acc[off]; sc >= s.thr {
+					s.offer(w0+uint32(off), sc)
+				}
+			}
+			clear(acc[:w1-w0+1])
+			w0 += W
+			continue
+		}
 		for ci, off := range cand {
 			sc := scores[ci]
 			d := w0 + uint32(off)
