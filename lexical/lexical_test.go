@@ -276,3 +276,13 @@ func TestConcurrentSearchAndAdd(t *testing.T) {
 		t.Errorf("DocCount = %d", n)
 	}
 }
+
+// The bar's clock starts when it is made, not at the first Add: a single
+// batch used to report its documents over microseconds.
+func TestProgressClockStartsAtCreation(t *testing.T) {
+	var buf strings.Builder
+	b := newBar(&buf, 3)
+	if !b.pb.IsStarted() {
+		t.Fatal("progress bar not started at creation; its rate would count from the first Add")
+	}
+}

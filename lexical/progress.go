@@ -15,7 +15,7 @@ func newBar(w io.Writer, n int) bar {
 	if w == nil || n == 0 {
 		return bar{}
 	}
-	return bar{pb: progressbar.NewOptions(n,
+	pb := progressbar.NewOptions(n,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription("indexing"),
 		progressbar.OptionShowCount(),
@@ -23,7 +23,11 @@ func newBar(w io.Writer, n int) bar {
 		progressbar.OptionSetItsString("docs"),
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)}
+	)
+	// Start the clock now: otherwise it starts at the first Add, and a
+	// single batch reports n docs over microseconds (e.g. "236518448 docs/s").
+	pb.StartWithoutRender()
+	return bar{pb: pb}
 }
 
 func (b bar) add(n int) {
