@@ -213,10 +213,6 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 			return l, nil
 		}
 	}
-	index := make(map[string]int, len(corpus))
-	for i, d := range corpus {
-		index[d.ID] = i
-	}
 	type group struct {
 		x      [][]float64
 		labels []float64
