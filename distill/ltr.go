@@ -83,9 +83,10 @@ func (f *Features) Names() []string {
 
 // Compute returns one feature vector per candidate.
 func (f *Features) Compute(q dataset.Query, cands []int) ([][]float64, error) {
+	width := len(f.Names())
 	out := make([][]float64, len(cands))
 	for i := range out {
-		out[i] = make([]float64, 0, len(f.Names()))
+		out[i] = make([]float64, 0, width)
 	}
 	add := func(s []float64) error {
 		mm, err := MinMax(s)
