@@ -3,9 +3,13 @@
 //
 //	go run ./eval/beir --data DIR --split test --system bm25 --json r.json [--run r.trec]
 //
-// and renders saved reports as markdown:
+// renders saved reports as markdown:
 //
 //	go run ./eval/beir --table r1.json r2.json ...
+//
+// and tests B against A for a significant difference (significance.go):
+//
+//	go run ./eval/beir --compare [--metric ndcg@10] A.json B.json
 //
 // Systems register themselves from system_*.go files in this directory. The
 // system sees the corpus and the split's queries; the qrels go only to the
@@ -59,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	system := fs.String("system", "", "system to evaluate (registered: "+strings.Join(eval.Systems(), ", ")+")")
 	model := fs.String("model", "", "model directory for systems that use one (default: the system's default)")
 	trainSplit := fs.String("train-split", "", "split a system may train or tune on (never the evaluated split)")
-	jsonOut := fs.String("json", "", "write the JSON report here")
+	jsonOut := fs.String("json", "", "write the JSON report (with --compare: the comparison) here")
 	runOut := fs.String("run", "", "write a TREC run file here")
 	tag := fs.String("tag", "", "run tag for --run (default: the system name)")
 	k := fs.Int("k", 1000, fmt.Sprintf("hits per query (minimum %d)", eval.MinK))
@@ -67,12 +71,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	table := fs.Bool("table", false, "render the JSON reports given as arguments as a markdown table and exit")
 	metrics := fs.String("metrics", strings.Join(eval.DefaultTableMetrics, ","), "metrics columns for --table")
 	pivot := fs.String("pivot", "", "with --table: one metric, systems as rows and datasets as columns")
+	compare := fs.Bool("compare", false, "paired significance test of B against A given as arguments (JSON reports, or TREC runs with --data and --split for the qrels) and exit")
+	metric := fs.String("metric", "ndcg@10", "with --compare: per-query metric to compare")
+	resamples := fs.Int("resamples", 10000, "with --compare: bootstrap resamples and randomisation rounds")
+	seed := fs.Uint64("seed", 42, "with --compare: random seed")
 	params := paramFlag{}
 	fs.Var(params, "param", "system parameter key=value (repeatable), e.g. --param analyzer=en")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: beir --data DIR [--split test] --system NAME [--model DIR] [--json FILE] [--run FILE]")
 		fmt.Fprintln(stderr, "       beir --table [--metrics m1,m2] [--pivot metric] REPORT.json...")
-		fmt.Fprintln(stderr, "       beir --compare [--metric ndcg@10] A B   (paired significance; see significance.go)")
+		fmt.Fprintln(stderr, "       beir --compare [--metric ndcg@10] [--data DIR --split test] [--json FILE] A B")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,8 +96,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if *compare {
+		if fs.NArg() != 2 {
+			fs.Usage()
+			return 2
+		}
+		opts := eval.SignificanceOptions{Resamples: *resamples, Seed: *seed}
+		if err := compareFiles(fs.Arg(0), fs.Arg(1), *metric, *data, *split, opts, *jsonOut, stdout); err != nil {
+			fmt.Fprintln(stderr, "beir:", err)
+			return 1
+		}
+		return 0
+	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "beir: unexpected arguments %q (reports are only read with --table)\n", fs.Args())
+		fmt.Fprintf(stderr, "beir: unexpected arguments %q (reports are only read with --table or --compare)\n", fs.Args())
 		return 2
 	}
 	if *data == "" || *system == "" {

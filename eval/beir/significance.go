@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,64 +13,38 @@ import (
 
 // `beir --compare A B`: paired bootstrap and randomisation test of B against
 // A. A and B are JSON reports written by --json (they carry per-query
-// metrics) or TREC run files (then --data and --split give the qrels). It is
-// dispatched from init so it needs no change to main.go's flag set.
-func init() {
-	for _, a := range os.Args[1:] {
-		if a == "--compare" || a == "-compare" {
-			os.Exit(compareMain(os.Args[1:], os.Stdout, os.Stderr))
-		}
-	}
-}
+// metrics) or TREC run files (then --data and --split give the qrels).
 
-func compareMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("beir --compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Bool("compare", true, "compare two systems: A B (reports .json or TREC runs)")
-	metric := fs.String("metric", "ndcg@10", "per-query metric to compare")
-	data := fs.String("data", "", "dataset directory (qrels for TREC run inputs)")
-	split := fs.String("split", "test", "qrels split for TREC run inputs")
-	resamples := fs.Int("resamples", 10000, "bootstrap resamples and randomisation rounds")
-	seed := fs.Uint64("seed", 42, "random seed")
-	jsonOut := fs.String("json", "", "also write the comparison as JSON here")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: beir --compare [--metric ndcg@10] [--data DIR --split test] A B")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return 2
-	}
-	c, err := compareFiles(fs.Arg(0), fs.Arg(1), *metric, *data, *split, eval.SignificanceOptions{Resamples: *resamples, Seed: *seed})
+// compareFiles compares B against A, prints the result and, when jsonOut is
+// set, also writes it there as JSON.
+func compareFiles(a, b, metric, data, split string, opts eval.SignificanceOptions, jsonOut string, stdout io.Writer) error {
+	ra, rb, err := loadPair(a, b, data, split)
 	if err != nil {
-		fmt.Fprintln(stderr, "beir:", err)
-		return 1
+		return err
 	}
-	fmt.Fprintf(stdout, "A=%s B=%s\n%s\n", fs.Arg(0), fs.Arg(1), c)
-	if *jsonOut != "" {
-		f, err := os.Create(*jsonOut)
-		if err == nil {
-			_, err = fmt.Fprintf(f, "{\"a\": %q, \"b\": %q, \"metric\": %q, \"queries\": %d, \"mean_a\": %.6f, \"mean_b\": %.6f, \"diff\": %.6f, \"ci_low\": %.6f, \"ci_high\": %.6f, \"p_bootstrap\": %.6f, \"p_randomisation\": %.6f}\n",
-				fs.Arg(0), fs.Arg(1), c.Metric, c.N, c.MeanA, c.MeanB, c.Diff, c.CILow, c.CIHigh, c.PBootstrap, c.PRandom)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "beir:", err)
-			return 1
-		}
+	c, err := eval.CompareReports(ra, rb, metric, opts)
+	if err != nil {
+		return err
 	}
-	return 0
+	fmt.Fprintf(stdout, "A=%s B=%s\n%s\n", a, b, c)
+	if jsonOut == "" {
+		return nil
+	}
+	f, err := os.Create(jsonOut)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "{\"a\": %q, \"b\": %q, \"metric\": %q, \"queries\": %d, \"mean_a\": %.6f, \"mean_b\": %.6f, \"diff\": %.6f, \"ci_low\": %.6f, \"ci_high\": %.6f, \"p_bootstrap\": %.6f, \"p_randomisation\": %.6f}\n",
+		a, b, c.Metric, c.N, c.MeanA, c.MeanB, c.Diff, c.CILow, c.CIHigh, c.PBootstrap, c.PRandom)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-func compareFiles(a, b, metric, data, split string, opts eval.SignificanceOptions) (eval.Comparison, error) {
+// loadPair reads the two inputs as reports; TREC runs are evaluated against
+// DATA/qrels/SPLIT.tsv, read once.
+func loadPair(a, b, data, split string) (*eval.Report, *eval.Report, error) {
 	var qrels dataset.Qrels
 	load := func(path string) (*eval.Report, error) {
 		if strings.HasSuffix(path, ".json") {
@@ -102,11 +74,11 @@ func compareFiles(a, b, metric, data, split string, opts eval.SignificanceOption
 	}
 	ra, err := load(a)
 	if err != nil {
-		return eval.Comparison{}, err
+		return nil, nil, err
 	}
 	rb, err := load(b)
 	if err != nil {
-		return eval.Comparison{}, err
+		return nil, nil, err
 	}
-	return eval.CompareReports(ra, rb, metric, opts)
+	return ra, rb, nil
 }

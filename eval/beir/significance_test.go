@@ -17,7 +17,7 @@ func TestCompareMain(t *testing.T) {
 	os.WriteFile(a, []byte("q1 Q0 d9 1 2 a\nq1 Q0 d1 2 1 a\nq2 Q0 d2 1 1 a\n"), 0o644)
 	os.WriteFile(b, []byte("q1 Q0 d1 1 2 b\nq2 Q0 d2 1 1 b\n"), 0o644)
 	var out, errb bytes.Buffer
-	if rc := compareMain([]string{"--compare", "--data", dir, "--resamples", "200", a, b}, &out, &errb); rc != 0 {
+	if rc := run([]string{"--compare", "--data", dir, "--resamples", "200", a, b}, &out, &errb); rc != 0 {
 		t.Fatalf("rc %d: %s", rc, errb.String())
 	}
 	// q1: ndcg@10 1/log2(3)=0.6309 for A vs 1 for B; q2 equal. diff = (1-0.6309)/2.
@@ -25,10 +25,10 @@ func TestCompareMain(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 	out.Reset()
-	if rc := compareMain([]string{"--compare", a, b}, &out, &errb); rc != 1 || !strings.Contains(errb.String(), "need --data") {
+	if rc := run([]string{"--compare", a, b}, &out, &errb); rc != 1 || !strings.Contains(errb.String(), "need --data") {
 		t.Errorf("run without --data: rc %d, %q", rc, errb.String())
 	}
-	if rc := compareMain([]string{"--compare", a}, &out, &errb); rc != 2 {
+	if rc := run([]string{"--compare", a}, &out, &errb); rc != 2 {
 		t.Errorf("one file: rc %d", rc)
 	}
 }
