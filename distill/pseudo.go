@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/encoder"
 )
 
 // Pseudo-query kinds.
@@ -68,7 +69,7 @@ func PseudoQueries(corpus []dataset.Doc, opts PseudoOptions) ([]dataset.Query, d
 	df := map[string]int{}
 	docWords := make([][]string, len(corpus))
 	for i, d := range corpus {
-		ws := contentWords(d.Title + " " + d.Text)
+		ws := contentWords(encoder.DocText(d.Title, d.Text))
 		docWords[i] = ws
 		seen := map[string]bool{}
 		for _, w := range ws {
