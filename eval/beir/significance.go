@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,13 @@ import (
 // `beir --compare A B`: paired bootstrap and randomisation test of B against
 // A. A and B are JSON reports written by --json (they carry per-query
 // metrics) or TREC run files (then --data and --split give the qrels).
+
+// comparison is the --json output of --compare: the two inputs and the test.
+type comparison struct {
+	A string `json:"a"`
+	B string `json:"b"`
+	eval.Comparison
+}
 
 // compareFiles compares B against A, prints the result and, when jsonOut is
 // set, also writes it there as JSON.
@@ -30,16 +38,11 @@ func compareFiles(a, b, metric, data, split string, opts eval.SignificanceOption
 	if jsonOut == "" {
 		return nil
 	}
-	f, err := os.Create(jsonOut)
+	js, err := json.Marshal(comparison{A: a, B: b, Comparison: c})
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(f, "{\"a\": %q, \"b\": %q, \"metric\": %q, \"queries\": %d, \"mean_a\": %.6f, \"mean_b\": %.6f, \"diff\": %.6f, \"ci_low\": %.6f, \"ci_high\": %.6f, \"p_bootstrap\": %.6f, \"p_randomisation\": %.6f}\n",
-		a, b, c.Metric, c.N, c.MeanA, c.MeanB, c.Diff, c.CILow, c.CIHigh, c.PBootstrap, c.PRandom)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return os.WriteFile(jsonOut, append(js, '\n'), 0o644)
 }
 
 // loadPair reads the two inputs as reports; TREC runs are evaluated against
