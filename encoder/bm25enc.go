@@ -26,7 +26,7 @@ const (
 )
 
 func init() {
-	registerBackendFS(ArchBM25TF, func(_ fs.FS, _ string, cfg Config, tok *Tokenizer) (Encoder, error) {
+	registerBackendFS(ArchBM25TF, func(_ fs.FS, _ string, cfg Config, tok *Tokenizer, _ *IDF) (Encoder, error) {
 		return NewBM25TF(tok, cfg)
 	})
 }

@@ -35,7 +35,8 @@ const (
 const DefaultModelDir = "embedded:models/default"
 
 // backendFS opens a backend from any file system, so embedded models work too.
-type backendFS func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer) (Encoder, error)
+// idf is the model's parsed idf.json (LoadModel has read it already).
+type backendFS func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer, idf *IDF) (Encoder, error)
 
 var (
 	backendsMu sync.RWMutex
@@ -45,7 +46,7 @@ var (
 // RegisterBackend makes an architecture loadable by LoadModel. open receives
 // the model directory on disk. Registering a name twice panics (init-time bug).
 func RegisterBackend(arch string, open func(dir string, cfg Config, tok *Tokenizer) (Encoder, error)) {
-	registerBackendFS(arch, func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer) (Encoder, error) {
+	registerBackendFS(arch, func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer, _ *IDF) (Encoder, error) {
 		if _, onDisk := fsys.(diskFS); !onDisk {
 			return nil, fmt.Errorf("architecture %q can only be loaded from a directory on disk", arch)
 		}
@@ -148,7 +149,7 @@ func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown architecture %q (known: %v)", path.Join(display, ConfigFile), cfg.Architecture, Architectures())
 	}
-	enc, err := open(fsys, dir, cfg, tok)
+	enc, err := open(fsys, dir, cfg, tok, idf)
 	if err != nil {
 		return nil, fmt.Errorf("model %s (%s): %w", display, cfg.Architecture, err)
 	}

@@ -432,15 +432,7 @@ func init() {
 	registerBackendFS(ArchNative, openNative)
 }
 
-func openNative(fsys fs.FS, dir string, cfg Config, tok *Tokenizer) (Encoder, error) {
-	ib, err := fs.ReadFile(fsys, IDFFile)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", IDFFile, err)
-	}
-	idf, err := ParseIDF(ib, filepath.Join(dir, IDFFile), tok)
-	if err != nil {
-		return nil, err
-	}
+func openNative(fsys fs.FS, dir string, cfg Config, tok *Tokenizer, idf *IDF) (Encoder, error) {
 	wb, err := fs.ReadFile(fsys, SafetensorsFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (a %s model needs its weights)", filepath.Join(dir, SafetensorsFile), err, ArchNative)
