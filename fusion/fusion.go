@@ -4,7 +4,6 @@
 package fusion
 
 import (
-	"fmt"
 	"math"
 	"sort"
 )
@@ -19,16 +18,6 @@ const (
 type Hit struct {
 	ID    string
 	Score float64
-}
-
-// CheckNormalization reports whether how names a known normalisation
-// ("" means MinMax).
-func CheckNormalization(how string) error {
-	switch how {
-	case "", MinMax, ZScore:
-		return nil
-	}
-	return fmt.Errorf("unknown normalization %q (want %q or %q)", how, MinMax, ZScore)
 }
 
 // Normalize returns the list's scores normalised by how (MinMax when empty),

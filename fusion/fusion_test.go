@@ -56,12 +56,4 @@ func TestNormalize(t *testing.T) {
 	if z[0].Score != 1 || z[1].Score != -1 || floor != -1 {
 		t.Errorf("z-score: %v floor %v", z, floor)
 	}
-	if err := CheckNormalization("l2"); err == nil {
-		t.Error("unknown normalization accepted")
-	}
-	for _, ok := range []string{"", MinMax, ZScore} {
-		if err := CheckNormalization(ok); err != nil {
-			t.Errorf("%q: %v", ok, err)
-		}
-	}
 }
