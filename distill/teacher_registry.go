@@ -45,12 +45,18 @@ type TeacherConfig struct {
 // unstemmed words, "dense" GloVe SIF, "rm3" RM3 over bm25porter, "ltr"
 // cross-fitted LambdaMART, "external=FILE" a score file (LoadScores).
 // Indexes are shared between teachers that need the same one.
-func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Teacher, error) {
+func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) (_ []Teacher, err error) {
 	var (
 		porter *BM25
 		dense  *Dense
 		feat   *Features
+		out    []Teacher
 	)
+	defer func() {
+		if err != nil {
+			CloseTeachers(out) // the bleve index of a teacher built before the failing one
+		}
+	}()
 	getPorter := func() (*BM25, error) {
 		var err error
 		if porter == nil {
@@ -74,7 +80,6 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 		dense = d
 		return d, err
 	}
-	var out []Teacher
 	for _, name := range names {
 		name = strings.TrimSpace(name)
 		var t Teacher
@@ -144,4 +149,18 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) ([]Tea
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// CloseTeachers closes the teachers that hold resources (io.Closer, e.g. the
+// in-memory bleve index of "bm25en") and returns the first error.
+func CloseTeachers(ts []Teacher) error {
+	var first error
+	for _, t := range ts {
+		if c, ok := t.(io.Closer); ok {
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
 }

@@ -232,6 +232,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Scale: *scale, NoPositives: *noPos, Workers: *workers, Progress: progress})
+	// the teachers are done: release their indexes before training
+	if cerr := distill.CloseTeachers(ts); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
