@@ -51,13 +51,12 @@ func NewBM25TF(tok *Tokenizer, cfg Config) (*BM25TF, error) {
 	return &BM25TF{tok: tok, k1: cfg.K1, b: cfg.B, avgdl: cfg.AvgDL, maxLen: cfg.MaxLength, special: controlTokens(tok)}, nil
 }
 
-// controlTokens marks the bracketed BERT control tokens.
+// controlTokens marks the BERT control tokens present in tok's vocabulary
+// ([PAD] [UNK] [CLS] [SEP] [MASK]), which document vectors never carry.
 func controlTokens(tok *Tokenizer) []bool {
 	s := make([]bool, tok.VocabSize())
-	for _, t := range []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"} {
-		if id, ok := tok.ID(t); ok {
-			s[id] = true
-		}
+	for _, sp := range tok.special {
+		s[sp.id] = true
 	}
 	return s
 }

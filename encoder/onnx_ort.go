@@ -90,7 +90,7 @@ func NewONNXEncoder(dir string, cfg Config, tok *Tokenizer, opts ONNXOptions) (*
 	if opts.MaxLength < 3 {
 		return nil, fmt.Errorf("onnx: max_length %d too small (need room for [CLS], [SEP] and one token)", opts.MaxLength)
 	}
-	e := &ONNXEncoder{tok: tok, opts: opts, special: specialIDs(tok), path: filepath.Join(dir, opts.File)}
+	e := &ONNXEncoder{tok: tok, opts: opts, special: controlTokens(tok), path: filepath.Join(dir, opts.File)}
 	if opts.KeepSpecial {
 		e.special = nil
 	}
@@ -361,16 +361,4 @@ func (e *ONNXEncoder) runBatch(w *onnxWork, docs [][]int32, batch []int, out []S
 func (e *ONNXEncoder) Close() error {
 	e.closeOnce.Do(func() { e.closeError = e.sess.Destroy() })
 	return e.closeError
-}
-
-// specialIDs returns a vocab-sized mask of the BERT control tokens present in
-// tok ([PAD] [UNK] [CLS] [SEP] [MASK]), which doc vectors never carry.
-func specialIDs(tok *Tokenizer) []bool {
-	s := make([]bool, tok.VocabSize())
-	for _, t := range []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"} {
-		if id, ok := tok.ID(t); ok {
-			s[id] = true
-		}
-	}
-	return s
 }

@@ -22,7 +22,8 @@ const UnkToken = "[UNK]"
 
 // specialTokens are split out of raw text before any normalisation, as Hugging
 // Face does for bert-base-uncased's special tokens (AddedToken with
-// normalized=false): "a[SEP]b" -> a [SEP] b, but "[sep]" -> [ sep ].
+// normalized=false): "a[SEP]b" -> a [SEP] b, but "[sep]" -> [ sep ]. They are
+// also the control tokens encoders drop from document vectors (controlTokens).
 var specialTokens = []string{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
 
 //go:embed vocab.txt
