@@ -260,28 +260,41 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *graded && *split != "" {
 		opts.Grades = trainQrels
 	}
+	var evalErr error // from AfterEpoch, which cannot return one
 	if len(heldQ) > 0 {
 		qidf := encoder.NewIDF(idf)
-		evalWith := func(enc encoder.Encoder) float64 {
+		evalWith := func(enc encoder.Encoder) (float64, error) {
 			vecs, err := distill.EncodeCorpus(enc, corpus, *workers)
 			if err != nil {
-				return 0
+				return 0, err
 			}
-			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf)
+			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf), nil
 		}
 		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl})
 		if err != nil {
 			return err
 		}
-		sum.HeldOutBM25 = evalWith(bm)
+		if sum.HeldOutBM25, err = evalWith(bm); err != nil {
+			return fmt.Errorf("held-out evaluation: %w", err)
+		}
 		logf("train: held-out NDCG@10 bm25-tf %.4f", sum.HeldOutBM25)
 		opts.AfterEpoch = func(epoch int, n *encoder.Native) string {
-			v := evalWith(n)
+			v, err := evalWith(n)
+			if err != nil {
+				// a 0 would read as a measured NDCG in train.json
+				if evalErr == nil {
+					evalErr = fmt.Errorf("held-out evaluation after epoch %d: %w", epoch, err)
+				}
+				return ""
+			}
 			sum.HeldOutNDCG = append(sum.HeldOutNDCG, v)
 			return fmt.Sprintf("held-out NDCG@10 %.4f (bm25-tf %.4f)", v, sum.HeldOutBM25)
 		}
 	}
 	n, st, err := distill.Train(corpus, exs, tok, idf, avgdl, emb, dim, opts)
+	if err == nil {
+		err = evalErr
+	}
 	if err != nil {
 		return err
 	}
