@@ -120,16 +120,6 @@ func TestRunSystemRefusals(t *testing.T) {
 	}
 }
 
-func TestRetrieverFunc(t *testing.T) {
-	var r Retriever = RetrieverFunc(func(q dataset.Query, k int) ([]Hit, error) {
-		return []Hit{{DocID: q.Text, Score: float64(k)}}, nil
-	})
-	h, err := r.Retrieve(dataset.Query{ID: "1", Text: "d"}, 7)
-	if err != nil || len(h) != 1 || h[0] != (Hit{"d", 7}) {
-		t.Errorf("%v %v", h, err)
-	}
-}
-
 func TestParams(t *testing.T) {
 	ctx := &SystemContext{Params: map[string]string{"a": "1"}}
 	if ctx.Param("a", "x") != "1" || ctx.Param("b", "x") != "x" {

@@ -29,12 +29,6 @@ type Retriever interface {
 	Retrieve(q dataset.Query, k int) ([]Hit, error)
 }
 
-// RetrieverFunc adapts a plain function to Retriever.
-type RetrieverFunc func(q dataset.Query, k int) ([]Hit, error)
-
-// Retrieve calls f.
-func (f RetrieverFunc) Retrieve(q dataset.Query, k int) ([]Hit, error) { return f(q, k) }
-
 // BatchRetriever is optional: systems that gain from seeing all queries at
 // once (batched encoding, parallel search) implement it and the runner calls
 // it instead of Retrieve.
