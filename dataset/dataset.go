@@ -343,14 +343,3 @@ func isQrelsHeader(fields []string) bool {
 	h := strings.ToLower(fields[0])
 	return h == "query-id" || h == "query_id" || h == "qid" || h == "query"
 }
-
-// Relevant reports how many documents of the query are judged relevant (> 0).
-func (q Qrels) Relevant(qid string) int {
-	n := 0
-	for _, r := range q[qid] {
-		if r > 0 {
-			n++
-		}
-	}
-	return n
-}

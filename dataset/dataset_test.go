@@ -36,9 +36,6 @@ func TestLoadMini(t *testing.T) {
 	if !reflect.DeepEqual(ds.Qrels, wantQrels) {
 		t.Errorf("Qrels = %v", ds.Qrels)
 	}
-	if n := ds.Qrels.Relevant("q2"); n != 1 {
-		t.Errorf("Relevant(q2) = %d, want 1", n)
-	}
 }
 
 func TestLoadErrors(t *testing.T) {
