@@ -170,12 +170,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var queries []dataset.Query
 	var qrels dataset.Qrels
 	if *split != "" {
-		qrels, err = dataset.LoadQrels(filepath.Join(*corpusDir, "qrels", *split+".tsv"))
-		if err != nil {
-			return err
-		}
-		queries, err = dataset.LoadJudgedQueries(filepath.Join(*corpusDir, "queries.jsonl"), qrels)
-		if err != nil {
+		if queries, qrels, err = distill.LoadTrainingSplit(*corpusDir, *split); err != nil {
 			return err
 		}
 	} else {
@@ -197,10 +192,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if *evalSplit == *split {
 			return fmt.Errorf("--eval-split %q is the training split; use --holdout instead", *evalSplit)
 		}
-		if evalQrels, err = dataset.LoadQrels(filepath.Join(*corpusDir, "qrels", *evalSplit+".tsv")); err != nil {
-			return err
-		}
-		if heldQ, err = dataset.LoadJudgedQueries(filepath.Join(*corpusDir, "queries.jsonl"), evalQrels); err != nil {
+		if heldQ, evalQrels, err = distill.LoadTrainingSplit(*corpusDir, *evalSplit); err != nil {
 			return err
 		}
 	}
