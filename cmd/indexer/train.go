@@ -92,6 +92,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--%s %q refused: training never reads a test split", sp.flag, sp.v)
 		}
 	}
+	if *holdout > 0 && *evalSplit != "" {
+		// the held-out training queries would be neither trained on nor evaluated
+		return fmt.Errorf("--holdout and --eval-split both choose the evaluation queries: give one")
+	}
 	if *flops != "idf" && *flops != "plain" {
 		return fmt.Errorf("--flops %q: want idf or plain", *flops)
 	}

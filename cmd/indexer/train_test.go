@@ -108,6 +108,13 @@ func TestTrainNeverReadsTestSplit(t *testing.T) {
 	if rc := dispatch([]string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--train-split", "train", "--eval-split", "test"}, nil, &stdout, &stderr); rc == 0 {
 		t.Fatal("--eval-split test accepted")
 	}
+	// --holdout would silently drop its queries from training when --eval-split picks the evaluation queries
+	stderr.Reset()
+	args := []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--pseudo", "30", "--glove", emb,
+		"--teachers", "bm25wp", "--epochs", "1", "--hidden", "4", "--quiet", "--eval-split", "train", "--holdout", "0.25"}
+	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--holdout") {
+		t.Fatalf("--holdout with --eval-split: rc %d, stderr %q", rc, stderr.String())
+	}
 }
 
 func TestTrainBM25Arch(t *testing.T) {
