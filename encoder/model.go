@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"sync"
 
@@ -159,19 +160,12 @@ func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
 // tokenizerFromVocabBytes builds a tokenizer from vocab.txt contents, reusing
 // the default tokenizer when the vocabulary is identical.
 func tokenizerFromVocabBytes(b []byte, name string) (*Tokenizer, error) {
-	lines := splitVocab(b)
-	def := DefaultTokenizer()
-	if len(lines) == def.VocabSize() {
-		same := true
-		for i, l := range lines {
-			if def.Token(int32(i)) != l {
-				same = false
-				break
-			}
-		}
-		if same {
-			return def, nil
-		}
+	lines, err := vocabLines(b, name)
+	if err != nil {
+		return nil, err
+	}
+	if def := DefaultTokenizer(); slices.Equal(lines, def.vocab) {
+		return def, nil
 	}
 	tok, err := NewTokenizer(lines)
 	if err != nil {
@@ -180,28 +174,7 @@ func tokenizerFromVocabBytes(b []byte, name string) (*Tokenizer, error) {
 	return tok, nil
 }
 
-// splitVocab splits vocab.txt into lines (one token per line, \n or \r\n,
-// trailing newline optional).
-func splitVocab(b []byte) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '\n' {
-			if i == len(b) && start == i {
-				break
-			}
-			l := b[start:i]
-			if len(l) > 0 && l[len(l)-1] == '\r' {
-				l = l[:len(l)-1]
-			}
-			out = append(out, string(l))
-			start = i + 1
-		}
-	}
-	return out
-}
-
-// writeVocab writes tok's vocabulary as vocab.txt contents.
+// vocabBytes writes tok's vocabulary as vocab.txt contents.
 func vocabBytes(tok *Tokenizer) []byte {
 	var b []byte
 	for i := 0; i < tok.VocabSize(); i++ {

@@ -145,6 +145,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"vocab mismatch", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":7,"k1":1,"avgdl":3}`}, "vocab_size 7"},
 		{"no avgdl", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1}`}, "avgdl"},
 		{"no vocab", map[string]string{VocabFile: ""}, "vocab.txt: missing"},
+		{"vocab not utf-8", map[string]string{VocabFile: "[UNK]\nx\xff\n"}, "vocab.txt:2: token is not valid UTF-8"},
 		{"no idf", map[string]string{IDFFile: ""}, "idf.json: missing"},
 		{"idf unknown token", map[string]string{IDFFile: `{"zzzzqqqq-not-a-token": 1}`}, "not in the vocabulary"},
 		{"idf negative", map[string]string{IDFFile: `{"cat": -1}`}, "non-negative"},

@@ -164,6 +164,20 @@ func LoadTokenizer(vocabPath string) (*Tokenizer, error) {
 }
 
 func newTokenizerFromFile(data []byte, name string) (*Tokenizer, error) {
+	lines, err := vocabLines(data, name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewTokenizer(lines)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
+}
+
+// vocabLines splits vocab.txt contents into tokens (line number = id; "\n" or
+// "\r\n" line ends; the final newline is optional); name is used in errors.
+func vocabLines(data []byte, name string) ([]string, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("encoder: %s: empty vocabulary file", name)
 	}
@@ -176,11 +190,7 @@ func newTokenizerFromFile(data []byte, name string) (*Tokenizer, error) {
 		}
 		lines[i] = l
 	}
-	t, err := NewTokenizer(lines)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return t, nil
+	return lines, nil
 }
 
 // VocabSize is the number of tokens (ids are 0..VocabSize()-1).
