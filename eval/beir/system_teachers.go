@@ -115,6 +115,13 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 			cfg.TrainQueries, cfg.TrainQrels = qs, qrels
 		}
 	}
+	depth := 0 // checked before the teachers are built: building them can take minutes
+	if d := ctx.Param("depth", ""); d != "" {
+		var err error
+		if depth, err = strconv.Atoi(d); err != nil || depth <= 0 {
+			return nil, fmt.Errorf("system %s: bad depth %q", system, d)
+		}
+	}
 	ts, err := distill.NewTeachers(corpus, names, cfg)
 	if err != nil {
 		return nil, err
@@ -123,13 +130,22 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 	for i, d := range corpus {
 		s.ids[i] = d.ID
 	}
+	if s.r, err = teacherRetriever(ctx, system, corpus, ts, weights, depth); err != nil {
+		s.Close() // teachers may hold in-memory indexes
+		return nil, err
+	}
+	return s, nil
+}
+
+// teacherRetriever is the single teacher, or the ensemble of ts with weights
+// (tuned on --train-split when weights is empty but not nil).
+func teacherRetriever(ctx *eval.SystemContext, system string, corpus []dataset.Doc, ts []distill.Teacher, weights []float64, depth int) (distill.Retriever, error) {
 	if len(ts) == 1 && weights == nil {
 		r, ok := ts[0].(distill.Retriever)
 		if !ok {
 			return nil, fmt.Errorf("system %s: teacher %s cannot retrieve", system, ts[0].Name())
 		}
-		s.r = r
-		return s, nil
+		return r, nil
 	}
 	if weights != nil && len(weights) == 0 {
 		qs, qrels, err := ctx.LoadTrainQueries()
@@ -145,14 +161,11 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 	if err != nil {
 		return nil, err
 	}
-	if d := ctx.Param("depth", ""); d != "" {
-		if e.RetrieveDepth, err = strconv.Atoi(d); err != nil || e.RetrieveDepth <= 0 {
-			return nil, fmt.Errorf("system %s: bad depth %q", system, d)
-		}
+	if depth > 0 {
+		e.RetrieveDepth = depth
 	}
 	fmt.Fprintf(logw(ctx), "%s: %s weights %v\n", system, e.Name(), e.Weights())
-	s.r = e
-	return s, nil
+	return e, nil
 }
 
 func (s *teacherSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
@@ -167,17 +180,7 @@ func (s *teacherSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
 	return out, nil
 }
 
-func (s *teacherSystem) Close() error {
-	var first error
-	for _, t := range s.ts {
-		if c, ok := t.(io.Closer); ok {
-			if err := c.Close(); err != nil && first == nil {
-				first = err
-			}
-		}
-	}
-	return first
-}
+func (s *teacherSystem) Close() error { return distill.CloseTeachers(s.ts) }
 
 // logw is where teacher systems log decisions (chosen weights): the progress
 // writer, or stderr under --quiet.

@@ -46,6 +46,8 @@ func TestTeacherSystemErrors(t *testing.T) {
 		{[]string{"--system", "teacher-external"}, "scores=FILE"},
 		{[]string{"--system", "ensemble", "--param", "teachers=bm25wp,nope"}, "unknown teacher"},
 		{[]string{"--system", "ensemble", "--param", "weights=x"}, "bad weight"},
+		// depth is checked before any teacher is built (the bad teacher would fail later)
+		{[]string{"--system", "ensemble", "--param", "teachers=bm25wp,nope", "--param", "depth=0"}, "bad depth"},
 		{[]string{"--system", "teacher-bm25wp", "--param", "ltr-trees=-1"}, "positive integer"},
 	} {
 		var out, errOut bytes.Buffer
