@@ -244,8 +244,5 @@ func (e *External) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 		}
 	}
 	sortScored(out)
-	if len(out) > k {
-		out = out[:k]
-	}
-	return out, nil
+	return out[:min(len(out), max(k, 0))], nil
 }

@@ -72,6 +72,9 @@ func TestExternalTeacher(t *testing.T) {
 	if !reflect.DeepEqual(hits, []Scored{{3, 5}, {1, 2}}) {
 		t.Errorf("Retrieve = %v", hits)
 	}
+	if hits, err := e.Retrieve(dataset.Query{ID: "q1"}, -1); err != nil || len(hits) != 0 {
+		t.Errorf("Retrieve k=-1 = %v %v", hits, err)
+	}
 	if _, err := e.Score(dataset.Query{ID: "q9"}, []int{0}); err == nil {
 		t.Error("missing query accepted")
 	}
