@@ -81,13 +81,6 @@ func (p *NativeParams) Tensors() []NativeTensor {
 	}
 }
 
-// Zero sets all parameters to 0 (used for gradient buffers).
-func (p *NativeParams) Zero() {
-	for _, t := range p.Tensors() {
-		clear(t.Data)
-	}
-}
-
 // Clone deep-copies p.
 func (p *NativeParams) Clone() *NativeParams {
 	q := NewNativeParams(p.V, p.D, p.H)
@@ -140,9 +133,6 @@ func (n *Native) Freeze() {
 		}
 	}
 }
-
-// Unfreeze drops the inference cache (training changes A and E).
-func (n *Native) Unfreeze() { n.ae = nil }
 
 // Config returns the model config.
 func (n *Native) Config() Config { return n.cfg }

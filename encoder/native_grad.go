@@ -3,7 +3,7 @@ package encoder
 // Backward accumulates into g the gradient of a loss with respect to the
 // parameters, given dW[j] = dLoss/dWeights[j] for the entries of the vector
 // Forward returned with this tape. Hand-written reverse mode of Forward; see
-// native_grad_test.go for the finite-difference check. scratch may be nil.
+// TestNativeGradientFiniteDifference (native_test.go) for the check.
 func (n *Native) Backward(d *NativeDoc, t *NativeTape, dW []float32, g *NativeParams) {
 	p := n.P
 	D, H := p.D, p.H
