@@ -222,8 +222,7 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	}
 	groups := make([]*group, len(queries))
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
+	errs := make([]error, len(queries))
 	sem := make(chan struct{}, 4)
 	for qi, q := range queries {
 		fold := foldOf(q.ID, opts.Folds)
@@ -246,16 +245,14 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 					groups[qi] = g
 				}
 			}
-			if err != nil {
-				mu.Lock()
-				firstErr = err
-				mu.Unlock()
-			}
+			errs[qi] = err
 		}(qi, q)
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	for qi, err := range errs {
+		if err != nil { // the first failing query, not whichever goroutine failed last
+			return nil, fmt.Errorf("distill: ltr: query %s: %w", queries[qi].ID, err)
+		}
 	}
 	use := make([]bool, len(queries))
 	for i, q := range queries {
