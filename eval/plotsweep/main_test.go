@@ -35,3 +35,25 @@ func TestRunWritesPNG(t *testing.T) {
 		t.Fatalf("not a PNG (%d bytes)", len(b))
 	}
 }
+
+// readSweep parses user files: any input is a clean error or points, never a
+// panic, and every error names the file.
+func FuzzReadSweep(f *testing.F) {
+	for _, s := range []string{"# c\nnone,0,0.75,150,4.8\nidf,0.1,0.74,120,1.0\n", "", "idf,x,0.7,1,1\n", "plain,1,2,3\n", "\"idf\",1,2,3,4\n", "none,NaN,Inf,-0,1e400\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := readSweep(strings.NewReader(s), "f.csv")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.csv") {
+				t.Fatalf("error %v does not name the file", err)
+			}
+			return
+		}
+		for v := range got {
+			if v != "none" && v != "idf" && v != "plain" {
+				t.Fatalf("variant %q accepted", v)
+			}
+		}
+	})
+}
