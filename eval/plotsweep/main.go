@@ -40,6 +40,9 @@ func run(args []string) error {
 	baseName := fs.String("baseline-name", "bm25-tf (WordPiece BM25)", "legend of the baseline")
 	title := fs.String("title", "SciFact held-out train queries: NDCG@10 vs FLOPS (lambda sweep)", "plot title")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the usage; not a failure
+		}
 		return err
 	}
 	f, err := os.Open(*in)

@@ -22,6 +22,15 @@ func TestReadSweep(t *testing.T) {
 	}
 }
 
+func TestHelpIsNotAnError(t *testing.T) {
+	if err := run([]string{"-h"}); err != nil {
+		t.Errorf("-h: %v", err)
+	}
+	if err := run([]string{"--no-such-flag"}); err == nil {
+		t.Error("unknown flag accepted")
+	}
+}
+
 func TestRunWritesPNG(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "p.png")
 	if err := run([]string{"--csv", "../../docs/student-flops-sweep.csv", "--baseline", "0.68", "--out", out}); err != nil {
