@@ -54,8 +54,14 @@ func (l *LTR) loadCache(dir, key string) bool {
 		return false
 	}
 	var c ltrCacheFile
-	if json.Unmarshal(b, &c) != nil || c.Key != key || c.Full == nil || len(c.Folds) != l.opts.Folds {
+	if json.Unmarshal(b, &c) != nil || c.Key != key || len(c.Folds) != l.opts.Folds {
 		return false
+	}
+	nf := len(l.feat.Names())
+	for _, g := range append([]*GBDT{c.Full}, c.Folds...) {
+		if !validTrees(g, nf) {
+			return false // a damaged file: retrain rather than panic or loop in Predict
+		}
 	}
 	l.full, l.folds, l.foldOf, l.OOF = c.Full, c.Folds, c.FoldOf, c.OOF
 	return true
@@ -75,4 +81,27 @@ func (l *LTR) saveCache(dir, key string) error {
 		return err
 	}
 	return os.Rename(tmp, p)
+}
+
+// validTrees reports whether Predict can walk every tree of g on nf features:
+// children come after their parent (as buildTree makes them), so no index is
+// out of range and no walk loops.
+func validTrees(g *GBDT, nf int) bool {
+	if g == nil {
+		return false
+	}
+	for _, t := range g.Trees {
+		if len(t.Nodes) == 0 {
+			return false
+		}
+		for i, nd := range t.Nodes {
+			if nd.Feature < 0 {
+				continue
+			}
+			if nd.Feature >= nf || nd.Left <= i || nd.Right <= i || nd.Left >= len(t.Nodes) || nd.Right >= len(t.Nodes) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,9 +1,12 @@
 package distill
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -194,6 +197,37 @@ func TestLTRCache(t *testing.T) {
 		if !reflect.DeepEqual(sa, sb) || a.OOF != b.OOF {
 			t.Errorf("cached model differs: %v vs %v", sa, sb)
 		}
+	}
+	// A damaged cache file (a node pointing outside its tree) is retrained, not used.
+	files, _ := filepath.Glob(filepath.Join(dir, "ltr-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v", files)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cf ltrCacheFile
+	if err := json.Unmarshal(raw, &cf); err != nil {
+		t.Fatal(err)
+	}
+	cf.Full.Trees[0].Nodes = []TreeNode{{Feature: 0, Left: 7, Right: 7}}
+	if raw, err = json.Marshal(cf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	c, err := NewLTR(feat, qs, qrels, docs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "cached") {
+		t.Error("damaged cache used")
+	}
+	if sc, err := c.Score(dataset.Query{ID: "new", Text: qs[3].Text}, []int{0, 1}); err != nil || len(sc) != 2 {
+		t.Errorf("retrained model: %v %v", sc, err)
 	}
 	// Different judgments: a different key, so no reuse.
 	qrels2 := dataset.Qrels{}
