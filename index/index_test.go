@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -481,5 +482,32 @@ func TestBatchMeta(t *testing.T) {
 	}
 	if v, _ := ix.Meta("checkpoint"); v != "2" {
 		t.Fatalf("checkpoint = %q after rejected batches, want 2", v)
+	}
+}
+
+func TestForEachDocumentVisitsLiveDocuments(t *testing.T) {
+	ix := openMem(t)
+	r := rand.New(rand.NewPCG(7, 7))
+	apply(t, ix, []Document{randDoc(r, "a", 3), randDoc(r, "b", 3), randDoc(r, "c", 3)})
+	apply(t, ix, []Document{randDoc(r, "b", 3)}, "c") // b in a newer segment, c deleted
+	s := ix.Snapshot()
+	var got []string
+	if err := s.ForEachDocument(func(d Document) error {
+		if d.Title != "title "+d.ID {
+			t.Errorf("document %q: title %q", d.ID, d.Title)
+		}
+		got = append(got, d.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := visible(t, s); !slices.Equal(got, want) {
+		t.Fatalf("visited %v, want the visible documents %v", got, want)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := s.ForEachDocument(func(Document) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("fn's error: got %v after %d calls, want stop after 1", err, n)
 	}
 }

@@ -114,6 +114,27 @@ func (s *Snapshot) Document(v int, doc uint32) (Document, error) {
 	return d, nil
 }
 
+// ForEachDocument calls fn with every live document, in view order; an
+// error from fn or from reading a record stops the walk and is returned.
+func (s *Snapshot) ForEachDocument(fn func(Document) error) error {
+	for vi, v := range s.views {
+		n := v.Segment.NumDocs()
+		for doc := uint32(0); int(doc) < n; doc++ {
+			if v.Live != nil && !v.Live.Contains(doc) {
+				continue
+			}
+			d, err := s.Document(vi, doc)
+			if err != nil {
+				return err
+			}
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Result is one search hit with its external id.
 type Result struct {
 	ID    string

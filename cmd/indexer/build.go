@@ -266,18 +266,11 @@ func buildLexical(ix *index.Index, dir, analyzer string, stderr io.Writer, quiet
 		return err
 	}
 	var docs []dataset.Doc
-	snap := ix.Snapshot()
-	for vi, v := range snap.Views() {
-		for doc := uint32(0); int(doc) < v.Segment.NumDocs(); doc++ {
-			if v.Live != nil && !v.Live.Contains(doc) {
-				continue
-			}
-			d, err := snap.Document(vi, doc)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
-		}
+	if err := ix.Snapshot().ForEachDocument(func(d index.Document) error {
+		docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
+		return nil
+	}); err != nil {
+		return err
 	}
 	opts := lexical.Options{Analyzer: analyzer}
 	if !quiet {

@@ -188,58 +188,53 @@ func writeBulk(ix *index.Index, out, name, field string, per int, tok *encoder.T
 	}
 	n := 0
 	var line []byte
-	snap := ix.Snapshot()
-	for vi, v := range snap.Views() {
-		for doc := uint32(0); int(doc) < v.Segment.NumDocs(); doc++ {
-			if v.Live != nil && !v.Live.Contains(doc) {
-				continue
+	err := ix.Snapshot().ForEachDocument(func(d index.Document) error {
+		if fh == nil || (per > 0 && n%per == 0) {
+			if err := open(); err != nil {
+				return err
 			}
-			d, err := snap.Document(vi, doc)
-			if err != nil {
-				return n, files, err
+		}
+		line = append(line[:0], `{"index":{"_index":`...)
+		line = appendJSONString(line, name)
+		line = append(line, `,"_id":`...)
+		line = appendJSONString(line, d.ID)
+		line = append(line, "}}\n{\"title\":"...)
+		line = appendJSONString(line, d.Title)
+		line = append(line, `,"text":`...)
+		line = appendJSONString(line, d.Text)
+		keys := make([]string, 0, len(d.Fields))
+		for k := range d.Fields {
+			if k != field && k != "title" && k != "text" {
+				keys = append(keys, k)
 			}
-			if fh == nil || (per > 0 && n%per == 0) {
-				if err := open(); err != nil {
-					return n, files, err
-				}
-			}
-			line = append(line[:0], `{"index":{"_index":`...)
-			line = appendJSONString(line, name)
-			line = append(line, `,"_id":`...)
-			line = appendJSONString(line, d.ID)
-			line = append(line, "}}\n{\"title\":"...)
-			line = appendJSONString(line, d.Title)
-			line = append(line, `,"text":`...)
-			line = appendJSONString(line, d.Text)
-			keys := make([]string, 0, len(d.Fields))
-			for k := range d.Fields {
-				if k != field && k != "title" && k != "text" {
-					keys = append(keys, k)
-				}
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fieldNames[k] = true
-				line = append(line, ',')
-				line = appendJSONString(line, k)
-				line = append(line, ':')
-				line = appendJSONString(line, d.Fields[k])
-			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fieldNames[k] = true
 			line = append(line, ',')
-			line = appendJSONString(line, field)
+			line = appendJSONString(line, k)
 			line = append(line, ':')
-			line = appendTokenMap(line, d.Vector, tok, skip)
-			line = append(line, "}\n"...)
-			if _, err := bw.Write(line); err != nil {
-				return n, files, err
-			}
-			n++
+			line = appendJSONString(line, d.Fields[k])
 		}
+		line = append(line, ',')
+		line = appendJSONString(line, field)
+		line = append(line, ':')
+		line = appendTokenMap(line, d.Vector, tok, skip)
+		line = append(line, "}\n"...)
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err == nil && fh == nil {
+		err = open()
 	}
-	if fh == nil {
-		if err := open(); err != nil {
-			return n, files, err
+	if err != nil {
+		if fh != nil {
+			fh.Close()
 		}
+		return n, files, err
 	}
 	return n, files, closeFile()
 }

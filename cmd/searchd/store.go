@@ -247,7 +247,7 @@ func (ni *namedIndex) rebuildLexical() error {
 		return err
 	}
 	var docs []dataset.Doc
-	if err := forEachDocument(ni.sparse.Snapshot(), func(d index.Document) error {
+	if err := ni.sparse.Snapshot().ForEachDocument(func(d index.Document) error {
 		docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
 		return nil
 	}); err != nil {
@@ -262,26 +262,6 @@ func (ni *namedIndex) rebuildLexical() error {
 		return err
 	}
 	return syncDir(ni.dir)
-}
-
-// forEachDocument visits every live document of a snapshot.
-func forEachDocument(s *index.Snapshot, fn func(index.Document) error) error {
-	for vi, v := range s.Views() {
-		n := v.Segment.NumDocs()
-		for doc := uint32(0); int(doc) < n; doc++ {
-			if v.Live != nil && !v.Live.Contains(doc) {
-				continue
-			}
-			d, err := s.Document(vi, doc)
-			if err != nil {
-				return err
-			}
-			if err := fn(d); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // get returns the named index with its life lock held shared; the caller
