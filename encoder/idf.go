@@ -112,6 +112,10 @@ func (idf *IDF) Query(tok *Tokenizer, text string) SparseVector {
 // MarshalIDF encodes weights (by token id) as idf.json, skipping zeros. Keys
 // are sorted, so output is deterministic.
 func MarshalIDF(tok *Tokenizer, weights []float32) ([]byte, error) {
+	if len(weights) > tok.VocabSize() {
+		// ids past the vocabulary have no token: they would all be written as "".
+		return nil, fmt.Errorf("idf: %d weights for a vocabulary of %d tokens", len(weights), tok.VocabSize())
+	}
 	m := make(map[string]float32)
 	for id, w := range weights {
 		if w > 0 {

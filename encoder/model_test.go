@@ -124,6 +124,26 @@ func TestQueryDedupAndDrop(t *testing.T) {
 	}
 }
 
+func TestMarshalIDFRejectsIDsPastVocab(t *testing.T) {
+	tok := DefaultTokenizer()
+	w := make([]float32, tok.VocabSize()+2)
+	w[len(w)-2], w[len(w)-1] = 1, 2
+	if b, err := MarshalIDF(tok, w); err == nil {
+		t.Fatalf("weights past the vocabulary accepted: %.40q...", b)
+	}
+	w = w[:tok.VocabSize()]
+	cat, _ := tok.ID("cat")
+	w[cat] = 1.5
+	b, err := MarshalIDF(tok, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idf, err := ParseIDF(b, "idf.json", tok)
+	if err != nil || idf.Weight(cat) != 1.5 {
+		t.Fatalf("round trip: %v, weight %v", err, idf.Weight(cat))
+	}
+}
+
 func TestLoadModelErrors(t *testing.T) {
 	good := writeBM25Dir(t, tinyCorpus)
 	read := func(name string) []byte {
