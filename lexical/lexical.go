@@ -129,8 +129,9 @@ func fieldNames(layout string) []string {
 }
 
 // Build creates an index of docs at path (a new directory, scorch on disk),
-// or in memory when path is "".
-func Build(docs []dataset.Doc, path string, opts Options) (*Index, error) {
+// or in memory when path is "". On error the directory it created is removed,
+// so the build can be retried at the same path.
+func Build(docs []dataset.Doc, path string, opts Options) (ix *Index, err error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -144,12 +145,19 @@ func Build(docs []dataset.Doc, path string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lexical: create index: %w", err)
 	}
+	if path != "" {
+		defer func() {
+			if err != nil {
+				os.RemoveAll(path)
+			}
+		}()
+	}
 	so, _ := json.Marshal(storedOptions{Analyzer: opts.Analyzer, Fields: opts.Fields})
 	if err := bi.SetInternal(optionsKey, so); err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("lexical: %w", err)
 	}
-	ix, err := wrap(bi, opts)
+	ix, err = wrap(bi, opts)
 	if err != nil {
 		bi.Close()
 		return nil, err

@@ -195,6 +195,14 @@ func TestOnDiskAndProgress(t *testing.T) {
 	if _, err := Build(docs, path, Options{}); err == nil {
 		t.Error("Build over an existing index succeeded")
 	}
+	// A failed build leaves nothing behind: the same path can be built again.
+	failed := filepath.Join(t.TempDir(), "failed")
+	if _, err := Build([]dataset.Doc{{ID: ""}}, failed, Options{}); err == nil {
+		t.Error("empty id accepted")
+	}
+	if _, err := os.Stat(failed); !os.IsNotExist(err) {
+		t.Errorf("failed build left %s behind (%v)", failed, err)
+	}
 	re, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
