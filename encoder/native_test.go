@@ -216,8 +216,26 @@ func FuzzDecodeNativeParams(f *testing.F) {
 	f.Add([]byte("x"))
 	cfg := Config{Architecture: ArchNative, VocabSize: 3, Dim: 2, Hidden: 2}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if p, err := DecodeNativeParams(data, cfg); err == nil && len(p.Emb) != 6 {
-			t.Fatal("wrong shape accepted")
+		p, err := DecodeNativeParams(data, cfg)
+		if err != nil {
+			return
+		}
+		// What was accepted is finite and survives a float32 round trip.
+		b, err := EncodeNativeParams(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := DecodeNativeParams(b, cfg)
+		if err != nil {
+			t.Fatalf("re-encoded weights rejected: %v", err)
+		}
+		qt := q.Tensors()
+		for i, ts := range p.Tensors() {
+			for j, x := range ts.Data {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) || qt[i].Data[j] != x {
+					t.Fatalf("tensor %s[%d]: %v, after round trip %v", ts.Name, j, x, qt[i].Data[j])
+				}
+			}
 		}
 	})
 }
