@@ -1,11 +1,9 @@
 package distill
 
 import (
-	"math"
-	"sort"
-
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/eval"
 )
 
 // EncodeCorpus encodes every document (encoder.DocText) with enc, in
@@ -65,41 +63,21 @@ func (e *SparseEval) Search(q encoder.SparseVector, k int) []Scored {
 	return TopK(acc, k, 0)
 }
 
-// MeanNDCG10 is the mean NDCG@10 (linear gains, as trec_eval) over queries
-// that have judgements.
+// MeanNDCG10 is the mean NDCG@10 as eval.Evaluate computes it (trec_eval's
+// ndcg_cut.10) over the queries with a relevant judged document.
 func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, tok *encoder.Tokenizer, idf *encoder.IDF) float64 {
 	var sum float64
 	n := 0
 	for _, q := range queries {
-		rel := qrels[q.ID]
-		if len(rel) == 0 {
-			continue
-		}
 		hits := e.Search(idf.Query(tok, q.Text), 10)
-		var dcg float64
+		run := make([]eval.Hit, len(hits))
 		for i, h := range hits {
-			if g := rel[e.corpus[h.Doc].ID]; g > 0 {
-				dcg += float64(g) / math.Log2(float64(i+2))
-			}
+			run[i] = eval.Hit{DocID: e.corpus[h.Doc].ID, Score: h.Score}
 		}
-		var gains []int
-		for _, g := range rel {
-			if g > 0 {
-				gains = append(gains, g)
-			}
+		if m, ok := eval.QueryMetrics(run, qrels[q.ID]); ok {
+			sum += m["ndcg@10"]
+			n++
 		}
-		sort.Sort(sort.Reverse(sort.IntSlice(gains)))
-		var idcg float64
-		for i, g := range gains {
-			if i >= 10 {
-				break
-			}
-			idcg += float64(g) / math.Log2(float64(i+2))
-		}
-		if idcg > 0 {
-			sum += dcg / idcg
-		}
-		n++
 	}
 	if n == 0 {
 		return 0

@@ -265,3 +265,25 @@ func TestEmbeddingsFileRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// MeanNDCG10 follows eval (trec_eval): a query whose judgments are all
+// non-relevant is left out of the mean, not counted as 0.
+func TestMeanNDCG10FollowsEval(t *testing.T) {
+	tok := encoder.DefaultTokenizer()
+	corpus := []dataset.Doc{{ID: "d0", Text: "protein"}, {ID: "d1", Text: "membrane"}}
+	vecs := make([]encoder.SparseVector, len(corpus))
+	idf := make([]float32, tok.VocabSize())
+	for i, d := range corpus {
+		id, ok := tok.ID(d.Text)
+		if !ok {
+			t.Fatalf("%q not in the vocabulary", d.Text)
+		}
+		vecs[i] = encoder.SparseVector{IDs: []int32{id}, Weights: []float32{1}}
+		idf[id] = 1
+	}
+	queries := []dataset.Query{{ID: "q0", Text: "protein"}, {ID: "q1", Text: "membrane"}}
+	qrels := dataset.Qrels{"q0": {"d0": 1}, "q1": {"d1": 0}}
+	if got := NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(queries, qrels, tok, encoder.NewIDF(idf)); got != 1 {
+		t.Fatalf("MeanNDCG10 = %v, want 1 (q1 has no relevant judgment)", got)
+	}
+}
