@@ -59,7 +59,7 @@ func parseGloVe(data []byte, name string, tok *encoder.Tokenizer, seed uint64) (
 	piece := make(map[string][]int32)
 	for id := int32(0); int(id) < V; id++ {
 		t := tok.Token(id)
-		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+		if isControl(t) {
 			continue
 		}
 		if strings.HasPrefix(t, "##") && len(t) > 2 {
