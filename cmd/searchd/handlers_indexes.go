@@ -18,14 +18,15 @@ type indexInfo struct {
 }
 
 func (ni *namedIndex) info() indexInfo {
-	views := ni.sparse.Snapshot().Views()
+	snap := ni.sparse.Snapshot() // one snapshot: counts that agree
+	views := snap.Views()
 	var postings int64
 	for _, v := range views {
 		postings += v.Segment.NumPostings()
 	}
 	return indexInfo{
 		Name:      ni.name,
-		Documents: ni.numDocs(),
+		Documents: snap.NumDocs(),
 		Segments:  len(views),
 		Postings:  postings,
 		DiskBytes: ni.diskBytes(),

@@ -403,17 +403,7 @@ func (ni *namedIndex) markDirty() error {
 }
 
 // numDocs counts live documents in the current snapshot.
-func (ni *namedIndex) numDocs() int {
-	n := 0
-	for _, v := range ni.sparse.Snapshot().Views() {
-		if v.Live != nil {
-			n += int(v.Live.GetCardinality())
-		} else {
-			n += v.Segment.NumDocs()
-		}
-	}
-	return n
-}
+func (ni *namedIndex) numDocs() int { return ni.sparse.Snapshot().NumDocs() }
 
 // diskBytes sums the sizes of the index's files.
 func (ni *namedIndex) diskBytes() int64 {
