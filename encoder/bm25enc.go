@@ -7,7 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 )
 
 // ArchBM25TF is the "bm25-tf" architecture: a document's weight for token t is
@@ -78,7 +78,7 @@ func (e *BM25TF) Encode(texts []string) ([]SparseVector, error) {
 // encodeIDs sorts ids in place and returns the document's weights.
 func (e *BM25TF) encodeIDs(ids []int32) SparseVector {
 	dl := float64(len(ids))
-	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+	slices.Sort(ids)
 	norm := e.k1 * (1 - e.b + e.b*dl/e.avgdl)
 	var v SparseVector
 	for j := 0; j < len(ids); {
@@ -116,7 +116,7 @@ func CorpusStats(tok *Tokenizer, maxLen int, texts func(yield func(string) error
 			ids = ids[:maxLen]
 		}
 		total += float64(len(ids))
-		sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+		slices.Sort(ids)
 		for j, id := range ids {
 			if j == 0 || ids[j-1] != id {
 				st.DF[id]++

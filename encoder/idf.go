@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
+	"slices"
 )
 
 // IDF holds the query-side token weights of idf.json ({"token": weight}, the
@@ -95,7 +95,7 @@ func (idf *IDF) Weights() []float32 { return idf.w }
 // IDF; tokens with zero (or unknown) IDF are dropped.
 func (idf *IDF) Query(tok *Tokenizer, text string) SparseVector {
 	ids := tok.AppendIDs(nil, text)
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	slices.Sort(ids)
 	var v SparseVector
 	for i, id := range ids {
 		if i > 0 && ids[i-1] == id {
