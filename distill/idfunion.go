@@ -16,12 +16,22 @@ import (
 // vocabulary. Tokens that occur in none of the documents get prior (typically
 // MaxIDF(N): as rare as a token seen once or less) instead of 0, so that a query
 // word never seen in training is still matched rather than dropped; control
-// tokens ([PAD], [CLS], [unusedN], ...) stay 0. Returns the weights, the mean
-// document length in tokens (after maxLen truncation) and the document count.
+// tokens ([PAD], [CLS], [unusedN], ...) stay 0. A directory named twice is
+// read once. Returns the weights, the mean document length in tokens (after
+// maxLen truncation) and the document count.
 func UnionIDF(tok *encoder.Tokenizer, maxLen int, dirs []string, prior func(n int) float32) ([]float32, float64, int, error) {
 	if len(dirs) == 0 {
 		return nil, 0, 0, fmt.Errorf("union idf: no corpora")
 	}
+	seen := map[string]bool{}
+	var uniq []string
+	for _, d := range dirs {
+		if c := filepath.Clean(d); !seen[c] {
+			seen[c] = true
+			uniq = append(uniq, d)
+		}
+	}
+	dirs = uniq
 	st, err := encoder.CorpusStats(tok, maxLen, func(y func(string) error) error {
 		for _, dir := range dirs {
 			err := dataset.ReadCorpus(filepath.Join(dir, "corpus.jsonl"), func(d dataset.Doc) error {

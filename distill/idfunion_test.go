@@ -43,6 +43,10 @@ func TestUnionIDF(t *testing.T) {
 	if idf[id("volcano")] != MaxIDF(3) || idf[id("[CLS]")] != 0 || idf[id("[unused5]")] != 0 {
 		t.Fatalf("prior: volcano %v (want %v), [CLS] %v, [unused5] %v (want 0)", idf[id("volcano")], MaxIDF(3), idf[id("[CLS]")], idf[id("[unused5]")])
 	}
+	// a corpus named twice (e.g. --corpus also in --idf-corpora) counts once
+	if idf2, _, n2, err := UnionIDF(tok, 512, []string{a, b, a + "/"}, MaxIDF); err != nil || n2 != 3 || idf2[id("protein")] != idf[id("protein")] {
+		t.Fatalf("repeated corpus: n %d (want 3), protein idf %v (want %v), %v", n2, idf2[id("protein")], idf[id("protein")], err)
+	}
 	if idf0, _, _, _ := UnionIDF(tok, 512, []string{a, b}, nil); idf0[id("volcano")] != 0 {
 		t.Fatal("nil prior: unseen token weighted")
 	}
