@@ -40,10 +40,7 @@ type Dataset struct {
 // Queries without judgments in the split are dropped (as BEIR does); a judged
 // query missing from queries.jsonl is an error.
 func Load(dir, split string) (*Dataset, error) {
-	if split == "" || strings.ContainsAny(split, `/\`) {
-		return nil, fmt.Errorf("dataset: invalid split name %q", split)
-	}
-	qrels, err := LoadQrels(filepath.Join(dir, "qrels", split+".tsv"))
+	qrels, err := LoadSplitQrels(dir, split)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +53,15 @@ func Load(dir, split string) (*Dataset, error) {
 		return nil, err
 	}
 	return &Dataset{Name: Name(dir), Dir: dir, Corpus: corpus, Queries: queries, Qrels: qrels}, nil
+}
+
+// LoadSplitQrels reads DIR/qrels/SPLIT.tsv; a split name that is empty or
+// holds a path separator is an error.
+func LoadSplitQrels(dir, split string) (Qrels, error) {
+	if split == "" || strings.ContainsAny(split, `/\`) {
+		return nil, fmt.Errorf("dataset: invalid split name %q", split)
+	}
+	return LoadQrels(filepath.Join(dir, "qrels", split+".tsv"))
 }
 
 // LoadJudgedQueries returns the queries of path that have judgments in qrels,

@@ -118,6 +118,10 @@ func TestRunSystemRefusals(t *testing.T) {
 	if _, err := ctx.LoadTrainQrels(); err == nil {
 		t.Error("LoadTrainQrels returned the evaluation split")
 	}
+	ctx = &SystemContext{Dataset: ds, TrainSplit: "../train", Split: "test"}
+	if _, err := ctx.LoadTrainQrels(); err == nil || !strings.Contains(err.Error(), "invalid split name") {
+		t.Errorf("train split with a path separator: %v", err)
+	}
 }
 
 func TestParams(t *testing.T) {

@@ -86,7 +86,7 @@ func (c *SystemContext) LoadTrainQrels() (dataset.Qrels, error) {
 	if c.Dataset == nil || c.Dataset.Dir == "" {
 		return nil, errors.New("eval: dataset directory unknown")
 	}
-	return dataset.LoadQrels(filepath.Join(c.Dataset.Dir, "qrels", c.TrainSplit+".tsv"))
+	return dataset.LoadSplitQrels(c.Dataset.Dir, c.TrainSplit)
 }
 
 // LoadTrainQueries returns the train split's judged queries (see LoadTrainQrels).

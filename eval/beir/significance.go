@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -57,7 +56,7 @@ func loadPair(a, b, data, split string) (*eval.Report, *eval.Report, error) {
 			return nil, fmt.Errorf("%s is not a .json report: TREC runs need --data DIR (and --split) for qrels", path)
 		}
 		if qrels == nil {
-			q, err := dataset.LoadQrels(filepath.Join(data, "qrels", split+".tsv"))
+			q, err := dataset.LoadSplitQrels(data, split)
 			if err != nil {
 				return nil, err
 			}
