@@ -189,6 +189,12 @@ func TestTRECErrors(t *testing.T) {
 	if err := WriteTRECRun(&buf, Run{"q": {{"a b", 1}}}, ""); err == nil {
 		t.Error("doc id with a space written")
 	}
+	// Any space strings.Fields splits at would break the re-read.
+	for _, id := range []string{"a\u00a0b", "a\vb", "a\u2003b"} {
+		if err := WriteTRECRun(&buf, Run{"q": {{id, 1}}}, ""); err == nil {
+			t.Errorf("doc id %q written", id)
+		}
+	}
 	if err := WriteTRECRun(&buf, Run{"q": {{"a", 1}, {"a", 2}}}, ""); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("duplicate doc written: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // WriteTRECRun writes run as `qid Q0 docid rank score tag` lines, queries in
@@ -18,12 +19,12 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 	if tag == "" {
 		tag = "sparrow"
 	}
-	if strings.ContainsAny(tag, " \t\r\n") {
+	if hasSpace(tag) {
 		return fmt.Errorf("eval: run tag %q contains whitespace", tag)
 	}
 	bw := bufio.NewWriter(w)
 	for _, qid := range sortedQIDs(run) {
-		if qid == "" || strings.ContainsAny(qid, " \t\r\n") {
+		if qid == "" || hasSpace(qid) {
 			return fmt.Errorf("eval: query id %q cannot be written to a TREC run", qid)
 		}
 		hits := append([]Hit(nil), run[qid]...)
@@ -34,7 +35,7 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see NormalizeHits)", qid, h.DocID)
 			}
 			seen[h.DocID] = true
-			if h.DocID == "" || strings.ContainsAny(h.DocID, " \t\r\n") {
+			if h.DocID == "" || hasSpace(h.DocID) {
 				return fmt.Errorf("eval: query %s: doc id %q cannot be written to a TREC run", qid, h.DocID)
 			}
 			fmt.Fprintf(bw, "%s Q0 %s %d %s %s\n", qid, h.DocID, i+1, strconv.FormatFloat(h.Score, 'g', -1, 64), tag)
@@ -42,6 +43,10 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 	}
 	return bw.Flush()
 }
+
+// hasSpace reports whether s holds a character ReadTRECRun (strings.Fields)
+// splits columns at: any Unicode space, not only ASCII ones.
+func hasSpace(s string) bool { return strings.IndexFunc(s, unicode.IsSpace) >= 0 }
 
 // sortedQIDs orders query ids numerically when both are integers, else as strings.
 func sortedQIDs(run Run) []string {
