@@ -1,9 +1,11 @@
 package encoder
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 )
 
@@ -43,7 +45,7 @@ type Config struct {
 // error messages (usually the file path).
 func ParseConfig(data []byte, name string) (Config, error) {
 	var c Config
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("%s: invalid JSON: %w", name, err)
 	}
@@ -52,7 +54,7 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err == nil {
-		for _, k := range []string{"architecture", "vocab_size", "max_length", "k1", "b", "avgdl", "dim", "hidden", "expansion", "gate_floor"} {
+		for _, k := range configKeys {
 			delete(raw, k)
 		}
 		if len(raw) > 0 {
@@ -64,6 +66,18 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	}
 	return c, nil
 }
+
+// configKeys are the JSON names of Config's fields; other keys go to Extra.
+var configKeys = func() []string {
+	var keys []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}()
 
 // Validate checks the fields every backend relies on.
 func (c Config) Validate() error {

@@ -216,9 +216,12 @@ func TestLoadDefault(t *testing.T) {
 }
 
 func TestConfigRoundTripExtra(t *testing.T) {
-	c, err := ParseConfig([]byte(`{"architecture":"x","vocab_size":5,"custom":{"a":1}}`), "c")
+	c, err := ParseConfig([]byte(`{"architecture":"x","vocab_size":5,"gate_floor":0.5,"custom":{"a":1}}`), "c")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := c.Extra["custom"]; !ok || len(c.Extra) != 1 {
+		t.Fatalf("extra %v: want only the unknown key", c.Extra)
 	}
 	b, err := c.MarshalJSON()
 	if err != nil || !strings.Contains(string(b), `"custom":{"a":1}`) {
