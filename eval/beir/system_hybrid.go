@@ -35,9 +35,9 @@ func openHybrid(ctx *eval.SystemContext) (eval.Retriever, error) {
 	if err := ctx.CheckParams("hybrid", "norm", "w", "depth", "analyzer", "algorithm"); err != nil {
 		return nil, err
 	}
-	h := &hybridSystem{norm: ctx.Param("norm", "zscore")}
-	if h.norm != "minmax" && h.norm != "zscore" {
-		return nil, fmt.Errorf("hybrid: norm=%q: want minmax or zscore", h.norm)
+	h := &hybridSystem{norm: ctx.Param("norm", fusion.ZScore)}
+	if h.norm != fusion.MinMax && h.norm != fusion.ZScore {
+		return nil, fmt.Errorf("hybrid: norm=%q: want %s or %s", h.norm, fusion.MinMax, fusion.ZScore)
 	}
 	var err error
 	if h.w, err = strconv.ParseFloat(ctx.Param("w", "0.3"), 64); err != nil || h.w < 0 || h.w > 1 || math.IsNaN(h.w) {
