@@ -96,6 +96,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		// the held-out training queries would be neither trained on nor evaluated
 		return fmt.Errorf("--holdout and --eval-split both choose the evaluation queries: give one")
 	}
+	if *maxLen <= 0 {
+		// idf/avgdl would come from untruncated documents while the model reads a default length
+		return fmt.Errorf("--max-length %d: want a positive number of tokens", *maxLen)
+	}
 	if *flops != "idf" && *flops != "plain" {
 		return fmt.Errorf("--flops %q: want idf or plain", *flops)
 	}

@@ -128,4 +128,8 @@ func TestTrainBM25Arch(t *testing.T) {
 	if err != nil || m.Config.Architecture != encoder.ArchBM25TF || m.Config.AvgDL <= 0 {
 		t.Fatalf("%v %+v", err, m)
 	}
+	stderr.Reset()
+	if rc := dispatch([]string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m0"), "--arch", "bm25-tf", "--max-length", "0"}, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--max-length") {
+		t.Fatalf("--max-length 0: rc %d, stderr %q", rc, stderr.String())
+	}
 }
