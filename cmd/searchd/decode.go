@@ -199,8 +199,8 @@ func (r *searchRequest) validate(lim Limits) error {
 			return badRequest("\"vector\" has %d entries; the limit is %d", len(r.Vector), lim.MaxVectorLen)
 		}
 		for tok, w := range r.Vector {
-			if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-				return badRequest("\"vector\" weight for token %q must be a finite number >= 0", tok)
+			if !validWeight(w) {
+				return badRequest("\"vector\" weight for token %q %s", tok, weightRule)
 			}
 		}
 	}
@@ -261,6 +261,16 @@ func (r *searchRequest) validate(lim Limits) error {
 		}
 	}
 	return nil
+}
+
+// weightRule is what validWeight checks, for error messages.
+const weightRule = "must be a finite number >= 0 that fits a float32 (at most 3.4e38)"
+
+// validWeight reports whether a raw vector weight is usable: weights are
+// stored as float32, and one beyond its range would become +Inf, which the
+// index rejects as a server error.
+func validWeight(w float64) bool {
+	return w >= 0 && w <= math.MaxFloat32 // false for NaN too
 }
 
 // createRequest is the optional body of PUT /v1/indexes/{name}.
@@ -407,8 +417,8 @@ func decodeDocument(raw []byte, lim Limits) (docInput, error) {
 			return d, errors.New("\"vector\" must be an object of token -> weight")
 		}
 		for tok, w := range d.Vector {
-			if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-				return d, fmt.Errorf("\"vector\" weight for token %q must be a finite number >= 0", tok)
+			if !validWeight(w) {
+				return d, fmt.Errorf("\"vector\" weight for token %q %s", tok, weightRule)
 			}
 		}
 	} else if strings.TrimSpace(d.Title) == "" && strings.TrimSpace(d.Text) == "" {
