@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -131,11 +132,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func evaluate(dir, split string, opts eval.RunOptions, jsonOut, runOut, tag string, stdout io.Writer) error {
 	// Check the system name before spending time loading the corpus.
-	known := false
-	for _, s := range eval.Systems() {
-		known = known || s == opts.System
-	}
-	if !known {
+	if !slices.Contains(eval.Systems(), opts.System) {
 		return fmt.Errorf("unknown system %q (registered: %s)", opts.System, strings.Join(eval.Systems(), ", "))
 	}
 	ds, err := dataset.Load(dir, split)
