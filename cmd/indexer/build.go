@@ -432,8 +432,8 @@ func tokensToVector(tok *encoder.Tokenizer, m map[string]float64) (encoder.Spars
 	ids := make([]int32, 0, len(m))
 	ws := make(map[int32]float32, len(m))
 	for t, w := range m {
-		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-			return encoder.SparseVector{}, fmt.Errorf("token %q: weight must be a finite number >= 0", t)
+		if !(w >= 0 && w <= math.MaxFloat32) { // NaN fails too
+			return encoder.SparseVector{}, fmt.Errorf("token %q: weight must be a finite number >= 0 that fits a float32 (at most 3.4e38)", t)
 		}
 		id, ok := tok.ID(t)
 		if !ok {

@@ -189,6 +189,8 @@ func TestBuildBadInput(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"_id\":\"a\",\"text\":\"x\"}\n{\"text\":\"no id\"}\n"), 0o644)
 	badVec := filepath.Join(tmp, "badvec.jsonl")
 	os.WriteFile(badVec, []byte("{\"id\":\"a\",\"vector\":{\"zzqqxxnotatoken\":1}}\n"), 0o644)
+	hugeVec := filepath.Join(tmp, "hugevec.jsonl")
+	os.WriteFile(hugeVec, []byte("{\"id\":\"a\",\"vector\":{\"bird\":1e39}}\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -197,6 +199,7 @@ func TestBuildBadInput(t *testing.T) {
 		{[]string{"build", "--corpus", bad}, "--index DIR is required"},
 		{[]string{"build", "--corpus", bad, "--index", filepath.Join(tmp, "i2"), "--quiet"}, "bad.jsonl:2: missing"},
 		{[]string{"build", "--vectors", badVec, "--index", filepath.Join(tmp, "i3"), "--quiet"}, "not in the model's vocabulary"},
+		{[]string{"build", "--vectors", hugeVec, "--index", filepath.Join(tmp, "i5"), "--quiet"}, `token "bird": weight must be a finite number >= 0 that fits a float32`},
 		{[]string{"build", "--corpus", tmp, "--index", filepath.Join(tmp, "i4")}, "no corpus.jsonl"},
 		{[]string{"export", "--index", tmp, "--out", filepath.Join(tmp, "o")}, "not an index directory"},
 		{[]string{"export", "--index", tmp, "--out", tmp, "--format", "solr"}, "not supported"},
