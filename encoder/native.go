@@ -454,8 +454,12 @@ func DecodeNativeParams(data []byte, cfg Config) (p *NativeParams, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid safetensors: %w", err)
 	}
-	p = NewNativeParams(cfg.VocabSize, cfg.Dim, cfg.Hidden)
-	for _, t := range p.Tensors() {
+	// Check every tensor's presence and shape before allocating: dims in
+	// config.json that disagree with the file would otherwise cost up to a
+	// gigabyte before the error.
+	want := (&NativeParams{V: cfg.VocabSize, D: cfg.Dim, H: cfg.Hidden}).Tensors()
+	views := make([]safetensors.TensorView, len(want))
+	for k, t := range want {
 		tv, ok := st.Tensor(t.Name)
 		if !ok {
 			return nil, fmt.Errorf("missing tensor %q", t.Name)
@@ -469,6 +473,11 @@ func DecodeNativeParams(data []byte, cfg Config) (p *NativeParams, err error) {
 				return nil, fmt.Errorf("tensor %q: shape %v, want %v", t.Name, shape, t.Shape)
 			}
 		}
+		views[k] = tv
+	}
+	p = NewNativeParams(cfg.VocabSize, cfg.Dim, cfg.Hidden)
+	for k, t := range p.Tensors() {
+		tv := views[k]
 		raw := tv.Data()
 		switch tv.DType() {
 		case safetensors.F32:

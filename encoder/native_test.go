@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -202,6 +203,26 @@ func TestF16RoundTrip(t *testing.T) {
 		if math.Abs(float64(g-f)) > 1e-3*math.Abs(float64(f))+1e-7 {
 			t.Errorf("%v -> %v", f, g)
 		}
+	}
+}
+
+// Dims in config.json that disagree with the weights are an error before the
+// parameters are allocated (here 3 x 4096^2 floats = 200 MB).
+func TestDecodeNativeParamsShapeMismatchAllocatesLittle(t *testing.T) {
+	good, err := EncodeNativeParams(NewNativeParams(3, 2, 2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Architecture: ArchNative, VocabSize: 3, Dim: 4096, Hidden: 4096}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = DecodeNativeParams(good, cfg)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "shape") {
+		t.Fatalf("err %v, want a shape error", err)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 50 {
+		t.Fatalf("allocated %d MB before rejecting the weights", mb)
 	}
 }
 
