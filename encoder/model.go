@@ -3,6 +3,7 @@ package encoder
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -22,6 +23,16 @@ type Model struct {
 	Tokenizer *Tokenizer
 	IDF       *IDF
 	Encoder   Encoder
+}
+
+// Close releases what the encoder holds outside the Go heap (an ONNX Runtime
+// session); native encoders hold nothing and Close is a no-op for them. The
+// model must not be used after Close.
+func (m *Model) Close() error {
+	if c, ok := m.Encoder.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // Model directory file names (DESIGN.md).

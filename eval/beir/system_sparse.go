@@ -55,6 +55,11 @@ func openSparse(ctx *eval.SystemContext) (eval.Retriever, error) {
 		fmt.Fprintf(ctx.Progress, "sparse: encoding %d documents with %s (%s)\n", len(corpus), m.Dir, m.Config.Architecture)
 	}
 	vecs, err := distill.EncodeCorpus(m.Encoder, corpus, workers)
+	// Queries need only the tokenizer and idf.json: release the encoder
+	// (an ONNX Runtime session) as soon as the corpus is encoded.
+	if cerr := m.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("sparse: closing the encoder: %w", cerr)
+	}
 	if err != nil {
 		return nil, err
 	}
