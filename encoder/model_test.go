@@ -268,3 +268,13 @@ func FuzzParseIDF(f *testing.F) {
 		}
 	})
 }
+
+func TestModelCloseNative(t *testing.T) {
+	m, err := LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("native model Close: %v", err)
+	}
+}

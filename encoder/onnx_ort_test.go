@@ -239,7 +239,13 @@ func TestONNXLoadModel(t *testing.T) {
 				t.Errorf("%s text %d: pruned vectors differ by %.3g", arch, i, d)
 			}
 		}
-		e.Close()
+		// Model.Close reaches the ONNX session; a second Close is harmless.
+		if err := m.Close(); err != nil {
+			t.Fatalf("%s: Close: %v", arch, err)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatalf("%s: second Close: %v", arch, err)
+		}
 	}
 }
 
