@@ -115,15 +115,9 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 		resp.Hits = make([]searchHit, 0, len(res))
 		views := snap.Views()
 		for _, r := range res {
-			key := docKey{views[r.View].Segment, r.Doc}
-			d, ok := ni.docs.get(key)
-			if !ok {
-				full, err := snap.Document(r.View, r.Doc)
-				if err != nil {
-					return nil, err
-				}
-				d = cachedDoc{title: full.Title, fields: full.Fields}
-				ni.docs.put(key, d)
+			d, err := ni.shown(snap, r.View, r.Doc)
+			if err != nil {
+				return nil, err
 			}
 			h := searchHit{ID: r.ID, Score: float64(r.Score), Title: d.title, Fields: d.fields}
 			if req.Explain {
@@ -137,7 +131,7 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 		if err != nil {
 			return nil, err
 		}
-		return resp, ni.fillHits(resp, hits, q, req.Explain)
+		return resp, ni.fillHits(snap, resp, hits, q, req.Explain)
 	default: // hybrid
 		depth := fo.Candidates
 		if depth <= 0 {
@@ -155,7 +149,7 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 		if err != nil {
 			return nil, err
 		}
-		return resp, ni.fillHits(resp, fuse(sp, bm, fo, k), q, req.Explain)
+		return resp, ni.fillHits(snap, resp, fuse(sp, bm, fo, k), q, req.Explain)
 	}
 }
 
@@ -167,38 +161,25 @@ func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q encoder.SparseVector,
 }
 
 // bm25Search asks bleve for the top k; with a filter it over-fetches and
-// post-filters, since the lexical index does not carry fields.
+// keeps the hits that the snapshot's filter bitmaps (the sparse mode's)
+// allow, since the lexical index does not carry fields.
 func (ni *namedIndex) bm25Search(snap *index.Snapshot, query string, k int, f *filterSpec) ([]scored, error) {
-	filtered := f != nil && (f.IDs != nil || len(f.Fields) > 0)
+	filter := docFilter(snap, f)
 	fetch := k
-	if filtered {
+	if filter != nil {
 		fetch = max(10*k, 1000)
 	}
 	hits, err := ni.lex.Search(query, fetch)
 	if err != nil {
 		return nil, fmt.Errorf("bm25 search: %w", err)
 	}
-	var allowed map[string]bool
-	if filtered && f.IDs != nil {
-		allowed = make(map[string]bool, len(f.IDs))
-		for _, id := range f.IDs {
-			allowed[id] = true
-		}
-	}
 	out := make([]scored, 0, min(k, len(hits)))
 	for _, h := range hits {
 		if len(out) == k {
 			break
 		}
-		if allowed != nil && !allowed[h.ID] {
-			continue
-		}
-		if filtered && len(f.Fields) > 0 {
-			d, ok, err := ni.sparse.Get(h.ID)
-			if err != nil {
-				return nil, err
-			}
-			if !ok || !fieldsMatch(d.Fields, f.Fields) {
+		if filter != nil {
+			if v, doc, ok := snap.Lookup(h.ID); !ok || !filter[v].Contains(doc) {
 				continue
 			}
 		}
@@ -207,30 +188,46 @@ func (ni *namedIndex) bm25Search(snap *index.Snapshot, query string, k int, f *f
 	return out, nil
 }
 
-func fieldsMatch(have, want map[string]string) bool {
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			return false
-		}
+// shown returns the stored fields a hit shows (title, fields), from the
+// cache or the document record.
+func (ni *namedIndex) shown(snap *index.Snapshot, view int, doc uint32) (cachedDoc, error) {
+	key := docKey{snap.Views()[view].Segment, doc}
+	if d, ok := ni.docs.get(key); ok {
+		return d, nil
 	}
-	return true
+	full, err := snap.Document(view, doc)
+	if err != nil {
+		return cachedDoc{}, err
+	}
+	d := cachedDoc{title: full.Title, fields: full.Fields}
+	ni.docs.put(key, d)
+	return d, nil
 }
 
 // fillHits looks up titles (and explanations) for hits ranked outside the
 // sparse engine.
-func (ni *namedIndex) fillHits(resp *searchResponse, hits []scored, q encoder.SparseVector, wantExplain bool) error {
+func (ni *namedIndex) fillHits(snap *index.Snapshot, resp *searchResponse, hits []scored, q encoder.SparseVector, wantExplain bool) error {
 	resp.Hits = make([]searchHit, 0, len(hits))
 	for _, h := range hits {
-		d, ok, err := ni.sparse.Get(h.ID)
-		if err != nil {
-			return err
-		}
+		v, doc, ok := snap.Lookup(h.ID)
 		if !ok {
-			continue // deleted between the bm25 search and now
+			continue // deleted between the bm25 index and this snapshot
 		}
-		sh := searchHit{ID: h.ID, Score: h.Score, Title: d.Title, Fields: d.Fields}
+		var sh searchHit
 		if wantExplain {
-			sh.Explain = explain(ni.model.Tokenizer, q, d.Vector)
+			// explain needs the stored vector: read the whole record.
+			d, err := snap.Document(v, doc)
+			if err != nil {
+				return err
+			}
+			sh = searchHit{ID: h.ID, Score: h.Score, Title: d.Title, Fields: d.Fields,
+				Explain: explain(ni.model.Tokenizer, q, d.Vector)}
+		} else {
+			d, err := ni.shown(snap, v, doc)
+			if err != nil {
+				return err
+			}
+			sh = searchHit{ID: h.ID, Score: h.Score, Title: d.title, Fields: d.fields}
 		}
 		resp.Hits = append(resp.Hits, sh)
 	}

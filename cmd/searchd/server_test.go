@@ -170,10 +170,12 @@ func TestEndToEndAPI(t *testing.T) {
 			t.Errorf("hit %s: explain sums to %v, score %v", h.ID, sum, h.Score)
 		}
 	}
-	// field filter
-	res = ts.search("t", map[string]any{"query": "winter", "filter": map[string]any{"fields": map[string]string{"lang": "de"}}})
-	if len(res.Hits) != 1 || res.Hits[0].ID != "d3" {
-		t.Fatalf("lang=de filter: %+v, want only d3", res.Hits)
+	// field filter, in all modes
+	for _, mode := range []string{"sparse", "bm25", "hybrid"} {
+		res = ts.search("t", map[string]any{"query": "winter", "mode": mode, "filter": map[string]any{"fields": map[string]string{"lang": "de"}}})
+		if len(res.Hits) != 1 || res.Hits[0].ID != "d3" || res.Hits[0].Title != "Vitamin D" {
+			t.Fatalf("%s with lang=de filter: %+v, want only d3 with its title", mode, res.Hits)
+		}
 	}
 	// id filter, in all modes
 	for _, mode := range []string{"sparse", "bm25", "hybrid"} {
