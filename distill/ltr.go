@@ -203,7 +203,10 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	if len(queries) < opts.Folds {
 		return nil, fmt.Errorf("distill: ltr needs at least %d training queries, got %d", opts.Folds, len(queries))
 	}
-	l := &LTR{name: opts.Name, feat: feat, opts: opts, foldOf: map[string]int{}}
+	l := &LTR{name: opts.Name, feat: feat, opts: opts, foldOf: make(map[string]int, len(queries))}
+	for _, q := range queries {
+		l.foldOf[q.ID] = foldOf(q.ID, opts.Folds)
+	}
 	var key string
 	if opts.CacheDir != "" {
 		key = ltrCacheKey(feat, queries, qrels, corpus, opts)
@@ -225,8 +228,7 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	errs := make([]error, len(queries))
 	sem := make(chan struct{}, 4)
 	for qi, q := range queries {
-		fold := foldOf(q.ID, opts.Folds)
-		l.foldOf[q.ID] = fold
+		fold := l.foldOf[q.ID]
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(qi int, q dataset.Query) {

@@ -12,13 +12,13 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 )
 
-// ltrCacheFile is what the LTR cache stores: the trained models, not the data.
+// ltrCacheFile is what the LTR cache stores: the trained models, not the data
+// (nor the query folds, which follow from the query ids).
 type ltrCacheFile struct {
-	Key    string         `json:"key"`
-	Full   *GBDT          `json:"full"`
-	Folds  []*GBDT        `json:"folds"`
-	FoldOf map[string]int `json:"fold_of"`
-	OOF    float64        `json:"oof"`
+	Key   string  `json:"key"`
+	Full  *GBDT   `json:"full"`
+	Folds []*GBDT `json:"folds"`
+	OOF   float64 `json:"oof"`
 }
 
 // ltrCacheKey hashes everything training depends on: features, options,
@@ -63,7 +63,7 @@ func (l *LTR) loadCache(dir, key string) bool {
 			return false // a damaged file: retrain rather than panic or loop in Predict
 		}
 	}
-	l.full, l.folds, l.foldOf, l.OOF = c.Full, c.Folds, c.FoldOf, c.OOF
+	l.full, l.folds, l.OOF = c.Full, c.Folds, c.OOF
 	return true
 }
 
@@ -71,7 +71,7 @@ func (l *LTR) saveCache(dir, key string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.Marshal(ltrCacheFile{Key: key, Full: l.full, Folds: l.folds, FoldOf: l.foldOf, OOF: l.OOF})
+	b, err := json.Marshal(ltrCacheFile{Key: key, Full: l.full, Folds: l.folds, OOF: l.OOF})
 	if err != nil {
 		return err
 	}
