@@ -313,7 +313,10 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	return l, nil
 }
 
-// ndcgAt10 is binary/graded NDCG@10 of a ranked list against judgments.
+// ndcgAt10 is NDCG@10 of a ranked list with exponential gains 2^rel-1 (the
+// LambdaMART objective). It equals eval's ndcg@10 (trec_eval, linear gains)
+// on binary judgments only: on graded ones (NFCorpus) OOF and TuneWeights
+// scores are not comparable with the runner's numbers.
 func ndcgAt10(ranked []Scored, judged map[string]int, corpus []dataset.Doc) float64 {
 	var dcg float64
 	for r, h := range ranked {
