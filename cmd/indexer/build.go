@@ -179,10 +179,16 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		return err
 	}
 	var bar *progressbar.ProgressBar
-	if !f.quiet {
-		bar = progressbar.NewOptions(total,
+	if !f.quiet && total > skip {
+		// The bar counts only this run's lines: starting it at skip would
+		// count the resumed part into its docs/s and ETA.
+		desc := "encoding"
+		if skip > 0 {
+			desc = fmt.Sprintf("encoding (resumed after %d lines)", skip)
+		}
+		bar = progressbar.NewOptions(total-skip,
 			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("encoding"),
+			progressbar.OptionSetDescription(desc),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("docs"),
@@ -190,7 +196,7 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
 		)
-		bar.Set(skip)
+		bar.RenderBlank() // shows 0% and starts the clock
 	}
 	committed := skip
 	batches := 0
