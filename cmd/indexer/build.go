@@ -160,12 +160,23 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		if prev != source {
 			return fmt.Errorf("%s was built from another source (%s); use --force to rebuild", f.indexDir, prev)
 		}
-		if done, _ := ix.Meta(metaComplete); done == "1" {
+		done, err := ix.Meta(metaComplete)
+		if err != nil {
+			return err
+		}
+		if done == "1" {
 			fmt.Fprintf(stdout, "index %s is already complete; nothing to do (use --force to rebuild)\n", f.indexDir)
 			return nil
 		}
-		c, _ := ix.Meta(metaCommitted)
-		skip, _ = strconv.Atoi(c)
+		c, err := ix.Meta(metaCommitted)
+		if err != nil {
+			return err
+		}
+		if c != "" {
+			if skip, err = strconv.Atoi(c); err != nil || skip < 0 {
+				return fmt.Errorf("%s: invalid resume point %s=%q; use --force to rebuild", f.indexDir, metaCommitted, c)
+			}
+		}
 		fmt.Fprintf(stderr, "resuming: %d input lines already committed\n", skip)
 	} else if ix.Stats().Docs > 0 {
 		return fmt.Errorf("%s holds an index not made by build; use --force to replace it", f.indexDir)

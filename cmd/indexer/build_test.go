@@ -94,6 +94,25 @@ func TestBuildResumesAfterInterruption(t *testing.T) {
 	}
 }
 
+// A resume point that is not a line count is refused, not read as 0.
+func TestBuildRefusesInvalidResumePoint(t *testing.T) {
+	corpus := smallCorpus(t, 20)
+	dir := filepath.Join(t.TempDir(), "idx")
+	f := buildFlags{corpus: corpus, indexDir: dir, batch: 7, workers: 1, quiet: true, failAfter: 1}
+	if err := build(f, io.Discard, io.Discard); !errors.Is(err, errInterrupted) {
+		t.Fatalf("interrupted build: %v", err)
+	}
+	ix := openIdx(t, dir)
+	if err := ix.SetMeta(metaCommitted, "seven"); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	f.failAfter = 0
+	if err := build(f, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "invalid resume point") {
+		t.Fatalf("build with a corrupt resume point: %v, want it refused", err)
+	}
+}
+
 // encode -> build --vectors gives the same vectors as build --corpus, and
 // export writes well-formed OpenSearch files.
 func TestEncodeVectorsRoundTripAndExport(t *testing.T) {
