@@ -61,7 +61,11 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, _, err := loadModelRef(map[bool]string{true: "", false: ref}[ref == defaultModel])
+	modelDir := ref
+	if ref == defaultModel {
+		modelDir = "" // the bundled model
+	}
+	m, _, err := loadModelRef(modelDir)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", ref, err)
 	}

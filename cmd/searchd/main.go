@@ -67,13 +67,17 @@ func run(args []string, stderr io.Writer) int {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
+	cache := *docCache
+	if cache == 0 {
+		cache = -1 // the flag's 0 = off; Options' 0 = default
+	}
 	srv, err := NewServer(Options{
 		DataDir: *data, APIKey: *apiKey, ReadOnly: *readOnly, MaxBodyBytes: *maxBody,
 		ReadTimeout: *readTO, WriteTimeout: *writeTO, AccessLog: *accessLog,
 		Limits:    Limits{MaxK: *maxK},
 		Fusion:    fusionOptions{Normalization: *norm, SparseWeight: *wSparse, BM25Weight: *wBM25},
 		Algorithm: *algorithm,
-		DocCache:  map[bool]int{true: -1, false: *docCache}[*docCache == 0],
+		DocCache:  cache,
 		Logger:    log,
 	})
 	if err != nil {
