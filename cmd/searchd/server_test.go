@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/lexical"
 	"github.com/valyala/fasthttp/fasthttputil"
 )
 
@@ -273,6 +275,45 @@ func TestReopenKeepsIndexes(t *testing.T) {
 		if len(res.Hits) != 1 || res.Hits[0].ID != "a" {
 			t.Fatalf("%s after reopen: %+v", mode, res.Hits)
 		}
+	}
+}
+
+// Rebuilding bm25/ after a crash keeps the analyzer it was built with.
+func TestRebuildKeepsAnalyzer(t *testing.T) {
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := NewServer(Options{DataDir: dir, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.reg.create("std", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// As indexer build --analyzer standard leaves it, then a crash mark.
+	path := filepath.Join(dir, "std", bm25Dir)
+	os.RemoveAll(path)
+	lx, err := lexical.Build([]dataset.Doc{{ID: "a", Text: "sparrows"}}, path, lexical.Options{Analyzer: "standard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lx.Close()
+	if err := os.WriteFile(filepath.Join(dir, "std", dirtyFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, Options{DataDir: dir})
+	ni, err := ts.srv.reg.get("std")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ni.release()
+	if _, err := os.Stat(filepath.Join(dir, "std", dirtyFile)); !os.IsNotExist(err) {
+		t.Fatal("bm25/ was not rebuilt")
+	}
+	if a := ni.lex.Options().Analyzer; a != "standard" {
+		t.Fatalf("rebuilt bm25/ uses analyzer %q, want the original %q", a, "standard")
 	}
 }
 

@@ -243,6 +243,16 @@ func (r *registry) open(name, dir string) (*namedIndex, error) {
 
 func (ni *namedIndex) rebuildLexical() error {
 	path := filepath.Join(ni.dir, bm25Dir)
+	// Keep the analyzer the index was built with (indexer build --analyzer),
+	// when the old bm25/ still says which.
+	var opts lexical.Options
+	if old, err := lexical.Open(path); err == nil {
+		o := old.Options()
+		opts = lexical.Options{Analyzer: o.Analyzer, Fields: o.Fields}
+		if err := old.Close(); err != nil {
+			return err
+		}
+	}
 	if err := os.RemoveAll(path); err != nil {
 		return err
 	}
@@ -253,7 +263,7 @@ func (ni *namedIndex) rebuildLexical() error {
 	}); err != nil {
 		return err
 	}
-	lx, err := lexical.Build(docs, path, lexical.Options{})
+	lx, err := lexical.Build(docs, path, opts)
 	if err != nil {
 		return err
 	}
