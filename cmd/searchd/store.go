@@ -477,9 +477,8 @@ func (ni *namedIndex) upsert(docs []docInput) error {
 func (ni *namedIndex) deleteDoc(id string) (bool, error) {
 	ni.writeMu.Lock()
 	defer ni.writeMu.Unlock()
-	_, ok, err := ni.sparse.Get(id)
-	if err != nil || !ok {
-		return false, err
+	if _, _, ok := ni.sparse.Snapshot().Lookup(id); !ok {
+		return false, nil
 	}
 	if err := ni.markDirty(); err != nil {
 		return false, err
