@@ -2,6 +2,7 @@ package main
 
 import (
 	"sync"
+	"weak"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 )
@@ -18,9 +19,17 @@ type docCache struct {
 	m   map[docKey]cachedDoc
 }
 
+// docKey holds its segment weakly: a strong pointer would keep segments
+// that compaction merged away (postings and all) alive in the cache until
+// it is next cleared. A weak pointer never equals one made from another
+// segment, even after this one is collected.
 type docKey struct {
-	seg *segment.Segment
+	seg weak.Pointer[segment.Segment]
 	doc uint32
+}
+
+func newDocKey(seg *segment.Segment, doc uint32) docKey {
+	return docKey{weak.Make(seg), doc}
 }
 
 type cachedDoc struct {

@@ -191,7 +191,7 @@ func (ni *namedIndex) bm25Search(snap *index.Snapshot, query string, k int, f *f
 // shown returns the stored fields a hit shows (title, fields), from the
 // cache or the document record.
 func (ni *namedIndex) shown(snap *index.Snapshot, view int, doc uint32) (cachedDoc, error) {
-	key := docKey{snap.Views()[view].Segment, doc}
+	key := newDocKey(snap.Views()[view].Segment, doc)
 	if d, ok := ni.docs.get(key); ok {
 		return d, nil
 	}
