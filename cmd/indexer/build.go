@@ -270,11 +270,33 @@ func writeManifest(dir, modelRef string) error {
 			return nil
 		}
 	}
+	// fsynced like the index itself: searchd refuses to start on a torn
+	// manifest, which a crash after an unsynced rename can leave.
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	fh, err := os.Create(tmp)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if _, err := fh.Write(append(b, '\n')); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 func buildLexical(ix *index.Index, dir, analyzer string, stderr io.Writer, quiet bool) error {
