@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -444,7 +443,7 @@ func encodeRecords(recs []record, model *encoder.Model) ([]index.Document, error
 	for i, r := range recs {
 		docs[i] = r.doc
 		if r.tokens != nil {
-			v, err := tokensToVector(model.Tokenizer, r.tokens)
+			v, err := encoder.VectorFromTokens(model.Tokenizer, r.tokens)
 			if err != nil {
 				return nil, fmt.Errorf("document %q: %w", r.doc.ID, err)
 			}
@@ -464,32 +463,6 @@ func encodeRecords(recs []record, model *encoder.Model) ([]index.Document, error
 		}
 	}
 	return docs, nil
-}
-
-// tokensToVector maps {"token": weight} onto ascending token ids.
-func tokensToVector(tok *encoder.Tokenizer, m map[string]float64) (encoder.SparseVector, error) {
-	ids := make([]int32, 0, len(m))
-	ws := make(map[int32]float32, len(m))
-	for t, w := range m {
-		if !(w >= 0 && w <= math.MaxFloat32) { // NaN fails too
-			return encoder.SparseVector{}, fmt.Errorf("token %q: weight must be a finite number >= 0 that fits a float32 (at most 3.4e38)", t)
-		}
-		id, ok := tok.ID(t)
-		if !ok {
-			return encoder.SparseVector{}, fmt.Errorf("token %q is not in the model's vocabulary", t)
-		}
-		if w == 0 {
-			continue
-		}
-		ids = append(ids, id)
-		ws[id] = float32(w)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	v := encoder.SparseVector{IDs: ids, Weights: make([]float32, len(ids))}
-	for i, id := range ids {
-		v.Weights[i] = ws[id]
-	}
-	return v, nil
 }
 
 // readRecords parses the input file line by line and hands out batches;

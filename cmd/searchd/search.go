@@ -46,7 +46,7 @@ type contribution struct {
 // the raw vector mapped onto token ids.
 func (ni *namedIndex) queryVector(req *searchRequest) (encoder.SparseVector, error) {
 	if req.Vector != nil {
-		v, err := vectorFromTokens(ni.model.Tokenizer, req.Vector)
+		v, err := encoder.VectorFromTokens(ni.model.Tokenizer, req.Vector)
 		if err != nil {
 			return v, badRequest("\"vector\": %v", err)
 		}

@@ -437,7 +437,7 @@ func (ni *namedIndex) upsert(docs []docInput) error {
 	var textIdx []int
 	for i, d := range docs {
 		if d.Vector != nil {
-			v, err := vectorFromTokens(ni.model.Tokenizer, d.Vector)
+			v, err := encoder.VectorFromTokens(ni.model.Tokenizer, d.Vector)
 			if err != nil {
 				return badRequest("document %q: %v", d.ID, err)
 			}
@@ -489,30 +489,4 @@ func (ni *namedIndex) deleteDoc(id string) (bool, error) {
 		return false, err
 	}
 	return true, ni.lex.Delete([]string{id})
-}
-
-// vectorFromTokens maps an OpenSearch-style {"token": weight} vector onto
-// token ids, ascending, dropping zero weights.
-func vectorFromTokens(tok *encoder.Tokenizer, m map[string]float64) (encoder.SparseVector, error) {
-	type entry struct {
-		id int32
-		w  float32
-	}
-	es := make([]entry, 0, len(m))
-	for t, w := range m {
-		id, ok := tok.ID(t)
-		if !ok {
-			return encoder.SparseVector{}, fmt.Errorf("token %q is not in the model's vocabulary", t)
-		}
-		if w > 0 {
-			es = append(es, entry{id, float32(w)})
-		}
-	}
-	sort.Slice(es, func(i, j int) bool { return es[i].id < es[j].id })
-	v := encoder.SparseVector{IDs: make([]int32, 0, len(es)), Weights: make([]float32, 0, len(es))}
-	for _, e := range es {
-		v.IDs = append(v.IDs, e.id)
-		v.Weights = append(v.Weights, e.w)
-	}
-	return v, nil
 }
