@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/indexdir"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -26,14 +26,12 @@ func init() {
 	register("build", "build a searchable index from a corpus (BEIR dir or JSONL) or pre-encoded vectors", runBuild)
 }
 
-// Index directory layout, shared with cmd/searchd (see cmd/searchd/store.go):
-// DIR/sparrow.json (manifest), DIR/sparse/ (package index), DIR/bm25/
-// (package lexical).
+// Index directory layout: package indexdir, shared with cmd/searchd.
 const (
-	manifestFile = "sparrow.json"
-	sparseDir    = "sparse"
-	bm25Dir      = "bm25"
-	defaultModel = "default"
+	manifestFile = indexdir.ManifestFile
+	sparseDir    = indexdir.SparseDir
+	bm25Dir      = indexdir.BM25Dir
+	defaultModel = indexdir.DefaultModel
 
 	// Meta keys of the sparse index that make a build resumable: the
 	// source it is built from and how many of its records are committed
@@ -259,62 +257,21 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 // errInterrupted simulates a crash in tests.
 var errInterrupted = errors.New("build interrupted (test)")
 
+// writeManifest records the index's model; an index resumed with the same
+// model keeps its manifest (and creation time).
 func writeManifest(dir, modelRef string) error {
-	m := map[string]any{"format": 1, "model": modelRef, "created": time.Now().UTC().Format(time.RFC3339)}
-	b, _ := json.MarshalIndent(m, "", "  ")
-	path := filepath.Join(dir, manifestFile)
-	if prev, err := os.ReadFile(path); err == nil {
-		var pm map[string]any
-		if json.Unmarshal(prev, &pm) == nil && pm["model"] == modelRef {
-			return nil
-		}
+	if prev, err := indexdir.ReadManifest(dir); err == nil && prev.Created != "" && prev.Model == modelRef {
+		return nil
 	}
-	// fsynced like the index itself: searchd refuses to start on a torn
-	// manifest, which a crash after an unsynced rename can leave.
-	tmp := path + ".tmp"
-	fh, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.Write(append(b, '\n')); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Sync(); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return indexdir.WriteManifest(dir, indexdir.Manifest{Format: 1, Model: modelRef, Created: time.Now().UTC().Format(time.RFC3339)})
 }
 
 func buildLexical(ix *index.Index, dir, analyzer string, stderr io.Writer, quiet bool) error {
-	path := filepath.Join(dir, bm25Dir)
-	if err := os.RemoveAll(path); err != nil {
-		return err
-	}
-	var docs []dataset.Doc
-	if err := ix.Snapshot().ForEachDocument(func(d index.Document) error {
-		docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
-		return nil
-	}); err != nil {
-		return err
-	}
 	opts := lexical.Options{Analyzer: analyzer}
 	if !quiet {
 		opts.Progress = stderr
 	}
-	lx, err := lexical.Build(docs, path, opts)
+	lx, err := indexdir.BuildLexical(ix.Snapshot(), dir, opts)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/indexdir"
 )
 
 func init() {
@@ -139,24 +140,13 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 func readModelRef(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if _, serr := os.Stat(filepath.Join(dir, sparseDir)); serr != nil {
-				return "", fmt.Errorf("%s is not an index directory made by build (no %s)", dir, sparseDir)
-			}
-			return defaultModel, nil
+	if _, err := os.Stat(filepath.Join(dir, manifestFile)); errors.Is(err, os.ErrNotExist) {
+		if _, serr := os.Stat(filepath.Join(dir, sparseDir)); serr != nil {
+			return "", fmt.Errorf("%s is not an index directory made by build (no %s)", dir, sparseDir)
 		}
-		return "", err
 	}
-	var m struct{ Model string }
-	if err := json.Unmarshal(b, &m); err != nil {
-		return "", fmt.Errorf("%s: %v", filepath.Join(dir, manifestFile), err)
-	}
-	if m.Model == "" {
-		m.Model = defaultModel
-	}
-	return m.Model, nil
+	m, err := indexdir.ReadManifest(dir)
+	return m.Model, err
 }
 
 func writeBulk(ix *index.Index, out, name, field string, per int, tok *encoder.Tokenizer, skip func(string) bool, fieldNames map[string]bool) (int, []string, error) {

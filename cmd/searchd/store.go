@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,31 +14,21 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/indexdir"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
-// On-disk layout of one named index, DIR/<name>/ (cmd/indexer build writes
-// the same):
-//
-//	sparrow.json  manifest: {"format": 1, "model": "default" | model dir}
-//	sparse/       package index (Badger): documents, vectors, postings
-//	bm25/         package lexical (bleve) for the bm25 and hybrid modes
-//	bm25.dirty    present while bm25/ may lag sparse/ (written before a
-//	              write, removed on clean close); bm25/ is rebuilt from
-//	              sparse/ on open when present, so sparse/ is the truth.
+// On-disk layout of one named index, DIR/<name>/: package indexdir (shared
+// with cmd/indexer build).
 const (
-	manifestFile = "sparrow.json"
-	sparseDir    = "sparse"
-	bm25Dir      = "bm25"
-	dirtyFile    = "bm25.dirty"
-	defaultModel = "default"
+	manifestFile = indexdir.ManifestFile
+	sparseDir    = indexdir.SparseDir
+	bm25Dir      = indexdir.BM25Dir
+	dirtyFile    = indexdir.DirtyFile
+	defaultModel = indexdir.DefaultModel
 )
 
-type manifest struct {
-	Format  int    `json:"format"`
-	Model   string `json:"model"`
-	Created string `json:"created,omitempty"`
-}
+type manifest = indexdir.Manifest
 
 // modelCache loads each model directory once; models are read-only and
 // safe for concurrent use.
@@ -126,7 +115,7 @@ func openRegistry(dataDir string, log *slog.Logger, algorithm string, docCache i
 			continue
 		}
 		dir := filepath.Join(dataDir, e.Name())
-		if !isIndexDir(dir) {
+		if !indexdir.IsIndexDir(dir) {
 			continue
 		}
 		ni, err := r.open(e.Name(), dir)
@@ -140,73 +129,8 @@ func openRegistry(dataDir string, log *slog.Logger, algorithm string, docCache i
 	return r, nil
 }
 
-func isIndexDir(dir string) bool {
-	for _, f := range []string{manifestFile, sparseDir} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func readManifest(dir string) (manifest, error) {
-	m := manifest{Format: 1, Model: defaultModel}
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s: %v", filepath.Join(dir, manifestFile), err)
-	}
-	if m.Model == "" {
-		m.Model = defaultModel
-	}
-	return m, nil
-}
-
-func writeManifest(dir string, m manifest) error {
-	b, _ := json.MarshalIndent(m, "", "  ")
-	return writeFileSync(filepath.Join(dir, manifestFile), append(b, '\n'))
-}
-
-// writeFileSync writes via a temp file, fsyncs it and renames it into place.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 func (r *registry) open(name, dir string) (*namedIndex, error) {
-	m, err := readManifest(dir)
+	m, err := indexdir.ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -253,17 +177,7 @@ func (ni *namedIndex) rebuildLexical() error {
 			return err
 		}
 	}
-	if err := os.RemoveAll(path); err != nil {
-		return err
-	}
-	var docs []dataset.Doc
-	if err := ni.sparse.Snapshot().ForEachDocument(func(d index.Document) error {
-		docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
-		return nil
-	}); err != nil {
-		return err
-	}
-	lx, err := lexical.Build(docs, path, opts)
+	lx, err := indexdir.BuildLexical(ni.sparse.Snapshot(), ni.dir, opts)
 	if err != nil {
 		return err
 	}
@@ -271,7 +185,7 @@ func (ni *namedIndex) rebuildLexical() error {
 	if err := os.Remove(filepath.Join(ni.dir, dirtyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(ni.dir)
+	return indexdir.SyncDir(ni.dir)
 }
 
 // get returns the named index with its life lock held shared; the caller
@@ -332,7 +246,7 @@ func (r *registry) create(name, modelRef string) (*namedIndex, error) {
 		return nil, err
 	}
 	m := manifest{Format: 1, Model: modelRef, Created: time.Now().UTC().Format(time.RFC3339)}
-	if err := writeManifest(dir, m); err != nil {
+	if err := indexdir.WriteManifest(dir, m); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -394,7 +308,7 @@ func (ni *namedIndex) close() error {
 	if len(errs) == 0 && ni.dirty {
 		// bm25/ was closed cleanly after every write: it is complete.
 		if err := os.Remove(filepath.Join(ni.dir, dirtyFile)); err == nil {
-			syncDir(ni.dir)
+			indexdir.SyncDir(ni.dir)
 		}
 	}
 	return errors.Join(errs...)
@@ -405,7 +319,7 @@ func (ni *namedIndex) markDirty() error {
 	if ni.dirty {
 		return nil
 	}
-	if err := writeFileSync(filepath.Join(ni.dir, dirtyFile), []byte("bm25/ may lag sparse/; rebuilt on open\n")); err != nil {
+	if err := indexdir.WriteFileSync(filepath.Join(ni.dir, dirtyFile), []byte("bm25/ may lag sparse/; rebuilt on open\n")); err != nil {
 		return err
 	}
 	ni.dirty = true
