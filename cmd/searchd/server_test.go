@@ -380,7 +380,15 @@ func TestGracefulShutdownFinishesWrites(t *testing.T) {
 			}
 		}(i)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Shut down once one write is acknowledged, so the check below always
+	// has something to find while the other writes may still be in flight.
+	var ackedCount int
+	select {
+	case <-acked:
+		ackedCount = 1
+	case <-time.After(time.Minute): // a hang guard, not a timing assertion
+		t.Fatal("no write was acknowledged")
+	}
 	if err := srv.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -388,10 +396,11 @@ func TestGracefulShutdownFinishesWrites(t *testing.T) {
 		<-done
 	}
 	close(acked)
+	ackedCount += len(acked)
 	ts := newTestServer(t, Options{DataDir: dir})
 	var info indexInfo
 	ts.mustOK("GET", "/v1/indexes/g", nil).json(t, &info)
-	want := 200 * len(acked)
+	want := 200 * ackedCount
 	if info.Documents < want {
 		t.Fatalf("after graceful shutdown: %d documents, but %d were acknowledged", info.Documents, want)
 	}
