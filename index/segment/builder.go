@@ -111,6 +111,9 @@ func (b *Builder) Build() (*Segment, error) {
 	if o.RangeBits > 8 {
 		return nil, fmt.Errorf("segment: RangeBits %d exceeds 8", o.RangeBits)
 	}
+	if math.IsNaN(float64(o.Scale)) || math.IsInf(float64(o.Scale), 0) {
+		return nil, fmt.Errorf("segment: Scale %v is not a finite number", o.Scale)
+	}
 	scale := o.Scale
 	if scale <= 0 {
 		scale = b.maxW / 255

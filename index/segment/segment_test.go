@@ -178,6 +178,15 @@ func TestBuilderErrors(t *testing.T) {
 	if _, err := NewBuilder(Options{BlockSize: 1000}).Build(); err == nil {
 		t.Error("oversized block accepted")
 	}
+	// A non-finite Scale is an error, not a silently empty (NaN) or
+	// undecodable (+Inf) segment.
+	for _, sc := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		b := NewBuilder(Options{Scale: sc})
+		b.Add(encoder.SparseVector{IDs: []int32{1}, Weights: []float32{1}})
+		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), "Scale") {
+			t.Errorf("Scale %v: err %v", sc, err)
+		}
+	}
 	// Empty segment works.
 	s, err := NewBuilder(Options{}).Build()
 	if err != nil || s.NumDocs() != 0 {
