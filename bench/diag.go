@@ -16,11 +16,11 @@ func diagnose(seg *segment.Segment, qs []encoder.SparseVector, n int) {
 	l := seg.Layout()
 	for i, q := range qs[:min(n, len(qs))] {
 		hits, _ := scoring.Search([]segment.View{{Segment: seg}}, q, scoring.Options{K: 10, Algorithm: "exhaustive"})
-		th := float32(0)
+		var top, th float32
 		if len(hits) > 0 {
-			th = hits[len(hits)-1].Score
+			top, th = hits[0].Score, hits[len(hits)-1].Score
 		}
-		fmt.Fprintf(os.Stderr, "query %d: top1 %.2f, 10th %.2f; terms (df, max contribution):", i, hits[0].Score, th)
+		fmt.Fprintf(os.Stderr, "query %d: top1 %.2f, 10th %.2f; terms (df, max contribution):", i, top, th)
 		for j, id := range q.IDs {
 			df := 0
 			var mx float32
