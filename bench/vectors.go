@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/sparrow-search/sparrow/encoder"
 )
@@ -14,7 +13,7 @@ import (
 // vectorLine is contract 4's pre-encoded document (and the query format).
 type vectorLine struct {
 	ID     string             `json:"id"`
-	Vector map[string]float32 `json:"vector"`
+	Vector map[string]float64 `json:"vector"`
 }
 
 // readVectors reads a vector JSONL file, mapping WordPiece tokens to ids.
@@ -34,7 +33,7 @@ func readVectors(path string, tok *encoder.Tokenizer, fn func(id string, v encod
 			if jerr := json.Unmarshal(b, &vl); jerr != nil {
 				return fmt.Errorf("%s:%d: %v", path, line, jerr)
 			}
-			v, verr := toVector(vl.Vector, tok)
+			v, verr := encoder.VectorFromTokens(tok, vl.Vector)
 			if verr != nil {
 				return fmt.Errorf("%s:%d: %v", path, line, verr)
 			}
@@ -49,26 +48,4 @@ func readVectors(path string, tok *encoder.Tokenizer, fn func(id string, v encod
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
-}
-
-func toVector(m map[string]float32, tok *encoder.Tokenizer) (encoder.SparseVector, error) {
-	type e struct {
-		id int32
-		w  float32
-	}
-	es := make([]e, 0, len(m))
-	for t, w := range m {
-		id, ok := tok.ID(t)
-		if !ok {
-			return encoder.SparseVector{}, fmt.Errorf("token %q not in the vocabulary", t)
-		}
-		es = append(es, e{id, w})
-	}
-	slices.SortFunc(es, func(a, b e) int { return int(a.id) - int(b.id) })
-	var v encoder.SparseVector
-	for _, x := range es {
-		v.IDs = append(v.IDs, x.id)
-		v.Weights = append(v.Weights, x.w)
-	}
-	return v, nil
 }

@@ -27,6 +27,7 @@ func TestReadVectors(t *testing.T) {
 	for name, body := range map[string]string{
 		"unknown token": `{"id":"a","vector":{"the":1}}` + "\n" + `{"id":"b","vector":{"notawordpiece!!":1}}`,
 		"bad json":      `{"id":"a","vector":{"the":1}}` + "\n" + `{"id":`,
+		"negative":      `{"id":"a","vector":{"the":1}}` + "\n" + `{"id":"b","vector":{"the":-1}}`,
 	} {
 		p := filepath.Join(dir, "bad.jsonl")
 		os.WriteFile(p, []byte(body), 0o644)
