@@ -2,8 +2,6 @@
 
 package scoring
 
-import "math/bits"
-
 // addScaledU8 does dst[i] += w*src[i] (portable fallback).
 func addScaledU8(dst []int32, src []uint8, w int32) {
 	dst = dst[:len(src)]
@@ -38,22 +36,7 @@ const SIMD = false
 // offsets of marked docs whose score is at least lo, in ascending order,
 // and clears the accumulators and marks.
 func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
-	for wi, x := range seen {
-		if x == 0 {
-			continue
-		}
-		seen[wi] = 0
-		for x != 0 {
-			off := wi<<6 | bits.TrailingZeros64(x)
-			x &= x - 1
-			if v := acc[off]; v >= lo {
-				out = append(out, uint16(off))
-				scores = append(scores, v)
-			}
-			acc[off] = 0
-		}
-	}
-	return out, scores
+	return windowCandidatesScalar(acc, seen, lo, out, scores)
 }
 
 // denseCandidates is windowCandidates without marks, for windows where most

@@ -79,22 +79,7 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 // and cleared 16 at a time.
 func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
 	if !avx512 {
-		for wi, x := range seen {
-			if x == 0 {
-				continue
-			}
-			seen[wi] = 0
-			for x != 0 {
-				off := wi<<6 | bits.TrailingZeros64(x)
-				x &= x - 1
-				if v := acc[off]; v >= lo {
-					out = append(out, uint16(off))
-					scores = append(scores, v)
-				}
-				acc[off] = 0
-			}
-		}
-		return out, scores
+		return windowCandidatesScalar(acc, seen, lo, out, scores)
 	}
 	lv := archsimd.BroadcastInt32x16(lo)
 	var zero archsimd.Int32x16

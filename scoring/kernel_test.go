@@ -62,6 +62,11 @@ func TestMaxAndScan(t *testing.T) {
 }
 
 func TestWindowCandidates(t *testing.T) {
+	t.Run("kernel", func(t *testing.T) { checkWindowCandidates(t, windowCandidates) })
+	t.Run("scalar", func(t *testing.T) { checkWindowCandidates(t, windowCandidatesScalar) })
+}
+
+func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64, int32, []uint16, []int32) ([]uint16, []int32)) {
 	r := rand.New(rand.NewPCG(7, 7))
 	const W = 1 << windowBits
 	acc := make([]int32, W)

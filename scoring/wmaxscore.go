@@ -1,6 +1,10 @@
 package scoring
 
-import "github.com/sparrow-search/sparrow/index/segment"
+import (
+	"math/bits"
+
+	"github.com/sparrow-search/sparrow/index/segment"
+)
 
 // windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
@@ -253,4 +257,25 @@ func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
 		c.i = n - 1
 		c.Next()
 	}
+}
+
+// windowCandidatesScalar is windowCandidates without SIMD (the portable
+// build, and the SIMD build on CPUs without AVX-512).
+func windowCandidatesScalar(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+	for wi, x := range seen {
+		if x == 0 {
+			continue
+		}
+		seen[wi] = 0
+		for x != 0 {
+			off := wi<<6 | bits.TrailingZeros64(x)
+			x &= x - 1
+			if v := acc[off]; v >= lo {
+				out = append(out, uint16(off))
+				scores = append(scores, v)
+			}
+			acc[off] = 0
+		}
+	}
+	return out, scores
 }
