@@ -62,8 +62,12 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 	b = put64(b, l.FwdEnt)
 	b = put8(b, l.FwdDoc)
 	b = put8(b, l.FwdImp)
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
-	return b, nil
+	return appendCRC(b), nil
+}
+
+// appendCRC appends the CRC-32C of b (the segment trailer).
+func appendCRC(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 
 func put8(b []byte, v []uint8) []byte {
