@@ -122,31 +122,34 @@ func (l *lineReader) next() ([]byte, error) {
 	return b, nil
 }
 
-// flexID accepts a JSON string or number: some BEIR conversions write numeric ids.
-type flexID struct {
-	s   string
-	set bool
+// FlexID is a document or query id in JSON that accepts a string or a number
+// (some BEIR conversions write numeric ids). Set is false when the key was
+// absent or null.
+type FlexID struct {
+	S   string
+	Set bool
 }
 
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	f.set = true
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexID) UnmarshalJSON(b []byte) error {
+	f.Set = true
 	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &f.s)
+		return json.Unmarshal(b, &f.S)
 	}
 	if bytes.Equal(b, []byte("null")) {
-		f.set = false
+		f.Set = false
 		return nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("_id must be a string or a number")
+		return errors.New("id must be a string or a number")
 	}
-	f.s = n.String()
+	f.S = n.String()
 	return nil
 }
 
 type rawDoc struct {
-	ID    flexID  `json:"_id"`
+	ID    FlexID  `json:"_id"`
 	Title *string `json:"title"`
 	Text  *string `json:"text"`
 }
@@ -182,17 +185,17 @@ func readCorpus(r io.Reader, name string, fn func(Doc) error) error {
 		if err := json.Unmarshal(b, &d); err != nil {
 			return fmt.Errorf("%s:%d: invalid JSON: %v", name, lr.line, err)
 		}
-		if !d.ID.set {
+		if !d.ID.Set {
 			return fmt.Errorf("%s:%d: missing \"_id\"", name, lr.line)
 		}
-		if strings.TrimSpace(d.ID.s) == "" {
+		if strings.TrimSpace(d.ID.S) == "" {
 			return fmt.Errorf("%s:%d: empty \"_id\"", name, lr.line)
 		}
-		if prev, dup := seen[d.ID.s]; dup {
-			return fmt.Errorf("%s:%d: duplicate document id %q (first on line %d)", name, lr.line, d.ID.s, prev)
+		if prev, dup := seen[d.ID.S]; dup {
+			return fmt.Errorf("%s:%d: duplicate document id %q (first on line %d)", name, lr.line, d.ID.S, prev)
 		}
-		seen[d.ID.s] = lr.line
-		doc := Doc{ID: d.ID.s}
+		seen[d.ID.S] = lr.line
+		doc := Doc{ID: d.ID.S}
 		if d.Title != nil {
 			doc.Title = *d.Title
 		}
@@ -219,7 +222,7 @@ func LoadCorpus(path string) ([]Doc, error) {
 }
 
 type rawQuery struct {
-	ID   flexID  `json:"_id"`
+	ID   FlexID  `json:"_id"`
 	Text *string `json:"text"`
 }
 
@@ -253,20 +256,20 @@ func readQueries(r io.Reader, name string) ([]Query, error) {
 		if err := json.Unmarshal(b, &q); err != nil {
 			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", name, lr.line, err)
 		}
-		if !q.ID.set {
+		if !q.ID.Set {
 			return nil, fmt.Errorf("%s:%d: missing \"_id\"", name, lr.line)
 		}
-		if strings.TrimSpace(q.ID.s) == "" {
+		if strings.TrimSpace(q.ID.S) == "" {
 			return nil, fmt.Errorf("%s:%d: empty \"_id\"", name, lr.line)
 		}
 		if q.Text == nil {
-			return nil, fmt.Errorf("%s:%d: query %q has no \"text\"", name, lr.line, q.ID.s)
+			return nil, fmt.Errorf("%s:%d: query %q has no \"text\"", name, lr.line, q.ID.S)
 		}
-		if prev, dup := seen[q.ID.s]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate query id %q (first on line %d)", name, lr.line, q.ID.s, prev)
+		if prev, dup := seen[q.ID.S]; dup {
+			return nil, fmt.Errorf("%s:%d: duplicate query id %q (first on line %d)", name, lr.line, q.ID.S, prev)
 		}
-		seen[q.ID.s] = lr.line
-		out = append(out, Query{ID: q.ID.s, Text: *q.Text})
+		seen[q.ID.S] = lr.line
+		out = append(out, Query{ID: q.ID.S, Text: *q.Text})
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/internal/indexdir"
@@ -465,26 +466,9 @@ func readRecords(path string, vectors bool, skip, batchSize int, emit func(recs 
 	return nil
 }
 
-// flexString accepts a JSON string or number (BEIR ids are sometimes numbers).
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New("id must be a string or a number")
-	}
-	*f = flexString(n.String())
-	return nil
-}
-
 type rawRecord struct {
-	ID     *flexString        `json:"_id"`
-	ID2    *flexString        `json:"id"`
+	ID     dataset.FlexID     `json:"_id"`
+	ID2    dataset.FlexID     `json:"id"`
 	Title  string             `json:"title"`
 	Text   string             `json:"text"`
 	Vector map[string]float64 `json:"vector"`
@@ -496,13 +480,13 @@ func parseRecord(line []byte, vectors bool) (record, error) {
 		return record{}, fmt.Errorf("invalid JSON: %v", err)
 	}
 	id := raw.ID
-	if id == nil {
+	if !id.Set {
 		id = raw.ID2
 	}
-	if id == nil || *id == "" {
+	if !id.Set || id.S == "" {
 		return record{}, errors.New("missing \"_id\" (or \"id\")")
 	}
-	r := record{doc: index.Document{ID: string(*id), Title: raw.Title, Text: raw.Text}}
+	r := record{doc: index.Document{ID: id.S, Title: raw.Title, Text: raw.Text}}
 	if vectors {
 		if raw.Vector == nil {
 			return record{}, errors.New("missing \"vector\" object")
