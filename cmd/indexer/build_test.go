@@ -251,3 +251,22 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRecordIDs(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"_id":"a","text":"x"}`:         "a",
+		`{"_id":42,"text":"x"}`:          "42",
+		`{"id":"b","text":"x"}`:          "b",
+		`{"_id":null,"id":7,"text":"x"}`: "7",
+	} {
+		r, err := parseRecord([]byte(line), false)
+		if err != nil || r.doc.ID != want {
+			t.Errorf("%s: id %q, err %v; want %q", line, r.doc.ID, err, want)
+		}
+	}
+	for _, line := range []string{`{"text":"x"}`, `{"_id":"","text":"x"}`, `{"_id":{"x":1}}`, `{"_id":true}`} {
+		if _, err := parseRecord([]byte(line), false); err == nil {
+			t.Errorf("%s: accepted", line)
+		}
+	}
+}
