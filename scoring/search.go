@@ -129,6 +129,9 @@ func Search(views []segment.View, q encoder.SparseVector, opts Options) ([]Hit, 
 		}
 		s.mult = float64(qs) * float64(l.Scale)
 		s.view = int32(v)
+		if name != "exhaustive" && s.live == nil && s.filter == nil {
+			s.prime(l, k)
+		}
 		s.updateThreshold()
 		alg(s, v, l, s.terms)
 	}
@@ -185,6 +188,7 @@ type searcher struct {
 	view   int32
 	mult   float64 // integer score -> float score, this view
 	thr    int32   // smallest integer score that may enter the heap, this view
+	floor  float32 // a lower bound of the final k-th score (0 = none), from prime
 	live   *roaring.Bitmap
 	filter *roaring.Bitmap
 	alpha  float64
@@ -215,6 +219,7 @@ func getSearcher(k int) *searcher {
 		s = &searcher{}
 	}
 	s.heap.reset(k)
+	s.floor = 0
 	return s
 }
 
@@ -225,13 +230,37 @@ func putSearcher(s *searcher) {
 
 func (s *searcher) score(sum int32) float32 { return float32(float64(sum) * s.mult) }
 
-// updateThreshold recomputes thr after the heap changed.
+// prime raises floor with the view's per-term top impacts: term t has at
+// least r >= k docs with impact TermTop or more, so at least k docs of the
+// view score w_t*TermTop or more and the final k-th score is at least that
+// (as a float too: score is monotone in the integer sum). Only docs
+// scoring below the floor are pruned, so a doc that ties the k-th score
+// still enters and the doc-id tie-break is kept. Valid only when every doc
+// of the view is visible (no Live set, no filter): the caller checks.
+func (s *searcher) prime(l *segment.Layout, k int) {
+	var best int32
+	for _, t := range s.terms {
+		if imp, ok := l.TermTopImpact(int(t.t), k); ok {
+			best = max(best, t.w*int32(imp))
+		}
+	}
+	if best > 0 {
+		s.floor = max(s.floor, s.score(best))
+	}
+}
+
+// updateThreshold recomputes thr after the heap or the floor changed: the
+// smallest integer score whose float score reaches both the k-th kept hit
+// (once the heap is full) and the floor.
 func (s *searcher) updateThreshold() {
-	if !s.heap.full() {
+	th := s.floor
+	if s.heap.full() {
+		th = max(th, s.heap.h[0].Score)
+	}
+	if !(th > 0) {
 		s.thr = 1
 		return
 	}
-	th := s.heap.h[0].Score
 	// smallest S >= 1 with score(S) >= th
 	x := int64(math.Ceil(float64(th) / s.mult))
 	x = max(x, 1)

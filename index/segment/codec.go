@@ -284,7 +284,10 @@ func (l *Layout) validate() error {
 	var docs [MaxBlockSize]uint32
 	var imps [MaxBlockSize]uint8
 	var total int64
+	var hist [256]uint32
+	l.TermTop = make([]uint8, nt*len(TopRanks))
 	for t := 0; t < nt; t++ {
+		clear(hist[:])
 		b0, b1 := int(l.TermBlk[t]), int(l.TermBlk[t+1])
 		cnt := int64(l.TermCount[t])
 		total += cnt
@@ -320,6 +323,7 @@ func (l *Layout) validate() error {
 			var m uint8
 			for _, q := range imps[:n] {
 				m = max(m, q)
+				hist[q]++
 			}
 			if docs[n-1] != l.BlkLast[i] || m != l.BlkMax[i] {
 				return fmt.Errorf("segment: corrupt: block %d metadata mismatch", i)
@@ -330,6 +334,7 @@ func (l *Layout) validate() error {
 		if tmax != l.TermMax[t] {
 			return fmt.Errorf("segment: corrupt: term %d max mismatch", t)
 		}
+		topImpacts(&hist, l.TermTop[t*len(TopRanks):(t+1)*len(TopRanks)])
 	}
 	if total != l.Postings {
 		return fmt.Errorf("segment: corrupt: %d postings counted, header says %d", total, l.Postings)

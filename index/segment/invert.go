@@ -93,10 +93,25 @@ func (w *invWriter) finish(l *Layout) error {
 	l.BlkMax = make([]uint8, 0, nblk)
 	l.BlkOff = make([]uint64, 1, nblk+1)
 	l.Data = make([]byte, 0, size+8)
+	l.TermTop = make([]uint8, nt*len(TopRanks))
+	var hist [256]uint32
 	for t := 0; t < nt; t++ {
 		tl := &w.terms[t]
 		off := uint64(len(l.Data))
 		l.Data = append(l.Data, tl.data...)
+		if tl.count >= uint32(TopRanks[0]) {
+			// Each block's impacts are its last n bytes.
+			clear(hist[:])
+			left := tl.count
+			for _, e := range tl.ends {
+				n := uint64(min(left, uint32(w.bs)))
+				for _, q := range tl.data[e-n : e] {
+					hist[q]++
+				}
+				left -= uint32(n)
+			}
+			topImpacts(&hist, l.TermTop[t*len(TopRanks):(t+1)*len(TopRanks)])
+		}
 		for _, e := range tl.ends {
 			l.BlkOff = append(l.BlkOff, off+e)
 		}

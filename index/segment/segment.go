@@ -81,11 +81,16 @@ type Layout struct {
 
 	TermCount []uint32 // postings per term
 	TermMax   []uint8  // max impact per term
-	TermBlk   []uint32 // len NumTerms+1
-	BlkLast   []uint32 // last doc id per block
-	BlkMax    []uint8
-	BlkOff    []uint64 // len blocks+1
-	Data      []byte   // block bytes, followed by 8 zero bytes of padding
+	// TermTop[t*len(TopRanks)+j] is the TopRanks[j]-th largest impact of
+	// term t (0 when it has fewer postings): at least TopRanks[j] docs score
+	// q_t*TermTop[...] or more on the term alone, a safe starting threshold
+	// for top-k with k <= TopRanks[j]. Derived (Build, Decode), not stored.
+	TermTop []uint8
+	TermBlk []uint32 // len NumTerms+1
+	BlkLast []uint32 // last doc id per block
+	BlkMax  []uint8
+	BlkOff  []uint64 // len blocks+1
+	Data    []byte   // block bytes, followed by 8 zero bytes of padding
 
 	UBOff    []uint64 // len NumTerms+1, into UBMax
 	UBMax    []uint8
@@ -98,6 +103,39 @@ type Layout struct {
 	FwdEnt    []uint64 // len ranges+1
 	FwdDoc    []uint8
 	FwdImp    []uint8
+}
+
+// TopRanks are the ranks whose impacts Layout.TermTop keeps per term.
+var TopRanks = [...]int{10, 100, 1000}
+
+// TermTopImpact returns the smallest rank r >= k in TopRanks and the r-th
+// largest impact of term t (0, false when no rank fits k or the term has
+// fewer than r postings).
+func (l *Layout) TermTopImpact(t, k int) (uint8, bool) {
+	for j, r := range TopRanks {
+		if r >= k {
+			if len(l.TermTop) != l.NumTerms*len(TopRanks) {
+				return 0, false
+			}
+			v := l.TermTop[t*len(TopRanks)+j]
+			return v, v > 0
+		}
+	}
+	return 0, false
+}
+
+// topImpacts fills dst[j] with the TopRanks[j]-th largest impact counted in
+// hist (an impact histogram; 0 when fewer postings).
+func topImpacts(hist *[256]uint32, dst []uint8) {
+	j := 0
+	var seen uint32
+	for v := 255; v >= 1 && j < len(TopRanks); v-- {
+		seen += hist[v]
+		for j < len(TopRanks) && seen >= uint32(TopRanks[j]) {
+			dst[j] = uint8(v)
+			j++
+		}
+	}
 }
 
 // NumRanges is the number of BMP range blocks.

@@ -259,3 +259,63 @@ func FuzzDecodeUnchecked(f *testing.F) {
 		}
 	})
 }
+
+// TermTop holds each term's 10th/100th/1000th largest impact, the same from
+// Build and from Decode, and TermTopImpact picks the smallest rank >= k.
+func TestTermTop(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, o := range []Options{{}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
+		vs := randomVectors(r, 3000, 60, 40)
+		s := build(t, vs, o)
+		data, err := s.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, l2 := s.Layout(), s2.Layout()
+		if !slices.Equal(l.TermTop, l2.TermTop) {
+			t.Fatal("TermTop differs between Build and Decode")
+		}
+		big := 0
+		for term := 0; term < l.NumTerms; term++ {
+			var imps []int
+			var docs [MaxBlockSize]uint32
+			base := uint32(0)
+			for b := int(l.TermBlk[term]); b < int(l.TermBlk[term+1]); b++ {
+				n := l.TermBlockLen(term, b)
+				for _, q := range l.DecodeDocs(b, n, base, docs[:]) {
+					imps = append(imps, int(q))
+				}
+				base = docs[n-1] + 1
+			}
+			slices.Sort(imps)
+			slices.Reverse(imps)
+			if len(imps) >= 1000 {
+				big++
+			}
+			for _, k := range []int{1, 10, 11, 100, 1000, 1001} {
+				got, ok := l.TermTopImpact(term, k)
+				rank := 0
+				for _, rr := range TopRanks {
+					if rr >= k {
+						rank = rr
+						break
+					}
+				}
+				want := 0
+				if rank > 0 && len(imps) >= rank {
+					want = imps[rank-1]
+				}
+				if int(got) != want || ok != (want > 0) {
+					t.Fatalf("term %d (%d postings) k=%d: got %d %v, want %d", term, len(imps), k, got, ok, want)
+				}
+			}
+		}
+		if big == 0 {
+			t.Fatal("no term with 1000 postings: the test covers nothing at rank 1000")
+		}
+	}
+}
