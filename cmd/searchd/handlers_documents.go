@@ -38,7 +38,7 @@ func (s *Server) handleIngest(ctx *fasthttp.RequestCtx, p params) {
 }
 
 func (s *Server) docID(ctx *fasthttp.RequestCtx, p params) (string, bool) {
-	id := p["id"]
+	id := p.id
 	if err := validateDocID(id); err != nil {
 		writeError(ctx, 400, "%v", err)
 		return "", false

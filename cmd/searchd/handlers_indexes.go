@@ -38,7 +38,7 @@ func (ni *namedIndex) info() indexInfo {
 // acquire validates the {name} parameter and returns the open index, or
 // writes the error and returns nil.
 func (s *Server) acquire(ctx *fasthttp.RequestCtx, p params) *namedIndex {
-	name := p["name"]
+	name := p.name
 	if err := validateIndexName(name); err != nil {
 		s.writeErr(ctx, err)
 		return nil
@@ -65,7 +65,7 @@ func (s *Server) handleListIndexes(ctx *fasthttp.RequestCtx, _ params) {
 }
 
 func (s *Server) handleCreateIndex(ctx *fasthttp.RequestCtx, p params) {
-	name := p["name"]
+	name := p.name
 	if err := validateIndexName(name); err != nil {
 		s.writeErr(ctx, err)
 		return
@@ -108,7 +108,7 @@ func (s *Server) handleIndexStats(ctx *fasthttp.RequestCtx, p params) {
 }
 
 func (s *Server) handleDeleteIndex(ctx *fasthttp.RequestCtx, p params) {
-	name := p["name"]
+	name := p.name
 	if err := validateIndexName(name); err != nil {
 		s.writeErr(ctx, err)
 		return

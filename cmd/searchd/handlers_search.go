@@ -41,9 +41,6 @@ func (s *Server) handleSearch(ctx *fasthttp.RequestCtx, p params) {
 		s.writeErr(ctx, err)
 		return
 	}
-	for i := range resp.Hits {
-		resp.Hits[i].Score = finite(resp.Hits[i].Score)
-	}
 	resp.TookUS = time.Since(start).Microseconds()
-	writeJSON(ctx, 200, resp)
+	writeSearchResponse(ctx, resp) // non-finite scores become 0
 }

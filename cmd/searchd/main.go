@@ -43,7 +43,7 @@ func run(args []string, stderr io.Writer) int {
 		wBM25     = fs.Float64("hybrid-bm25-weight", 0.7, "hybrid weight of the BM25 score")
 		accessLog = fs.Bool("access-log", false, "log every request (default: writes and errors only)")
 		logJSON   = fs.Bool("log-json", false, "log as JSON instead of text")
-		algorithm = fs.String("algorithm", "", "scoring algorithm (default: the engine's fastest rank-safe one)")
+		algorithm = fs.String("algorithm", "", "scoring algorithm (default: exhaustive for indexes of up to 10,000 documents, where it is fastest, else the engine's default)")
 		docCache  = fs.Int("doc-cache", 100000, "per-index cache of hit titles/fields, in documents (0 = off)")
 		pprofAddr = fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060; default off)")
 	)

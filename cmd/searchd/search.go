@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"math"
+	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/scoring"
 )
 
@@ -114,8 +115,9 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 		}
 		resp.Hits = make([]searchHit, 0, len(res))
 		views := snap.Views()
+		var segKey segKeys
 		for _, r := range res {
-			d, err := ni.shown(snap, r.View, r.Doc)
+			d, err := ni.shownKeyed(snap, &segKey, r.View, r.Doc)
 			if err != nil {
 				return nil, err
 			}
@@ -157,7 +159,34 @@ func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q encoder.SparseVector,
 	if len(q.IDs) == 0 {
 		return nil, nil
 	}
-	return snap.Search(q, scoring.Options{K: k, Filter: docFilter(snap, f), Algorithm: ni.algorithm})
+	return snap.Search(q, scoring.Options{K: k, Filter: docFilter(snap, f), Algorithm: ni.algorithmFor(snap)})
+}
+
+// smallIndexDocs is the size up to which the automatic algorithm choice is
+// exhaustive scoring: on SciFact (5,183 documents, default model) it costs
+// 31 CPU-µs per query against 36 for the engine's default (wmaxscore), and
+// on the engine's synthetic corpus the two tie at 5k and 20k documents while
+// wmaxscore wins from 50k (docs/BENCHMARKS.md, Service). All algorithms
+// return the same hits.
+const smallIndexDocs = 10000
+
+// algorithmFor is the scoring algorithm for a search of snap: the one
+// configured, else exhaustive for small indexes and the engine's default
+// otherwise.
+func (ni *namedIndex) algorithmFor(snap *index.Snapshot) string {
+	if ni.algorithm != "" {
+		return ni.algorithm
+	}
+	n := 0
+	for _, v := range snap.Views() {
+		if v.Segment != nil {
+			n += v.Segment.NumDocs()
+		}
+	}
+	if n <= smallIndexDocs {
+		return "exhaustive"
+	}
+	return ""
 }
 
 // bm25Search asks bleve for the top k; with a filter it over-fetches and
@@ -191,16 +220,49 @@ func (ni *namedIndex) bm25Search(snap *index.Snapshot, query string, k int, f *f
 // shown returns the stored fields a hit shows (title, fields), from the
 // cache or the document record.
 func (ni *namedIndex) shown(snap *index.Snapshot, view int, doc uint32) (cachedDoc, error) {
-	key := newDocKey(snap.Views()[view].Segment, doc)
+	return ni.shownKeyed(snap, nil, view, doc)
+}
+
+// segKeys remembers the weak segment pointer of the last view a request
+// looked up: weak.Make takes a lock, and a request's hits mostly share one
+// segment.
+type segKeys struct {
+	view int
+	seg  weak.Pointer[segment.Segment]
+	ok   bool
+}
+
+// shownKeyed is shown reusing the weak segment key in sk (nil = none).
+func (ni *namedIndex) shownKeyed(snap *index.Snapshot, sk *segKeys, view int, doc uint32) (cachedDoc, error) {
+	if ni.docs == nil {
+		return ni.readShown(snap, view, doc, docKey{})
+	}
+	var key docKey
+	if sk != nil && sk.ok && sk.view == view {
+		key = docKey{sk.seg, doc}
+	} else {
+		key = newDocKey(snap.Views()[view].Segment, doc)
+		if sk != nil {
+			*sk = segKeys{view: view, seg: key.seg, ok: true}
+		}
+	}
 	if d, ok := ni.docs.get(key); ok {
 		return d, nil
 	}
+	return ni.readShown(snap, view, doc, key)
+}
+
+// readShown reads a hit's shown fields from the document record and caches
+// them under key.
+func (ni *namedIndex) readShown(snap *index.Snapshot, view int, doc uint32, key docKey) (cachedDoc, error) {
 	full, err := snap.Document(view, doc)
 	if err != nil {
 		return cachedDoc{}, err
 	}
 	d := cachedDoc{title: full.Title, fields: full.Fields}
-	ni.docs.put(key, d)
+	if ni.docs != nil {
+		ni.docs.put(key, d)
+	}
 	return d, nil
 }
 
@@ -263,12 +325,4 @@ func explain(tok *encoder.Tokenizer, q, d encoder.SparseVector) []contribution {
 		}
 	}
 	return out
-}
-
-// finite replaces NaN/Inf (which JSON cannot carry) by 0.
-func finite(x float64) float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0
-	}
-	return x
 }

@@ -29,7 +29,7 @@ type Options struct {
 	AccessLog    bool          // log every request at Info (default: only writes and errors)
 	Limits       Limits        // per-request limits (DefaultLimits)
 	Fusion       fusionOptions // hybrid defaults (z-score, sparse 0.3 / bm25 0.7: tuned on NFCorpus dev)
-	Algorithm    string        // scoring algorithm ("" = scoring.DefaultAlgorithm)
+	Algorithm    string        // scoring algorithm ("" = exhaustive up to 10,000 documents, else scoring.DefaultAlgorithm)
 	DocCache     int           // per-index cache of hit titles/fields, in documents (default 100,000; < 0 = off)
 	Logger       *slog.Logger  // default slog.Default()
 }
@@ -84,7 +84,14 @@ type route struct {
 	segs    []string
 }
 
-type params map[string]string
+// params are a route's path parameters.
+type params struct {
+	name string // {name}: the index
+	id   string // {id}: the document
+}
+
+// maxSegs bounds the path segments a request may have to match a route.
+const maxSegs = 8
 
 // NewServer opens every index under opts.DataDir.
 func NewServer(opts Options) (*Server, error) {
@@ -164,11 +171,12 @@ func (s *Server) match(method string, segs []string) (*route, params, bool) {
 		var p params
 		ok := true
 		for j, rs := range r.segs {
-			if strings.HasPrefix(rs, "{") {
-				if p == nil {
-					p = params{}
-				}
-				p[rs[1:len(rs)-1]] = segs[j]
+			switch rs {
+			case "{name}":
+				p.name = segs[j]
+				continue
+			case "{id}":
+				p.id = segs[j]
 				continue
 			}
 			if rs != segs[j] {
@@ -184,16 +192,67 @@ func (s *Server) match(method string, segs []string) (*route, params, bool) {
 			return r, p, true
 		}
 	}
-	return nil, nil, pathKnown
+	return nil, params{}, pathKnown
+}
+
+// splitPathInto splits p like splitPath into dst without allocating; it
+// reports false when p has more than len(dst) segments (no route has).
+func splitPathInto(dst *[maxSegs]string, p string) ([]string, bool) {
+	for len(p) > 0 && p[0] == '/' {
+		p = p[1:]
+	}
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	if p == "" {
+		return dst[:0], true
+	}
+	n := 0
+	for {
+		if n == len(dst) {
+			return nil, false
+		}
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			dst[n] = p
+			return dst[:n+1], true
+		}
+		dst[n] = p[:i]
+		n++
+		p = p[i+1:]
+	}
+}
+
+// methodName returns the request method as a constant string for the usual
+// methods (no allocation on the hot path).
+func methodName(m []byte) string {
+	switch string(m) { // no allocation: compared in place
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "HEAD":
+		return "HEAD"
+	}
+	return string(m)
 }
 
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
-	method := string(ctx.Method())
+	method := methodName(ctx.Method())
 	// Path() is decoded and normalised ("/a/../b" -> "/b"); an id or name
 	// that smuggles separators is rejected by validation below.
-	segs := splitPath(string(ctx.Path()))
-	r, p, known := s.match(method, segs)
+	var segBuf [maxSegs]string
+	var r *route
+	var p params
+	known := false
+	if segs, ok := splitPathInto(&segBuf, string(ctx.Path())); ok {
+		r, p, known = s.match(method, segs)
+	}
 	routeName := "unmatched"
 	switch {
 	case r == nil && known:
@@ -308,6 +367,10 @@ func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
 // requireJSON checks the Content-Type of a body-carrying request: JSON (or
 // NDJSON where allowed); a missing header is taken as JSON.
 func requireJSON(ctx *fasthttp.RequestCtx, allowNDJSON bool) (ndjson bool, ok bool) {
+	switch string(ctx.Request.Header.ContentType()) { // the usual cases, without allocating
+	case "", "application/json", "application/json; charset=utf-8":
+		return false, true
+	}
 	ct := strings.ToLower(strings.TrimSpace(string(ctx.Request.Header.ContentType())))
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = strings.TrimSpace(ct[:i])
