@@ -122,7 +122,9 @@ func decodeStrict(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return badRequest("invalid JSON: %s", jsonErrorText(err, body))
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	// Only JSON whitespace may follow (dec.Token() would say so too, but
+	// builds an error message on every request).
+	if skipWS(body, int(dec.InputOffset())) != len(body) {
 		return badRequest("invalid JSON: unexpected data after the first JSON value")
 	}
 	return nil
@@ -171,8 +173,11 @@ func jsonKind(goKind string) string {
 // decodeSearch parses and validates a search body.
 func decodeSearch(body []byte, lim Limits) (*searchRequest, error) {
 	var r searchRequest
-	if err := decodeStrict(body, &r); err != nil {
-		return nil, err
+	if !fastSearchBody(body, &r) {
+		r = searchRequest{}
+		if err := decodeStrict(body, &r); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.validate(lim); err != nil {
 		return nil, err

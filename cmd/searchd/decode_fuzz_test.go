@@ -1,6 +1,7 @@
 package main
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -101,6 +102,32 @@ func FuzzValidateNames(f *testing.F) {
 		}
 		if validateDocID(s) == nil && (s == ".." || s == "." || s == "") {
 			t.Fatalf("accepted id %q", s)
+		}
+	})
+}
+
+// FuzzFastSearchBody: whatever the fast search decoder accepts, decodeStrict
+// decodes to the same request.
+func FuzzFastSearchBody(f *testing.F) {
+	for _, s := range []string{
+		`{"query":"vitamin d","k":10,"mode":"sparse"}`, ` { "query" : "a" , "k" : -0 , "explain" : true } `,
+		`{"k":1,"k":2}`, `{}`, `{"query":"a\u00e9"}`, `{"query":"a","k":1.0}`, `{"query":"a","k":01}`,
+		`{"query":"a","k":1e2}`, `{"Query":"a"}`, `{"query":"a"} x`, `{"query":"a",}`, `{"explain":false}`,
+		`{"query":"a","k":null}`, `{"query":"\xff"}`, `{"query":"a","k":1234567890}`, `{"mode":"hybrid","hybrid":{}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast searchRequest
+		if !fastSearchBody(body, &fast) {
+			return
+		}
+		var slow searchRequest
+		if err := decodeStrict(body, &slow); err != nil {
+			t.Fatalf("fast path accepted %q, decodeStrict: %v", body, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast %+v, decodeStrict %+v", body, fast, slow)
 		}
 	})
 }
