@@ -239,6 +239,13 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Batches commit as small segments (the background merger leaves a few
+	// tiers) and every query pays per segment: serve a fresh build from as
+	// few segments as MaxSegmentDocs allows (SciFact: 4 segments -> 1, ~10%
+	// less engine CPU per query). Idempotent, so a resumed build redoes it.
+	if err := ix.Compact(); err != nil {
+		return fmt.Errorf("compacting: %w", err)
+	}
 
 	// bm25/ is rebuilt whole from the sparse store: cheap next to encoding,
 	// and it makes resume trivially consistent.

@@ -72,8 +72,8 @@ func TestBuildResumesAfterInterruption(t *testing.T) {
 		t.Fatalf("resume not reported: %q", stderr.String())
 	}
 	ix = openIdx(t, dir)
-	if n := ix.Stats().Docs; n != 60 {
-		t.Fatalf("after resume: %d docs, want 60", n)
+	if st := ix.Stats(); st.Docs != 60 || st.Segments != 1 {
+		t.Fatalf("after resume: %d docs in %d segments, want 60 in 1 (compacted)", st.Docs, st.Segments)
 	}
 	ix.Close()
 	// complete: a rerun does nothing; a different source is refused
