@@ -104,3 +104,37 @@ func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64
 		}
 	}
 }
+
+// denseCandidates appends (after what out already holds) every offset with
+// acc >= lo and clears acc, for lengths that are not multiples of 16 too.
+func TestDenseCandidates(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for trial := 0; trial < 50; trial++ {
+		acc := make([]int32, 1+r.IntN(1<<windowBits))
+		for i := range acc {
+			if r.IntN(3) > 0 {
+				acc[i] = 1 + int32(r.IntN(100))
+			}
+		}
+		lo := int32(1 + r.IntN(100))
+		pre := r.IntN(40)
+		out := make([]uint16, pre, pre+r.IntN(20))
+		scores := make([]int32, pre, pre+r.IntN(20))
+		wantOff, wantSc := slices.Clone(out), slices.Clone(scores)
+		for i, v := range acc {
+			if v >= lo {
+				wantOff = append(wantOff, uint16(i))
+				wantSc = append(wantSc, v)
+			}
+		}
+		off, sc := denseCandidates(acc, lo, out, scores)
+		if !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) {
+			t.Fatalf("trial %d (len %d): %d candidates, want %d", trial, len(acc), len(off), len(wantOff))
+		}
+		for i := range acc {
+			if acc[i] != 0 {
+				t.Fatalf("acc[%d] not cleared", i)
+			}
+		}
+	}
+}

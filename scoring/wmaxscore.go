@@ -9,9 +9,12 @@ import (
 // windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
 
-// candCost: a window's non-essential lists are accumulated instead of
-// probed when candidates x lists x candCost exceeds their postings there.
-var candCost int64 = 4
+// candCost: a non-essential list is accumulated in a window instead of
+// probed when the candidates left x candCost exceed its expected postings
+// there (a probe that decodes or searches a block costs about as much as
+// accumulating a dozen postings; 16 and 32 measured best of 1..256 on the
+// 1M benchmark).
+var candCost int64 = 16
 
 // denseShift: a window is processed densely (no per-posting marks, full
 // scan) when its essential lists are expected to hold at least
@@ -29,9 +32,12 @@ var windowShift uint32 = windowBits
 // threshold is skipped without decoding anything. Otherwise the lists whose
 // bounds together stay below the threshold are non-essential; the
 // essential lists are accumulated term-at-a-time into a window-local
-// (cache-resident) array, and each doc seen there probes the non-essential
-// lists while its score plus their remaining bounds can still reach the
-// threshold.
+// (cache-resident) array. The docs seen there whose partial score plus the
+// non-essential bounds can reach the threshold are candidates; they meet
+// the non-essential lists one list at a time, highest bound first, and
+// drop out as soon as their score plus the remaining bounds falls below
+// the threshold. Each list is probed per candidate, or, when candidates
+// are many, accumulated in the window and looked up.
 func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 	cs, _ := s.cursors(l, q)
 	n := len(cs)
@@ -129,55 +135,73 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
 		}
 		s.wcand, s.wscore = cand, scores
-		// Many candidates: scoring the non-essential lists term-at-a-time in
-		// the window and looking candidates up is cheaper than probing
-		// each list per candidate.
-		var nePost, ne int64
-		for _, i := range order[:e] {
-			if wmax[i] > 0 {
-				nePost += est[i]
-				ne++
+		// Non-essential lists, highest bound first, one list at a time over
+		// the candidates still able to reach the threshold: a list with
+		// fewer postings in the window than candidates x candCost is
+		// accumulated into the (cleared) window array and looked up, the
+		// others are probed with NextGEQ. Candidates stay in doc order.
+		rest := nonEss
+		accumulated := false
+		for j := e - 1; j >= 0 && len(cand) > 0; j-- {
+			i := order[j]
+			if wmax[i] == 0 {
+				continue
 			}
-		}
-		if ne > 0 && int64(len(cand))*ne*candCost > nePost {
-			for _, i := range order[:e] {
-				if wmax[i] > 0 {
-					cs[i].accumulateDense(w0, w1, acc)
+			// Keep candidates that this list and the ones after it can
+			// still lift to the threshold.
+			need := s.thr - rest
+			rest -= wmax[i]
+			kept := 0
+			for ci, off := range cand {
+				if sc := scores[ci]; sc >= need {
+					cand[kept], scores[kept] = off, sc
+					kept++
 				}
 			}
+			cand, scores = cand[:kept], scores[:kept]
+			if kept == 0 {
+				break
+			}
+			c := cs[i]
+			if int64(kept)*candCost > est[i] {
+				c.accumulateDense(w0, w1, acc)
+				accumulated = true
+				// Later lookups are of a subset of these candidates, so
+				// zeroing just them keeps the next list's sums apart.
+				for ci, off := range cand {
+					scores[ci] += acc[off]
+					acc[off] = 0
+				}
+				continue
+			}
+			c.probe(w0, cand, scores)
+		}
+		if accumulated {
+			clear(acc[:w1-w0+1])
+		}
+		if rest == 0 {
 			for ci, off := range cand {
-				if sc := scores[ci] + acc[off]; sc >= s.thr {
+				if sc := scores[ci]; sc >= s.thr {
 					s.offer(w0+uint32(off), sc)
 				}
 			}
-			clear(acc[:w1-w0+1])
-			w0 += W
-			continue
-		}
-		for ci, off := range cand {
-			sc := scores[ci]
-			d := w0 + uint32(off)
-			rest := nonEss
-			for j := e - 1; j >= 0; j-- {
-				if sc+rest < s.thr {
-					break
-				}
-				i := order[j]
-				rest -= wmax[i]
-				if wmax[i] == 0 {
-					continue
-				}
-				c := cs[i]
-				c.NextGEQ(d)
-				if c.doc == d {
-					sc += c.Score()
-				}
-			}
-			if sc >= s.thr && rest == 0 {
-				s.offer(d, sc)
-			}
 		}
 		w0 += W
+	}
+}
+
+// probe adds the cursor's score to scores[i] for each candidate doc
+// w0+cand[i] (ascending) that the list holds.
+func (c *postingCursor) probe(w0 uint32, cand []uint16, scores []int32) {
+	scores = scores[:len(cand)]
+	for ci, off := range cand {
+		d := w0 + uint32(off)
+		if c.doc < d {
+			c.NextGEQ(d)
+		}
+		if c.doc == d {
+			scores[ci] += c.Score()
+		}
 	}
 }
 
