@@ -18,8 +18,9 @@ import (
 // word never seen in training is still matched rather than dropped; control
 // tokens ([PAD], [CLS], [unusedN], ...) stay 0. A directory named twice is
 // read once. Returns the weights, the mean document length in tokens (after
-// maxLen truncation) and the document count.
-func UnionIDF(tok *encoder.Tokenizer, maxLen int, dirs []string, prior func(n int) float32) ([]float32, float64, int, error) {
+// maxLen truncation) and the document count. With a conflation, document
+// frequencies are counted as encoder.ConflatedCorpusStats does.
+func UnionIDF(tok *encoder.Tokenizer, conf *encoder.Conflation, maxLen int, dirs []string, prior func(n int) float32) ([]float32, float64, int, error) {
 	if len(dirs) == 0 {
 		return nil, 0, 0, fmt.Errorf("union idf: no corpora")
 	}
@@ -32,7 +33,7 @@ func UnionIDF(tok *encoder.Tokenizer, maxLen int, dirs []string, prior func(n in
 		}
 	}
 	dirs = uniq
-	st, err := encoder.CorpusStats(tok, maxLen, func(y func(string) error) error {
+	st, err := encoder.ConflatedCorpusStats(tok, conf, maxLen, func(y func(string) error) error {
 		for _, dir := range dirs {
 			err := dataset.ReadCorpus(filepath.Join(dir, "corpus.jsonl"), func(d dataset.Doc) error {
 				return y(encoder.DocText(d.Title, d.Text))

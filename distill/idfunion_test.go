@@ -23,7 +23,7 @@ func TestUnionIDF(t *testing.T) {
 	}
 	a := write("a", `{"_id":"1","title":"","text":"protein folding"}`+"\n"+`{"_id":"2","title":"","text":"protein membrane"}`+"\n")
 	b := write("b", `{"_id":"x","title":"","text":"ocean water"}`+"\n")
-	idf, avgdl, n, err := UnionIDF(tok, 512, []string{a, b}, MaxIDF)
+	idf, avgdl, n, err := UnionIDF(tok, nil, 512, []string{a, b}, MaxIDF)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,13 +44,13 @@ func TestUnionIDF(t *testing.T) {
 		t.Fatalf("prior: volcano %v (want %v), [CLS] %v, [unused5] %v (want 0)", idf[id("volcano")], MaxIDF(3), idf[id("[CLS]")], idf[id("[unused5]")])
 	}
 	// a corpus named twice (e.g. --corpus also in --idf-corpora) counts once
-	if idf2, _, n2, err := UnionIDF(tok, 512, []string{a, b, a + "/"}, MaxIDF); err != nil || n2 != 3 || idf2[id("protein")] != idf[id("protein")] {
+	if idf2, _, n2, err := UnionIDF(tok, nil, 512, []string{a, b, a + "/"}, MaxIDF); err != nil || n2 != 3 || idf2[id("protein")] != idf[id("protein")] {
 		t.Fatalf("repeated corpus: n %d (want 3), protein idf %v (want %v), %v", n2, idf2[id("protein")], idf[id("protein")], err)
 	}
-	if idf0, _, _, _ := UnionIDF(tok, 512, []string{a, b}, nil); idf0[id("volcano")] != 0 {
+	if idf0, _, _, _ := UnionIDF(tok, nil, 512, []string{a, b}, nil); idf0[id("volcano")] != 0 {
 		t.Fatal("nil prior: unseen token weighted")
 	}
-	if _, _, _, err := UnionIDF(tok, 512, []string{filepath.Join(root, "missing")}, nil); err == nil {
+	if _, _, _, err := UnionIDF(tok, nil, 512, []string{filepath.Join(root, "missing")}, nil); err == nil {
 		t.Fatal("missing corpus accepted")
 	}
 }

@@ -46,6 +46,12 @@ type TrainOptions struct {
 	NoBias bool
 	// GateFloor is the model's gate_floor (encoder.Config; default 0 = none).
 	GateFloor float64
+	// Conflate is the model's conflation (encoder.Config; default "" = none):
+	// the student then reads stem-pooled term frequencies and weighs every
+	// member of a document word's stem class.
+	Conflate string
+	// Stopwords is the model's document stop list (encoder.Config; "" = none).
+	Stopwords string
 	// Seed makes initialisation and batch order reproducible (default 1).
 	Seed uint64
 	// Workers encoding documents in parallel (default GOMAXPROCS). Results do
@@ -133,7 +139,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 		}
 	}
 	cfg := encoder.Config{Architecture: encoder.ArchNative, VocabSize: V, MaxLength: opts.MaxLength,
-		K1: opts.K1, B: opts.B, AvgDL: avgdl, Dim: dim, Hidden: opts.Hidden, Expansion: opts.Expansion, GateFloor: opts.GateFloor}
+		K1: opts.K1, B: opts.B, AvgDL: avgdl, Dim: dim, Hidden: opts.Hidden, Expansion: opts.Expansion, GateFloor: opts.GateFloor, Conflate: opts.Conflate, Stopwords: opts.Stopwords}
 	p := InitNativeParams(V, dim, opts.Hidden, emb, opts.Expansion > 0, opts.Seed)
 	n, err := encoder.NewNative(cfg, tok, p, idf)
 	if err != nil {

@@ -37,7 +37,8 @@ type BM25TF struct {
 	k1, b   float64
 	avgdl   float64
 	maxLen  int
-	special []bool // token ids never emitted ([CLS], [SEP], [PAD], [MASK], [UNK])
+	special []bool      // token ids never emitted (control tokens, the config's stop words)
+	conf    *Conflation // nil: no conflation
 }
 
 // NewBM25TF builds the encoder from cfg's k1, b, avgdl and max_length.
@@ -48,7 +49,15 @@ func NewBM25TF(tok *Tokenizer, cfg Config) (*BM25TF, error) {
 	if cfg.K1 <= 0 {
 		return nil, fmt.Errorf("bm25-tf needs \"k1\" > 0 in config.json")
 	}
-	return &BM25TF{tok: tok, k1: cfg.K1, b: cfg.B, avgdl: cfg.AvgDL, maxLen: cfg.MaxLength, special: controlTokens(tok)}, nil
+	conf, err := NewConflation(tok, cfg.Conflate)
+	if err != nil {
+		return nil, err
+	}
+	skip, err := docSkip(tok, cfg.Stopwords)
+	if err != nil {
+		return nil, err
+	}
+	return &BM25TF{tok: tok, k1: cfg.K1, b: cfg.B, avgdl: cfg.AvgDL, maxLen: cfg.MaxLength, special: skip, conf: conf}, nil
 }
 
 // controlTokens marks the BERT control tokens present in tok's vocabulary
@@ -75,24 +84,14 @@ func (e *BM25TF) Encode(texts []string) ([]SparseVector, error) {
 	return out, nil
 }
 
-// encodeIDs sorts ids in place and returns the document's weights.
+// encodeIDs returns the weights of a document's tokens (in text order).
 func (e *BM25TF) encodeIDs(ids []int32) SparseVector {
-	dl := float64(len(ids))
-	slices.Sort(ids)
-	norm := e.k1 * (1 - e.b + e.b*dl/e.avgdl)
-	var v SparseVector
-	for j := 0; j < len(ids); {
-		k := j
-		for k < len(ids) && ids[k] == ids[j] {
-			k++
-		}
-		id := ids[j]
-		if int(id) < len(e.special) && !e.special[id] {
-			tf := float64(k - j)
-			v.IDs = append(v.IDs, id)
-			v.Weights = append(v.Weights, float32(tf*(e.k1+1)/(tf+norm)))
-		}
-		j = k
+	norm := e.k1 * (1 - e.b + e.b*float64(len(ids))/e.avgdl)
+	tc := CountTerms(ids, e.special, e.conf)
+	v := SparseVector{IDs: tc.IDs, Weights: make([]float32, len(tc.IDs))}
+	for i, f := range tc.TF {
+		tf := float64(f)
+		v.Weights[i] = float32(tf * (e.k1 + 1) / (tf + norm))
 	}
 	return v
 }
@@ -107,22 +106,39 @@ type BM25Stats struct {
 // CorpusStats counts document frequencies of texts' tokens. maxLen truncates
 // like the encoder does (0 = no limit).
 func CorpusStats(tok *Tokenizer, maxLen int, texts func(yield func(string) error) error) (*BM25Stats, error) {
+	return ConflatedCorpusStats(tok, nil, maxLen, texts)
+}
+
+// ConflatedCorpusStats is CorpusStats counting, like an encoder with conflation
+// c, a document for every member of a stem class one of its words is in: the
+// idf of "flows" is then the idf of the class, as a stemming analyzer's is.
+func ConflatedCorpusStats(tok *Tokenizer, c *Conflation, maxLen int, texts func(yield func(string) error) error) (*BM25Stats, error) {
 	st := &BM25Stats{DF: make([]int32, tok.VocabSize())}
 	var ids []int32
 	var total float64
+	var none []bool
+	if c != nil {
+		none = make([]bool, tok.VocabSize())
+	}
 	err := texts(func(t string) error {
 		ids = tok.AppendIDs(ids[:0], t)
 		if maxLen > 0 && len(ids) > maxLen {
 			ids = ids[:maxLen]
 		}
 		total += float64(len(ids))
+		st.N++
+		if c != nil {
+			for _, id := range CountTerms(ids, none, c).IDs {
+				st.DF[id]++
+			}
+			return nil
+		}
 		slices.Sort(ids)
 		for j, id := range ids {
 			if j == 0 || ids[j-1] != id {
 				st.DF[id]++
 			}
 		}
-		st.N++
 		return nil
 	})
 	if err != nil {

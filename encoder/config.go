@@ -26,6 +26,12 @@ type Config struct {
 	K1    float64 `json:"k1,omitempty"`
 	B     float64 `json:"b,omitempty"`
 	AvgDL float64 `json:"avgdl,omitempty"`
+	// Conflate pools a document's morphological variants (ConflatePorter) so
+	// that a query word matches them; "" (default) scores tokens alone.
+	Conflate string `json:"conflate,omitempty"`
+	// Stopwords names a stop list whose tokens document vectors never carry
+	// (StopwordsSnowball); "" (default) keeps every token.
+	Stopwords string `json:"stopwords,omitempty"`
 
 	// Native student dimensions (sparrow-native-v1).
 	Dim       int `json:"dim,omitempty"`       // token embedding width
@@ -97,6 +103,12 @@ func (c Config) Validate() error {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 {
 			return fmt.Errorf("%q %v must be a finite non-negative number", f.name, f.v)
 		}
+	}
+	if c.Conflate != ConflateNone && c.Conflate != ConflatePorter {
+		return fmt.Errorf("\"conflate\" %q: want %q or absent", c.Conflate, ConflatePorter)
+	}
+	if c.Stopwords != StopwordsNone && c.Stopwords != StopwordsSnowball {
+		return fmt.Errorf("\"stopwords\" %q: want %q or absent", c.Stopwords, StopwordsSnowball)
 	}
 	if c.B > 1 {
 		return fmt.Errorf("\"b\" %v must be in [0,1]", c.B)

@@ -164,6 +164,8 @@ func TestLoadModelErrors(t *testing.T) {
 		{"unknown arch", map[string]string{ConfigFile: `{"architecture":"nope","vocab_size":30522}`}, "unknown architecture \"nope\""},
 		{"vocab mismatch", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":7,"k1":1,"avgdl":3}`}, "vocab_size 7"},
 		{"no avgdl", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1}`}, "avgdl"},
+		{"bad conflate", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"conflate":"snowball"}`}, `"conflate" "snowball": want "porter" or absent`},
+		{"bad stopwords", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"stopwords":"porter"}`}, `"stopwords" "porter": want "snowball" or absent`},
 		{"no vocab", map[string]string{VocabFile: ""}, "vocab.txt: missing"},
 		{"vocab not utf-8", map[string]string{VocabFile: "[UNK]\nx\xff\n"}, "vocab.txt:2: token is not valid UTF-8"},
 		{"no idf", map[string]string{IDFFile: ""}, "idf.json: missing"},

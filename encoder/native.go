@@ -97,9 +97,10 @@ type Native struct {
 	tok   *Tokenizer
 	P     *NativeParams
 	idf   []float32
-	ctrl  []bool
+	ctrl  []bool    // tokens never in a document vector (control tokens, stop words)
 	ae    []float32 // V×H precomputed A·E_v (inference only; nil while training)
 	expOK []int32   // token ids eligible for expansion (idf > 0, not control)
+	conf  *Conflation
 }
 
 // NewNative wraps parameters. idf (by token id) weights the context mean, is a
@@ -112,7 +113,15 @@ func NewNative(cfg Config, tok *Tokenizer, p *NativeParams, idf []float32) (*Nat
 	if cfg.AvgDL <= 0 || cfg.K1 <= 0 {
 		return nil, fmt.Errorf("native: config needs k1 > 0 and avgdl > 0")
 	}
-	n := &Native{cfg: cfg, tok: tok, P: p, idf: idf, ctrl: controlTokens(tok)}
+	conf, err := NewConflation(tok, cfg.Conflate)
+	if err != nil {
+		return nil, err
+	}
+	skip, err := docSkip(tok, cfg.Stopwords)
+	if err != nil {
+		return nil, err
+	}
+	n := &Native{cfg: cfg, tok: tok, P: p, idf: idf, ctrl: skip, conf: conf}
 	for id, w := range idf {
 		if w > 0 && !n.ctrl[id] {
 			n.expOK = append(n.expOK, int32(id))
@@ -156,31 +165,8 @@ func (n *Native) PrepareDoc(text string) NativeDoc {
 }
 
 func (n *Native) prepareIDs(ids []int32) NativeDoc {
-	type occ struct{ id, pos int32 }
-	o := make([]occ, len(ids))
-	for i, id := range ids {
-		o[i] = occ{id, int32(i)}
-	}
-	sort.Slice(o, func(a, b int) bool {
-		if o[a].id != o[b].id {
-			return o[a].id < o[b].id
-		}
-		return o[a].pos < o[b].pos
-	})
-	d := NativeDoc{DL: len(ids)}
-	for j := 0; j < len(o); {
-		k := j
-		for k < len(o) && o[k].id == o[j].id {
-			k++
-		}
-		if id := o[j].id; int(id) < len(n.ctrl) && !n.ctrl[id] {
-			d.IDs = append(d.IDs, id)
-			d.TF = append(d.TF, float32(k-j))
-			d.First = append(d.First, o[j].pos)
-		}
-		j = k
-	}
-	return d
+	tc := CountTerms(ids, n.ctrl, n.conf)
+	return NativeDoc{IDs: tc.IDs, TF: tc.TF, First: tc.First, DL: len(ids)}
 }
 
 // NativeTape holds a forward pass's intermediate values for Backward.

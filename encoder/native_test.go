@@ -140,23 +140,29 @@ func TestNativeSaveLoadAndBM25Init(t *testing.T) {
 	for i := range z.XBias {
 		z.XBias[i] = -1e3
 	}
-	nz, err := NewNative(n.cfg, n.tok, z, n.idf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bm, err := NewBM25TF(n.tok, n.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := nz.Encode(gradDocs)
-	b, _ := bm.Encode(gradDocs)
-	for i := range a {
-		if len(a[i].IDs) != len(b[i].IDs) {
-			t.Fatalf("doc %d: %d vs %d entries", i, len(a[i].IDs), len(b[i].IDs))
+	// ... also with conflation and a stop list, which change the document's
+	// terms the same way in both encoders
+	for _, an := range []struct{ conflate, stop string }{{ConflateNone, StopwordsNone}, {ConflatePorter, StopwordsSnowball}} {
+		cfg := n.cfg
+		cfg.Conflate, cfg.Stopwords = an.conflate, an.stop
+		nz, err := NewNative(cfg, n.tok, z, n.idf)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for j := range a[i].IDs {
-			if a[i].IDs[j] != b[i].IDs[j] || math.Abs(float64(a[i].Weights[j]-b[i].Weights[j])) > 1e-5 {
-				t.Fatalf("doc %d entry %d differs", i, j)
+		bm, err := NewBM25TF(n.tok, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := nz.Encode(gradDocs)
+		b, _ := bm.Encode(gradDocs)
+		for i := range a {
+			if len(a[i].IDs) != len(b[i].IDs) {
+				t.Fatalf("%v doc %d: %d vs %d entries", an, i, len(a[i].IDs), len(b[i].IDs))
+			}
+			for j := range a[i].IDs {
+				if a[i].IDs[j] != b[i].IDs[j] || math.Abs(float64(a[i].Weights[j]-b[i].Weights[j])) > 1e-5 {
+					t.Fatalf("%v doc %d entry %d differs", an, i, j)
+				}
 			}
 		}
 	}

@@ -75,6 +75,8 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	idfPrior := fs.String("idf-prior", "max", "with --idf-corpora: idf of tokens in none of the documents: max (as rare as df 0) or zero (dropped from queries)")
 	gateShift := fs.Float64("gate-shift", 0, "after training, smooth the gate toward BM25: w = bm25tf*(c + ReLU(1+s)) (distill.SmoothGate; 0 = off)")
 	gateFloor := fs.Float64("gate-floor", 0, "least multiplier of a document token's BM25 weight (0 = the gate may zero it)")
+	conflate := fs.String("conflate", "", "document-side conflation of morphological variants: porter (stem classes of whole-word tokens share pooled weights and idf) or empty (none)")
+	stopwords := fs.String("stopwords", "", "document stop list: snowball (the 174 words of bleve's en analyzer never get a document weight) or empty (none)")
 	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
 	k1 := fs.Float64("k1", encoder.DefaultK1, "BM25 k1 of the tf prior")
@@ -122,7 +124,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: empty corpus", *corpusDir)
 	}
 	tok := encoder.DefaultTokenizer()
-	stats, err := encoder.CorpusStats(tok, *maxLen, func(y func(string) error) error {
+	conf, err := encoder.NewConflation(tok, *conflate)
+	if err != nil {
+		return fmt.Errorf("--conflate: %w", err)
+	}
+	stats, err := encoder.ConflatedCorpusStats(tok, conf, *maxLen, func(y func(string) error) error {
 		for _, d := range corpus {
 			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
 				return err
@@ -152,7 +158,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		var uavg float64
 		var un int
-		if idf, uavg, un, err = distill.UnionIDF(tok, *maxLen, dirs, prior); err != nil {
+		if idf, uavg, un, err = distill.UnionIDF(tok, conf, *maxLen, dirs, prior); err != nil {
 			return err
 		}
 		logf("train: idf from %d documents of %d corpora (prior %s), avgdl %.1f", un, len(dirs), *idfPrior, uavg)
@@ -164,7 +170,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		avgdl = *avgdlFlag
 	}
 	if *arch == encoder.ArchBM25TF {
-		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl}
+		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords}
 		if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
 			return err
 		}
@@ -256,7 +262,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, MaxLength: *maxLen, K1: *k1, B: *b,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Lambda: *lambda, PlainFLOPS: *flops == "plain",
-		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, NoBias: *noBias, GateFloor: *gateFloor, Seed: *seed, Workers: *workers, Progress: progress}
+		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, NoBias: *noBias, GateFloor: *gateFloor, Conflate: *conflate, Stopwords: *stopwords, Seed: *seed, Workers: *workers, Progress: progress}
 	if *graded && *split != "" {
 		opts.Grades = trainQrels
 	}
@@ -270,7 +276,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf), nil
 		}
-		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl})
+		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords})
 		if err != nil {
 			return err
 		}

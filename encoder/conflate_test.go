@@ -1,0 +1,175 @@
+package encoder
+
+import (
+	"slices"
+	"testing"
+)
+
+func tokenNames(tok *Tokenizer, ids []int32) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = tok.Token(id)
+	}
+	return out
+}
+
+func TestPorterConflationClasses(t *testing.T) {
+	tok := DefaultTokenizer()
+	c, err := NewConflation(tok, ConflatePorter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2, _ := NewConflation(tok, ConflatePorter); c2 != c {
+		t.Error("conflation rebuilt instead of cached")
+	}
+	if c.Classes() < 1000 {
+		t.Errorf("%d stem classes; bert-base-uncased has thousands of inflected words", c.Classes())
+	}
+	id := func(s string) int32 {
+		i, ok := tok.ID(s)
+		if !ok {
+			t.Fatalf("%q not in vocab", s)
+		}
+		return i
+	}
+	if got := tokenNames(tok, c.Siblings(id("flows"))); !slices.Equal(got, []string{"flow", "flows", "flowing", "flowed"}) {
+		t.Errorf("siblings of flows: %v", got)
+	}
+	for _, s := range []string{"##s", "##ing", "an", "[CLS]", "1990"} {
+		if sib := c.Siblings(id(s)); sib != nil {
+			t.Errorf("%q conflated with %v", s, tokenNames(tok, sib))
+		}
+	}
+	// every class is sorted, has >= 2 members, and its members point back to it
+	for k, m := range c.members {
+		if len(m) < 2 || !slices.IsSorted(m) {
+			t.Fatalf("class %d: %v", k, m)
+		}
+		for _, id := range m {
+			if c.class[id] != int32(k) {
+				t.Fatalf("token %d in class %d maps to %d", id, k, c.class[id])
+			}
+		}
+	}
+	if c, err := NewConflation(tok, ConflateNone); c != nil || err != nil {
+		t.Errorf("none: %v %v", c, err)
+	}
+	if _, err := NewConflation(tok, "lancaster"); err == nil {
+		t.Error("unknown conflation accepted")
+	}
+}
+
+func TestCountTermsConflation(t *testing.T) {
+	tok := DefaultTokenizer()
+	c, _ := NewConflation(tok, ConflatePorter)
+	skip := controlTokens(tok)
+	// "flowchart" is flow ##cha ##rt: its first piece is not the word "flow"
+	ids := tok.AppendIDs(nil, "[CLS] Flows flowchart flowing cats")
+	got := map[string]float32{}
+	first := map[string]int32{}
+	tc := CountTerms(ids, skip, c)
+	if !slices.IsSorted(tc.IDs) {
+		t.Fatalf("ids not ascending: %v", tc.IDs)
+	}
+	for i, id := range tc.IDs {
+		got[tok.Token(id)] = tc.TF[i]
+		first[tok.Token(id)] = tc.First[i]
+	}
+	// flows + flowing pooled (2) for every member; the "flow" piece of
+	// flowchart adds 1 to flow only
+	want := map[string]float32{"flow": 3, "flows": 2, "flowing": 2, "flowed": 2, "##cha": 1, "##rt": 1, "cats": 1, "cat": 1}
+	for w, tf := range want {
+		if got[w] != tf {
+			t.Errorf("tf(%s) = %v, want %v (all: %v)", w, got[w], tf, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("terms %v, want %v", got, want)
+	}
+	if _, ok := got["[CLS]"]; ok {
+		t.Error("control token counted")
+	}
+	if first["flowed"] != 1 || first["flow"] != 1 {
+		t.Errorf("first positions %v", first)
+	}
+	// without conflation: plain counts
+	plain := CountTerms(ids, skip, nil)
+	if len(plain.IDs) != 6 { // flows flow ##cha ##rt flowing cats
+		t.Errorf("plain terms %v", tokenNames(tok, plain.IDs))
+	}
+}
+
+// TestConflatedBM25MatchesVariants: with conflated idf and weights, a query
+// word scores every document exactly like its stem siblings do, as a
+// stemming analyzer's BM25 would.
+func TestConflatedBM25MatchesVariants(t *testing.T) {
+	tok := DefaultTokenizer()
+	c, _ := NewConflation(tok, ConflatePorter)
+	docs := []string{"The river flows north.", "Flowing water and flowed lava.", "A slow flow.", "Nothing here.", "Cats computing."}
+	st, err := ConflatedCorpusStats(tok, c, 0, func(y func(string) error) error {
+		for _, d := range docs {
+			if err := y(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idf := NewIDF(st.IDFWeights(tok))
+	enc, err := NewBM25TF(tok, Config{Architecture: ArchBM25TF, VocabSize: tok.VocabSize(), K1: DefaultK1, B: DefaultB, AvgDL: st.AvgDL, Conflate: ConflatePorter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := enc.Encode(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(q string, d SparseVector) float32 {
+		qv := idf.Query(tok, q)
+		var s float32
+		for i, id := range qv.IDs {
+			if j, ok := slices.BinarySearch(d.IDs, id); ok {
+				s += qv.Weights[i] * d.Weights[j]
+			}
+		}
+		return s
+	}
+	for i, d := range vecs {
+		a, b, w := score("flow", d), score("flowed", d), score("flowing", d)
+		if a != b || a != w {
+			t.Errorf("doc %d: flow %v flowed %v flowing %v", i, a, b, w)
+		}
+		if (i < 3) != (a > 0) {
+			t.Errorf("doc %d: flow scores %v", i, a)
+		}
+	}
+	// computing and computers share a class: the query matches doc 4
+	if score("computers", vecs[4]) <= 0 {
+		t.Error("computers does not match computing")
+	}
+}
+
+func TestStopwordsSnowball(t *testing.T) {
+	tok := DefaultTokenizer()
+	if len(snowballStop) != 174 {
+		t.Errorf("snowball stop list has %d words, want 174", len(snowballStop))
+	}
+	enc, err := NewBM25TF(tok, Config{Architecture: ArchBM25TF, VocabSize: tok.VocabSize(), K1: DefaultK1, B: DefaultB, AvgDL: 5, Stopwords: StopwordsSnowball})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := enc.Encode([]string{"What is the flow of the river?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tokenNames(tok, v[0].IDs)
+	slices.Sort(got)
+	if want := []string{"?", "flow", "river"}; !slices.Equal(got, want) {
+		t.Errorf("terms %v, want %v", got, want)
+	}
+	if _, err := docSkip(tok, "klingon"); err == nil {
+		t.Error("unknown stop list accepted")
+	}
+}
