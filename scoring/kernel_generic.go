@@ -42,7 +42,8 @@ func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores
 // denseCandidates is windowCandidates without marks, for windows where most
 // docs were touched: every accumulator is compared (acc > 0 marks a touched
 // doc, and lo >= 1) and the whole window is cleared.
-func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+// many is a SIMD-build hint, unused here.
+func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, _ bool) ([]uint16, []int32) {
 	for i, v := range acc {
 		if v >= lo {
 			out = append(out, uint16(i))

@@ -4,6 +4,7 @@ package scoring
 
 import (
 	"math/bits"
+	"slices"
 
 	"simd/archsimd"
 )
@@ -73,6 +74,20 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 	}
 }
 
+// candIota holds the lane numbers 0..15.
+var candIota = [16]uint32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+
+// growCands makes room for n candidates plus one 16-lane store past them.
+func growCands(out []uint16, scores []int32, n int) ([]uint16, []int32) {
+	if cap(out)-len(out) < n+16 {
+		out = slices.Grow(out, n+16)
+	}
+	if cap(scores)-len(scores) < n+16 {
+		scores = slices.Grow(scores, n+16)
+	}
+	return out, scores
+}
+
 // windowCandidates appends to out (and their scores to scores) the
 // offsets of marked docs whose score is at least lo, in ascending order,
 // and clears the accumulators and marks: 64 docs per mark word, compared
@@ -110,8 +125,48 @@ func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores
 
 // denseCandidates is windowCandidates without marks, for windows where most
 // docs were touched: every accumulator is compared (acc > 0 marks a touched
-// doc, and lo >= 1) and the whole window is cleared, 16 at a time.
-func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+// doc, and lo >= 1) and the whole window is cleared, 16 at a time. With
+// many (unpredictable) candidates expected, the passing lanes are
+// compressed into the outputs (VPCOMPRESSD) without a branch per
+// candidate; with few, a branch on each 16-lane mask is cheaper.
+func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, many bool) ([]uint16, []int32) {
+	if !many {
+		return denseCandidatesFew(acc, lo, out, scores)
+	}
+	out, scores = growCands(out, scores, len(acc))
+	n0 := len(out)
+	o, sc := out[n0:cap(out)], scores[n0:cap(scores)]
+	n := 0
+	i := 0
+	if avx512 {
+		lv := archsimd.BroadcastInt32x16(lo)
+		idx := archsimd.LoadUint32x16(&candIota)
+		step := archsimd.BroadcastUint32x16(16)
+		var zero archsimd.Int32x16
+		for ; i+16 <= len(acc); i += 16 {
+			a := acc[i : i+16]
+			v := archsimd.LoadInt32x16Slice(a)
+			m := v.GreaterEqual(lv)
+			v.Compress(m).StoreSlice(sc[n : n+16])
+			idx.Compress(m).TruncateToUint16().StoreSlice(o[n : n+16])
+			n += bits.OnesCount16(m.ToBits())
+			zero.StoreSlice(a)
+			idx = idx.Add(step)
+		}
+	}
+	for ; i < len(acc); i++ {
+		v := acc[i]
+		o[n], sc[n] = uint16(i), v
+		if v >= lo {
+			n++
+		}
+		acc[i] = 0
+	}
+	return out[:n0+n], scores[:n0+n]
+}
+
+// denseCandidatesFew is denseCandidates for few candidates.
+func denseCandidatesFew(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
 	i := 0
 	if avx512 {
 		lv := archsimd.BroadcastInt32x16(lo)

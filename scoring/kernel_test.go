@@ -106,7 +106,8 @@ func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64
 }
 
 // denseCandidates appends (after what out already holds) every offset with
-// acc >= lo and clears acc, for lengths that are not multiples of 16 too.
+// acc >= lo and clears acc, for lengths that are not multiples of 16 too,
+// with either kernel (many or few candidates expected).
 func TestDenseCandidates(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
 	for trial := 0; trial < 50; trial++ {
@@ -127,9 +128,11 @@ func TestDenseCandidates(t *testing.T) {
 				wantSc = append(wantSc, v)
 			}
 		}
-		off, sc := denseCandidates(acc, lo, out, scores)
-		if !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) {
-			t.Fatalf("trial %d (len %d): %d candidates, want %d", trial, len(acc), len(off), len(wantOff))
+		many := trial%2 == 0
+		off, sc := denseCandidates(slices.Clone(acc), lo, slices.Clone(out), slices.Clone(scores), !many)
+		off2, sc2 := denseCandidates(acc, lo, out, scores, many)
+		if !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) || !slices.Equal(off2, wantOff) || !slices.Equal(sc2, wantSc) {
+			t.Fatalf("trial %d (len %d): %d / %d candidates, want %d", trial, len(acc), len(off), len(off2), len(wantOff))
 		}
 		for i := range acc {
 			if acc[i] != 0 {

@@ -58,6 +58,7 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 	acc := s.wacc[:W]
 	seen := s.wseen[:W/64]
 	N := uint32(l.NumDocs)
+	lastDense := 0
 	for w0 := uint32(0); w0 < N; {
 		minDoc := NoMore
 		for _, c := range cs {
@@ -125,7 +126,10 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 					cs[i].accumulateDense(w0, w1, acc)
 				}
 			}
-			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+			// The previous dense window's candidate count predicts this
+			// one's (1/64 of the window counts as many).
+			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, s.wcand[:0], s.wscore[:0], lastDense<<6 >= int(W))
+			lastDense = len(cand)
 		} else {
 			for _, i := range order[e:] {
 				if wmax[i] > 0 {
@@ -153,8 +157,11 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			rest -= wmax[i]
 			kept := 0
 			for ci, off := range cand {
-				if sc := scores[ci]; sc >= need {
-					cand[kept], scores[kept] = off, sc
+				// Branch-free compaction: which candidates drop out is
+				// unpredictable.
+				sc := scores[ci]
+				cand[kept], scores[kept] = off, sc
+				if sc >= need {
 					kept++
 				}
 			}
