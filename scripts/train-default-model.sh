@@ -12,6 +12,9 @@
 #                     them, so query words SciFact lacks are not dropped
 #   --gate-shift 0.3  w = bm25tf*(0.3 + ReLU(1+s)): no document token is zeroed
 #                     on a collection the gate was not trained for
+#   --conflate porter a document word's Porter-stem siblings in the vocabulary
+#                     (flow/flows/flowing) share its pooled weight, so a query
+#                     word matches its variants (docs/RESULTS.md, "Conflation")
 # About 4-8 minutes on 2 shared cores.
 #   SPARROW_DATA  data root (default ../shared/data relative to the repo)
 #   OUT           output model directory (default models/default)
@@ -25,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 b="$data/beir"
 go run ./cmd/indexer train --corpus "$b/scifact" --train-split train \
   --teachers bm25wp --contrastive 1 --epochs 4 --hidden 32 --lambda 0.01 --flops idf --seed 1 \
-  --no-bias --idf-corpora "$b/nfcorpus-pp,$b/cranfield,$b/cacm,$b/adi" --idf-prior max --gate-shift 0.3 \
+  --no-bias --idf-corpora "$b/nfcorpus-pp,$b/cranfield,$b/cacm,$b/adi" --idf-prior max --gate-shift 0.3 --conflate porter \
   --glove "$glove" --out "$tmp/model"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
