@@ -141,6 +141,10 @@ func (l *Layout) termPostings(t int, fn func(d uint32, imp uint8)) {
 	}
 }
 
+// bmpChunkDocs is how many docs' forward entries buildBMP fills at a time
+// (about 5 MB of them at 150 postings per doc).
+var bmpChunkDocs = 1 << 15
+
 // buildBMP derives the Block-Max Pruning structures (range maxima and the
 // block-wise forward index) from the inverted index.
 func (l *Layout) buildBMP() {
@@ -190,35 +194,89 @@ func (l *Layout) buildBMP() {
 	}
 	l.UBMax = make([]uint8, l.UBOff[numTerms])
 	l.UBBlk = make([]uint32, l.UBBlkOff[numTerms])
+	// Second pass: scatter every posting into its range. The ranges are
+	// filled in chunks of bmpChunkDocs docs, every term resuming where
+	// the previous chunk stopped, so that the scattered writes of a chunk
+	// stay within a few MB of the forward arrays (cache-resident) instead
+	// of striding over all of them for each term.
+	var (
+		docs [MaxBlockSize]uint32
+		imps []uint8
+	)
+	nextBlk := make([]int32, numTerms)  // block at the term's cursor
+	nextPos := make([]uint16, numTerms) // position in that block
+	nextDoc := make([]uint32, numTerms) // doc at the cursor; NoMore-like ^0 when done
+	lastR := make([]int32, numTerms)    // range of the term's latest posting
+	kk := make([]int32, numTerms)       // index of the term's latest pair
 	for t := 0; t < numTerms; t++ {
-		dense := l.UBBlkOff[t+1] == l.UBBlkOff[t] && pairsPerTerm[t] > 0
-		ub := l.UBMax[l.UBOff[t]:l.UBOff[t+1]]
-		ubb := l.UBBlk[l.UBBlkOff[t]:l.UBBlkOff[t+1]]
-		k := -1
-		last := -1
-		l.termPostings(t, func(d uint32, imp uint8) {
-			r := int(d >> rb)
-			if r != last {
-				last = r
-				k++
-				pj := pairFill[r]
-				pairFill[r]++
-				l.FwdTerm[pj] = uint32(t)
-				l.FwdEntRel[pj] = uint32(entFill[r] - l.FwdEnt[r])
-				if !dense {
-					ubb[k] = uint32(r)
+		nextBlk[t] = int32(l.TermBlk[t])
+		nextDoc[t] = ^uint32(0)
+		if l.TermBlk[t+1] > l.TermBlk[t] {
+			nextDoc[t] = 0 // unknown: decode on first visit
+		}
+		lastR[t], kk[t] = -1, -1
+	}
+	chunk := max(1, bmpChunkDocs>>rb) << rb
+	for c0 := 0; c0 < numDocs; c0 += chunk {
+		end := uint32(min(c0+chunk, numDocs))
+		for t := 0; t < numTerms; t++ {
+			if nextDoc[t] >= end {
+				continue
+			}
+			dense := l.UBBlkOff[t+1] == l.UBBlkOff[t] && pairsPerTerm[t] > 0
+			ub := l.UBMax[l.UBOff[t]:l.UBOff[t+1]]
+			ubb := l.UBBlk[l.UBBlkOff[t]:l.UBBlkOff[t+1]]
+			b, b1 := int(nextBlk[t]), int(l.TermBlk[t+1])
+			i := int(nextPos[t])
+			last, k := int(lastR[t]), int(kk[t])
+			for b < b1 {
+				base := uint32(0)
+				if b > int(l.TermBlk[t]) {
+					base = l.BlkLast[b-1] + 1
 				}
+				n := l.TermBlockLen(t, b)
+				imps = l.DecodeDocs(b, n, base, docs[:])
+				for ; i < n; i++ {
+					d := docs[i]
+					if d >= end {
+						break
+					}
+					r := int(d >> rb)
+					imp := imps[i]
+					if r != last {
+						last = r
+						k++
+						pj := pairFill[r]
+						pairFill[r]++
+						l.FwdTerm[pj] = uint32(t)
+						l.FwdEntRel[pj] = uint32(entFill[r] - l.FwdEnt[r])
+						if !dense {
+							ubb[k] = uint32(r)
+						}
+					}
+					e := entFill[r]
+					entFill[r]++
+					l.FwdDoc[e] = uint8(d & (1<<rb - 1))
+					l.FwdImp[e] = imp
+					if dense {
+						ub[r] = max(ub[r], imp)
+					} else {
+						ub[k] = max(ub[k], imp)
+					}
+				}
+				if i < n {
+					nextDoc[t] = docs[i]
+					break
+				}
+				b++
+				i = 0
 			}
-			e := entFill[r]
-			entFill[r]++
-			l.FwdDoc[e] = uint8(d & (1<<rb - 1))
-			l.FwdImp[e] = imp
-			if dense {
-				ub[r] = max(ub[r], imp)
-			} else {
-				ub[k] = max(ub[k], imp)
+			if b >= b1 {
+				nextDoc[t] = ^uint32(0)
 			}
-		})
+			nextBlk[t], nextPos[t] = int32(b), uint16(i)
+			lastR[t], kk[t] = int32(last), int32(k)
+		}
 	}
 	l.HasBMP = true
 }

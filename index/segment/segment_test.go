@@ -319,3 +319,29 @@ func TestTermTop(t *testing.T) {
 		}
 	}
 }
+
+// buildBMP fills the forward index in chunks of docs; any chunk size gives
+// the same segment bytes.
+func TestBuildBMPChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	vs := randomVectors(r, 2000, 300, 40)
+	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {RangeBits: 8}} {
+		want, err := build(t, vs, o).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []int{1, 7, 64, 1000} {
+			func() {
+				defer func(old int) { bmpChunkDocs = old }(bmpChunkDocs)
+				bmpChunkDocs = c
+				got, err := build(t, vs, o).MarshalBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("options %+v: chunk %d docs gives a different segment", o, c)
+				}
+			}()
+		}
+	}
+}
