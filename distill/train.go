@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -167,6 +168,9 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 			prepared[c] = &docs[i]
 		}
 	}
+	if opts.Expansion > 0 {
+		scaleExpansion(p, idf, prepared)
+	}
 	queries := make([]encoder.SparseVector, len(examples))
 	qidf := encoder.NewIDF(idf)
 	for i, ex := range examples {
@@ -265,6 +269,56 @@ func InitNativeParams(V, dim, hidden int, emb []float32, expansion bool, seed ui
 		p.XBias[i] = xb
 	}
 	return p
+}
+
+// scaleExpansion sets the expansion map to I/r, r the mean length of the
+// documents' context vectors m (idf-weighted means of unit embeddings, so
+// |m| < 1, typically 0.3-0.5): with X = I the logits E_v·m - 0.6 were never
+// positive, no expansion term was ever chosen and the branch got no gradient
+// (expansion 8 and 32 trained bit-identical models). With X = I/r a typical
+// document's expansion query has unit length and the bias admits the terms
+// whose cosine with it exceeds 0.6. Documents are visited in id order so the
+// float sum, and the model, are reproducible.
+func scaleExpansion(p *encoder.NativeParams, idf []float32, docs map[int]*encoder.NativeDoc) {
+	keys := make([]int, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	D := p.D
+	m := make([]float64, D)
+	var sum float64
+	var n int
+	for _, k := range keys {
+		clear(m)
+		var w float64
+		for _, id := range docs[k].IDs {
+			x := float64(idf[id])
+			if x == 0 {
+				continue
+			}
+			for j, e := range p.Emb[int(id)*D : (int(id)+1)*D] {
+				m[j] += x * float64(e)
+			}
+			w += x
+		}
+		if w == 0 {
+			continue
+		}
+		var sq float64
+		for _, v := range m {
+			sq += v * v
+		}
+		sum += math.Sqrt(sq) / w
+		n++
+	}
+	if n == 0 || sum == 0 {
+		return
+	}
+	r := sum / float64(n)
+	for k := 0; k < D; k++ {
+		p.X[k*D+k] = float32(1 / r)
+	}
 }
 
 // trainStep runs forward/backward for one batch of queries, leaving the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/dataset"
@@ -136,6 +137,22 @@ func TestTrainLossDecreasesAndIsDeterministic(t *testing.T) {
 	if s, b := score(n1), score(bm); s < b {
 		t.Fatalf("trained NDCG@10 on its training queries %.3f < bm25-tf %.3f", s, b)
 	}
+	// the expansion branch is live (scaleExpansion): documents carry terms
+	// they do not contain
+	nv, _ := EncodeCorpus(n1, corpus2, 1)
+	bv, _ := EncodeCorpus(bm, corpus2, 1)
+	expanded := 0
+	for i := range nv {
+		for _, id := range nv[i].IDs {
+			if _, ok := slices.BinarySearch(bv[i].IDs, id); !ok {
+				expanded++
+			}
+		}
+	}
+	if expanded == 0 {
+		t.Fatal("expansion 2: no document got an expansion term")
+	}
+	t.Logf("%d expansion terms over %d documents", expanded, len(nv))
 }
 
 func TestTrainRejectsBadInput(t *testing.T) {
