@@ -102,11 +102,11 @@ func allLower(s string) bool {
 	return true
 }
 
-// Classes returns the number of stem classes.
-func (c *Conflation) Classes() int { return len(c.members) }
+// classes returns the number of stem classes.
+func (c *Conflation) classes() int { return len(c.members) }
 
-// Siblings returns the members of id's stem class (including id), or nil.
-func (c *Conflation) Siblings(id int32) []int32 {
+// siblings returns the members of id's stem class (including id), or nil.
+func (c *Conflation) siblings(id int32) []int32 {
 	if c == nil || id < 0 || int(id) >= len(c.class) || c.class[id] < 0 {
 		return nil
 	}

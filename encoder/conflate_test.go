@@ -22,8 +22,8 @@ func TestPorterConflationClasses(t *testing.T) {
 	if c2, _ := NewConflation(tok, ConflatePorter); c2 != c {
 		t.Error("conflation rebuilt instead of cached")
 	}
-	if c.Classes() < 1000 {
-		t.Errorf("%d stem classes; bert-base-uncased has thousands of inflected words", c.Classes())
+	if c.classes() < 1000 {
+		t.Errorf("%d stem classes; bert-base-uncased has thousands of inflected words", c.classes())
 	}
 	id := func(s string) int32 {
 		i, ok := tok.ID(s)
@@ -32,11 +32,11 @@ func TestPorterConflationClasses(t *testing.T) {
 		}
 		return i
 	}
-	if got := tokenNames(tok, c.Siblings(id("flows"))); !slices.Equal(got, []string{"flow", "flows", "flowing", "flowed"}) {
+	if got := tokenNames(tok, c.siblings(id("flows"))); !slices.Equal(got, []string{"flow", "flows", "flowing", "flowed"}) {
 		t.Errorf("siblings of flows: %v", got)
 	}
 	for _, s := range []string{"##s", "##ing", "an", "[CLS]", "1990"} {
-		if sib := c.Siblings(id(s)); sib != nil {
+		if sib := c.siblings(id(s)); sib != nil {
 			t.Errorf("%q conflated with %v", s, tokenNames(tok, sib))
 		}
 	}
