@@ -171,16 +171,28 @@ func denseCandidatesFew(acc []int32, lo int32, out []uint16, scores []int32) ([]
 	if avx512 {
 		lv := archsimd.BroadcastInt32x16(lo)
 		var zero archsimd.Int32x16
-		for ; i+16 <= len(acc); i += 16 {
-			a := acc[i : i+16]
-			m := archsimd.LoadInt32x16Slice(a).GreaterEqual(lv).ToBits()
-			for m != 0 {
-				j := i + bits.TrailingZeros16(m)
-				out = append(out, uint16(j))
-				scores = append(scores, acc[j])
-				m &= m - 1
+		// 64 accumulators per test: one branch on their maximum, which
+		// rarely passes when candidates are few.
+		for ; i+64 <= len(acc); i += 64 {
+			a := acc[i : i+64]
+			v0 := archsimd.LoadInt32x16Slice(a[0:16])
+			v1 := archsimd.LoadInt32x16Slice(a[16:32])
+			v2 := archsimd.LoadInt32x16Slice(a[32:48])
+			v3 := archsimd.LoadInt32x16Slice(a[48:64])
+			if v0.Max(v1).Max(v2.Max(v3)).GreaterEqual(lv).ToBits() != 0 {
+				m := uint64(v0.GreaterEqual(lv).ToBits()) | uint64(v1.GreaterEqual(lv).ToBits())<<16 |
+					uint64(v2.GreaterEqual(lv).ToBits())<<32 | uint64(v3.GreaterEqual(lv).ToBits())<<48
+				for m != 0 {
+					j := i + bits.TrailingZeros64(m)
+					out = append(out, uint16(j))
+					scores = append(scores, acc[j])
+					m &= m - 1
+				}
 			}
-			zero.StoreSlice(a)
+			zero.StoreSlice(a[0:16])
+			zero.StoreSlice(a[16:32])
+			zero.StoreSlice(a[32:48])
+			zero.StoreSlice(a[48:64])
 		}
 	}
 	for ; i < len(acc); i++ {
