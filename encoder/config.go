@@ -110,6 +110,10 @@ func (c Config) Validate() error {
 	if c.Stopwords != StopwordsNone && c.Stopwords != StopwordsSnowball {
 		return fmt.Errorf("\"stopwords\" %q: want %q or absent", c.Stopwords, StopwordsSnowball)
 	}
+	if (c.Conflate != ConflateNone || c.Stopwords != StopwordsNone) && c.Architecture != ArchBM25TF && c.Architecture != ArchNative {
+		// a transformer's document side is its own: silently ignoring the keys would mislead
+		return fmt.Errorf("\"conflate\"/\"stopwords\" apply to %s and %s models only, not %q", ArchBM25TF, ArchNative, c.Architecture)
+	}
 	if c.B > 1 {
 		return fmt.Errorf("\"b\" %v must be in [0,1]", c.B)
 	}

@@ -166,6 +166,7 @@ func TestLoadModelErrors(t *testing.T) {
 		{"no avgdl", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1}`}, "avgdl"},
 		{"bad conflate", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"conflate":"snowball"}`}, `"conflate" "snowball": want "porter" or absent`},
 		{"bad stopwords", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"stopwords":"porter"}`}, `"stopwords" "porter": want "snowball" or absent`},
+		{"conflate on onnx", map[string]string{ConfigFile: `{"architecture":"BertForMaskedLM","vocab_size":30522,"conflate":"porter"}`}, `apply to bm25-tf and sparrow-native-v1 models only, not "BertForMaskedLM"`},
 		{"no vocab", map[string]string{VocabFile: ""}, "vocab.txt: missing"},
 		{"vocab not utf-8", map[string]string{VocabFile: "[UNK]\nx\xff\n"}, "vocab.txt:2: token is not valid UTF-8"},
 		{"no idf", map[string]string{IDFFile: ""}, "idf.json: missing"},
