@@ -33,12 +33,11 @@ func init() {
 
 // BM25TF is the bm25-tf encoder.
 type BM25TF struct {
-	tok     *Tokenizer
-	k1, b   float64
-	avgdl   float64
-	maxLen  int
-	special []bool      // token ids never emitted (control tokens, the config's stop words)
-	conf    *Conflation // nil: no conflation
+	tok    *Tokenizer
+	k1, b  float64
+	avgdl  float64
+	maxLen int
+	terms  docTerms
 }
 
 // NewBM25TF builds the encoder from cfg's k1, b, avgdl and max_length.
@@ -49,15 +48,11 @@ func NewBM25TF(tok *Tokenizer, cfg Config) (*BM25TF, error) {
 	if cfg.K1 <= 0 {
 		return nil, fmt.Errorf("bm25-tf needs \"k1\" > 0 in config.json")
 	}
-	conf, err := NewConflation(tok, cfg.Conflate)
+	terms, err := newDocTerms(tok, cfg)
 	if err != nil {
 		return nil, err
 	}
-	skip, err := docSkip(tok, cfg.Stopwords)
-	if err != nil {
-		return nil, err
-	}
-	return &BM25TF{tok: tok, k1: cfg.K1, b: cfg.B, avgdl: cfg.AvgDL, maxLen: cfg.MaxLength, special: skip, conf: conf}, nil
+	return &BM25TF{tok: tok, k1: cfg.K1, b: cfg.B, avgdl: cfg.AvgDL, maxLen: cfg.MaxLength, terms: terms}, nil
 }
 
 // controlTokens marks the BERT control tokens present in tok's vocabulary
@@ -87,7 +82,7 @@ func (e *BM25TF) Encode(texts []string) ([]SparseVector, error) {
 // encodeIDs returns the weights of a document's tokens (in text order).
 func (e *BM25TF) encodeIDs(ids []int32) SparseVector {
 	norm := e.k1 * (1 - e.b + e.b*float64(len(ids))/e.avgdl)
-	tc := CountTerms(ids, e.special, e.conf)
+	tc := e.terms.count(ids)
 	v := SparseVector{IDs: tc.IDs, Weights: make([]float32, len(tc.IDs))}
 	for i, f := range tc.TF {
 		tf := float64(f)

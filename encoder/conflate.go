@@ -123,6 +123,29 @@ func (c *Conflation) continued(ids []int32, i int) bool {
 	return n >= 0 && int(n) < len(c.cont) && c.cont[n]
 }
 
+// docTerms is how an encoder turns a document's tokens into terms: which
+// tokens it never emits and how it conflates the rest (config.json's
+// "stopwords" and "conflate").
+type docTerms struct {
+	skip []bool      // by token id: never in a document vector (control tokens, stop words)
+	conf *Conflation // nil: none
+}
+
+func newDocTerms(tok *Tokenizer, cfg Config) (docTerms, error) {
+	conf, err := NewConflation(tok, cfg.Conflate)
+	if err != nil {
+		return docTerms{}, err
+	}
+	skip, err := docSkip(tok, cfg.Stopwords)
+	if err != nil {
+		return docTerms{}, err
+	}
+	return docTerms{skip: skip, conf: conf}, nil
+}
+
+// count counts one document's tokens (in text order).
+func (a docTerms) count(ids []int32) TermCounts { return CountTerms(ids, a.skip, a.conf) }
+
 // TermCounts are a document's unique tokens (ascending) with their term
 // frequencies and first positions.
 type TermCounts struct {

@@ -97,10 +97,9 @@ type Native struct {
 	tok   *Tokenizer
 	P     *NativeParams
 	idf   []float32
-	ctrl  []bool    // tokens never in a document vector (control tokens, stop words)
+	terms docTerms  // which tokens a document vector carries, and conflation
 	ae    []float32 // V×H precomputed A·E_v (inference only; nil while training)
 	expOK []int32   // token ids eligible for expansion (idf > 0, not control)
-	conf  *Conflation
 }
 
 // NewNative wraps parameters. idf (by token id) weights the context mean, is a
@@ -113,17 +112,13 @@ func NewNative(cfg Config, tok *Tokenizer, p *NativeParams, idf []float32) (*Nat
 	if cfg.AvgDL <= 0 || cfg.K1 <= 0 {
 		return nil, fmt.Errorf("native: config needs k1 > 0 and avgdl > 0")
 	}
-	conf, err := NewConflation(tok, cfg.Conflate)
+	terms, err := newDocTerms(tok, cfg)
 	if err != nil {
 		return nil, err
 	}
-	skip, err := docSkip(tok, cfg.Stopwords)
-	if err != nil {
-		return nil, err
-	}
-	n := &Native{cfg: cfg, tok: tok, P: p, idf: idf, ctrl: skip, conf: conf}
+	n := &Native{cfg: cfg, tok: tok, P: p, idf: idf, terms: terms}
 	for id, w := range idf {
-		if w > 0 && !n.ctrl[id] {
+		if w > 0 && !terms.skip[id] {
 			n.expOK = append(n.expOK, int32(id))
 		}
 	}
@@ -165,7 +160,7 @@ func (n *Native) PrepareDoc(text string) NativeDoc {
 }
 
 func (n *Native) prepareIDs(ids []int32) NativeDoc {
-	tc := CountTerms(ids, n.ctrl, n.conf)
+	tc := n.terms.count(ids)
 	return NativeDoc{IDs: tc.IDs, TF: tc.TF, First: tc.First, DL: len(ids)}
 }
 
