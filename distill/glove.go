@@ -1,13 +1,11 @@
 package distill
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/nlpodyssey/safetensors"
@@ -37,22 +35,6 @@ func LoadGloVe(path string, tok *encoder.Tokenizer, seed uint64) ([]float32, int
 
 func parseGloVe(data []byte, name string, tok *encoder.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
 	var st GloVeStats
-	dim := 0
-	if i := bytes.Index(data, []byte(`"dimensions":`)); i >= 0 {
-		j := i + len(`"dimensions":`)
-		k := j
-		for k < len(data) && data[k] >= '0' && data[k] <= '9' {
-			k++
-		}
-		dim, _ = strconv.Atoi(string(data[j:k]))
-	}
-	if dim <= 0 || dim > 4096 {
-		return nil, 0, st, fmt.Errorf("%s: no valid \"dimensions\" field (is this the wink-embeddings JSON?)", name)
-	}
-	vi := bytes.Index(data, []byte(`"vectors":{`))
-	if vi < 0 {
-		return nil, 0, st, fmt.Errorf("%s: no \"vectors\" object", name)
-	}
 	V := tok.VocabSize()
 	// wanted word -> token ids that take its vector (whole word first)
 	whole := make(map[string]int32, V)
@@ -68,105 +50,46 @@ func parseGloVe(data []byte, name string, tok *encoder.Tokenizer, seed uint64) (
 			whole[t] = id
 		}
 	}
-	emb := make([]float32, V*dim)
+	var emb []float32
 	have := make([]uint8, V) // 1 word, 2 piece
-	vec := make([]float64, dim+2)
-	p := vi + len(`"vectors":{`)
-	line := 1 + bytes.Count(data[:p], []byte{'\n'})
-	for {
-		for p < len(data) && (data[p] == ' ' || data[p] == '\n' || data[p] == ',' || data[p] == '\r' || data[p] == '\t') {
-			p++
-		}
-		if p >= len(data) {
-			return nil, 0, st, fmt.Errorf("%s: unterminated \"vectors\" object", name)
-		}
-		if data[p] == '}' {
-			break
-		}
-		if data[p] != '"' {
-			return nil, 0, st, fmt.Errorf("%s:%d: expected a quoted word at byte %d", name, line, p)
-		}
-		q := p + 1
-		esc := false
-		for q < len(data) && data[q] != '"' {
-			if data[q] == '\\' {
-				esc = true
-				q++
-			}
-			q++
-		}
-		if q >= len(data) {
-			return nil, 0, st, fmt.Errorf("%s: unterminated string at byte %d", name, p)
-		}
-		word := string(data[p+1 : q])
-		if esc {
-			u, err := strconv.Unquote(string(data[p : q+1]))
-			if err != nil {
-				return nil, 0, st, fmt.Errorf("%s: bad string at byte %d: %v", name, p, err)
-			}
-			word = u
-		}
-		p = q + 1
-		for p < len(data) && (data[p] == ':' || data[p] == ' ') {
-			p++
-		}
-		if p >= len(data) || data[p] != '[' {
-			return nil, 0, st, fmt.Errorf("%s: word %q: expected '['", name, word)
-		}
-		end := bytes.IndexByte(data[p:], ']')
-		if end < 0 {
-			return nil, 0, st, fmt.Errorf("%s: word %q: unterminated array", name, word)
-		}
-		arr := data[p+1 : p+end]
-		p += end + 1
-		wid, isWhole := whole[word]
-		pids := piece[word]
-		if !isWhole && len(pids) == 0 {
-			continue
-		}
-		n := 0
-		for len(arr) > 0 && n < len(vec) {
-			c := bytes.IndexByte(arr, ',')
-			var f []byte
-			if c < 0 {
-				f, arr = arr, nil
-			} else {
-				f, arr = arr[:c], arr[c+1:]
-			}
-			x, err := strconv.ParseFloat(strings.TrimSpace(string(f)), 64)
-			if err != nil {
-				return nil, 0, st, fmt.Errorf("%s: word %q: bad number %q", name, word, f)
-			}
-			vec[n] = x
-			n++
-		}
-		if n < dim {
-			return nil, 0, st, fmt.Errorf("%s: word %q: %d numbers, want at least %d", name, word, n, dim)
+	want := func(w string) bool {
+		_, ok := whole[w]
+		return ok || len(piece[w]) > 0
+	}
+	dim, err := scanWink(data, name, want, func(word string, vec []float64) {
+		if emb == nil {
+			emb = make([]float32, V*len(vec))
 		}
 		var norm float64
-		for _, x := range vec[:dim] {
+		for _, x := range vec {
 			norm += x * x
 		}
 		norm = math.Sqrt(norm)
 		if norm == 0 {
-			continue
+			return
 		}
 		set := func(id int32, kind uint8) {
 			if have[id] != 0 {
 				return
 			}
 			have[id] = kind
-			row := emb[int(id)*dim : (int(id)+1)*dim]
+			row := emb[int(id)*len(vec) : (int(id)+1)*len(vec)]
 			for k := range row {
 				row[k] = float32(vec[k] / norm)
 			}
 		}
-		if isWhole {
+		if wid, ok := whole[word]; ok {
 			set(wid, 1)
 		}
-		for _, id := range pids {
+		for _, id := range piece[word] {
 			set(id, 2)
 		}
+	})
+	if err != nil {
+		return nil, 0, st, err
+	}
+	if emb == nil {
+		emb = make([]float32, V*dim)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	for id := range have {
