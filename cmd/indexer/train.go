@@ -75,6 +75,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	idfPrior := fs.String("idf-prior", "max", "with --idf-corpora: idf of tokens in none of the documents: max (as rare as df 0) or zero (dropped from queries)")
 	gateShift := fs.Float64("gate-shift", 0, "after training, smooth the gate toward BM25: w = bm25tf*(c + ReLU(1+s)) (distill.SmoothGate; 0 = off)")
 	gateFloor := fs.Float64("gate-floor", 0, "least multiplier of a document token's BM25 weight (0 = the gate may zero it)")
+	ltrDepth := fs.Int("ltr-depth", 0, "tree depth of the ltr teacher's LambdaMART (0 = its default, 8)")
 	conflate := fs.String("conflate", "", "document-side conflation of morphological variants: porter (stem classes of whole-word tokens share pooled weights and idf) or empty (none)")
 	stopwords := fs.String("stopwords", "", "document stop list: snowball (the 174 words of bleve's en analyzer never get a document weight) or empty (none)")
 	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
@@ -223,8 +224,12 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	logf("train: %d docs, %d training queries (%d held out), teachers %s", len(corpus), len(trainQ), len(heldQ), names)
-	ts, err := distill.NewTeachers(corpus, strings.Split(names, ","), distill.TeacherConfig{
-		GloVe: *glove, TrainQueries: trainQ, TrainQrels: trainQrels, Progress: progress})
+	tcfg := distill.TeacherConfig{GloVe: *glove, TrainQueries: trainQ, TrainQrels: trainQrels, Progress: progress}
+	if *ltrDepth < 0 {
+		return fmt.Errorf("--ltr-depth %d: want 0 (default) or a positive depth", *ltrDepth)
+	}
+	tcfg.LTR.GBDT.Depth = *ltrDepth
+	ts, err := distill.NewTeachers(corpus, strings.Split(names, ","), tcfg)
 	if err != nil {
 		return err
 	}
