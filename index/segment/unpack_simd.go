@@ -28,9 +28,21 @@ func init() {
 	}
 }
 
+// Lane tables for the in-register prefix sum: prefShiftK moves lane i-k to
+// lane i (zeros below) when used with ConcatPermute(zero, x).
+var (
+	prefIota   = [8]uint64{0, 1, 2, 3, 4, 5, 6, 7}
+	prefShift1 = [8]uint64{0, 8, 9, 10, 11, 12, 13, 14}
+	prefShift2 = [8]uint64{0, 0, 8, 9, 10, 11, 12, 13}
+	prefShift4 = [8]uint64{0, 0, 0, 0, 8, 9, 10, 11}
+	prefLast   = [8]uint64{7, 7, 7, 7, 7, 7, 7, 7}
+)
+
 // unpackDeltas decodes n gaps of width w from src into ascending docs:
 // eight values at a time with one byte permutation and one variable shift
-// (AVX-512 VBMI), then a scalar prefix sum.
+// (AVX-512 VBMI), then an in-register prefix sum (three lane shifts and
+// adds), so the only serial dependency between groups of eight is one
+// vector add of the running total.
 func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 	if !vbmi || w == 0 || n < 8 {
 		unpackDeltasScalar(src, n, w, base, docs)
@@ -40,9 +52,15 @@ func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 	perm := archsimd.LoadUint8x64(&t.perm)
 	shift := archsimd.LoadUint64x8(&t.shift)
 	mask := archsimd.BroadcastUint64x8(uint64(1)<<w - 1)
+	s1 := archsimd.LoadUint64x8(&prefShift1)
+	s2 := archsimd.LoadUint64x8(&prefShift2)
+	s4 := archsimd.LoadUint64x8(&prefShift4)
+	last := archsimd.LoadUint64x8(&prefLast)
+	step := archsimd.BroadcastUint64x8(8)
+	var zero archsimd.Uint64x8
+	// run[j] = base + i + j + (sum of the gaps before this group).
+	run := archsimd.BroadcastUint64x8(uint64(base)).Add(archsimd.LoadUint64x8(&prefIota))
 	docs = docs[:n]
-	var g [8]uint32
-	var sum uint32
 	off := 0
 	i := 0
 	for ; i+8 <= n; i += 8 {
@@ -52,29 +70,17 @@ func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 		} else {
 			chunk = archsimd.LoadUint8x64SlicePart(src[off:])
 		}
-		chunk.Permute(perm).AsUint64x8().ShiftRight(shift).And(mask).TruncateToUint32().Store(&g)
+		g := chunk.Permute(perm).AsUint64x8().ShiftRight(shift).And(mask)
 		off += int(w) // 8 values of w bits are w bytes
-		d := docs[i : i+8 : i+8]
-		x := base + uint32(i)
-		sum += g[0]
-		d[0] = x + sum
-		sum += g[1]
-		d[1] = x + 1 + sum
-		sum += g[2]
-		d[2] = x + 2 + sum
-		sum += g[3]
-		d[3] = x + 3 + sum
-		sum += g[4]
-		d[4] = x + 4 + sum
-		sum += g[5]
-		d[5] = x + 5 + sum
-		sum += g[6]
-		d[6] = x + 6 + sum
-		sum += g[7]
-		d[7] = x + 7 + sum
+		p := g.Add(zero.ConcatPermute(g, s1))
+		p = p.Add(zero.ConcatPermute(p, s2))
+		p = p.Add(zero.ConcatPermute(p, s4))
+		p.Add(run).TruncateToUint32().StoreSlice(docs[i : i+8])
+		run = run.Add(p.Permute(last)).Add(step)
 	}
 	if i < n {
-		// The tail starts on a byte boundary (i is a multiple of 8).
-		unpackDeltasScalar(src[off:], n-i, w, base+uint32(i)+sum, docs[i:])
+		// The tail starts on a byte boundary (i is a multiple of 8); lane 0
+		// of run is its base.
+		unpackDeltasScalar(src[off:], n-i, w, uint32(run.GetLo().GetLo().GetElem(0)), docs[i:])
 	}
 }
