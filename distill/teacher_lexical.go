@@ -2,6 +2,8 @@ package distill
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/lexical"
@@ -57,7 +59,7 @@ func (l *Lexical) Score(q dataset.Query, cands []int) ([]float64, error) {
 	}
 	m := make(map[string]float64, len(hits))
 	for _, h := range hits {
-		m[h.ID] = h.Score
+		m[h.ID] = teacherRound(h.Score)
 	}
 	out := make([]float64, len(cands))
 	for i, c := range cands {
@@ -75,9 +77,27 @@ func (l *Lexical) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 	out := make([]Scored, 0, len(hits))
 	for _, h := range hits {
 		if d, ok := l.index[h.ID]; ok {
-			out = append(out, Scored{d, h.Score})
+			out = append(out, Scored{d, teacherRound(h.Score)})
 		}
 	}
 	sortScored(out)
 	return out, nil
+}
+
+// teacherRound keeps 6 significant digits of a bleve score. bleve's scores
+// of one document differ in the last bits between builds of the same corpus
+// (lexical.roundScore keeps 12 digits, which still flips at rounding
+// boundaries: over a training run's million scores some do, and seeded
+// training with this teacher was not bit-reproducible). Six digits are far
+// finer than distillation targets need and make a flip about 10^6 times
+// rarer.
+func teacherRound(s float64) float64 {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return s
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', 6, 64), 64)
+	if err != nil {
+		return s
+	}
+	return r
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Teacher names accepted by NewTeachers.
-var TeacherNames = []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external=FILE"}
+var TeacherNames = []string{"bm25wp", "bm25en", "bm25snow", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external=FILE"}
 
 // TeacherConfig carries what some teachers need. Zero values mean defaults.
 type TeacherConfig struct {
@@ -41,6 +41,8 @@ type TeacherConfig struct {
 
 // NewTeachers builds teachers by name (see TeacherNames): "bm25wp" BM25 over
 // WordPiece, "bm25en" bleve BM25 with the "en" analyzer (EVAL's lexical),
+// "bm25snow" exact in-memory BM25 over the same "en" analyzer's terms (bleve's
+// stop list and stemming without bleve's scoring quirks; deterministic),
 // "bm25porter" BM25 with Porter stemming and Lucene stop words, "bm25word"
 // unstemmed words, "dense" GloVe SIF, "rm3" RM3 over bm25porter, "ltr"
 // cross-fitted LambdaMART, "external=FILE" a score file (LoadScores).
@@ -89,6 +91,8 @@ func NewTeachers(corpus []dataset.Doc, names []string, cfg TeacherConfig) (_ []T
 			t, err = NewBM25(corpus, BM25Options{Name: name, Analyzer: AnalyzerWordPiece})
 		case name == "bm25porter":
 			t, err = getPorter()
+		case name == "bm25snow":
+			t, err = NewBM25(corpus, BM25Options{Name: name, Analyzer: AnalyzerEn})
 		case name == "bm25word":
 			t, err = NewBM25(corpus, BM25Options{Name: name, Analyzer: AnalyzerWord})
 		case name == "bm25en":
