@@ -42,6 +42,13 @@ type trainSummary struct {
 	GloVeCoverage *distill.GloVeStats `json:"glove_coverage,omitempty"`
 }
 
+// corpusOnlyRecipe are the flag defaults of native training without a train
+// split.
+var corpusOnlyRecipe = map[string]string{
+	"contrastive": "1", "teachers": "bm25en,bm25porter",
+	"conflate": encoder.ConflatePorter, "stopwords": encoder.StopwordsSnowball,
+}
+
 func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -59,13 +66,13 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", 16, "queries per step")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	kl := fs.Float64("kl", 1, "KL distillation loss weight (negative = off)")
-	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives")
-	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25wp,bm25porter without")
+	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives (pseudo-queries' source documents without --train-split, where the default is 1)")
+	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25en,bm25porter without")
 	k := fs.Int("k", 50, "candidates per query (union of retrievers' top-k)")
 	noPos := fs.Bool("no-positives", false, "do not add judged positives outside the retrievers' top-k to the candidates")
 	graded := fs.Bool("graded", true, "weight positives by their qrels grade in the listwise loss")
 	scale := fs.Float64("scale", 30, "teacher target scale")
-	pseudo := fs.Int("pseudo", 2000, "pseudo-queries without --train-split")
+	pseudo := fs.Int("pseudo", 1000, "pseudo-queries without --train-split")
 	holdout := fs.Float64("holdout", 0, "fraction of training queries held out for model selection (evaluated every epoch)")
 	evalSplit := fs.String("eval-split", "", "also evaluate every epoch on this split's queries (model selection for corpus-only training, e.g. train); never test")
 	glove := fs.String("glove", "", "initial embeddings: wink-embeddings JSON or .safetensors with \"emb\" (default: distill.GloVePath())")
@@ -76,8 +83,8 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	gateShift := fs.Float64("gate-shift", 0, "after training, smooth the gate toward BM25: w = bm25tf*(c + ReLU(1+s)) (distill.SmoothGate; 0 = off)")
 	gateFloor := fs.Float64("gate-floor", 0, "least multiplier of a document token's BM25 weight (0 = the gate may zero it)")
 	ltrDepth := fs.Int("ltr-depth", 0, "tree depth of the ltr teacher's LambdaMART (0 = its default, 8)")
-	conflate := fs.String("conflate", "", "document-side conflation of morphological variants: porter (stem classes of whole-word tokens share pooled weights and idf) or empty (none)")
-	stopwords := fs.String("stopwords", "", "document stop list: snowball (the 174 words of bleve's en analyzer never get a document weight) or empty (none)")
+	conflate := fs.String("conflate", "", "document-side conflation of morphological variants: porter (stem classes of whole-word tokens share pooled weights and idf) or empty (none; the default with --train-split; without it porter, turned off by --conflate '')")
+	stopwords := fs.String("stopwords", "", "document stop list: snowball (the 174 words of bleve's en analyzer never get a document weight) or empty (none; the default with --train-split; without it snowball)")
 	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
 	k1 := fs.Float64("k1", encoder.DefaultK1, "BM25 k1 of the tf prior")
@@ -86,6 +93,21 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *split == "" && *arch == encoder.ArchNative {
+		// Corpus only (contract 3 without --train-split): unless a flag says
+		// otherwise, the recipe validated for collections without queries
+		// (docs/RESULTS.md, "Conflation and stop words"; BM25's equal or
+		// better on SciFact, Cranfield and CACM test).
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range corpusOnlyRecipe {
+			if !set[name] {
+				if err := fs.Set(name, v); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if *corpusDir == "" || *out == "" {
 		return fmt.Errorf("need --corpus DIR and --out MODELDIR")
@@ -218,10 +240,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	names := *teachers
 	if names == "" {
-		names = "bm25wp,bm25porter"
-		if *split != "" {
-			names += ",ltr"
-		}
+		names = "bm25wp,bm25porter,ltr"
 	}
 	logf("train: %d docs, %d training queries (%d held out), teachers %s", len(corpus), len(trainQ), len(heldQ), names)
 	tcfg := distill.TeacherConfig{GloVe: *glove, TrainQueries: trainQ, TrainQrels: trainQrels, Progress: progress}

@@ -87,6 +87,14 @@ func TestTrainNeverReadsTestSplit(t *testing.T) {
 		if m.Config.Architecture != encoder.ArchNative {
 			t.Fatalf("architecture %q", m.Config.Architecture)
 		}
+		// corpus only, the validated recipe's document analysis is the default
+		want := [2]string{"", ""}
+		if mode[0] == "--pseudo" {
+			want = [2]string{encoder.ConflatePorter, encoder.StopwordsSnowball}
+		}
+		if got := [2]string{m.Config.Conflate, m.Config.Stopwords}; got != want {
+			t.Fatalf("%v: conflate/stopwords %q, want %q", mode, got, want)
+		}
 		v, err := m.Encoder.Encode([]string{"protein membrane study"})
 		if err != nil || v[0].Len() == 0 {
 			t.Fatalf("encode: %v %v", v, err)
