@@ -35,7 +35,7 @@ func benchDocs(b *testing.B, n int) []string {
 	return docs
 }
 
-func benchNative(b *testing.B, expansion int) {
+func benchNative(b *testing.B, expansion int, conflate string) {
 	tok := DefaultTokenizer()
 	V := tok.VocabSize()
 	p := NewNativeParams(V, 100, 32)
@@ -52,7 +52,7 @@ func benchNative(b *testing.B, expansion int) {
 	for i := range idf {
 		idf[i] = 1 + float32(i%7)
 	}
-	n, err := NewNative(Config{Architecture: ArchNative, VocabSize: V, MaxLength: 512, K1: 0.9, B: 0.4, AvgDL: 256, Dim: 100, Hidden: 32, Expansion: expansion}, tok, p, idf)
+	n, err := NewNative(Config{Architecture: ArchNative, VocabSize: V, MaxLength: 512, K1: 0.9, B: 0.4, AvgDL: 256, Dim: 100, Hidden: 32, Expansion: expansion, Conflate: conflate}, tok, p, idf)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -76,5 +76,8 @@ func benchNative(b *testing.B, expansion int) {
 	b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
 }
 
-func BenchmarkNativeEncode256(b *testing.B)           { benchNative(b, 0) }
-func BenchmarkNativeEncode256Expansion8(b *testing.B) { benchNative(b, 8) }
+func BenchmarkNativeEncode256(b *testing.B)           { benchNative(b, 0, "") }
+func BenchmarkNativeEncode256Expansion8(b *testing.B) { benchNative(b, 8, "") }
+
+// the bundled default's setting: stem siblings join the gated tokens
+func BenchmarkNativeEncode256Conflate(b *testing.B) { benchNative(b, 0, ConflatePorter) }
