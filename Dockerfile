@@ -15,7 +15,10 @@ RUN go mod download
 COPY . .
 # CGO_ENABLED=0: fully static binaries (the optional ONNX Runtime backend
 # needs cgo and is left out; the native models need nothing).
-RUN go build -trimpath -ldflags="-s -w" -o /out/bin/searchd ./cmd/searchd && \
+# GOEXPERIMENT=simd on amd64: the engine's AVX-512 kernels (checked at run
+# time, portable fallback), as measured in docs/BENCHMARKS.md.
+RUN if [ "$(go env GOARCH)" = amd64 ]; then export GOEXPERIMENT=simd; fi && \
+    go build -trimpath -ldflags="-s -w" -o /out/bin/searchd ./cmd/searchd && \
     go build -trimpath -ldflags="-s -w" -o /out/bin/indexer ./cmd/indexer
 # The demo index, built with the embedded default model: searchd serves it
 # as index "demo".

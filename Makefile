@@ -3,6 +3,10 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 DEMO_ADDR ?= 127.0.0.1:8080
+# The engine's AVX-512 kernels are built with GOEXPERIMENT=simd (amd64 only;
+# they check the CPU at run time and fall back to the portable code): the
+# binaries that serve and benchmark use them, as docs/BENCHMARKS.md measured.
+SIMD := $(if $(filter amd64,$(shell $(GO) env GOARCH)),GOEXPERIMENT=simd,)
 
 .PHONY: demo test lint check deps model bench build
 
@@ -11,8 +15,8 @@ build:
 
 # Index the bundled demo corpus with the bundled default model and serve it.
 demo:
-	$(GO) run ./cmd/indexer build --corpus testdata/demo/corpus.jsonl --index .demo/index --force
-	$(GO) run ./cmd/searchd --data .demo --addr $(DEMO_ADDR)
+	$(SIMD) $(GO) run ./cmd/indexer build --corpus testdata/demo/corpus.jsonl --index .demo/index --force
+	$(SIMD) $(GO) run ./cmd/searchd --data .demo --addr $(DEMO_ADDR)
 
 # Fetch what tests need from the registries (ONNX Runtime from npm, Chromium from Debian).
 deps:
@@ -38,4 +42,4 @@ model:
 	bash scripts/train-default-model.sh
 
 bench:
-	$(GO) run ./bench --docs 1000000 --queries 1000 --json docs/bench-1m.json
+	$(SIMD) $(GO) run ./bench --docs 1000000 --queries 1000 --json docs/bench-1m.json
