@@ -2,8 +2,6 @@ package distill
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/lexical"
@@ -91,13 +89,4 @@ func (l *Lexical) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 // training with this teacher was not bit-reproducible). Six digits are far
 // finer than distillation targets need and make a flip about 10^6 times
 // rarer.
-func teacherRound(s float64) float64 {
-	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-		return s
-	}
-	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', 6, 64), 64)
-	if err != nil {
-		return s
-	}
-	return r
-}
+func teacherRound(s float64) float64 { return lexical.RoundSig(s, 6) }

@@ -326,11 +326,15 @@ func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, 
 // between builds of the same corpus, so raw scores differ in the last ulp from
 // run to run and near-ties can swap. Rounding to 12 significant digits makes
 // runs reproducible; true ties then fall to the doc-id-descending rule.
-func roundScore(s float64) float64 {
+func roundScore(s float64) float64 { return RoundSig(s, 12) }
+
+// RoundSig rounds s to digits significant decimal digits (0, NaN and
+// infinities unchanged).
+func RoundSig(s float64, digits int) float64 {
 	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		return s
 	}
-	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', 12, 64), 64)
+	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', digits, 64), 64)
 	if err != nil {
 		return s
 	}
