@@ -20,7 +20,7 @@ func TestPorterConflationClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c2, _ := NewConflation(tok, ConflatePorter); c2 != c {
-		t.Error("conflation rebuilt instead of cached")
+		t.Error("default tokenizer's conflation rebuilt instead of shared")
 	}
 	if c.classes() < 1000 {
 		t.Errorf("%d stem classes; bert-base-uncased has thousands of inflected words", c.classes())
