@@ -149,9 +149,10 @@ type TermCounts struct {
 }
 
 // CountTerms counts the tokens of one document (ids in text order), leaving
-// out control tokens (skip[id]). With a non-nil conflation, an occurrence of a
-// whole word (a token not followed by a "##" piece) in a stem class counts for
-// every member of the class; a word's first piece counts only for itself.
+// out the tokens skip marks (control tokens, stop words). With a non-nil
+// conflation, an occurrence of a whole word (a token not followed by a "##"
+// piece) in a stem class counts for every member of the class that skip does
+// not mark; a word's first piece counts only for itself.
 func CountTerms(ids []int32, skip []bool, c *Conflation) TermCounts {
 	type occ struct{ id, pos int32 }
 	o := make([]occ, 0, len(ids))
@@ -161,7 +162,9 @@ func CountTerms(ids []int32, skip []bool, c *Conflation) TermCounts {
 		}
 		if c != nil && c.class[id] >= 0 && !c.continued(ids, i) {
 			for _, m := range c.members[c.class[id]] {
-				o = append(o, occ{m, int32(i)})
+				if !skip[m] { // a stop word stays out even as a sibling (and <- andes)
+					o = append(o, occ{m, int32(i)})
+				}
 			}
 			continue
 		}

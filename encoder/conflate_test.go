@@ -169,6 +169,39 @@ func TestStopwordsSnowball(t *testing.T) {
 	if want := []string{"?", "flow", "river"}; !slices.Equal(got, want) {
 		t.Errorf("terms %v, want %v", got, want)
 	}
+	// with conflation too: a stop word never comes in as a sibling
+	conf, err := NewBM25TF(tok, Config{Architecture: ArchBM25TF, VocabSize: tok.VocabSize(), K1: DefaultK1, B: DefaultB, AvgDL: 5, Stopwords: StopwordsSnowball, Conflate: ConflatePorter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewConflation(tok, ConflatePorter)
+	checked := 0
+	for _, m := range c.members {
+		var stop, other []int32
+		for _, id := range m {
+			if snowballStop[tok.Token(id)] {
+				stop = append(stop, id)
+			} else {
+				other = append(other, id)
+			}
+		}
+		if len(stop) == 0 || len(other) == 0 {
+			continue
+		}
+		for _, id := range other {
+			v, _ := conf.Encode([]string{tok.Token(id)})
+			for _, got := range v[0].IDs {
+				if snowballStop[tok.Token(got)] {
+					t.Errorf("%q brought in stop word %q", tok.Token(id), tok.Token(got))
+				}
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Error("no stem class mixes stop words and other words: the check above checked nothing")
+	}
+	t.Logf("%d words sharing a stem class with a stop word checked", checked)
 	if _, err := docSkip(tok, "klingon"); err == nil {
 		t.Error("unknown stop list accepted")
 	}
