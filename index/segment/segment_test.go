@@ -48,20 +48,27 @@ func build(t testing.TB, vs []encoder.SparseVector, o Options) *Segment {
 	return s
 }
 
+// roundTrip encodes s and decodes the bytes again.
+func roundTrip(t *testing.T, s *Segment) (*Segment, []byte) {
+	t.Helper()
+	data, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s2, data
+}
+
 func TestRoundTripAndVector(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02},
 		{SkipBMP: true}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
 		vs := randomVectors(r, 700, 300, 40)
 		s := build(t, vs, o)
-		data, err := s.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s2, err := Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s2, data := roundTrip(t, s)
 		data2, _ := s2.MarshalBinary()
 		if !bytes.Equal(data, data2) {
 			t.Fatal("re-marshalled segment differs")
@@ -267,14 +274,7 @@ func TestTermTop(t *testing.T) {
 	for _, o := range []Options{{}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
 		vs := randomVectors(r, 3000, 60, 40)
 		s := build(t, vs, o)
-		data, err := s.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s2, err := Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s2, _ := roundTrip(t, s)
 		l, l2 := s.Layout(), s2.Layout()
 		if !slices.Equal(l.TermTop, l2.TermTop) {
 			t.Fatal("TermTop differs between Build and Decode")
