@@ -10,6 +10,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -71,11 +72,11 @@ func runBleve(rep *Report, n int, docText func(int) string, qs []encoder.SparseV
 		walls := make([]time.Duration, len(qs))
 		for i, q := range qs {
 			text := queryText(q)
-			w0, t0 := time.Now(), threadCPU()
+			w0, t0 := time.Now(), cputime.Thread()
 			if _, err := ix.Search(text, k); err != nil {
 				return err
 			}
-			times[i], walls[i] = threadCPU()-t0, time.Since(w0)
+			times[i], walls[i] = cputime.Thread()-t0, time.Since(w0)
 		}
 		lat := summarize(times, walls)
 		store(rep, k, "bleve_bm25", lat)

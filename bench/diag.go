@@ -7,6 +7,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
 )
 
@@ -34,9 +35,9 @@ func diagnose(seg *segment.Segment, qs []encoder.SparseVector, n int) {
 		for _, alg := range scoring.Algorithms() {
 			best := time.Duration(1 << 62)
 			for range 5 {
-				t0 := threadCPU()
+				t0 := cputime.Thread()
 				scoring.Search([]segment.View{{Segment: seg}}, q, scoring.Options{K: 10, Algorithm: alg})
-				best = min(best, threadCPU()-t0)
+				best = min(best, cputime.Thread()-t0)
 			}
 			fmt.Fprintf(os.Stderr, "   %s %.0fus", alg, float64(best.Nanoseconds())/1e3)
 		}

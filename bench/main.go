@@ -23,6 +23,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
 )
 
@@ -147,7 +148,7 @@ func run() error {
 			return err
 		}
 		b = segment.NewBuilder(opts)
-		t0, c0 := time.Now(), processCPU()
+		t0, c0 := time.Now(), cputime.Process()
 		for _, v := range all {
 			b.Add(v)
 		}
@@ -155,7 +156,7 @@ func run() error {
 		if seg, err = b.Build(); err != nil {
 			return err
 		}
-		elapsed, cpu = time.Since(t0), processCPU()-c0
+		elapsed, cpu = time.Since(t0), cputime.Process()-c0
 		if err := readVectors(*queryVec, tok, func(_ string, v encoder.SparseVector) error {
 			qs = append(qs, v)
 			return nil
@@ -201,20 +202,20 @@ func run() error {
 				for ; i < *docs && len(batch) < cap(batch); i++ {
 					batch = append(batch, gen.doc(i, seen))
 				}
-				w0, c0 := time.Now(), processCPU()
+				w0, c0 := time.Now(), cputime.Process()
 				for _, v := range batch {
 					b.Add(v)
 				}
 				elapsed += time.Since(w0)
-				cpu += processCPU() - c0
+				cpu += cputime.Process() - c0
 			}
-			w0, c0 := time.Now(), processCPU()
+			w0, c0 := time.Now(), cputime.Process()
 			var err error
 			if seg, err = b.Build(); err != nil {
 				return err
 			}
 			elapsed += time.Since(w0)
-			cpu += processCPU() - c0
+			cpu += cputime.Process() - c0
 			if *buildProf != "" {
 				pprof.StopCPUProfile()
 			}
@@ -322,11 +323,11 @@ func run() error {
 			}
 			for rep := 0; rep < max(1, *reps); rep++ {
 				for i, q := range qs {
-					w0, t0 := time.Now(), threadCPU()
+					w0, t0 := time.Now(), cputime.Thread()
 					if _, err := scoring.Search(views, q, scoring.Options{K: k, Algorithm: name}); err != nil {
 						return err
 					}
-					t, wall := threadCPU()-t0, time.Since(w0)
+					t, wall := cputime.Thread()-t0, time.Since(w0)
 					if rep == 0 || t < times[i] {
 						times[i] = t
 					}
@@ -359,11 +360,11 @@ func run() error {
 				bestEx, bestAlg := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 				for range 5 {
 					for _, a := range []string{"exhaustive", name} {
-						t0 := threadCPU()
+						t0 := cputime.Thread()
 						if _, err := scoring.Search(views, q, scoring.Options{K: k, Algorithm: a}); err != nil {
 							return err
 						}
-						if d := threadCPU() - t0; a == name {
+						if d := cputime.Thread() - t0; a == name {
 							bestAlg = min(bestAlg, d)
 						} else {
 							bestEx = min(bestEx, d)
@@ -391,9 +392,9 @@ func run() error {
 			walls := make([]time.Duration, len(qs))
 			var recall float64
 			for i, q := range qs {
-				w0, t0 := time.Now(), threadCPU()
+				w0, t0 := time.Now(), cputime.Thread()
 				hits, err := scoring.Search(views, q, scoring.Options{K: k, Algorithm: "bmp", Alpha: a})
-				times[i], walls[i] = threadCPU()-t0, time.Since(w0)
+				times[i], walls[i] = cputime.Thread()-t0, time.Since(w0)
 				if err != nil {
 					return err
 				}

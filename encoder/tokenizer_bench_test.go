@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sparrow-search/sparrow/internal/cputime"
 )
 
 // cpuMBps reports throughput per CPU second of the process (user+system)
@@ -17,18 +18,10 @@ type cpuMBps struct {
 	bytes int64
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func startCPU(bytes int64) cpuMBps { return cpuMBps{cpuTime(), bytes} }
+func startCPU(bytes int64) cpuMBps { return cpuMBps{cputime.Process(), bytes} }
 
 func (c cpuMBps) report(b *testing.B) {
-	if d := cpuTime() - c.start; d > 0 {
+	if d := cputime.Process() - c.start; d > 0 {
 		b.ReportMetric(float64(c.bytes)*float64(b.N)/1e6/d.Seconds(), "cpuMB/s")
 	}
 }

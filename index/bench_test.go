@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 )
 
 // synthDocs makes n documents with the LSR statistics: ~150
@@ -69,14 +70,6 @@ func duBytes(dir string) int64 {
 	return n
 }
 
-// cpuTime is the process's user+system CPU time: on a shared machine,
-// docs per CPU-second is steadier than wall-clock throughput.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkApply measures sustained durable ingest (SyncWrites on, one
 // segment per batch, background merging on) of pre-encoded vectors.
 func BenchmarkApply(b *testing.B) {
@@ -89,7 +82,7 @@ func BenchmarkApply(b *testing.B) {
 			}
 			defer ix.Close()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			start := time.Now()
 			for i := range b.N {
 				var bt Batch
@@ -102,7 +95,7 @@ func BenchmarkApply(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "docs/s")
-			b.ReportMetric(float64(b.N*batch)/(cpuTime()-cpu0).Seconds(), "docs/cpu-s")
+			b.ReportMetric(float64(b.N*batch)/(cputime.Process()-cpu0).Seconds(), "docs/cpu-s")
 		})
 	}
 }
@@ -150,12 +143,12 @@ func TestStorageFootprint(t *testing.T) {
 			recBytes += int64(len(encodeDoc(nil, &d)))
 			b.Upsert(d)
 		}
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		if err := ix.Apply(&b); err != nil {
 			t.Fatal(err)
 		}
 		ingest += time.Since(start)
-		ingestCPU += cpuTime() - cpu0
+		ingestCPU += cputime.Process() - cpu0
 	}
 	st := ix.Stats()
 	if err := ix.Close(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
 	"github.com/valyala/fasthttp"
 )
@@ -76,7 +77,7 @@ func BenchmarkSearchHandler(b *testing.B) {
 	var ctx fasthttp.RequestCtx
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for i := 0; b.Loop(); i++ {
 		ctx.Request.Reset()
 		ctx.Response.Reset()
@@ -94,7 +95,7 @@ func BenchmarkSearchHandler(b *testing.B) {
 
 // reportCPU reports the process CPU time since cpu per operation.
 func reportCPU(b *testing.B, cpu time.Duration) {
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N)/1e3, "cpu-µs/op")
 }
 
 // BenchmarkAlgorithms is the engine alone (Snapshot.Search, top 10) per
@@ -129,7 +130,7 @@ func BenchmarkAlgorithms(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for i := 0; b.Loop(); i++ {
 				if _, err := scoring.Search(snap.Views(), vecs[i%len(vecs)], scoring.Options{K: 10, Algorithm: alg}); err != nil {
 					b.Fatal(err)

@@ -1,5 +1,3 @@
-//go:build unix
-
 package main
 
 import (
@@ -8,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/eval"
+	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
@@ -61,11 +58,11 @@ func BenchmarkQueryLatency(b *testing.B) {
 			var cpu time.Duration
 			n := 0
 			for i := 0; b.Loop(); i++ {
-				t0 := threadCPU()
+				t0 := cputime.Thread()
 				if _, err := sys.Retrieve(qs[i%len(qs)], 10); err != nil {
 					b.Fatal(err)
 				}
-				cpu += threadCPU() - t0
+				cpu += cputime.Thread() - t0
 				n++
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/query")
@@ -74,13 +71,4 @@ func BenchmarkQueryLatency(b *testing.B) {
 			cl.Close()
 		}
 	}
-}
-
-// threadCPU is this OS thread's CPU time.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
 }
