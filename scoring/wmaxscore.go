@@ -9,6 +9,10 @@ import (
 // windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
 const windowBits = 14
 
+// The last window of a segment ends below 2^32: window ends are uint32 (a
+// compile error here if windowBits outgrows segment.MaxDocs's headroom).
+const _ uint32 = segment.MaxDocs + 1<<windowBits - 1
+
 // candCost: a non-essential list is accumulated in a window instead of
 // probed when the candidates left x candCost exceed its expected postings
 // there (a probe that decodes or searches a block costs about as much as

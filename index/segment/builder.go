@@ -101,8 +101,8 @@ func (b *Builder) Build() (*Segment, error) {
 		return nil, b.err
 	}
 	numDocs := b.numDocs
-	if numDocs > math.MaxUint32 {
-		return nil, fmt.Errorf("segment: %d documents exceed the uint32 doc-id space", numDocs)
+	if numDocs > MaxDocs {
+		return nil, fmt.Errorf("segment: %d documents exceed the %d a segment holds (uint32 doc ids)", numDocs, MaxDocs)
 	}
 	o := b.opts
 	if o.BlockSize > MaxBlockSize {

@@ -204,7 +204,7 @@ func Decode(data []byte) (*Segment, error) {
 		return nil, fmt.Errorf("segment: corrupt: unknown flags %#x", flags)
 	}
 	l.HasBMP = flags&flagBMP != 0
-	if nd > math.MaxUint32 || nt > math.MaxUint32 || np > 1<<40 {
+	if nd > MaxDocs || nt > math.MaxUint32 || np > 1<<40 {
 		return nil, fmt.Errorf("segment: corrupt: implausible sizes docs=%d terms=%d postings=%d", nd, nt, np)
 	}
 	if bs == 0 || bs > MaxBlockSize || rbits == 0 || rbits > 8 {

@@ -9,6 +9,11 @@ import (
 // MaxBlockSize bounds Options.BlockSize so decode buffers can be fixed arrays.
 const MaxBlockSize = 256
 
+// MaxDocs bounds a segment's documents: doc ids are uint32, and windowed
+// scoring (scoring's wmaxscore, windows of up to 2^16 docs) computes window
+// ends in uint32, which must not wrap.
+const MaxDocs = 1<<32 - 1<<16
+
 // Options configures a Builder. The zero value gives the defaults.
 type Options struct {
 	// BlockSize is the number of postings per inverted-list block: doc-id

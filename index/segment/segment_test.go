@@ -221,6 +221,22 @@ func TestDecodeRejectsCorruption(t *testing.T) {
 	}
 }
 
+// TestDecodeRejectsTooManyDocs: a header (checksum intact) claiming more
+// documents than MaxDocs is refused, so windowed scoring's uint32 window ends
+// cannot wrap; MaxDocs itself is accepted.
+func TestDecodeRejectsTooManyDocs(t *testing.T) {
+	s := build(t, randomVectors(rand.New(rand.NewPCG(5, 5)), 3, 10, 4), Options{SkipBMP: true})
+	data, _ := s.MarshalBinary()
+	body := slices.Clone(data[:len(data)-4])
+	for _, nd := range []uint64{MaxDocs, MaxDocs + 1, 1 << 32} {
+		binary.LittleEndian.PutUint64(body[len(magic)+4:], nd)
+		_, err := Decode(appendCRC(body))
+		if got, want := err != nil, nd > MaxDocs; got != want {
+			t.Errorf("NumDocs %d: err %v, want rejected=%v", nd, err, want)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	r := rand.New(rand.NewPCG(3, 3))
 	for _, n := range []int{0, 1, 5, 40} {
