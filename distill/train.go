@@ -18,22 +18,13 @@ import (
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
 type TrainOptions struct {
-	Hidden    int // gate hidden width (default 32)
-	Expansion int // top-M expansion terms per document (default 0 = re-weighting only)
-	// QueryExpansion trains the expansion branch on every query token of the
-	// batch (dense SPLADE weights for the terms the losses see; FLOPS covers
-	// them too), not only on the top-M chosen terms, which get no gradient
-	// toward the terms queries need. Inference still keeps the top-M.
-	QueryExpansion bool
-	// ExpansionCos is the initial expansion threshold: a term joins a document
-	// when the cosine of its embedding with the document's expansion query
-	// exceeds it (default 0.6; lower keeps more terms alive to learn from).
-	ExpansionCos float64
-	MaxLength    int     // document tokens read (default 512)
-	K1, B        float64 // BM25 prior (defaults 0.9, 0.4)
-	Epochs       int     // passes over the examples (default 3)
-	Batch        int     // queries per step (default 16)
-	LR           float64 // Adam learning rate (default 1e-3)
+	Hidden    int     // gate hidden width (default 32)
+	Expansion int     // top-M expansion terms per document (default 0 = re-weighting only)
+	MaxLength int     // document tokens read (default 512)
+	K1, B     float64 // BM25 prior (defaults 0.9, 0.4)
+	Epochs    int     // passes over the examples (default 3)
+	Batch     int     // queries per step (default 16)
+	LR        float64 // Adam learning rate (default 1e-3)
 	// Lambda is the FLOPS weight after warm-up (default 0: off; typical 1e-4..1e-2).
 	Lambda float64
 	// Warmup is the quadratic lambda warm-up in steps (default: a third of all steps).
@@ -179,11 +170,6 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 	}
 	if opts.Expansion > 0 {
 		scaleExpansion(p, idf, prepared)
-		if opts.ExpansionCos != 0 {
-			for i := range p.XBias {
-				p.XBias[i] = float32(-opts.ExpansionCos)
-			}
-		}
 	}
 	queries := make([]encoder.SparseVector, len(examples))
 	qidf := encoder.NewIDF(idf)
@@ -355,18 +341,10 @@ func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, quer
 	for i, c := range docs {
 		seen[c] = i
 	}
-	var extra [][]int32
-	if opts.QueryExpansion && opts.Expansion > 0 {
-		extra = queryTokensPerDoc(examples, queries, batch, seen, len(docs))
-	}
 	vecs := make([]encoder.SparseVector, len(docs))
 	tapes := make([]encoder.NativeTape, len(docs))
 	parallel(len(docs), opts.Workers, func(i int) {
-		var x []int32
-		if extra != nil {
-			x = extra[i]
-		}
-		vecs[i] = n.ForwardExpanding(prepared[docs[i]], &tapes[i], x)
+		vecs[i] = n.Forward(prepared[docs[i]], &tapes[i])
 	})
 	dW := make([][]float32, len(docs))
 	ids := make([][]int32, len(docs))
@@ -445,24 +423,6 @@ func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, quer
 	})
 	reduceShards(shards, touched, total)
 	return loss / float64(len(batch)), nnz, len(docs)
-}
-
-// queryTokensPerDoc lists, for each of the batch's documents (by position in
-// seen), the ascending union of the tokens of the batch queries that have it
-// among their candidates.
-func queryTokensPerDoc(examples []Example, queries []encoder.SparseVector, batch []int, seen map[int]int, ndocs int) [][]int32 {
-	extra := make([][]int32, ndocs)
-	for _, qi := range batch {
-		for _, c := range examples[qi].Cands {
-			i := seen[c]
-			extra[i] = append(extra[i], queries[qi].IDs...)
-		}
-	}
-	for i, x := range extra {
-		slices.Sort(x)
-		extra[i] = slices.Compact(x)
-	}
-	return extra
 }
 
 // reduceShards sums shard gradients into total (in shard order) and zeroes the shards.

@@ -200,16 +200,6 @@ func (n *Native) features(d *NativeDoc, i int, f []float32) {
 // Forward encodes one prepared document. With a non-nil tape (training) it
 // records what Backward needs and computes A·E on the fly.
 func (n *Native) Forward(d *NativeDoc, tape *NativeTape) SparseVector {
-	return n.ForwardExpanding(d, tape, nil)
-}
-
-// ForwardExpanding is Forward whose expansion also weighs the tokens of extra
-// (ascending ids) that are outside the document, eligible and have a positive
-// logit, besides the top-M. Training passes the batch's query tokens: every
-// term a loss looks at then gets its dense SPLADE weight and a gradient, where
-// the top-M alone gave gradient only to the M terms already chosen, never to
-// the terms the queries needed. Without expansion (M = 0) extra is ignored.
-func (n *Native) ForwardExpanding(d *NativeDoc, tape *NativeTape, extra []int32) SparseVector {
 	p := n.P
 	D, H := p.D, p.H
 	nu := len(d.IDs)
@@ -285,7 +275,6 @@ func (n *Native) ForwardExpanding(d *NativeDoc, tape *NativeTape, extra []int32)
 			t.z[k] = dot(p.X[k*D:(k+1)*D], t.m)
 		}
 		t.expIDs, t.expLog = n.topExpansion(d, t.z, M, t.expIDs, t.expLog)
-		t.expIDs, t.expLog = n.extraExpansion(d, t.z, extra, t.expIDs, t.expLog)
 		for j, id := range t.expIDs {
 			ents = append(ents, entry{id, float32(math.Log1p(float64(t.expLog[j]))), int32(-1 - j)})
 		}
@@ -302,38 +291,6 @@ func (n *Native) ForwardExpanding(d *NativeDoc, tape *NativeTape, extra []int32)
 		*tape = t
 	}
 	return out
-}
-
-// extraExpansion appends the tokens of extra (ascending) that are eligible,
-// outside the document, not among the top-M already in ids (ascending) and
-// have a positive logit.
-func (n *Native) extraExpansion(d *NativeDoc, z []float32, extra []int32, ids []int32, logs []float32) ([]int32, []float32) {
-	p := n.P
-	D := p.D
-	top := len(ids)
-	i, j := 0, 0
-	for _, id := range extra {
-		if id < 0 || int(id) >= p.V || n.idf[id] <= 0 || n.terms.skip[id] {
-			continue
-		}
-		for i < len(d.IDs) && d.IDs[i] < id {
-			i++
-		}
-		if i < len(d.IDs) && d.IDs[i] == id {
-			continue
-		}
-		for j < top && ids[j] < id {
-			j++
-		}
-		if j < top && ids[j] == id {
-			continue
-		}
-		if l := dot(p.Emb[int(id)*D:(int(id)+1)*D], z) + p.XBias[id]; l > 0 {
-			ids = append(ids, id)
-			logs = append(logs, l)
-		}
-	}
-	return ids, logs
 }
 
 // topExpansion picks up to M tokens not in the document with the largest

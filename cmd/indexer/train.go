@@ -62,8 +62,6 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	flops := fs.String("flops", "idf", "FLOPS variant: idf (on raw doc weights; IDF-aware) or plain (on idf*w)")
 	hidden := fs.Int("hidden", 32, "gate hidden width")
 	expansion := fs.Int("expansion", 0, "expansion terms per document (top-M)")
-	queryExp := fs.Bool("query-expansion", false, "train the expansion branch on every token of the batch's queries, not only the top-M terms (needs --expansion)")
-	expCos := fs.Float64("expansion-cos", 0.6, "initial expansion threshold: cosine of a term with the document's expansion query")
 	maxLen := fs.Int("max-length", 512, "document tokens read by the model")
 	batch := fs.Int("batch", 16, "queries per step")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
@@ -286,7 +284,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		sum.GloVeCoverage = &gst
 		logf("train: GloVe init: %d whole words, %d ##pieces, %d random rows", gst.Words, gst.Pieces, gst.Random)
 	}
-	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, QueryExpansion: *queryExp, ExpansionCos: *expCos, MaxLength: *maxLen, K1: *k1, B: *b,
+	opts := distill.TrainOptions{Hidden: *hidden, Expansion: *expansion, MaxLength: *maxLen, K1: *k1, B: *b,
 		Epochs: *epochs, Batch: *batch, LR: *lr, Lambda: *lambda, PlainFLOPS: *flops == "plain",
 		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, NoBias: *noBias, GateFloor: *gateFloor, Conflate: *conflate, Stopwords: *stopwords, Seed: *seed, Workers: *workers, Progress: progress}
 	if *graded && *split != "" {
