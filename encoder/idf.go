@@ -94,17 +94,20 @@ func (idf *IDF) Weights() []float32 { return idf.w }
 // Query turns query text into a sparse vector: tokenize, deduplicate, weight =
 // IDF; tokens with zero (or unknown) IDF are dropped.
 func (idf *IDF) Query(tok *Tokenizer, text string) SparseVector {
-	ids := tok.AppendIDs(nil, text)
+	ids := tok.AppendIDs(make([]int32, 0, min(len(text), 256)), text) // a token spans >= 1 byte
 	slices.Sort(ids)
-	var v SparseVector
-	for i, id := range ids {
-		if i > 0 && ids[i-1] == id {
-			continue
-		}
+	ids = slices.Compact(ids)
+	// two allocations per query (the serving hot path): ids is compacted in
+	// place into the vector's IDs, weights sized once.
+	v := SparseVector{IDs: ids[:0], Weights: make([]float32, 0, len(ids))}
+	for _, id := range ids {
 		if w := idf.Weight(id); w > 0 {
 			v.IDs = append(v.IDs, id)
 			v.Weights = append(v.Weights, w)
 		}
+	}
+	if len(v.IDs) == 0 {
+		return SparseVector{}
 	}
 	return v
 }

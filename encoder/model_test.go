@@ -122,6 +122,14 @@ func TestQueryDedupAndDrop(t *testing.T) {
 	if idf.Weight(-1) != 0 || idf.Weight(1<<30) != 0 {
 		t.Fatal("out-of-range weight not 0")
 	}
+	if q := idf.Query(tok, "mat"); q.IDs != nil || q.Weights != nil {
+		t.Fatalf("no weighted token: got %+v, want the zero vector", q)
+	}
+	// the serving hot path: token ids and weights, nothing else (race builds
+	// and -count runs allocate alike; AllocsPerRun counts mallocs, not time)
+	if n := testing.AllocsPerRun(20, func() { idf.Query(tok, "cat sat on the mat with another cat") }); n > 2 {
+		t.Fatalf("Query allocates %v times, want <= 2", n)
+	}
 }
 
 func TestMarshalIDFRejectsIDsPastVocab(t *testing.T) {
