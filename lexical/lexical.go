@@ -209,9 +209,24 @@ func (ix *Index) Options() Options { return ix.opts }
 
 // Add indexes docs in batches (replacing documents with the same id).
 func (ix *Index) Add(docs []dataset.Doc) error {
-	bar := newBar(ix.opts.Progress, len(docs))
+	return ix.AddEach(len(docs), func(add func(dataset.Doc) error) error {
+		for _, d := range docs {
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AddEach indexes the documents that each passes to add, in batches, without
+// holding them all (total sizes the progress bar; it may be 0).
+func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error) error {
+	bar := newBar(ix.opts.Progress, total)
 	b := ix.bi.NewBatch()
-	for i, d := range docs {
+	i := 0
+	add := func(d dataset.Doc) error {
+		defer func() { i++ }()
 		if d.ID == "" {
 			return fmt.Errorf("lexical: document %d has an empty id", i)
 		}
@@ -231,6 +246,10 @@ func (ix *Index) Add(docs []dataset.Doc) error {
 			bar.add(b.Size())
 			b.Reset()
 		}
+		return nil
+	}
+	if err := each(add); err != nil {
+		return err
 	}
 	if b.Size() > 0 {
 		if err := ix.bi.Batch(b); err != nil {

@@ -178,6 +178,44 @@ func TestAddDelete(t *testing.T) {
 	}
 }
 
+// TestAddEachStreams: documents streamed through AddEach (batches smaller than
+// the stream) index and score exactly as Build's; a stream's error comes back.
+func TestAddEachStreams(t *testing.T) {
+	want := mustBuild(t, "", Options{})
+	defer want.Close()
+	ix, err := Build(nil, "", Options{BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	err = ix.AddEach(0, func(add func(dataset.Doc) error) error {
+		for _, d := range docs {
+			if err := add(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"cats", "birds migrate", "twin text", "fish swim"} {
+		a, _ := want.Search(q, 10)
+		b, _ := ix.Search(q, 10)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%q: streamed %v, built %v", q, b, a)
+		}
+	}
+	boom := errors.New("source failed")
+	if err := ix.AddEach(1, func(add func(dataset.Doc) error) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("stream error: got %v", err)
+	}
+	err = ix.AddEach(1, func(add func(dataset.Doc) error) error { return add(dataset.Doc{Text: "no id"}) })
+	if err == nil || !strings.Contains(err.Error(), "empty id") {
+		t.Fatalf("empty id: got %v", err)
+	}
+}
+
 func TestOnDiskAndProgress(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bm25")
 	var progress bytes.Buffer

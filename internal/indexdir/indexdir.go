@@ -120,12 +120,20 @@ func BuildLexical(snap *index.Snapshot, dir string, opts lexical.Options) (*lexi
 	if err := os.RemoveAll(path); err != nil {
 		return nil, err
 	}
-	var docs []dataset.Doc
-	if err := snap.ForEachDocument(func(d index.Document) error {
-		docs = append(docs, dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
-		return nil
-	}); err != nil {
+	lx, err := lexical.Build(nil, path, opts)
+	if err != nil {
 		return nil, err
 	}
-	return lexical.Build(docs, path, opts)
+	// Streamed: holding every text at once does not scale to millions of documents.
+	err = lx.AddEach(snap.NumDocs(), func(add func(dataset.Doc) error) error {
+		return snap.ForEachDocument(func(d index.Document) error {
+			return add(dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
+		})
+	})
+	if err != nil {
+		lx.Close()
+		os.RemoveAll(path)
+		return nil, err
+	}
+	return lx, nil
 }
