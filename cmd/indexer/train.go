@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	kl := fs.Float64("kl", 1, "KL distillation loss weight (negative = off)")
 	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives (pseudo-queries' source documents without --train-split, where the default is 1)")
+	teacherWeights := fs.String("teacher-weights", "", "comma-separated weights of --teachers in the ensemble target, in their order (default equal, as in the paper)")
 	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25en,bm25porter without")
 	k := fs.Int("k", 50, "candidates per query (union of retrievers' top-k)")
 	noPos := fs.Bool("no-positives", false, "do not add judged positives outside the retrievers' top-k to the candidates")
@@ -242,6 +244,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if names == "" {
 		names = "bm25wp,bm25porter,ltr"
 	}
+	weights, err := parseWeights(*teacherWeights, len(strings.Split(names, ",")))
+	if err != nil {
+		return err
+	}
 	logf("train: %d docs, %d training queries (%d held out), teachers %s", len(corpus), len(trainQ), len(heldQ), names)
 	tcfg := distill.TeacherConfig{GloVe: *glove, TrainQueries: trainQ, TrainQrels: trainQrels, Progress: progress}
 	if *ltrDepth < 0 {
@@ -261,7 +267,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			logf("train: teacher %s out-of-fold NDCG@10 on training queries %.4f", l.Name(), l.OOF)
 		}
 	}
-	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Scale: *scale, NoPositives: *noPos, Workers: *workers, Progress: progress})
+	exs, err := distill.BuildExamples(corpus, trainQ, trainQrels, ts, distill.ExampleOptions{K: *k, Weights: weights, Scale: *scale, NoPositives: *noPos, Workers: *workers, Progress: progress})
 	// the teachers are done: release their indexes before training
 	if cerr := distill.CloseTeachers(ts); err == nil {
 		err = cerr
@@ -369,4 +375,25 @@ func heldOut(id string, frac float64) bool {
 	h := fnv.New64a()
 	h.Write([]byte("holdout:" + id))
 	return float64(h.Sum64()%10000) < frac*10000
+}
+
+// parseWeights reads --teacher-weights: n comma-separated numbers, or nil
+// (equal weights) when empty. distill checks they are finite and >= 0.
+func parseWeights(s string, n int) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) != n {
+		return nil, fmt.Errorf("--teacher-weights %q: %d weights for %d teachers", s, len(parts), n)
+	}
+	w := make([]float64, n)
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, fmt.Errorf("--teacher-weights %q: weight %d: %v", s, i+1, err)
+		}
+		w[i] = x
+	}
+	return w, nil
 }

@@ -141,3 +141,36 @@ func TestTrainBM25Arch(t *testing.T) {
 		t.Fatalf("--max-length 0: rc %d, stderr %q", rc, stderr.String())
 	}
 }
+
+func TestTrainTeacherWeights(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want []float64
+		err  string
+	}{
+		{"", 3, nil, ""},
+		{"1,2, 0.5", 3, []float64{1, 2, 0.5}, ""},
+		{"1,2", 3, nil, "2 weights for 3 teachers"},
+		{"1,x,2", 3, nil, "weight 2"},
+	} {
+		got, err := parseWeights(c.s, c.n)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: err %v, want %q", c.s, err, c.err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: %v %v, want %v", c.s, got, err, c.want)
+		}
+	}
+	// a negative weight is refused by the ensemble before any training
+	data := writeTinyDataset(t)
+	var stdout, stderr bytes.Buffer
+	args := []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--train-split", "train", "--glove", tinyEmbeddings(t),
+		"--teachers", "bm25wp,bm25porter", "--teacher-weights", "1,-1", "--quiet"}
+	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "weight") {
+		t.Fatalf("negative weight: rc %d, stderr %q", rc, stderr.String())
+	}
+}
