@@ -43,6 +43,10 @@ type Config struct {
 	// on other collections.
 	GateFloor float64 `json:"gate_floor,omitempty"`
 
+	// Translation, when present, expands every document vector by the
+	// model's translation table (TranslationFile; any architecture).
+	Translation *TranslationConfig `json:"translation,omitempty"`
+
 	// Extra holds keys this version does not know, so they survive a rewrite.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -119,6 +123,11 @@ func (c Config) Validate() error {
 	}
 	if math.IsNaN(c.GateFloor) || c.GateFloor < 0 || c.GateFloor > 1 {
 		return fmt.Errorf("\"gate_floor\" %v must be in [0,1]", c.GateFloor)
+	}
+	if c.Translation != nil {
+		if err := c.Translation.validate(); err != nil {
+			return err
+		}
 	}
 	if c.Dim < 0 || c.Dim > 4096 || c.Hidden < 0 || c.Hidden > 4096 || c.Expansion < 0 || c.Expansion > c.VocabSize {
 		return fmt.Errorf("native dimensions out of range (dim %d, hidden %d, expansion %d)", c.Dim, c.Hidden, c.Expansion)

@@ -165,6 +165,16 @@ func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %s (%s): %w", display, cfg.Architecture, err)
 	}
+	if cfg.Translation != nil {
+		tenc, err := openTranslation(fsys, display, enc, cfg, tok, idf)
+		if err != nil {
+			if c, ok := enc.(io.Closer); ok {
+				c.Close()
+			}
+			return nil, fmt.Errorf("model %s: %w", display, err)
+		}
+		enc = tenc
+	}
 	return &Model{Dir: dir, Config: cfg, Tokenizer: tok, IDF: idf, Encoder: enc}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,23 +25,27 @@ func init() {
 
 // trainSummary is printed (and written to MODELDIR/train.json) after training.
 type trainSummary struct {
-	Arch          string              `json:"architecture"`
-	Corpus        string              `json:"corpus"`
-	TrainSplit    string              `json:"train_split"`
-	Queries       int                 `json:"queries"`
-	Examples      int                 `json:"examples"`
-	HeldOut       int                 `json:"held_out_queries"`
-	HeldOutNDCG   []float64           `json:"held_out_ndcg10_by_epoch,omitempty"`
-	HeldOutBM25   float64             `json:"held_out_bm25tf_ndcg10,omitempty"`
-	EpochLosses   []float64           `json:"epoch_losses,omitempty"`
-	AvgNNZ        float64             `json:"avg_nnz_per_doc,omitempty"`
-	CorpusNNZ     float64             `json:"corpus_avg_nnz_per_doc,omitempty"`
-	FLOPS         float64             `json:"flops_held_out_queries,omitempty"`
-	Seconds       float64             `json:"train_seconds"`
-	TotalSeconds  float64             `json:"total_seconds"`
-	Flags         map[string]string   `json:"flags"`
-	TeacherOOF    map[string]float64  `json:"teacher_oof_ndcg10,omitempty"`
-	GloVeCoverage *distill.GloVeStats `json:"glove_coverage,omitempty"`
+	Arch        string    `json:"architecture"`
+	Corpus      string    `json:"corpus"`
+	TrainSplit  string    `json:"train_split"`
+	Queries     int       `json:"queries"`
+	Examples    int       `json:"examples"`
+	HeldOut     int       `json:"held_out_queries"`
+	HeldOutNDCG []float64 `json:"held_out_ndcg10_by_epoch,omitempty"`
+	HeldOutBM25 float64   `json:"held_out_bm25tf_ndcg10,omitempty"`
+	EpochLosses []float64 `json:"epoch_losses,omitempty"`
+	AvgNNZ      float64   `json:"avg_nnz_per_doc,omitempty"`
+	CorpusNNZ   float64   `json:"corpus_avg_nnz_per_doc,omitempty"`
+	FLOPS       float64   `json:"flops_held_out_queries,omitempty"`
+	// HeldOutTranslation: held-out NDCG@10 of the final model with its
+	// translation expansion (held_out_ndcg10_by_epoch is before it).
+	HeldOutTranslation float64             `json:"held_out_ndcg10_translation,omitempty"`
+	TranslationEntries int                 `json:"translation_entries,omitempty"`
+	Seconds            float64             `json:"train_seconds"`
+	TotalSeconds       float64             `json:"total_seconds"`
+	Flags              map[string]string   `json:"flags"`
+	TeacherOOF         map[string]float64  `json:"teacher_oof_ndcg10,omitempty"`
+	GloVeCoverage      *distill.GloVeStats `json:"glove_coverage,omitempty"`
 }
 
 // corpusOnlyRecipe are the flag defaults of native training without a train
@@ -68,6 +73,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	kl := fs.Float64("kl", 1, "KL distillation loss weight (negative = off)")
 	contrastive := fs.Float64("contrastive", 0, "listwise loss weight on qrels positives (pseudo-queries' source documents without --train-split, where the default is 1)")
+	transTerms := fs.Int("translation-terms", 0, "with --train-split: expand each document by up to N tokens of a translation table fitted on the training qrels after distillation (0 = off)")
+	transWeight := fs.Float64("translation-weight", 1, "weight of a translation expansion token: W * log(1 + summed lift)")
+	transMin := fs.Int("translation-min-count", 10, "relevant (query, document) pairs a translation (source, target) pair needs")
+	transSource := fs.Int("translation-source-terms", 40, "a document's tokens that translate: its N largest by idf * weight")
+	transPer := fs.Int("translation-per-source", 20, "targets kept per source token (largest lifts)")
 	teacherWeights := fs.String("teacher-weights", "", "comma-separated weights of --teachers in the ensemble target, in their order (default equal, as in the paper)")
 	teachers := fs.String("teachers", "", "comma-separated teachers (distill.TeacherNames); default bm25wp,bm25porter,ltr with --train-split, bm25en,bm25porter without")
 	k := fs.Int("k", 50, "candidates per query (union of retrievers' top-k)")
@@ -296,10 +306,14 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *graded && *split != "" {
 		opts.Grades = trainQrels
 	}
+	if *transTerms > 0 && *split == "" {
+		return fmt.Errorf("--translation-terms needs --train-split (the table is fitted on its qrels)")
+	}
 	var evalErr error // from AfterEpoch, which cannot return one
+	var evalWith func(enc encoder.Encoder) (float64, error)
 	if len(heldQ) > 0 {
 		qidf := encoder.NewIDF(idf)
-		evalWith := func(enc encoder.Encoder) (float64, error) {
+		evalWith = func(enc encoder.Encoder) (float64, error) {
 			vecs, err := distill.EncodeCorpus(enc, corpus, *workers)
 			if err != nil {
 				return 0, err
@@ -340,10 +354,31 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	var final encoder.Encoder = n
+	cfg := n.Config()
+	var table *encoder.Translation
+	if *transTerms > 0 {
+		tc := encoder.TranslationConfig{SourceTerms: *transSource, Terms: *transTerms, Weight: *transWeight}
+		if table, err = fitTranslation(n, corpus, tok, idf, trainQ, trainQrels, *workers,
+			distill.TranslationFit{SourceTerms: *transSource, MinCount: *transMin, PerSource: *transPer}); err != nil {
+			return err
+		}
+		if final, err = encoder.WithTranslation(n, table, tc, tok, cfg, idf); err != nil {
+			return err
+		}
+		cfg.Translation = &tc
+		sum.TranslationEntries = len(table.To)
+		if evalWith != nil {
+			if sum.HeldOutTranslation, err = evalWith(final); err != nil {
+				return fmt.Errorf("held-out evaluation with translation: %w", err)
+			}
+			logf("train: held-out NDCG@10 with translation %.4f (%d table entries)", sum.HeldOutTranslation, len(table.To))
+		}
+	}
 	if len(heldQ) > 0 {
 		// efficiency of the final model: non-zeros over the whole corpus and
 		// SPLADE's FLOPS with the held-out queries
-		vecs, err := distill.EncodeCorpus(n, corpus, *workers)
+		vecs, err := distill.EncodeCorpus(final, corpus, *workers)
 		if err != nil {
 			return err
 		}
@@ -358,8 +393,13 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *f16 {
 		half = map[string]bool{"emb": true}
 	}
-	if err := encoder.WriteNativeModel(*out, n.Config(), tok, idf, n.P, half); err != nil {
+	if err := encoder.WriteNativeModel(*out, cfg, tok, idf, n.P, half); err != nil {
 		return err
+	}
+	if table != nil {
+		if err := encoder.WriteTranslation(*out, table); err != nil {
+			return err
+		}
 	}
 	sum.TotalSeconds = time.Since(t0).Seconds()
 	js, _ := json.MarshalIndent(sum, "", "  ")
@@ -396,4 +436,30 @@ func parseWeights(s string, n int) ([]float64, error) {
 		w[i] = x
 	}
 	return w, nil
+}
+
+// fitTranslation fits the translation table on the training queries' judged
+// positives (grade > 0) with the trained student's document vectors.
+func fitTranslation(n *encoder.Native, corpus []dataset.Doc, tok *encoder.Tokenizer, idf []float32, queries []dataset.Query, qrels dataset.Qrels, workers int, o distill.TranslationFit) (*encoder.Translation, error) {
+	vecs, err := distill.EncodeCorpus(n, corpus, workers)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[string]int, len(corpus))
+	for i, d := range corpus {
+		at[d.ID] = i
+	}
+	qidf := encoder.NewIDF(idf)
+	qs := make([]encoder.SparseVector, len(queries))
+	pos := make([][]int, len(queries))
+	for i, q := range queries {
+		qs[i] = qidf.Query(tok, q.Text)
+		for id, g := range qrels[q.ID] {
+			if d, ok := at[id]; ok && g > 0 {
+				pos[i] = append(pos[i], d)
+			}
+		}
+		slices.Sort(pos[i])
+	}
+	return distill.FitTranslation(vecs, idf, qs, pos, tok.VocabSize(), o)
 }

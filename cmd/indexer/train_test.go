@@ -174,3 +174,36 @@ func TestTrainTeacherWeights(t *testing.T) {
 		t.Fatalf("negative weight: rc %d, stderr %q", rc, stderr.String())
 	}
 }
+
+func TestTrainTranslation(t *testing.T) {
+	data := writeTinyDataset(t)
+	emb := tinyEmbeddings(t)
+	out := filepath.Join(t.TempDir(), "model")
+	args := []string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp", "--train-split", "train",
+		"--epochs", "1", "--hidden", "4", "--quiet", "--holdout", "0.25", "--translation-terms", "4", "--translation-min-count", "1"}
+	var stdout, stderr bytes.Buffer
+	if rc := dispatch(args, nil, &stdout, &stderr); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	m, err := encoder.LoadModel(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config.Translation; c == nil || c.Terms != 4 || c.SourceTerms != 40 || c.Weight != 1 {
+		t.Fatalf("config translation %+v", c)
+	}
+	b, err := os.ReadFile(filepath.Join(out, encoder.TranslationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := encoder.DecodeTranslation(b, m.Tokenizer.VocabSize())
+	if err != nil || len(tab.To) == 0 {
+		t.Fatalf("table: %d entries, %v", len(tab.To), err)
+	}
+	// corpus only there are no qrels to fit it on
+	stderr.Reset()
+	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--glove", emb, "--pseudo", "10", "--quiet", "--translation-terms", "4"}
+	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--train-split") {
+		t.Fatalf("--translation-terms without --train-split: rc %d, stderr %q", rc, stderr.String())
+	}
+}
