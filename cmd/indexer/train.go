@@ -205,6 +205,9 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		avgdl = *avgdlFlag
 	}
 	if *arch == encoder.ArchBM25TF {
+		if *transTerms > 0 {
+			return fmt.Errorf("--translation-terms: fitted after training, so not with --arch %s", encoder.ArchBM25TF)
+		}
 		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords}
 		if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
 			return err

@@ -206,4 +206,9 @@ func TestTrainTranslation(t *testing.T) {
 	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--train-split") {
 		t.Fatalf("--translation-terms without --train-split: rc %d, stderr %q", rc, stderr.String())
 	}
+	stderr.Reset()
+	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--arch", "bm25-tf", "--train-split", "train", "--translation-terms", "4"}
+	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "bm25-tf") {
+		t.Fatalf("--translation-terms with --arch bm25-tf: rc %d, stderr %q", rc, stderr.String())
+	}
 }
