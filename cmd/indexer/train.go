@@ -219,6 +219,10 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--arch %q: want %s or %s", *arch, encoder.ArchNative, encoder.ArchBM25TF)
 	}
 
+	if *transTerms > 0 && *split == "" {
+		return fmt.Errorf("--translation-terms needs --train-split (the table is fitted on its qrels)")
+	}
+
 	var queries []dataset.Query
 	var qrels dataset.Qrels
 	if *split != "" {
@@ -308,9 +312,6 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		KL: *kl, Contrastive: *contrastive, FreezeEmb: *freeze, NoBias: *noBias, GateFloor: *gateFloor, Conflate: *conflate, Stopwords: *stopwords, Seed: *seed, Workers: *workers, Progress: progress}
 	if *graded && *split != "" {
 		opts.Grades = trainQrels
-	}
-	if *transTerms > 0 && *split == "" {
-		return fmt.Errorf("--translation-terms needs --train-split (the table is fitted on its qrels)")
 	}
 	var evalErr error // from AfterEpoch, which cannot return one
 	var evalWith func(enc encoder.Encoder) (float64, error)
