@@ -78,6 +78,9 @@ func (t *Translation) Validate() error {
 // TopSourceTerms returns the n tokens of v with the largest idf * weight
 // (ties by id), ascending by id.
 func TopSourceTerms(v SparseVector, idf []float32, n int) []int32 {
+	if n <= 0 {
+		return nil
+	}
 	type tw struct {
 		id int32
 		w  float32
