@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // ArchBM25TF is the "bm25-tf" architecture: a document's weight for token t is
@@ -111,10 +110,7 @@ func ConflatedCorpusStats(tok *Tokenizer, c *Conflation, maxLen int, texts func(
 	st := &BM25Stats{DF: make([]int32, tok.VocabSize())}
 	var ids []int32
 	var total float64
-	var none []bool
-	if c != nil {
-		none = make([]bool, tok.VocabSize())
-	}
+	none := make([]bool, tok.VocabSize()) // every token counts, control tokens too
 	err := texts(func(t string) error {
 		ids = tok.AppendIDs(ids[:0], t)
 		if maxLen > 0 && len(ids) > maxLen {
@@ -122,17 +118,8 @@ func ConflatedCorpusStats(tok *Tokenizer, c *Conflation, maxLen int, texts func(
 		}
 		total += float64(len(ids))
 		st.N++
-		if c != nil {
-			for _, id := range CountTerms(ids, none, c).IDs {
-				st.DF[id]++
-			}
-			return nil
-		}
-		slices.Sort(ids)
-		for j, id := range ids {
-			if j == 0 || ids[j-1] != id {
-				st.DF[id]++
-			}
+		for _, id := range CountTerms(ids, none, c).IDs {
+			st.DF[id]++
 		}
 		return nil
 	})
