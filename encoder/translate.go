@@ -239,8 +239,9 @@ func WriteTranslation(dir string, t *Translation) error {
 	return os.WriteFile(filepath.Join(dir, TranslationFile), b, 0o644)
 }
 
-// translating wraps a model's encoder with its translation expansion.
-type translating struct {
+// Translator is an encoder whose vectors are expanded by a translation
+// table; a model directory with "translation" loads as one.
+type Translator struct {
 	Encoder
 	t    *Translation
 	cfg  TranslationConfig
@@ -249,8 +250,8 @@ type translating struct {
 }
 
 // WithTranslation returns enc whose vectors are expanded by t (cfg as in
-// config.json); the model directory's "translation" does this on load.
-func WithTranslation(enc Encoder, t *Translation, cfg TranslationConfig, tok *Tokenizer, modelCfg Config, idf []float32) (Encoder, error) {
+// config.json; modelCfg's stop list is never added).
+func WithTranslation(enc Encoder, t *Translation, cfg TranslationConfig, tok *Tokenizer, modelCfg Config, idf []float32) (*Translator, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -261,23 +262,28 @@ func WithTranslation(enc Encoder, t *Translation, cfg TranslationConfig, tok *To
 	if err != nil {
 		return nil, err
 	}
-	return &translating{Encoder: enc, t: t, cfg: cfg, idf: idf, skip: skip}, nil
+	return &Translator{Encoder: enc, t: t, cfg: cfg, idf: idf, skip: skip}, nil
+}
+
+// Expand expands one vector of the wrapped encoder.
+func (e *Translator) Expand(v SparseVector) SparseVector {
+	return e.t.Expand(v, e.idf, e.skip, e.cfg)
 }
 
 // Encode implements Encoder.
-func (e *translating) Encode(texts []string) ([]SparseVector, error) {
+func (e *Translator) Encode(texts []string) ([]SparseVector, error) {
 	vs, err := e.Encoder.Encode(texts)
 	if err != nil {
 		return nil, err
 	}
 	for i, v := range vs {
-		vs[i] = e.t.Expand(v, e.idf, e.skip, e.cfg)
+		vs[i] = e.Expand(v)
 	}
 	return vs, nil
 }
 
 // Close closes the wrapped encoder when it holds resources.
-func (e *translating) Close() error {
+func (e *Translator) Close() error {
 	if c, ok := e.Encoder.(io.Closer); ok {
 		return c.Close()
 	}
@@ -293,5 +299,9 @@ func openTranslation(fsys fs.FS, display string, enc Encoder, cfg Config, tok *T
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(display, TranslationFile), err)
 	}
-	return WithTranslation(enc, t, *cfg.Translation, tok, cfg, idf.Weights())
+	tr, err := WithTranslation(enc, t, *cfg.Translation, tok, cfg, idf.Weights())
+	if err != nil {
+		return nil, err // not a nil *Translator inside a non-nil Encoder
+	}
+	return tr, nil
 }

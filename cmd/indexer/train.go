@@ -314,15 +314,17 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		opts.Grades = trainQrels
 	}
 	var evalErr error // from AfterEpoch, which cannot return one
-	var evalWith func(enc encoder.Encoder) (float64, error)
+	qidf := encoder.NewIDF(idf)
+	evalVecs := func(vecs []encoder.SparseVector) float64 {
+		return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf)
+	}
 	if len(heldQ) > 0 {
-		qidf := encoder.NewIDF(idf)
-		evalWith = func(enc encoder.Encoder) (float64, error) {
+		evalWith := func(enc encoder.Encoder) (float64, error) {
 			vecs, err := distill.EncodeCorpus(enc, corpus, *workers)
 			if err != nil {
 				return 0, err
 			}
-			return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf), nil
+			return evalVecs(vecs), nil
 		}
 		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords})
 		if err != nil {
@@ -358,35 +360,37 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	var final encoder.Encoder = n
 	cfg := n.Config()
 	var table *encoder.Translation
+	var vecs []encoder.SparseVector // the final model's corpus, encoded once for what follows
+	if *transTerms > 0 || len(heldQ) > 0 {
+		if vecs, err = distill.EncodeCorpus(n, corpus, *workers); err != nil {
+			return err
+		}
+	}
 	if *transTerms > 0 {
 		tc := encoder.TranslationConfig{SourceTerms: *transSource, Terms: *transTerms, Weight: *transWeight}
-		if table, err = fitTranslation(n, corpus, tok, idf, trainQ, trainQrels, *workers,
+		if table, err = fitTranslation(vecs, corpus, tok, qidf, trainQ, trainQrels,
 			distill.TranslationFit{SourceTerms: *transSource, MinCount: *transMin, PerSource: *transPer}); err != nil {
 			return err
 		}
-		if final, err = encoder.WithTranslation(n, table, tc, tok, cfg, idf); err != nil {
+		tr, err := encoder.WithTranslation(n, table, tc, tok, cfg, idf)
+		if err != nil {
 			return err
+		}
+		for i, v := range vecs {
+			vecs[i] = tr.Expand(v)
 		}
 		cfg.Translation = &tc
 		sum.TranslationEntries = len(table.To)
-		if evalWith != nil {
-			if sum.HeldOutTranslation, err = evalWith(final); err != nil {
-				return fmt.Errorf("held-out evaluation with translation: %w", err)
-			}
+		if len(heldQ) > 0 {
+			sum.HeldOutTranslation = evalVecs(vecs)
 			logf("train: held-out NDCG@10 with translation %.4f (%d table entries)", sum.HeldOutTranslation, len(table.To))
 		}
 	}
 	if len(heldQ) > 0 {
 		// efficiency of the final model: non-zeros over the whole corpus and
 		// SPLADE's FLOPS with the held-out queries
-		vecs, err := distill.EncodeCorpus(final, corpus, *workers)
-		if err != nil {
-			return err
-		}
-		qidf := encoder.NewIDF(idf)
 		qs := make([]encoder.SparseVector, len(heldQ))
 		for i, q := range heldQ {
 			qs[i] = qidf.Query(tok, q.Text)
@@ -443,17 +447,13 @@ func parseWeights(s string, n int) ([]float64, error) {
 }
 
 // fitTranslation fits the translation table on the training queries' judged
-// positives (grade > 0) with the trained student's document vectors.
-func fitTranslation(n *encoder.Native, corpus []dataset.Doc, tok *encoder.Tokenizer, idf []float32, queries []dataset.Query, qrels dataset.Qrels, workers int, o distill.TranslationFit) (*encoder.Translation, error) {
-	vecs, err := distill.EncodeCorpus(n, corpus, workers)
-	if err != nil {
-		return nil, err
-	}
+// positives (grade > 0) with the trained student's document vectors (by
+// corpus position).
+func fitTranslation(vecs []encoder.SparseVector, corpus []dataset.Doc, tok *encoder.Tokenizer, qidf *encoder.IDF, queries []dataset.Query, qrels dataset.Qrels, o distill.TranslationFit) (*encoder.Translation, error) {
 	at := make(map[string]int, len(corpus))
 	for i, d := range corpus {
 		at[d.ID] = i
 	}
-	qidf := encoder.NewIDF(idf)
 	qs := make([]encoder.SparseVector, len(queries))
 	pos := make([][]int, len(queries))
 	for i, q := range queries {
@@ -465,5 +465,5 @@ func fitTranslation(n *encoder.Native, corpus []dataset.Doc, tok *encoder.Tokeni
 		}
 		slices.Sort(pos[i])
 	}
-	return distill.FitTranslation(vecs, idf, qs, pos, tok.VocabSize(), o)
+	return distill.FitTranslation(vecs, qidf.Weights(), qs, pos, tok.VocabSize(), o)
 }
