@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/sparrow-search/sparrow/dataset"
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/lexical"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // render writes a vector as token text for bleve: token id t becomes the
 // word "t<id>", repeated 1..5 times in proportion to its weight, so BM25's
 // term frequency follows the learned weight.
-func render(v encoder.SparseVector, maxW float32) string {
+func render(v sparse.Vector, maxW float32) string {
 	var sb strings.Builder
 	for i, id := range v.IDs {
 		reps := 1
@@ -33,7 +33,7 @@ func render(v encoder.SparseVector, maxW float32) string {
 	return sb.String()
 }
 
-func queryText(q encoder.SparseVector) string {
+func queryText(q sparse.Vector) string {
 	var sb strings.Builder
 	for _, id := range q.IDs {
 		sb.WriteString("t" + strconv.Itoa(int(id)) + " ")
@@ -43,7 +43,7 @@ func queryText(q encoder.SparseVector) string {
 
 // runBleve indexes the first n documents in an in-memory bleve BM25 index
 // (lexical package, "standard" analyzer) and times the same queries.
-func runBleve(rep *Report, n int, docText func(int) string, qs []encoder.SparseVector) error {
+func runBleve(rep *Report, n int, docText func(int) string, qs []sparse.Vector) error {
 	t0 := time.Now()
 	ix, err := lexical.Build(nil, "", lexical.Options{Analyzer: "standard", BatchSize: 2000})
 	if err != nil {

@@ -5,15 +5,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // diagnose prints, for a few queries, each term's df and maximum
 // contribution next to the k-th score: what decides how much pruning can do.
-func diagnose(seg *segment.Segment, qs []encoder.SparseVector, n int) {
+func diagnose(seg *segment.Segment, qs []sparse.Vector, n int) {
 	l := seg.Layout()
 	for i, q := range qs[:min(n, len(qs))] {
 		hits, _ := scoring.Search([]segment.View{{Segment: seg}}, q, scoring.Options{K: 10, Algorithm: "exhaustive"})

@@ -25,6 +25,7 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Latency is one algorithm's per-query latency summary.
@@ -134,14 +135,14 @@ func run() error {
 		b       *segment.Builder
 		elapsed time.Duration // wall
 		cpu     time.Duration // process CPU
-		qs      []encoder.SparseVector
+		qs      []sparse.Vector
 		docText func(i int) string
 		seg     *segment.Segment
 	)
 	if *corpusVec != "" {
 		tok := encoder.DefaultTokenizer()
-		var all []encoder.SparseVector
-		if err := readVectors(*corpusVec, tok, func(_ string, v encoder.SparseVector) error {
+		var all []sparse.Vector
+		if err := readVectors(*corpusVec, tok, func(_ string, v sparse.Vector) error {
 			all = append(all, v)
 			return nil
 		}); err != nil {
@@ -157,7 +158,7 @@ func run() error {
 			return err
 		}
 		elapsed, cpu = time.Since(t0), cputime.Process()-c0
-		if err := readVectors(*queryVec, tok, func(_ string, v encoder.SparseVector) error {
+		if err := readVectors(*queryVec, tok, func(_ string, v sparse.Vector) error {
 			qs = append(qs, v)
 			return nil
 		}); err != nil {
@@ -196,7 +197,7 @@ func run() error {
 			}
 			b = segment.NewBuilder(opts)
 			// Generate in batches so that only Add and Build are timed.
-			batch := make([]encoder.SparseVector, 0, 10000)
+			batch := make([]sparse.Vector, 0, 10000)
 			for i := 0; i < *docs; {
 				batch = batch[:0]
 				for ; i < *docs && len(batch) < cap(batch); i++ {
@@ -239,7 +240,7 @@ func run() error {
 		sampler := newQuerySampler(so, seg.NumDocs(), df, l.NumTerms)
 		for i := 0; i < *queries; i++ {
 			ids := sampler.query(i)
-			q := encoder.SparseVector{IDs: ids, Weights: make([]float32, len(ids))}
+			q := sparse.Vector{IDs: ids, Weights: make([]float32, len(ids))}
 			for j, id := range ids {
 				q.Weights[j] = idf(seg.NumDocs(), df(id))
 			}

@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // SynthOptions describes a synthetic learned-sparse corpus. The defaults are
@@ -70,7 +70,7 @@ func (s *synth) tokens(r *rand.Rand, n int, seen map[int32]struct{}, out []int32
 }
 
 // doc returns document i.
-func (s *synth) doc(i int, seen map[int32]struct{}) encoder.SparseVector {
+func (s *synth) doc(i int, seen map[int32]struct{}) sparse.Vector {
 	r := rand.New(rand.NewPCG(s.o.Seed, uint64(i)*2+1))
 	n := int(math.Round(math.Exp(s.o.NNZMu + s.o.NNZSig*r.NormFloat64())))
 	n = min(max(n, s.o.NNZMin), s.o.NNZMax)
@@ -79,7 +79,7 @@ func (s *synth) doc(i int, seen map[int32]struct{}) encoder.SparseVector {
 	for j := range w {
 		w[j] = float32(s.o.MaxWeight * (1 - r.Float64())) // (0, MaxWeight]
 	}
-	return encoder.SparseVector{IDs: ids, Weights: w}
+	return sparse.Vector{IDs: ids, Weights: w}
 }
 
 // querySampler draws query tokens with probability proportional to

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // The generator must produce the peer statistics it documents.
@@ -56,7 +56,7 @@ func TestSynthStatistics(t *testing.T) {
 	}
 }
 
-func equal(a, b encoder.SparseVector) bool {
+func equal(a, b sparse.Vector) bool {
 	if len(a.IDs) != len(b.IDs) {
 		return false
 	}

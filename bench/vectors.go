@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // vectorLine is contract 4's pre-encoded document (and the query format).
@@ -17,7 +18,7 @@ type vectorLine struct {
 }
 
 // readVectors reads a vector JSONL file, mapping WordPiece tokens to ids.
-func readVectors(path string, tok *encoder.Tokenizer, fn func(id string, v encoder.SparseVector) error) error {
+func readVectors(path string, tok *encoder.Tokenizer, fn func(id string, v sparse.Vector) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

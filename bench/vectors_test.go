@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func TestReadVectors(t *testing.T) {
@@ -14,8 +15,8 @@ func TestReadVectors(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.jsonl")
 	os.WriteFile(good, []byte(`{"id":"a","vector":{"the":1.5,"cat":0.5}}`+"\n"+`{"id":"b","vector":{}}`+"\n"), 0o644)
-	var got []encoder.SparseVector
-	if err := readVectors(good, tok, func(_ string, v encoder.SparseVector) error {
+	var got []sparse.Vector
+	if err := readVectors(good, tok, func(_ string, v sparse.Vector) error {
 		got = append(got, v)
 		return nil
 	}); err != nil {
@@ -31,7 +32,7 @@ func TestReadVectors(t *testing.T) {
 	} {
 		p := filepath.Join(dir, "bad.jsonl")
 		os.WriteFile(p, []byte(body), 0o644)
-		err := readVectors(p, tok, func(string, encoder.SparseVector) error { return nil })
+		err := readVectors(p, tok, func(string, sparse.Vector) error { return nil })
 		if err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") {
 			t.Errorf("%s: error %v, want one naming bad.jsonl:2", name, err)
 		}
@@ -39,7 +40,7 @@ func TestReadVectors(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	v := encoder.SparseVector{IDs: []int32{5, 9}, Weights: []float32{3, 0.1}}
+	v := sparse.Vector{IDs: []int32{5, 9}, Weights: []float32{3, 0.1}}
 	if got := render(v, 3); got != "t5 t5 t5 t5 t5 t9 " {
 		t.Fatalf("render = %q", got)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // TrainOptions configure Train. Zero values mean the documented defaults.
@@ -171,7 +172,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 	if opts.Expansion > 0 {
 		scaleExpansion(p, idf, prepared)
 	}
-	queries := make([]encoder.SparseVector, len(examples))
+	queries := make([]sparse.Vector, len(examples))
 	qidf := encoder.NewIDF(idf)
 	for i, ex := range examples {
 		queries[i] = qidf.Query(tok, ex.Query)
@@ -324,7 +325,7 @@ func scaleExpansion(p *encoder.NativeParams, idf []float32, docs map[int]*encode
 // trainStep runs forward/backward for one batch of queries, leaving the
 // summed gradient in total. Returns the mean ranking loss, total non-zeros
 // and documents encoded.
-func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, queries []encoder.SparseVector, prepared map[int]*encoder.NativeDoc,
+func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, queries []sparse.Vector, prepared map[int]*encoder.NativeDoc,
 	batch []int, shards []*encoder.NativeParams, total *encoder.NativeParams, lambda float64, opts TrainOptions) (float64, float64, int) {
 	// unique docs of the batch, ascending (deterministic)
 	seen := map[int]int{}
@@ -341,7 +342,7 @@ func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, quer
 	for i, c := range docs {
 		seen[c] = i
 	}
-	vecs := make([]encoder.SparseVector, len(docs))
+	vecs := make([]sparse.Vector, len(docs))
 	tapes := make([]encoder.NativeTape, len(docs))
 	parallel(len(docs), opts.Workers, func(i int) {
 		vecs[i] = n.Forward(prepared[docs[i]], &tapes[i])
@@ -464,7 +465,7 @@ func containsSorted(a []int, x int) bool {
 }
 
 // sparseDot is sum over shared ids of q.Weights*d.Weights (both ascending).
-func sparseDot(q, d encoder.SparseVector) float32 {
+func sparseDot(q, d sparse.Vector) float32 {
 	var s float32
 	i, j := 0, 0
 	for i < len(q.IDs) && j < len(d.IDs) {
@@ -483,7 +484,7 @@ func sparseDot(q, d encoder.SparseVector) float32 {
 }
 
 // addQueryGrad adds g*q_t to dW at d's entries for the query's tokens.
-func addQueryGrad(q, d encoder.SparseVector, dW []float32, g float32) {
+func addQueryGrad(q, d sparse.Vector, dW []float32, g float32) {
 	i, j := 0, 0
 	for i < len(q.IDs) && j < len(d.IDs) {
 		switch {

@@ -4,13 +4,14 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/eval"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // EncodeCorpus encodes every document (encoder.DocText) with enc, in
 // parallel batches of 64.
-func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int) ([]encoder.SparseVector, error) {
+func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int) ([]sparse.Vector, error) {
 	const bs = 64
-	out := make([]encoder.SparseVector, len(corpus))
+	out := make([]sparse.Vector, len(corpus))
 	nb := (len(corpus) + bs - 1) / bs
 	errs := make([]error, nb)
 	parallel(nb, workers, func(b int) {
@@ -42,7 +43,7 @@ type SparseEval struct {
 }
 
 // NewSparseEval builds an in-memory inverted index over vecs.
-func NewSparseEval(vecs []encoder.SparseVector, corpus []dataset.Doc, vocab int) *SparseEval {
+func NewSparseEval(vecs []sparse.Vector, corpus []dataset.Doc, vocab int) *SparseEval {
 	e := &SparseEval{post: make([][]evalPosting, vocab), corpus: corpus}
 	for d, v := range vecs {
 		for j, id := range v.IDs {
@@ -53,7 +54,7 @@ func NewSparseEval(vecs []encoder.SparseVector, corpus []dataset.Doc, vocab int)
 }
 
 // Search returns the top k docs (corpus indices) for a query vector.
-func (e *SparseEval) Search(q encoder.SparseVector, k int) []Scored {
+func (e *SparseEval) Search(q sparse.Vector, k int) []Scored {
 	acc := make([]float64, len(e.corpus))
 	for i, id := range q.IDs {
 		for _, p := range e.post[id] {
@@ -94,7 +95,7 @@ type evalPosting struct {
 // SPLADE (Formal et al.): the expected number of multiplications of a
 // query-document dot product, sum_j p_d(j)*p_q(j), where p_d(j) is the
 // fraction of documents and p_q(j) the fraction of queries with token j.
-func Sparsity(docs, queries []encoder.SparseVector, vocab int) (avgNNZ, flops float64) {
+func Sparsity(docs, queries []sparse.Vector, vocab int) (avgNNZ, flops float64) {
 	pd := make([]float64, vocab)
 	for _, d := range docs {
 		avgNNZ += float64(len(d.IDs))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // tinyTask is a synthetic corpus with topical queries: each topic has a few
@@ -288,14 +289,14 @@ func TestEmbeddingsFileRoundTrip(t *testing.T) {
 func TestMeanNDCG10FollowsEval(t *testing.T) {
 	tok := encoder.DefaultTokenizer()
 	corpus := []dataset.Doc{{ID: "d0", Text: "protein"}, {ID: "d1", Text: "membrane"}}
-	vecs := make([]encoder.SparseVector, len(corpus))
+	vecs := make([]sparse.Vector, len(corpus))
 	idf := make([]float32, tok.VocabSize())
 	for i, d := range corpus {
 		id, ok := tok.ID(d.Text)
 		if !ok {
 			t.Fatalf("%q not in the vocabulary", d.Text)
 		}
-		vecs[i] = encoder.SparseVector{IDs: []int32{id}, Weights: []float32{1}}
+		vecs[i] = sparse.Vector{IDs: []int32{id}, Weights: []float32{1}}
 		idf[id] = 1
 	}
 	queries := []dataset.Query{{ID: "q0", Text: "protein"}, {ID: "q1", Text: "membrane"}}

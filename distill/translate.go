@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // TranslationFit configures FitTranslation. Zero values mean the defaults.
@@ -38,7 +39,7 @@ func (o *TranslationFit) defaults() {
 // token v, lift = P(v in query | u among the document's source terms) - P(v in
 // query), over the relevant pairs; pairs seen fewer than MinCount times and
 // lifts <= 0 are dropped. Deterministic: counts are integers, ties go by id.
-func FitTranslation(docs []encoder.SparseVector, idf []float32, queries []encoder.SparseVector, positives [][]int, vocab int, o TranslationFit) (*encoder.Translation, error) {
+func FitTranslation(docs []sparse.Vector, idf []float32, queries []sparse.Vector, positives [][]int, vocab int, o TranslationFit) (*encoder.Translation, error) {
 	o.defaults()
 	if len(queries) != len(positives) {
 		return nil, fmt.Errorf("distill: %d queries but %d positive lists", len(queries), len(positives))

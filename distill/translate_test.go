@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // TestFitTranslation checks the lift arithmetic on a hand-counted example.
@@ -15,12 +16,12 @@ import (
 // P(5|2) = 1/2 (lift 0), P(7|2) = 1/2 (lift 1/4). Source 3 (d1: 2 pairs):
 // P(5|3) = 1/2 (0), P(6|3) = 2/2 (lift 1/2).
 func TestFitTranslation(t *testing.T) {
-	docs := []encoder.SparseVector{{IDs: []int32{1, 2}, Weights: []float32{1, 1}}, {IDs: []int32{1, 3}, Weights: []float32{1, 1}}}
+	docs := []sparse.Vector{{IDs: []int32{1, 2}, Weights: []float32{1, 1}}, {IDs: []int32{1, 3}, Weights: []float32{1, 1}}}
 	idf := []float32{1, 1, 1, 1, 1, 1, 1, 1}
-	q := func(ids ...int32) encoder.SparseVector {
-		return encoder.SparseVector{IDs: ids, Weights: make([]float32, len(ids))}
+	q := func(ids ...int32) sparse.Vector {
+		return sparse.Vector{IDs: ids, Weights: make([]float32, len(ids))}
 	}
-	queries := []encoder.SparseVector{q(5), q(5, 6), q(6), q(7)}
+	queries := []sparse.Vector{q(5), q(5, 6), q(6), q(7)}
 	pos := [][]int{{0}, {1}, {1}, {0}}
 	tab, err := FitTranslation(docs, idf, queries, pos, 8, TranslationFit{MinCount: 1})
 	if err != nil {

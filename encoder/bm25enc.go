@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // ArchBM25TF is the "bm25-tf" architecture: a document's weight for token t is
@@ -65,8 +67,8 @@ func controlTokens(tok *Tokenizer) []bool {
 }
 
 // Encode implements Encoder.
-func (e *BM25TF) Encode(texts []string) ([]SparseVector, error) {
-	out := make([]SparseVector, len(texts))
+func (e *BM25TF) Encode(texts []string) ([]sparse.Vector, error) {
+	out := make([]sparse.Vector, len(texts))
 	var ids []int32
 	for i, t := range texts {
 		ids = e.tok.AppendIDs(ids[:0], t)
@@ -79,10 +81,10 @@ func (e *BM25TF) Encode(texts []string) ([]SparseVector, error) {
 }
 
 // encodeIDs returns the weights of a document's tokens (in text order).
-func (e *BM25TF) encodeIDs(ids []int32) SparseVector {
+func (e *BM25TF) encodeIDs(ids []int32) sparse.Vector {
 	norm := e.k1 * (1 - e.b + e.b*float64(len(ids))/e.avgdl)
 	tc := e.terms.count(ids)
-	v := SparseVector{IDs: tc.IDs, Weights: make([]float32, len(tc.IDs))}
+	v := sparse.Vector{IDs: tc.IDs, Weights: make([]float32, len(tc.IDs))}
 	for i, f := range tc.TF {
 		tf := float64(f)
 		v.Weights[i] = float32(tf * (e.k1 + 1) / (tf + norm))

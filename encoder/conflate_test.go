@@ -3,6 +3,8 @@ package encoder
 import (
 	"slices"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func tokenNames(tok *Tokenizer, ids []int32) []string {
@@ -126,7 +128,7 @@ func TestConflatedBM25MatchesVariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	score := func(q string, d SparseVector) float32 {
+	score := func(q string, d sparse.Vector) float32 {
 		qv := idf.Query(tok, q)
 		var s float32
 		for i, id := range qv.IDs {

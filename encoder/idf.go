@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"slices"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // IDF holds the query-side token weights of idf.json ({"token": weight}, the
@@ -93,13 +95,13 @@ func (idf *IDF) Weights() []float32 { return idf.w }
 
 // Query turns query text into a sparse vector: tokenize, deduplicate, weight =
 // IDF; tokens with zero (or unknown) IDF are dropped.
-func (idf *IDF) Query(tok *Tokenizer, text string) SparseVector {
+func (idf *IDF) Query(tok *Tokenizer, text string) sparse.Vector {
 	ids := tok.AppendIDs(make([]int32, 0, min(len(text), 256)), text) // a token spans >= 1 byte
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	// two allocations per query (the serving hot path): ids is compacted in
 	// place into the vector's IDs, weights sized once.
-	v := SparseVector{IDs: ids[:0], Weights: make([]float32, 0, len(ids))}
+	v := sparse.Vector{IDs: ids[:0], Weights: make([]float32, 0, len(ids))}
 	for _, id := range ids {
 		if w := idf.Weight(id); w > 0 {
 			v.IDs = append(v.IDs, id)
@@ -107,7 +109,7 @@ func (idf *IDF) Query(tok *Tokenizer, text string) SparseVector {
 		}
 	}
 	if len(v.IDs) == 0 {
-		return SparseVector{}
+		return sparse.Vector{}
 	}
 	return v
 }

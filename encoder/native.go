@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/nlpodyssey/safetensors"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // ArchNative is Sparrow's native Go student, an inference-free SPLADE-style
@@ -199,7 +200,7 @@ func (n *Native) features(d *NativeDoc, i int, f []float32) {
 
 // Forward encodes one prepared document. With a non-nil tape (training) it
 // records what Backward needs and computes A·E on the fly.
-func (n *Native) Forward(d *NativeDoc, tape *NativeTape) SparseVector {
+func (n *Native) Forward(d *NativeDoc, tape *NativeTape) sparse.Vector {
 	p := n.P
 	D, H := p.D, p.H
 	nu := len(d.IDs)
@@ -232,7 +233,7 @@ func (n *Native) Forward(d *NativeDoc, tape *NativeTape) SparseVector {
 	t.feat = resize(t.feat, nu*NativeFeatures)
 	k1, b := n.cfg.K1, n.cfg.B
 	norm := k1 * (1 - b + b*float64(d.DL)/n.cfg.AvgDL)
-	var out SparseVector
+	var out sparse.Vector
 	type entry struct {
 		id  int32
 		w   float32
@@ -354,8 +355,8 @@ func (n *Native) topExpansion(d *NativeDoc, z []float32, M int, ids []int32, log
 }
 
 // Encode implements Encoder.
-func (n *Native) Encode(texts []string) ([]SparseVector, error) {
-	out := make([]SparseVector, len(texts))
+func (n *Native) Encode(texts []string) ([]sparse.Vector, error) {
+	out := make([]sparse.Vector, len(texts))
 	for i, t := range texts {
 		d := n.PrepareDoc(t)
 		out[i] = n.Forward(&d, nil)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Architectures served by the ONNX Runtime backend: Hugging Face masked-LM
@@ -92,12 +94,12 @@ func (p Prune) Validate() error {
 
 // Apply prunes v in place (v's slices are reused) and returns it. Weights are
 // expected positive, as encoders emit them. Ties in top_k keep the lower id.
-func (p Prune) Apply(v SparseVector) SparseVector {
+func (p Prune) Apply(v sparse.Vector) sparse.Vector {
 	n := len(v.IDs)
 	if n == 0 {
 		return v
 	}
-	keep := func(f func(w float32) bool) SparseVector {
+	keep := func(f func(w float32) bool) sparse.Vector {
 		j := 0
 		for i := range v.IDs {
 			if f(v.Weights[i]) {
@@ -400,8 +402,8 @@ func max2(x, p, q float32) float32 {
 // w = log(1 + x) in float32 (as the PyTorch reference computes it), special
 // ids dropped, zeros dropped. activate=false takes x as the weight (graphs
 // that already pool).
-func sparseFromPooled(x []float32, special []bool, activate bool) SparseVector {
-	var v SparseVector
+func sparseFromPooled(x []float32, special []bool, activate bool) sparse.Vector {
+	var v sparse.Vector
 	n := 0
 	for j, a := range x {
 		if a > 0 && (j >= len(special) || !special[j]) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/sparrow-search/sparrow/sparse"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -234,7 +235,7 @@ func (e *ONNXEncoder) Options() ONNXOptions { return e.opts }
 
 // Encode implements Encoder: tokenize ([CLS] ... [SEP], truncated to
 // MaxLength), batch by length, run, pool, prune.
-func (e *ONNXEncoder) Encode(texts []string) ([]SparseVector, error) {
+func (e *ONNXEncoder) Encode(texts []string) ([]sparse.Vector, error) {
 	docs := make([][]int32, len(texts))
 	var buf []int32
 	for i, t := range texts {
@@ -246,7 +247,7 @@ func (e *ONNXEncoder) Encode(texts []string) ([]SparseVector, error) {
 
 // EncodeIDs encodes documents given as complete token id sequences (with
 // [CLS]/[SEP]; at most MaxLength each, longer ones are an error).
-func (e *ONNXEncoder) EncodeIDs(docs [][]int32) ([]SparseVector, error) {
+func (e *ONNXEncoder) EncodeIDs(docs [][]int32) ([]sparse.Vector, error) {
 	lens := make([]int, len(docs))
 	for i, d := range docs {
 		if len(d) == 0 || len(d) > e.opts.MaxLength {
@@ -259,7 +260,7 @@ func (e *ONNXEncoder) EncodeIDs(docs [][]int32) ([]SparseVector, error) {
 		}
 		lens[i] = len(d)
 	}
-	out := make([]SparseVector, len(docs))
+	out := make([]sparse.Vector, len(docs))
 	w, _ := e.work.Get().(*onnxWork)
 	if w == nil {
 		w = &onnxWork{}
@@ -280,7 +281,7 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-func (e *ONNXEncoder) runBatch(w *onnxWork, docs [][]int32, batch []int, out []SparseVector) error {
+func (e *ONNXEncoder) runBatch(w *onnxWork, docs [][]int32, batch []int, out []sparse.Vector) error {
 	b, l := len(batch), len(docs[batch[0]])
 	n := b * l
 	var inputs []ort.Value

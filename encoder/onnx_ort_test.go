@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // goldenTol is the agreement required between ONNX Runtime in Go and the
@@ -54,7 +56,7 @@ func openFixture(t testing.TB, arch string, opts ONNXOptions) *ONNXEncoder {
 }
 
 // maxAbsDiff compares two sparse vectors as dense ones (absent = 0).
-func maxAbsDiff(a SparseVector, ids []int32, ws []float32) float64 {
+func maxAbsDiff(a sparse.Vector, ids []int32, ws []float32) float64 {
 	m := map[int32]float64{}
 	for i, id := range a.IDs {
 		m[id] = float64(a.Weights[i])
@@ -70,7 +72,7 @@ func maxAbsDiff(a SparseVector, ids []int32, ws []float32) float64 {
 	return worst
 }
 
-func checkSorted(t *testing.T, v SparseVector) {
+func checkSorted(t *testing.T, v sparse.Vector) {
 	t.Helper()
 	for i := range v.IDs {
 		if i > 0 && v.IDs[i] <= v.IDs[i-1] || !(v.Weights[i] > 0) {
@@ -230,7 +232,7 @@ func TestONNXLoadModel(t *testing.T) {
 		}
 		for i, v := range got {
 			want := ref.Models[arch].Vectors[i]
-			full := SparseVector{IDs: append([]int32(nil), want.IDs...), Weights: append([]float32(nil), want.Weights...)}
+			full := sparse.Vector{IDs: append([]int32(nil), want.IDs...), Weights: append([]float32(nil), want.Weights...)}
 			pruned := Prune{PruneTopK, 7}.Apply(full)
 			if len(v.IDs) != len(pruned.IDs) {
 				t.Fatalf("%s text %d: %d entries, want %d", arch, i, len(v.IDs), len(pruned.IDs))

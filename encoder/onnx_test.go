@@ -11,10 +11,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
-func vec(pairs ...float32) SparseVector {
-	var v SparseVector
+func vec(pairs ...float32) sparse.Vector {
+	var v sparse.Vector
 	for i := 0; i < len(pairs); i += 2 {
 		v.IDs = append(v.IDs, int32(pairs[i]))
 		v.Weights = append(v.Weights, pairs[i+1])
@@ -24,10 +26,10 @@ func vec(pairs ...float32) SparseVector {
 
 func TestPruneOpenSearchSemantics(t *testing.T) {
 	// a=10 b=5 c=2 d=1 (ids 1..4), as OpenSearch's PruneUtilsTests.
-	in := func() SparseVector { return vec(1, 10, 2, 5, 3, 2, 4, 1) }
+	in := func() sparse.Vector { return vec(1, 10, 2, 5, 3, 2, 4, 1) }
 	cases := []struct {
 		p    Prune
-		want SparseVector
+		want sparse.Vector
 	}{
 		{Prune{PruneNone, 0}, in()},
 		{Prune{PruneTopK, 2}, vec(1, 10, 2, 5)},
@@ -37,7 +39,7 @@ func TestPruneOpenSearchSemantics(t *testing.T) {
 		{Prune{PruneAbsValue, 2}, vec(1, 10, 2, 5, 3, 2)},
 		// total 18: alpha 0.8 -> limit 14.4, running sums 10, 15 (stop).
 		{Prune{PruneAlphaMass, 0.8}, vec(1, 10)},
-		{Prune{PruneAlphaMass, 0.5}, SparseVector{}},   // 10 > 9: nothing
+		{Prune{PruneAlphaMass, 0.5}, sparse.Vector{}},
 		{Prune{PruneAlphaMass, 0.9}, vec(1, 10, 2, 5)}, // 10, 15, 17 > 16.2
 		{Prune{PruneAlphaMass, 0.95}, vec(1, 10, 2, 5, 3, 2)},
 	}
@@ -158,14 +160,14 @@ func FuzzPrune(f *testing.F) {
 		if p.Validate() != nil {
 			return
 		}
-		var v SparseVector
+		var v sparse.Vector
 		for i, w := range ws {
 			if w > 0 {
 				v.IDs = append(v.IDs, int32(i))
 				v.Weights = append(v.Weights, float32(w)/16)
 			}
 		}
-		orig := SparseVector{IDs: slices.Clone(v.IDs), Weights: slices.Clone(v.Weights)}
+		orig := sparse.Vector{IDs: slices.Clone(v.IDs), Weights: slices.Clone(v.Weights)}
 		got := p.Apply(v)
 		if len(got.IDs) != len(got.Weights) || len(got.IDs) > len(orig.IDs) {
 			t.Fatalf("bad lengths")

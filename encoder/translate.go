@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/nlpodyssey/safetensors"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // TranslationFile holds a model's translation table (config "translation").
@@ -77,7 +78,7 @@ func (t *Translation) Validate() error {
 
 // TopSourceTerms returns the n tokens of v with the largest idf * weight
 // (ties by id), ascending by id.
-func TopSourceTerms(v SparseVector, idf []float32, n int) []int32 {
+func TopSourceTerms(v sparse.Vector, idf []float32, n int) []int32 {
 	if n <= 0 {
 		return nil
 	}
@@ -105,7 +106,7 @@ func TopSourceTerms(v SparseVector, idf []float32, n int) []int32 {
 // Expand adds to v (ascending ids) up to cfg.Terms tokens that v lacks and
 // skip does not mark, pointed to by v's source terms, with weight
 // cfg.Weight * log(1 + summed lift). Ties go to the smaller id.
-func (t *Translation) Expand(v SparseVector, idf []float32, skip []bool, cfg TranslationConfig) SparseVector {
+func (t *Translation) Expand(v sparse.Vector, idf []float32, skip []bool, cfg TranslationConfig) sparse.Vector {
 	gain := map[int32]float64{}
 	for _, u := range TopSourceTerms(v, idf, cfg.SourceTerms) {
 		if int(u) >= t.V {
@@ -133,7 +134,7 @@ func (t *Translation) Expand(v SparseVector, idf []float32, skip []bool, cfg Tra
 	sort.Slice(ks, func(i, j int) bool { return ks[i].g > ks[j].g || (ks[i].g == ks[j].g && ks[i].id < ks[j].id) })
 	ks = ks[:min(len(ks), cfg.Terms)]
 	sort.Slice(ks, func(i, j int) bool { return ks[i].id < ks[j].id })
-	out := SparseVector{IDs: make([]int32, 0, len(v.IDs)+len(ks)), Weights: make([]float32, 0, len(v.IDs)+len(ks))}
+	out := sparse.Vector{IDs: make([]int32, 0, len(v.IDs)+len(ks)), Weights: make([]float32, 0, len(v.IDs)+len(ks))}
 	i := 0
 	for _, k := range ks {
 		for i < len(v.IDs) && v.IDs[i] < k.id {
@@ -266,12 +267,12 @@ func WithTranslation(enc Encoder, t *Translation, cfg TranslationConfig, tok *To
 }
 
 // Expand expands one vector of the wrapped encoder.
-func (e *Translator) Expand(v SparseVector) SparseVector {
+func (e *Translator) Expand(v sparse.Vector) sparse.Vector {
 	return e.t.Expand(v, e.idf, e.skip, e.cfg)
 }
 
 // Encode implements Encoder.
-func (e *Translator) Encode(texts []string) ([]SparseVector, error) {
+func (e *Translator) Encode(texts []string) ([]sparse.Vector, error) {
 	vs, err := e.Encoder.Encode(texts)
 	if err != nil {
 		return nil, err

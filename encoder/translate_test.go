@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // tinyTable: vocabulary of 8; token 1 -> {4: 0.5, 5: 0.25}, token 2 -> {5: 1, 6: 0.5}.
@@ -22,11 +24,11 @@ func TestTranslationExpand(t *testing.T) {
 		t.Fatal(err)
 	}
 	idf := []float32{1, 1, 1, 1, 1, 1, 1, 1}
-	v := SparseVector{IDs: []int32{1, 2, 7}, Weights: []float32{2, 1, 3}}
+	v := sparse.Vector{IDs: []int32{1, 2, 7}, Weights: []float32{2, 1, 3}}
 	cfg := TranslationConfig{SourceTerms: 8, Terms: 8, Weight: 2}
 	got := tab.Expand(v, idf, nil, cfg)
 	// 4: 0.5; 5: 0.25 + 1; 6: 0.5 -> weight 2*log1p(gain)
-	want := SparseVector{IDs: []int32{1, 2, 4, 5, 6, 7}, Weights: []float32{2, 1, float32(2 * 0.4054651081081644), float32(2 * 0.8109302162511288), float32(2 * 0.4054651081081644), 3}}
+	want := sparse.Vector{IDs: []int32{1, 2, 4, 5, 6, 7}, Weights: []float32{2, 1, float32(2 * 0.4054651081081644), float32(2 * 0.8109302162511288), float32(2 * 0.4054651081081644), 3}}
 	if !reflect.DeepEqual(got.IDs, want.IDs) {
 		t.Fatalf("ids %v, want %v", got.IDs, want.IDs)
 	}
@@ -47,7 +49,7 @@ func TestTranslationExpand(t *testing.T) {
 	if got := tab.Expand(v, idf, skip, cfg); !reflect.DeepEqual(got.IDs, []int32{1, 2, 4, 6, 7}) {
 		t.Fatalf("skip 5: %v", got.IDs)
 	}
-	if got := tab.Expand(SparseVector{IDs: []int32{1, 4}, Weights: []float32{1, 1}}, idf, nil, cfg); !reflect.DeepEqual(got.IDs, []int32{1, 4, 5}) {
+	if got := tab.Expand(sparse.Vector{IDs: []int32{1, 4}, Weights: []float32{1, 1}}, idf, nil, cfg); !reflect.DeepEqual(got.IDs, []int32{1, 4, 5}) {
 		t.Fatalf("present token re-added: %v", got.IDs)
 	}
 	cfg.SourceTerms = 1 // token 7 (3) wins, then 1 (2): only 7 translates, and it has no targets
@@ -101,7 +103,7 @@ func FuzzDecodeTranslation(f *testing.F) {
 		for i := range idf {
 			idf[i] = 1
 		}
-		v := tab.Expand(SparseVector{IDs: []int32{0, 1, 2, 3}, Weights: []float32{1, 1, 1, 1}}, idf, nil, TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1})
+		v := tab.Expand(sparse.Vector{IDs: []int32{0, 1, 2, 3}, Weights: []float32{1, 1, 1, 1}}, idf, nil, TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1})
 		for i := 1; i < len(v.IDs); i++ {
 			if v.IDs[i] <= v.IDs[i-1] {
 				t.Fatalf("unsorted ids %v", v.IDs)

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/internal/cputime"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // synthDocs makes n documents with the LSR statistics: ~150
@@ -35,7 +35,7 @@ func synthDocs(n int, seed int64) []Document {
 		for len(set) < nnz {
 			set[int32(perm[zipf.Uint64()])] = struct{}{}
 		}
-		v := encoder.SparseVector{IDs: make([]int32, 0, nnz), Weights: make([]float32, nnz)}
+		v := sparse.Vector{IDs: make([]int32, 0, nnz), Weights: make([]float32, nnz)}
 		for id := range set {
 			v.IDs = append(v.IDs, id)
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -100,7 +100,7 @@ func FuzzDecodeDoc(f *testing.F) {
 		d := randDoc(r, "seed", i*7)
 		f.Add(encodeDoc(nil, &d))
 	}
-	f.Add(encodeDoc(nil, &Document{ID: "x", Vector: encoder.SparseVector{IDs: []int32{0}, Weights: []float32{0}}}))
+	f.Add(encodeDoc(nil, &Document{ID: "x", Vector: sparse.Vector{IDs: []int32{0}, Weights: []float32{0}}}))
 	f.Add([]byte{docRecordVersion, 1, 'a', 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := decodeDoc(b)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 type scored struct {
@@ -22,7 +22,7 @@ type scored struct {
 
 // allResults returns every match of q (K unbounded), ties ordered by id so
 // the list does not depend on segment layout.
-func allResults(t testing.TB, s *Snapshot, q encoder.SparseVector, alg string) []scored {
+func allResults(t testing.TB, s *Snapshot, q sparse.Vector, alg string) []scored {
 	t.Helper()
 	res, err := s.Search(q, scoring.Options{K: 1 << 30, Algorithm: alg})
 	if err != nil {
@@ -42,8 +42,8 @@ func allResults(t testing.TB, s *Snapshot, q encoder.SparseVector, alg string) [
 }
 
 // churn fills ix with batches of new docs, re-upserts and deletes.
-func churn(t testing.TB, ix *Index, r *rand.Rand, batches, perBatch int) []encoder.SparseVector {
-	var queries []encoder.SparseVector
+func churn(t testing.TB, ix *Index, r *rand.Rand, batches, perBatch int) []sparse.Vector {
+	var queries []sparse.Vector
 	n := 0
 	for b := range batches {
 		var docs []Document
@@ -74,7 +74,7 @@ func churn(t testing.TB, ix *Index, r *rand.Rand, batches, perBatch int) []encod
 	// Plus short inference-free-style queries.
 	for range 8 {
 		v := randVector(r, 2+r.IntN(6))
-		queries = append(queries, encoder.SparseVector{IDs: v.IDs[1:], Weights: v.Weights[1:]})
+		queries = append(queries, sparse.Vector{IDs: v.IDs[1:], Weights: v.Weights[1:]})
 	}
 	return queries
 }
@@ -85,7 +85,7 @@ type state struct {
 	docs    map[string]Document
 }
 
-func capture(t testing.TB, ix *Index, queries []encoder.SparseVector) state {
+func capture(t testing.TB, ix *Index, queries []sparse.Vector) state {
 	s := ix.Snapshot()
 	st := state{visible: visible(t, s), docs: map[string]Document{}}
 	for _, q := range queries {

@@ -2,10 +2,9 @@ package index
 
 import (
 	"fmt"
-	"math"
 	"unicode/utf8"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // VocabSize bounds token ids: every vector id must lie in [0, VocabSize)
@@ -20,7 +19,7 @@ const MaxIDBytes = 1024
 type Document struct {
 	ID, Title, Text string
 	Fields          map[string]string
-	Vector          encoder.SparseVector
+	Vector          sparse.Vector
 }
 
 // Batch is an ordered list of upserts and deletes applied atomically by
@@ -92,26 +91,4 @@ func validateDoc(d *Document) error {
 	return nil
 }
 
-func validateVector(v encoder.SparseVector) error {
-	if len(v.IDs) != len(v.Weights) {
-		return fmt.Errorf("vector has %d ids but %d weights", len(v.IDs), len(v.Weights))
-	}
-	prev := int32(-1)
-	for i, id := range v.IDs {
-		if id < 0 || id >= VocabSize {
-			return fmt.Errorf("vector entry %d: token id %d outside [0, %d)", i, id, VocabSize)
-		}
-		if id <= prev {
-			return fmt.Errorf("vector entry %d: token id %d not ascending (previous %d)", i, id, prev)
-		}
-		prev = id
-		w := v.Weights[i]
-		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
-			return fmt.Errorf("vector entry %d (token %d): weight %v is not finite", i, id, w)
-		}
-		if w < 0 {
-			return fmt.Errorf("vector entry %d (token %d): negative weight %v", i, id, w)
-		}
-	}
-	return nil
-}
+func validateVector(v sparse.Vector) error { return sparse.Validate(v, VocabSize) }

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // commonTerm is in every test document, so the query {commonTerm: 1} with a
@@ -37,12 +37,12 @@ func openMem(t testing.TB) *Index {
 }
 
 // randVector has commonTerm plus about nnz random terms with weights in (0, 3].
-func randVector(r *rand.Rand, nnz int) encoder.SparseVector {
+func randVector(r *rand.Rand, nnz int) sparse.Vector {
 	set := map[int32]bool{commonTerm: true}
 	for len(set) < nnz+1 {
 		set[int32(2+r.IntN(VocabSize-2))] = true
 	}
-	var v encoder.SparseVector
+	var v sparse.Vector
 	for id := range set {
 		v.IDs = append(v.IDs, id)
 	}
@@ -74,7 +74,7 @@ func visible(t testing.TB, s *Snapshot) []string {
 }
 
 func visibleIDs(s *Snapshot) ([]string, error) {
-	res, err := s.Search(encoder.SparseVector{IDs: []int32{commonTerm}, Weights: []float32{1}},
+	res, err := s.Search(sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}},
 		scoring.Options{K: 1 << 30, Algorithm: "exhaustive"})
 	if err != nil {
 		return nil, err
@@ -101,6 +101,6 @@ func apply(t testing.TB, ix *Index, docs []Document, deletes ...string) {
 	}
 }
 
-func vecEqual(a, b encoder.SparseVector) bool {
+func vecEqual(a, b sparse.Vector) bool {
 	return slices.Equal(a.IDs, b.IDs) && slices.Equal(a.Weights, b.Weights)
 }

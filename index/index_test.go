@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func TestApplyGetSearch(t *testing.T) {
@@ -107,9 +107,9 @@ func TestUpsertDelete(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	good := Document{ID: "ok", Vector: encoder.SparseVector{IDs: []int32{1, 5}, Weights: []float32{1, 2}}}
+	good := Document{ID: "ok", Vector: sparse.Vector{IDs: []int32{1, 5}, Weights: []float32{1, 2}}}
 	vec := func(ids []int32, w []float32) Document {
-		return Document{ID: "doc7", Vector: encoder.SparseVector{IDs: ids, Weights: w}}
+		return Document{ID: "doc7", Vector: sparse.Vector{IDs: ids, Weights: w}}
 	}
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	cases := []struct {
@@ -165,7 +165,7 @@ func TestBadInput(t *testing.T) {
 	if got, ok, _ := ix.Get("doc7"); !ok || got.Vector.Weights[0] != 0 {
 		t.Fatalf("doc with zero weight: %+v %v", got, ok)
 	}
-	if _, err := ix.Snapshot().Search(encoder.SparseVector{IDs: []int32{40000}, Weights: []float32{1}}, scoring.Options{}); err == nil {
+	if _, err := ix.Snapshot().Search(sparse.Vector{IDs: []int32{40000}, Weights: []float32{1}}, scoring.Options{}); err == nil {
 		t.Fatal("query with out-of-range token accepted")
 	}
 }
@@ -252,7 +252,7 @@ func TestFilters(t *testing.T) {
 	apply(t, ix, docs[:30])
 	apply(t, ix, docs[30:], "f01", "f40")
 	s := ix.Snapshot()
-	q := encoder.SparseVector{IDs: []int32{commonTerm}, Weights: []float32{1}}
+	q := sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}}
 	res, err := s.Search(q, scoring.Options{K: 100, Filter: s.FilterIDs([]string{"f00", "f01", "f35", "f40", "zz"})})
 	if err != nil {
 		t.Fatal(err)

@@ -5,9 +5,9 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Snapshot is an immutable, consistent view of the index at one commit: its
@@ -147,7 +147,7 @@ type Result struct {
 // excluded through the views' live sets; opts.Filter, when set, has one
 // entry per view, e.g. from FilterIDs or FilterField) and maps hits to
 // external ids.
-func (s *Snapshot) Search(q encoder.SparseVector, opts scoring.Options) ([]Result, error) {
+func (s *Snapshot) Search(q sparse.Vector, opts scoring.Options) ([]Result, error) {
 	if err := validateVector(q); err != nil {
 		return nil, fmt.Errorf("index: query: %w", err)
 	}

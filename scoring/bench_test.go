@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // BenchmarkSearch runs every algorithm on a small Zipf corpus (go test
@@ -16,7 +16,7 @@ func BenchmarkSearch(b *testing.B) {
 	spec := corpusSpec{docs: 50000, vocab: 5000, maxLen: 150, zipf: 1.05}
 	seg := buildCorpus(b, r, spec)
 	views := []segment.View{{Segment: seg}}
-	var qs []encoder.SparseVector
+	var qs []sparse.Vector
 	for range 100 {
 		qs = append(qs, randQuery(r, spec.vocab))
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // corpusSpec describes a random corpus.
@@ -21,7 +21,7 @@ type corpusSpec struct {
 	opts                segment.Options
 }
 
-func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) encoder.SparseVector {
+func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) sparse.Vector {
 	set := map[int32]bool{}
 	for len(set) < n {
 		var id int32
@@ -32,7 +32,7 @@ func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) encoder.Spar
 		}
 		set[id] = true
 	}
-	var v encoder.SparseVector
+	var v sparse.Vector
 	for id := range set {
 		v.IDs = append(v.IDs, id)
 	}
@@ -67,7 +67,7 @@ func buildCorpus(t testing.TB, r *rand.Rand, spec corpusSpec) *segment.Segment {
 	return seg
 }
 
-func randQuery(r *rand.Rand, vocab int) encoder.SparseVector {
+func randQuery(r *rand.Rand, vocab int) sparse.Vector {
 	n := r.IntN(12)
 	set := map[int32]bool{}
 	for len(set) < n {
@@ -78,7 +78,7 @@ func randQuery(r *rand.Rand, vocab int) encoder.SparseVector {
 		}
 		set[id] = true
 	}
-	var q encoder.SparseVector
+	var q sparse.Vector
 	for id := range set {
 		q.IDs = append(q.IDs, id)
 	}
@@ -239,16 +239,16 @@ func TestExhaustiveScores(t *testing.T) {
 }
 
 func TestSearchErrors(t *testing.T) {
-	if _, err := Search(nil, encoder.SparseVector{IDs: []int32{1}}, Options{}); err == nil {
+	if _, err := Search(nil, sparse.Vector{IDs: []int32{1}}, Options{}); err == nil {
 		t.Fatal("mismatched lengths accepted")
 	}
-	if _, err := Search(nil, encoder.SparseVector{IDs: []int32{2, 1}, Weights: []float32{1, 1}}, Options{}); err == nil {
+	if _, err := Search(nil, sparse.Vector{IDs: []int32{2, 1}, Weights: []float32{1, 1}}, Options{}); err == nil {
 		t.Fatal("unsorted ids accepted")
 	}
-	if _, err := Search(nil, encoder.SparseVector{}, Options{Algorithm: "nope"}); err == nil {
+	if _, err := Search(nil, sparse.Vector{}, Options{Algorithm: "nope"}); err == nil {
 		t.Fatal("unknown algorithm accepted")
 	}
-	hits, err := Search(nil, encoder.SparseVector{}, Options{})
+	hits, err := Search(nil, sparse.Vector{}, Options{})
 	if err != nil || len(hits) != 0 {
 		t.Fatal(hits, err)
 	}

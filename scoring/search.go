@@ -8,8 +8,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Hit is one result: a document of a view and its score.
@@ -78,7 +78,7 @@ type qterm struct {
 // qs = max_t w_t / Q (Q = min(65535, (2^31-1)/(255*terms)), so sums fit in
 // int32), a doc's integer score is S = sum_t qq_t*impact_t and its reported
 // score is float32(S * qs * segment scale). Ties are broken on that float32.
-func Search(views []segment.View, q encoder.SparseVector, opts Options) ([]Hit, error) {
+func Search(views []segment.View, q sparse.Vector, opts Options) ([]Hit, error) {
 	k := opts.K
 	if k <= 0 {
 		k = 10
@@ -138,7 +138,7 @@ func Search(views []segment.View, q encoder.SparseVector, opts Options) ([]Hit, 
 	return s.heap.sorted(), nil
 }
 
-func quantiseQuery(q encoder.SparseVector) ([]qterm, float32, error) {
+func quantiseQuery(q sparse.Vector) ([]qterm, float32, error) {
 	if len(q.IDs) != len(q.Weights) {
 		return nil, 0, fmt.Errorf("scoring: query has %d ids but %d weights", len(q.IDs), len(q.Weights))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func init() {
@@ -101,7 +102,7 @@ func appendVectorLine(b []byte, d index.Document, tok *encoder.Tokenizer, withTe
 }
 
 // appendTokenMap writes {"token": weight, ...}; skip drops tokens.
-func appendTokenMap(b []byte, v encoder.SparseVector, tok *encoder.Tokenizer, skip func(string) bool) []byte {
+func appendTokenMap(b []byte, v sparse.Vector, tok *encoder.Tokenizer, skip func(string) bool) []byte {
 	b = append(b, '{')
 	first := true
 	for i, id := range v.IDs {

@@ -17,6 +17,7 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/distill"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func init() {
@@ -315,7 +316,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	var evalErr error // from AfterEpoch, which cannot return one
 	qidf := encoder.NewIDF(idf)
-	evalVecs := func(vecs []encoder.SparseVector) float64 {
+	evalVecs := func(vecs []sparse.Vector) float64 {
 		return distill.NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(heldQ, evalQrels, tok, qidf)
 	}
 	if len(heldQ) > 0 {
@@ -362,7 +363,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	cfg := n.Config()
 	var table *encoder.Translation
-	var vecs []encoder.SparseVector // the final model's corpus, encoded once for what follows
+	var vecs []sparse.Vector // the final model's corpus, encoded once for what follows
 	if *transTerms > 0 || len(heldQ) > 0 {
 		if vecs, err = distill.EncodeCorpus(n, corpus, *workers); err != nil {
 			return err
@@ -391,7 +392,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(heldQ) > 0 {
 		// efficiency of the final model: non-zeros over the whole corpus and
 		// SPLADE's FLOPS with the held-out queries
-		qs := make([]encoder.SparseVector, len(heldQ))
+		qs := make([]sparse.Vector, len(heldQ))
 		for i, q := range heldQ {
 			qs[i] = qidf.Query(tok, q.Text)
 		}
@@ -449,12 +450,12 @@ func parseWeights(s string, n int) ([]float64, error) {
 // fitTranslation fits the translation table on the training queries' judged
 // positives (grade > 0) with the trained student's document vectors (by
 // corpus position).
-func fitTranslation(vecs []encoder.SparseVector, corpus []dataset.Doc, tok *encoder.Tokenizer, qidf *encoder.IDF, queries []dataset.Query, qrels dataset.Qrels, o distill.TranslationFit) (*encoder.Translation, error) {
+func fitTranslation(vecs []sparse.Vector, corpus []dataset.Doc, tok *encoder.Tokenizer, qidf *encoder.IDF, queries []dataset.Query, qrels dataset.Qrels, o distill.TranslationFit) (*encoder.Translation, error) {
 	at := make(map[string]int, len(corpus))
 	for i, d := range corpus {
 		at[d.ID] = i
 	}
-	qs := make([]encoder.SparseVector, len(queries))
+	qs := make([]sparse.Vector, len(queries))
 	pos := make([][]int, len(queries))
 	for i, q := range queries {
 		qs[i] = qidf.Query(tok, q.Text)

@@ -5,15 +5,15 @@ import (
 	"testing"
 	"weak"
 
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // The cache must not keep a segment alive: compaction retires segments, and
 // their postings would otherwise stay in memory until the cache is cleared.
 func TestDocCacheDoesNotRetainSegments(t *testing.T) {
 	b := segment.NewBuilder(segment.Options{})
-	b.Add(encoder.SparseVector{IDs: []int32{1}, Weights: []float32{1}})
+	b.Add(sparse.Vector{IDs: []int32{1}, Weights: []float32{1}})
 	seg, err := b.Build()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // searchResponse is the body of a successful search.
@@ -45,7 +46,7 @@ type contribution struct {
 
 // queryVector builds the sparse query: idf-weighted tokens of the text, or
 // the raw vector mapped onto token ids.
-func (ni *namedIndex) queryVector(req *searchRequest) (encoder.SparseVector, error) {
+func (ni *namedIndex) queryVector(req *searchRequest) (sparse.Vector, error) {
 	if req.Vector != nil {
 		v, err := encoder.VectorFromTokens(ni.model.Tokenizer, req.Vector)
 		if err != nil {
@@ -95,7 +96,7 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 	k := *req.K
 	resp := &searchResponse{Index: ni.name, Mode: req.Mode}
 	snap := ni.sparse.Snapshot()
-	var q encoder.SparseVector
+	var q sparse.Vector
 	if req.Mode != modeBM25 || req.Explain {
 		var err error
 		if q, err = ni.queryVector(req); err != nil {
@@ -155,7 +156,7 @@ func (ni *namedIndex) search(req *searchRequest, fo fusionOptions) (*searchRespo
 	}
 }
 
-func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q encoder.SparseVector, k int, f *filterSpec) ([]index.Result, error) {
+func (ni *namedIndex) sparseSearch(snap *index.Snapshot, q sparse.Vector, k int, f *filterSpec) ([]index.Result, error) {
 	if len(q.IDs) == 0 {
 		return nil, nil
 	}
@@ -268,7 +269,7 @@ func (ni *namedIndex) readShown(snap *index.Snapshot, view int, doc uint32, key 
 
 // fillHits looks up titles (and explanations) for hits ranked outside the
 // sparse engine.
-func (ni *namedIndex) fillHits(snap *index.Snapshot, resp *searchResponse, hits []scored, q encoder.SparseVector, wantExplain bool) error {
+func (ni *namedIndex) fillHits(snap *index.Snapshot, resp *searchResponse, hits []scored, q sparse.Vector, wantExplain bool) error {
 	resp.Hits = make([]searchHit, 0, len(hits))
 	for _, h := range hits {
 		v, doc, ok := snap.Lookup(h.ID)
@@ -298,7 +299,7 @@ func (ni *namedIndex) fillHits(snap *index.Snapshot, resp *searchResponse, hits 
 
 // explain intersects the query with a document vector, largest
 // contribution first.
-func explain(tok *encoder.Tokenizer, q, d encoder.SparseVector) []contribution {
+func explain(tok *encoder.Tokenizer, q, d sparse.Vector) []contribution {
 	out := []contribution{}
 	i, j := 0, 0
 	for i < len(q.IDs) && j < len(d.IDs) {

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/sparrow-search/sparrow/dataset"
-	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
 	"github.com/valyala/fasthttp"
 )
 
@@ -109,7 +109,7 @@ func BenchmarkAlgorithms(b *testing.B) {
 	}
 	defer ni.release()
 	snap := ni.sparse.Snapshot()
-	vecs := make([]encoder.SparseVector, len(queries))
+	vecs := make([]sparse.Vector, len(queries))
 	want := make([][]scoring.Hit, len(queries))
 	for i, q := range queries {
 		vecs[i], _ = ni.queryVector(&searchRequest{Query: q.Text})

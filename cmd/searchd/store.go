@@ -16,6 +16,7 @@ import (
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/internal/indexdir"
 	"github.com/sparrow-search/sparrow/lexical"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // On-disk layout of one named index, DIR/<name>/: package indexdir (shared
@@ -346,7 +347,7 @@ func (ni *namedIndex) diskBytes() int64 {
 // upsert encodes docs (outside the write lock; encoders are concurrency-safe)
 // and applies them durably to sparse/, then to bm25/.
 func (ni *namedIndex) upsert(docs []docInput) error {
-	vecs := make([]encoder.SparseVector, len(docs))
+	vecs := make([]sparse.Vector, len(docs))
 	var texts []string
 	var textIdx []int
 	for i, d := range docs {

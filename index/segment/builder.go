@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Builder collects document vectors and builds a Segment. It is not safe for
@@ -35,7 +35,7 @@ func NewBuilder(opts Options) *Builder {
 // Add appends a document and returns its local id (0, 1, 2, ...). IDs must be
 // strictly ascending and non-negative and weights finite; entries with
 // weight <= 0 are dropped. A malformed vector makes Build fail.
-func (b *Builder) Add(v encoder.SparseVector) uint32 {
+func (b *Builder) Add(v sparse.Vector) uint32 {
 	doc := uint32(b.numDocs)
 	b.numDocs++
 	if b.err == nil {

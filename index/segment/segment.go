@@ -2,8 +2,7 @@ package segment
 
 import (
 	"github.com/RoaringBitmap/roaring/v2"
-
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // MaxBlockSize bounds Options.BlockSize so decode buffers can be fixed arrays.
@@ -188,9 +187,9 @@ func (s *Segment) BMPBytes() int64 {
 // Vector returns document doc's vector with dequantised weights (q*Scale),
 // read from the block-wise forward index (or, without it, by probing every
 // term's inverted list). Out-of-range docs give an empty vector.
-func (s *Segment) Vector(doc uint32) encoder.SparseVector {
+func (s *Segment) Vector(doc uint32) sparse.Vector {
 	l := &s.l
-	var v encoder.SparseVector
+	var v sparse.Vector
 	if int64(doc) >= int64(l.NumDocs) {
 		return v
 	}
@@ -247,8 +246,8 @@ func (l *Layout) TermBlockLen(t, i int) int {
 
 // invertedVector finds doc in every term's list: a binary search over block
 // last docs, then one block decode.
-func (l *Layout) invertedVector(doc uint32) encoder.SparseVector {
-	var v encoder.SparseVector
+func (l *Layout) invertedVector(doc uint32) sparse.Vector {
+	var v sparse.Vector
 	var docs [MaxBlockSize]uint32
 	for t := 0; t < l.NumTerms; t++ {
 		b0, b1 := int(l.TermBlk[t]), int(l.TermBlk[t+1])

@@ -9,19 +9,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
-func randomVectors(r *rand.Rand, n, vocab, maxLen int) []encoder.SparseVector {
+func randomVectors(r *rand.Rand, n, vocab, maxLen int) []sparse.Vector {
 	z := rand.NewZipf(r, 1.1, 1, uint64(vocab-1))
-	out := make([]encoder.SparseVector, n)
+	out := make([]sparse.Vector, n)
 	for i := range out {
 		set := map[int32]bool{}
 		k := r.IntN(maxLen + 1)
 		for len(set) < k && len(set) < vocab {
 			set[int32(z.Uint64())] = true
 		}
-		var v encoder.SparseVector
+		var v sparse.Vector
 		for id := range set {
 			v.IDs = append(v.IDs, id)
 		}
@@ -34,7 +34,7 @@ func randomVectors(r *rand.Rand, n, vocab, maxLen int) []encoder.SparseVector {
 	return out
 }
 
-func build(t testing.TB, vs []encoder.SparseVector, o Options) *Segment {
+func build(t testing.TB, vs []sparse.Vector, o Options) *Segment {
 	b := NewBuilder(o)
 	for i, v := range vs {
 		if got := b.Add(v); got != uint32(i) {
@@ -166,17 +166,17 @@ func TestDecodeVersions(t *testing.T) {
 
 func TestBuilderErrors(t *testing.T) {
 	cases := []struct {
-		v    encoder.SparseVector
+		v    sparse.Vector
 		want string
 	}{
-		{encoder.SparseVector{IDs: []int32{1}, Weights: nil}, "weights"},
-		{encoder.SparseVector{IDs: []int32{-1}, Weights: []float32{1}}, "negative"},
-		{encoder.SparseVector{IDs: []int32{3, 3}, Weights: []float32{1, 1}}, "ascending"},
-		{encoder.SparseVector{IDs: []int32{3}, Weights: []float32{float32(math.NaN())}}, "non-finite"},
+		{sparse.Vector{IDs: []int32{1}, Weights: nil}, "weights"},
+		{sparse.Vector{IDs: []int32{-1}, Weights: []float32{1}}, "negative"},
+		{sparse.Vector{IDs: []int32{3, 3}, Weights: []float32{1, 1}}, "ascending"},
+		{sparse.Vector{IDs: []int32{3}, Weights: []float32{float32(math.NaN())}}, "non-finite"},
 	}
 	for _, c := range cases {
 		b := NewBuilder(Options{})
-		b.Add(encoder.SparseVector{IDs: []int32{1}, Weights: []float32{1}})
+		b.Add(sparse.Vector{IDs: []int32{1}, Weights: []float32{1}})
 		b.Add(c.v)
 		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err %v, want %q", c.v, err, c.want)
@@ -189,7 +189,7 @@ func TestBuilderErrors(t *testing.T) {
 	// undecodable (+Inf) segment.
 	for _, sc := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
 		b := NewBuilder(Options{Scale: sc})
-		b.Add(encoder.SparseVector{IDs: []int32{1}, Weights: []float32{1}})
+		b.Add(sparse.Vector{IDs: []int32{1}, Weights: []float32{1}})
 		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), "Scale") {
 			t.Errorf("Scale %v: err %v", sc, err)
 		}
