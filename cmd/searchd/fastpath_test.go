@@ -6,23 +6,52 @@ import (
 	"testing"
 )
 
-// splitPathInto is splitPath without allocation, for paths of up to
-// maxSegs segments.
-func TestSplitPathInto(t *testing.T) {
+// splitRawPath splits like splitPath for paths of up to maxSegs segments
+// and decodes each segment once.
+func TestSplitRawPath(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"", "/", "//", "/a", "a", "/a/", "/v1/indexes/x/search", "/v1//indexes", "///a//b///",
 		"/1/2/3/4/5/6/7/8", "/1/2/3/4/5/6/7/8/", "/1/2/3/4/5/6/7/8/9", strings.Repeat("/x", 20)} {
-		var buf [maxSegs]string
-		got, ok := splitPathInto(&buf, p)
-		want := splitPath(p)
-		if len(want) > maxSegs {
-			if ok {
-				t.Errorf("%q: accepted %d segments", p, len(want))
+		t.Run(p, func(t *testing.T) {
+			var buf [maxSegs]string
+			got, ok, err := splitRawPath(&buf, p)
+			want := splitPath(p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			continue
-		}
-		if !ok || !slices.Equal(got, want) {
-			t.Errorf("%q: got %q (%v), want %q", p, got, ok, want)
-		}
+			if len(want) > maxSegs {
+				if ok {
+					t.Errorf("accepted %d segments", len(want))
+				}
+				return
+			}
+			if !ok || !slices.Equal(got, want) {
+				t.Errorf("got %q (%v), want %q", got, ok, want)
+			}
+		})
+	}
+	for p, want := range map[string][]string{
+		"/a%2Fb/c":     {"a/b", "c"},
+		"/a%252F":      {"a%2F"},
+		"/%69ndexes/":  {"indexes"},
+		"/a+b/%20":     {"a+b", " "},
+		"/%E2%9C%93/x": {"\u2713", "x"},
+	} {
+		t.Run(p, func(t *testing.T) {
+			var buf [maxSegs]string
+			got, ok, err := splitRawPath(&buf, p)
+			if err != nil || !ok || !slices.Equal(got, want) {
+				t.Errorf("got %q %v %v, want %q", got, ok, err, want)
+			}
+		})
+	}
+	for _, p := range []string{"/a/..", "/a/%2e%2E/b", "/./a", "/a/%2e", "/a%zz", "/a%2", "/%"} {
+		t.Run(p, func(t *testing.T) {
+			var buf [maxSegs]string
+			if got, _, err := splitRawPath(&buf, p); err == nil {
+				t.Errorf("accepted as %q", got)
+			}
+		})
 	}
 }
 

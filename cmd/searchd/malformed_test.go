@@ -74,8 +74,8 @@ func TestMalformedRequests(t *testing.T) {
 		{"search with GET", "GET", search, "", ``, 405, "not allowed", false, false},
 		// index names
 		{"index name with dot", "PUT", "/v1/indexes/a.b", "", ``, 400, "index name", false, false},
-		{"index name traversal", "PUT", "/v1/indexes/..%2f..%2ftmp", "", ``, 404, "no such endpoint", false, false},
-		{"index name encoded dots", "GET", "/v1/indexes/%2e%2e", "", ``, 404, "", false, false},
+		{"index name traversal", "PUT", "/v1/indexes/..%2f..%2ftmp", "", ``, 400, "index name", false, false},
+		{"index name encoded dots", "GET", "/v1/indexes/%2e%2e", "", ``, 400, "not allowed", false, false},
 		{"index name too long", "PUT", "/v1/indexes/" + strings.Repeat("a", 65), "", ``, 400, "limit is 64", false, false},
 		{"index name leading dash", "PUT", "/v1/indexes/-x", "", ``, 400, "index name", false, false},
 		{"index already exists", "PUT", "/v1/indexes/t", "", ``, 409, "already exists", false, false},
@@ -107,7 +107,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"get missing doc", "GET", docs + "/zzz", "", ``, 404, `document "zzz" is not in index`, false, false},
 		{"get doc control char id", "GET", docs + "/a%01b", "", ``, 400, "control", false, false},
 		{"delete missing doc", "DELETE", docs + "/zzz", "", ``, 404, "is not in index", false, false},
-		{"get doc id encoded slash", "GET", docs + "/a%2fb", "", ``, 404, "no such endpoint", false, false},
+		{"get doc id encoded slash", "GET", docs + "/a%2fb", "", ``, 400, "may not contain '/'", false, false},
 		// routing and auth
 		{"unknown endpoint", "GET", "/v1/nope", "", ``, 404, "no such endpoint", false, false},
 		{"method not allowed", "PATCH", "/v1/indexes/t", "", ``, 405, "not allowed", false, false},

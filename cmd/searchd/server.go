@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -195,9 +196,16 @@ func (s *Server) match(method string, segs []string) (*route, params, bool) {
 	return nil, params{}, pathKnown
 }
 
-// splitPathInto splits p like splitPath into dst without allocating; it
-// reports false when p has more than len(dst) segments (no route has).
-func splitPathInto(dst *[maxSegs]string, p string) ([]string, bool) {
+// splitRawPath splits the raw request path (as the client sent it, before
+// any decoding or dot-segment removal) into dst and percent-decodes each
+// segment exactly once. Routing on the decoded, normalised path would let
+// "documents/..%2F..%2Fother" reach the route of index "other" (issue 13
+// item 1); here that is one segment "../../other", which no name or id
+// validation accepts. It reports ok=false when p has more than len(dst)
+// segments (no route has), and a 400 for a malformed escape or a "." /
+// ".." segment (paths are never normalised, so such a segment is refused
+// rather than resolved).
+func splitRawPath(dst *[maxSegs]string, p string) (segs []string, ok bool, err error) {
 	for len(p) > 0 && p[0] == '/' {
 		p = p[1:]
 	}
@@ -205,21 +213,30 @@ func splitPathInto(dst *[maxSegs]string, p string) ([]string, bool) {
 		p = p[:len(p)-1]
 	}
 	if p == "" {
-		return dst[:0], true
+		return dst[:0], true, nil
 	}
 	n := 0
 	for {
+		seg, rest, more := strings.Cut(p, "/")
 		if n == len(dst) {
-			return nil, false
+			return nil, false, nil
 		}
-		i := strings.IndexByte(p, '/')
-		if i < 0 {
-			dst[n] = p
-			return dst[:n+1], true
+		if strings.IndexByte(seg, '%') >= 0 {
+			dec, uerr := url.PathUnescape(seg)
+			if uerr != nil {
+				return nil, false, badRequest("path segment %q has malformed percent-encoding", seg)
+			}
+			seg = dec
 		}
-		dst[n] = p[:i]
+		if seg == "." || seg == ".." {
+			return nil, false, badRequest("path segment %q is not allowed (paths are not normalised)", seg)
+		}
+		dst[n] = seg
 		n++
-		p = p[i+1:]
+		if !more {
+			return dst[:n], true, nil
+		}
+		p = rest
 	}
 }
 
@@ -244,21 +261,25 @@ func methodName(m []byte) string {
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	method := methodName(ctx.Method())
-	// Path() is decoded and normalised ("/a/../b" -> "/b"); an id or name
-	// that smuggles separators is rejected by validation below.
+	// Route on the raw path: ctx.Path() is decoded and normalised
+	// ("/a/..%2Fb" -> "/b"), which would let an id reach another route.
+	path := rawPath(ctx)
 	var segBuf [maxSegs]string
 	var r *route
 	var p params
 	known := false
-	if segs, ok := splitPathInto(&segBuf, string(ctx.Path())); ok {
+	segs, ok, perr := splitRawPath(&segBuf, path)
+	if ok {
 		r, p, known = s.match(method, segs)
 	}
 	routeName := "unmatched"
 	switch {
+	case perr != nil:
+		s.writeErr(ctx, perr)
 	case r == nil && known:
-		writeError(ctx, 405, "method %s is not allowed on %s", method, ctx.Path())
+		writeError(ctx, 405, "method %s is not allowed on %s", method, path)
 	case r == nil:
-		writeError(ctx, 404, "no such endpoint: %s %s (see /v1/openapi.json)", method, ctx.Path())
+		writeError(ctx, 404, "no such endpoint: %s %s (see /v1/openapi.json)", method, path)
 	default:
 		routeName = r.pattern
 		if s.authorize(ctx, r) {
@@ -273,9 +294,17 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if code >= 500 {
 			lvl = slog.LevelError
 		}
-		s.log.Log(context.Background(), lvl, "request", "method", method, "path", string(ctx.Path()), "status", code,
+		s.log.Log(context.Background(), lvl, "request", "method", method, "path", path, "status", code,
 			"took_us", elapsed.Microseconds(), "remote", ctx.RemoteAddr().String())
 	}
+}
+
+// rawPath is the request path as the client sent it, without the query.
+func rawPath(ctx *fasthttp.RequestCtx) string {
+	if p := ctx.URI().PathOriginal(); len(p) > 0 {
+		return string(p)
+	}
+	return "/"
 }
 
 // authorize enforces read-only mode and the API key on writes.
@@ -347,7 +376,7 @@ func (s *Server) writeErr(ctx *fasthttp.RequestCtx, err error) {
 	case errors.As(err, &re):
 		writeError(ctx, re.status, "%s", re.msg)
 	default:
-		s.log.Error("internal error", "path", string(ctx.Path()), "err", err)
+		s.log.Error("internal error", "path", rawPath(ctx), "err", err)
 		writeError(ctx, 500, "internal error: %v", err)
 	}
 }
