@@ -73,7 +73,7 @@ func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, to
 		hits := e.Search(idf.Query(tok, q.Text), 10)
 		run := make([]eval.Hit, len(hits))
 		for i, h := range hits {
-			run[i] = eval.Hit{DocID: e.corpus[h.Doc].ID, Score: h.Score}
+			run[i] = eval.Hit{ID: e.corpus[h.Doc].ID, Score: h.Score}
 		}
 		if m, ok := eval.QueryMetrics(run, qrels[q.ID]); ok {
 			sum += m["ndcg@10"]

@@ -34,7 +34,7 @@ func TRECLess(a, b Hit) bool {
 	if as != bs {
 		return as > bs
 	}
-	return a.DocID > b.DocID
+	return a.ID > b.ID
 }
 
 // SortTREC sorts hits in place into trec_eval order (see TRECLess).
@@ -52,10 +52,10 @@ func NormalizeHits(hits []Hit, k int) []Hit {
 	seen := make(map[string]bool, len(h))
 	out := h[:0]
 	for _, x := range h {
-		if seen[x.DocID] {
+		if seen[x.ID] {
 			continue
 		}
-		seen[x.DocID] = true
+		seen[x.ID] = true
 		out = append(out, x)
 		if k > 0 && len(out) == k {
 			break
@@ -71,7 +71,7 @@ func rankedGrades(hits []Hit, judged map[string]int) []int {
 	h := NormalizeHits(hits, 0)
 	grades := make([]int, len(h))
 	for i, x := range h {
-		grades[i] = judged[x.DocID] // missing = 0 = non-relevant
+		grades[i] = judged[x.ID] // missing = 0 = non-relevant
 	}
 	return grades
 }

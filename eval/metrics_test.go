@@ -81,9 +81,9 @@ func TestCutoffsAndGrades(t *testing.T) {
 	judged := map[string]int{"rel": 1, "top": 3}
 	var hits []Hit
 	for i := 0; i < 10; i++ {
-		hits = append(hits, Hit{DocID: fmt.Sprintf("f%02d", i), Score: float64(100 - i)})
+		hits = append(hits, Hit{ID: fmt.Sprintf("f%02d", i), Score: float64(100 - i)})
 	}
-	hits = append(hits, Hit{DocID: "rel", Score: 50}) // rank 11
+	hits = append(hits, Hit{ID: "rel", Score: 50}) // rank 11
 	m, ok := QueryMetrics(hits, judged)
 	if !ok {
 		t.Fatal("not evaluated")
@@ -103,7 +103,7 @@ func TestCutoffsAndGrades(t *testing.T) {
 func TestDuplicatesKeepBestRank(t *testing.T) {
 	judged := map[string]int{"a": 1, "b": 1}
 	// "a" appears twice; counting it twice would give recall 1.5 or P@10 0.3.
-	hits := []Hit{{"a", 3}, {"x", 2}, {"a", 1}, {"b", 0.5}}
+	hits := []Hit{{ID: "a", Score: 3}, {ID: "x", Score: 2}, {ID: "a", Score: 1}, {ID: "b", Score: 0.5}}
 	m, _ := QueryMetrics(hits, judged)
 	if !near(m["recall@100"], 1) || !near(m["p@10"], 0.2) || !near(m["map@100"], (1+2.0/3)/2) {
 		t.Errorf("metrics with duplicate: %v", m)
@@ -111,23 +111,23 @@ func TestDuplicatesKeepBestRank(t *testing.T) {
 }
 
 func TestNormalizeHits(t *testing.T) {
-	got := NormalizeHits([]Hit{{"a", 1}, {"b", 3}, {"a", 5}, {"c", 3}, {"d", 0}}, 3)
-	want := []Hit{{"a", 5}, {"c", 3}, {"b", 3}}
+	got := NormalizeHits([]Hit{{ID: "a", Score: 1}, {ID: "b", Score: 3}, {ID: "a", Score: 5}, {ID: "c", Score: 3}, {ID: "d", Score: 0}}, 3)
+	want := []Hit{{ID: "a", Score: 5}, {ID: "c", Score: 3}, {ID: "b", Score: 3}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
 func TestNaNScoresSortLast(t *testing.T) {
-	hits := []Hit{{"n", math.NaN()}, {"a", 1}, {"b", math.Inf(-1)}}
+	hits := []Hit{{ID: "n", Score: math.NaN()}, {ID: "a", Score: 1}, {ID: "b", Score: math.Inf(-1)}}
 	SortTREC(hits)
-	if hits[0].DocID != "a" {
+	if hits[0].ID != "a" {
 		t.Errorf("order %v", hits)
 	}
 }
 
 func TestNegativeGradeIsNonRelevant(t *testing.T) {
-	m, ok := QueryMetrics([]Hit{{"a", 1}}, map[string]int{"a": -1, "b": 1})
+	m, ok := QueryMetrics([]Hit{{ID: "a", Score: 1}}, map[string]int{"a": -1, "b": 1})
 	if !ok || m["ndcg@10"] != 0 || m["recall@100"] != 0 {
 		t.Errorf("%v %v", m, ok)
 	}
@@ -155,8 +155,8 @@ func TestEvaluateIgnoresInputOrder(t *testing.T) {
 
 func TestTRECRoundTrip(t *testing.T) {
 	run := Run{
-		"10": {{"d1", 0.30000000000000004}, {"d2", 1e-30}, {"d0", 0.30000000000000004}},
-		"9":  {{"x", -2}},
+		"10": {{ID: "d1", Score: 0.30000000000000004}, {ID: "d2", Score: 1e-30}, {ID: "d0", Score: 0.30000000000000004}},
+		"9":  {{ID: "x", Score: -2}},
 	}
 	var buf bytes.Buffer
 	if err := WriteTRECRun(&buf, run, "tag"); err != nil {
@@ -170,7 +170,7 @@ func TestTRECRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back["10"]) != 3 || back["10"][0] != (Hit{"d1", 0.30000000000000004}) || back["10"][2].Score != 1e-30 {
+	if len(back["10"]) != 3 || back["10"][0] != (Hit{ID: "d1", Score: 0.30000000000000004}) || back["10"][2].Score != 1e-30 {
 		t.Errorf("round trip: %v", back)
 	}
 }
@@ -186,19 +186,19 @@ func TestTRECErrors(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := WriteTRECRun(&buf, Run{"q": {{"a b", 1}}}, ""); err == nil {
+	if err := WriteTRECRun(&buf, Run{"q": {{ID: "a b", Score: 1}}}, ""); err == nil {
 		t.Error("doc id with a space written")
 	}
 	// Any space strings.Fields splits at would break the re-read.
 	for _, id := range []string{"a\u00a0b", "a\vb", "a\u2003b"} {
-		if err := WriteTRECRun(&buf, Run{"q": {{id, 1}}}, ""); err == nil {
+		if err := WriteTRECRun(&buf, Run{"q": {{ID: id, Score: 1}}}, ""); err == nil {
 			t.Errorf("doc id %q written", id)
 		}
 	}
-	if err := WriteTRECRun(&buf, Run{"q": {{"a", 1}, {"a", 2}}}, ""); err == nil || !strings.Contains(err.Error(), "twice") {
+	if err := WriteTRECRun(&buf, Run{"q": {{ID: "a", Score: 1}, {ID: "a", Score: 2}}}, ""); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("duplicate doc written: %v", err)
 	}
-	if err := WriteTRECRun(&buf, Run{"q": {{"a", 1}}}, "t t"); err == nil {
+	if err := WriteTRECRun(&buf, Run{"q": {{ID: "a", Score: 1}}}, "t t"); err == nil {
 		t.Error("tag with a space accepted")
 	}
 }

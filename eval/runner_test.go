@@ -26,11 +26,11 @@ func (p *peekSystem) Retrieve(q dataset.Query, k int) ([]Hit, error) {
 	// One more hit than asked for: the runner must cut to k.
 	hits := make([]Hit, 0, k+1)
 	for i := 0; i <= k; i++ {
-		hits = append(hits, Hit{DocID: fmt.Sprintf("x%s-%d", q.ID, i), Score: float64(-i)})
+		hits = append(hits, Hit{ID: fmt.Sprintf("x%s-%d", q.ID, i), Score: float64(-i)})
 	}
-	hits[0] = Hit{DocID: "d" + q.ID, Score: 1}
+	hits[0] = Hit{ID: "d" + q.ID, Score: 1}
 	// A repeated doc and an out-of-order hit: the runner normalises both.
-	hits = append(hits, Hit{DocID: "d" + q.ID, Score: 0.5}, Hit{DocID: "late", Score: 2})
+	hits = append(hits, Hit{ID: "d" + q.ID, Score: 0.5}, Hit{ID: "late", Score: 2})
 	return hits, nil
 }
 
@@ -69,12 +69,12 @@ func TestRunSystemHidesQrels(t *testing.T) {
 	if rep.K != MinK || len(run["1"]) != MinK {
 		t.Errorf("k = %d, %d hits; want %d", rep.K, len(run["1"]), MinK)
 	}
-	if run["1"][0].DocID != "late" || run["1"][1].DocID != "d1" {
+	if run["1"][0].ID != "late" || run["1"][1].ID != "d1" {
 		t.Errorf("run not in trec order: %v", run["1"][:3])
 	}
 	n := 0
 	for _, h := range run["1"] {
-		if h.DocID == "d1" {
+		if h.ID == "d1" {
 			n++
 		}
 	}

@@ -10,13 +10,11 @@ import (
 	"sync"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
-// Hit is one retrieved document.
-type Hit struct {
-	DocID string
-	Score float64
-}
+// Hit is one retrieved document (the shared hit type of package sparse).
+type Hit = sparse.Hit
 
 // Run maps query id -> ranked hits. Evaluation re-sorts hits the way
 // trec_eval does (score desc, then doc id desc), so the order given is advisory.

@@ -31,14 +31,14 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 		SortTREC(hits)
 		seen := make(map[string]bool, len(hits))
 		for i, h := range hits {
-			if seen[h.DocID] {
-				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see NormalizeHits)", qid, h.DocID)
+			if seen[h.ID] {
+				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see NormalizeHits)", qid, h.ID)
 			}
-			seen[h.DocID] = true
-			if h.DocID == "" || hasSpace(h.DocID) {
-				return fmt.Errorf("eval: query %s: doc id %q cannot be written to a TREC run", qid, h.DocID)
+			seen[h.ID] = true
+			if h.ID == "" || hasSpace(h.ID) {
+				return fmt.Errorf("eval: query %s: doc id %q cannot be written to a TREC run", qid, h.ID)
 			}
-			fmt.Fprintf(bw, "%s Q0 %s %d %s %s\n", qid, h.DocID, i+1, strconv.FormatFloat(h.Score, 'g', -1, 64), tag)
+			fmt.Fprintf(bw, "%s Q0 %s %d %s %s\n", qid, h.ID, i+1, strconv.FormatFloat(h.Score, 'g', -1, 64), tag)
 		}
 	}
 	return bw.Flush()
@@ -99,6 +99,6 @@ func ReadTRECRun(r io.Reader) (Run, error) {
 			return nil, fmt.Errorf("run:%d: duplicate doc %q for query %q (first on line %d)", line, f[2], f[0], prev)
 		}
 		seen[key] = line
-		run[f[0]] = append(run[f[0]], Hit{DocID: f[2], Score: score})
+		run[f[0]] = append(run[f[0]], Hit{ID: f[2], Score: score})
 	}
 }

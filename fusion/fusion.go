@@ -6,6 +6,8 @@ package fusion
 import (
 	"math"
 	"sort"
+
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Normalisations.
@@ -14,11 +16,9 @@ const (
 	ZScore = "zscore" // (s - mean) / sd; a constant list maps to 0
 )
 
-// Hit is one scored document of a ranked list.
-type Hit struct {
-	ID    string
-	Score float64
-}
+// Hit is one scored document of a ranked list (package sparse's shared hit
+// type).
+type Hit = sparse.Hit
 
 // Normalize returns the list's scores normalised by how (MinMax when empty),
 // in the input order, and the lowest normalised score (0 for an empty list).

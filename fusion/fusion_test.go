@@ -1,16 +1,18 @@
 package fusion
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
 
 func TestFuseMinMax(t *testing.T) {
-	a := []Hit{{"a", 10}, {"b", 5}, {"c", 0}}
-	b := []Hit{{"b", 4}, {"d", 2}}
+	t.Parallel()
+	a := []Hit{{ID: "a", Score: 10}, {ID: "b", Score: 5}, {ID: "c", Score: 0}}
+	b := []Hit{{ID: "b", Score: 4}, {ID: "d", Score: 2}}
 	got := Fuse(a, b, .5, .5, MinMax, 10)
 	// a: .5*1 + .5*0 (floor of b) = .5; b: .5*.5 + .5*1 = .75; c: 0 + 0; d: .5*0 + .5*0 = 0.
-	want := []Hit{{"b", .75}, {"a", .5}, {"c", 0}, {"d", 0}}
+	want := []Hit{{ID: "b", Score: .75}, {ID: "a", Score: .5}, {ID: "c", Score: 0}, {ID: "d", Score: 0}}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
@@ -25,10 +27,11 @@ func TestFuseMinMax(t *testing.T) {
 }
 
 func TestFuseOneSidedAndEmpty(t *testing.T) {
+	t.Parallel()
 	if got := Fuse(nil, nil, .5, .5, MinMax, 10); len(got) != 0 {
 		t.Errorf("empty: %v", got)
 	}
-	a := []Hit{{"x", 3}, {"y", 1}, {"z", 2}}
+	a := []Hit{{ID: "x", Score: 3}, {ID: "y", Score: 1}, {ID: "z", Score: 2}}
 	got := Fuse(a, nil, 1, 0, ZScore, 3)
 	if got[0].ID != "x" || got[1].ID != "z" || got[2].ID != "y" {
 		t.Errorf("order not kept: %v", got)
@@ -36,7 +39,8 @@ func TestFuseOneSidedAndEmpty(t *testing.T) {
 }
 
 func TestFuseDuplicatesKeepFirst(t *testing.T) {
-	a := []Hit{{"x", 3}, {"x", 1}, {"y", 2}}
+	t.Parallel()
+	a := []Hit{{ID: "x", Score: 3}, {ID: "x", Score: 1}, {ID: "y", Score: 2}}
 	got := Fuse(a, nil, 1, 0, MinMax, 10)
 	if len(got) != 2 || got[0].ID != "x" || got[0].Score != 1 {
 		t.Errorf("duplicate handling: %v", got)
@@ -44,16 +48,29 @@ func TestFuseDuplicatesKeepFirst(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
-	eq, floor := Normalize([]Hit{{"x", 3}, {"y", 3}}, MinMax)
+	t.Parallel()
+	eq, floor := Normalize([]Hit{{ID: "x", Score: 3}, {ID: "y", Score: 3}}, MinMax)
 	if eq[0].Score != 1 || eq[1].Score != 1 || floor != 1 {
 		t.Errorf("constant list min-max: %v floor %v", eq, floor)
 	}
-	z, _ := Normalize([]Hit{{"x", 3}, {"y", 3}}, ZScore)
+	z, _ := Normalize([]Hit{{ID: "x", Score: 3}, {ID: "y", Score: 3}}, ZScore)
 	if z[0].Score != 0 || z[1].Score != 0 {
 		t.Errorf("constant list z-score: %v", z)
 	}
-	z, floor = Normalize([]Hit{{"x", 2}, {"y", 0}}, ZScore)
+	z, floor = Normalize([]Hit{{ID: "x", Score: 2}, {ID: "y", Score: 0}}, ZScore)
 	if z[0].Score != 1 || z[1].Score != -1 || floor != -1 {
 		t.Errorf("z-score: %v floor %v", z, floor)
 	}
+}
+
+func ExampleFuse() {
+	sparse := []Hit{{ID: "a", Score: 12}, {ID: "b", Score: 9}, {ID: "c", Score: 1}}
+	bm25 := []Hit{{ID: "b", Score: 7.5}, {ID: "d", Score: 6}}
+	for _, h := range Fuse(sparse, bm25, 0.5, 0.5, MinMax, 3) {
+		fmt.Printf("%s %.3f\n", h.ID, h.Score)
+	}
+	// Output:
+	// b 0.864
+	// a 0.500
+	// c 0.000
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Field layouts (Options.Fields).
@@ -76,11 +77,8 @@ func (o Options) validate() error {
 	return nil
 }
 
-// Hit is one search result.
-type Hit struct {
-	ID    string
-	Score float64
-}
+// Hit is one search result (package sparse's shared hit type).
+type Hit = sparse.Hit
 
 // Index is a bleve BM25 index of dataset documents. Search is safe for
 // concurrent use; Add and Delete may run concurrently with searches.

@@ -119,7 +119,7 @@ func TestBM25Variants(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, h := range res.Hits {
-				run[q.ID] = append(run[q.ID], eval.Hit{DocID: h.ID, Score: roundScore(h.Score)})
+				run[q.ID] = append(run[q.ID], eval.Hit{ID: h.ID, Score: roundScore(h.Score)})
 			}
 		}
 		rep := eval.Evaluate(run, ds.Qrels)

@@ -57,7 +57,7 @@ func TestTinyBM25(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r) != 5 || r["5"][0].DocID != "d4" {
+	if len(r) != 5 || r["5"][0].ID != "d4" {
 		t.Errorf("run: %d queries, q5 top %v", len(r), r["5"])
 	}
 	if _, leaked := r["6"]; leaked {

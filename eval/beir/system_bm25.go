@@ -42,7 +42,7 @@ func (s *bm25System) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
 	}
 	out := make([]eval.Hit, len(hits))
 	for i, h := range hits {
-		out[i] = eval.Hit{DocID: h.ID, Score: h.Score}
+		out[i] = eval.Hit{ID: h.ID, Score: h.Score}
 	}
 	return out, nil
 }

@@ -101,14 +101,14 @@ func fuseHits(sparse, bm25 []eval.Hit, norm string, w float64, k int) []eval.Hit
 	conv := func(hits []eval.Hit) []fusion.Hit {
 		out := make([]fusion.Hit, len(hits))
 		for i, h := range hits {
-			out[i] = fusion.Hit{ID: h.DocID, Score: h.Score}
+			out[i] = fusion.Hit{ID: h.ID, Score: h.Score}
 		}
 		return out
 	}
 	fused := fusion.Fuse(conv(sparse), conv(bm25), w, 1-w, norm, k)
 	out := make([]eval.Hit, len(fused))
 	for i, h := range fused {
-		out[i] = eval.Hit{DocID: h.ID, Score: h.Score}
+		out[i] = eval.Hit{ID: h.ID, Score: h.Score}
 	}
 	return out
 }

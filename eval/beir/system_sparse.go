@@ -86,7 +86,7 @@ func (s *sparseSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
 	}
 	out := make([]eval.Hit, len(hits))
 	for i, h := range hits {
-		out[i] = eval.Hit{DocID: s.ids[h.Doc], Score: float64(h.Score)}
+		out[i] = eval.Hit{ID: s.ids[h.Doc], Score: float64(h.Score)}
 	}
 	return out, nil
 }

@@ -175,7 +175,7 @@ func (s *teacherSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
 	}
 	out := make([]eval.Hit, len(hits))
 	for i, h := range hits {
-		out[i] = eval.Hit{DocID: s.ids[h.Doc], Score: h.Score}
+		out[i] = eval.Hit{ID: s.ids[h.Doc], Score: h.Score}
 	}
 	return out, nil
 }
