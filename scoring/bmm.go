@@ -2,56 +2,54 @@ package scoring
 
 import "github.com/sparrow-search/sparrow/index/segment"
 
-// blockMaxMaxScore is MaxScore whose non-essential probing is gated by the
+// BlockMaxMaxScore is MaxScore whose non-essential probing is gated by the
 // block maxima of the non-essential lists at the candidate (block-max
 // MaxScore, as in PISA's block_max_maxscore).
-func blockMaxMaxScore(s *searcher, _ int, l *segment.Layout, q []qterm) {
-	cs, ub := s.cursors(l, q)
-	first := essential(ub, s.thr)
+type BlockMaxMaxScore struct {
+	cursors cursorSet
+}
+
+// Name implements Algorithm.
+func (*BlockMaxMaxScore) Name() string { return "bmm" }
+
+func (a *BlockMaxMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
+	cs, ub := a.cursors.open(l, q)
+	first := essential(ub, c.thr)
 	for first < len(cs) {
-		cur := NoMore
-		for _, c := range cs[first:] {
-			cur = min(cur, c.doc)
-		}
+		cur, sum := nextEssential(cs[first:])
 		if cur == NoMore {
-			return
-		}
-		var sum int32
-		for _, c := range cs[first:] {
-			if c.doc == cur {
-				sum += c.Score()
-				c.Next()
-			}
+			return nil
 		}
 		if first > 0 {
-			if sum+ub[first-1] < s.thr {
+			if sum+ub[first-1] < c.thr {
 				continue
 			}
 			bm := sum
-			for _, c := range cs[:first] {
-				c.NextShallow(cur)
-				bm += c.BlockMax()
+			for _, p := range cs[:first] {
+				p.NextShallow(cur)
+				bm += p.BlockMax()
 			}
-			if bm < s.thr {
+			if bm < c.thr {
 				continue
 			}
 			// bm - sum is the block-max bound of lists 0..i still unprobed.
 			rest := bm - sum
 			for i := first - 1; i >= 0; i-- {
-				c := cs[i]
-				if sum+min(rest, ub[i]) < s.thr {
+				p := cs[i]
+				if sum+min(rest, ub[i]) < c.thr {
 					sum = -1
 					break
 				}
-				rest -= c.BlockMax()
-				c.NextGEQ(cur)
-				if c.doc == cur {
-					sum += c.Score()
+				rest -= p.BlockMax()
+				p.NextGEQ(cur)
+				if p.doc == cur {
+					sum += p.Score()
 				}
 			}
 		}
-		if sum >= s.thr && s.offer(cur, sum) {
-			first = essential(ub, s.thr)
+		if sum >= c.thr && c.offer(cur, sum) {
+			first = essential(ub, c.thr)
 		}
 	}
+	return nil
 }

@@ -1,22 +1,52 @@
 package scoring
 
-import "github.com/sparrow-search/sparrow/index/segment"
+import (
+	"errors"
 
-// bmp is Block-Max Pruning (Mallia, Suel & Tonellotto, SIGIR 2024): docs are
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// BMP is Block-Max Pruning (Mallia, Suel & Tonellotto, SIGIR 2024): docs are
 // grouped in ranges of 1<<RangeBits consecutive ids; a range's upper bound is
 // sum_t qq_t * max impact of t in the range. Ranges are visited in
 // decreasing bound order (bucketed) and scored exactly from the block-wise
 // forward index; the walk stops when no remaining bound can reach the
-// threshold.
-func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
+// threshold. It needs segments built with their BMP structures
+// (segment.Options.SkipBMP false) and reports an error for others.
+type BMP struct {
+	// Alpha in (0, 1) makes it approximate: a range is skipped when
+	// Alpha*bound cannot reach the threshold. 0 (default) or >= 1: exact.
+	Alpha float64
+
+	ub     []int32
+	counts []uint32
+	order  []uint32
+	alpha  float64 // Alpha, or 0 when exact
+	acc    [1 << 8]int32
+}
+
+// Name implements Algorithm.
+func (*BMP) Name() string { return "bmp" }
+
+// errNoBMP is BMP's error for a segment without its structures.
+var errNoBMP = errors.New("the segment was built without BMP structures (segment.Options.SkipBMP)")
+
+func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
+	if !l.HasBMP {
+		return errNoBMP
+	}
+	a.alpha = 0
+	if a.Alpha > 0 && a.Alpha < 1 {
+		a.alpha = a.Alpha
+	}
 	nr := l.NumRanges()
 	if nr == 0 {
-		return
+		return nil
 	}
-	if cap(s.acc) < nr {
-		s.acc = make([]int32, nr)
+	if cap(a.ub) < nr {
+		a.ub = make([]int32, nr)
 	}
-	ub := s.acc[:nr]
+	ub := a.ub[:nr]
 	clear(ub)
 	for _, t := range q {
 		m := l.UBMax[l.UBOff[t.t]:l.UBOff[t.t+1]]
@@ -30,19 +60,19 @@ func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		}
 	}
 	maxUB := maxInt32(ub)
-	if s.prunable(maxUB) {
+	if a.prunable(s, maxUB) {
 		clear(ub)
-		return
+		return nil
 	}
 	// Bucket ranges by bound: bucket b holds bounds in
 	// [b*step, (b+1)*step), visited from the top bucket down.
 	const nb = 2048
 	lo := max(s.thr, 1)
 	step := (maxUB-lo)/nb + 1
-	if cap(s.counts) < nb+1 {
-		s.counts = make([]uint32, nb+1)
+	if cap(a.counts) < nb+1 {
+		a.counts = make([]uint32, nb+1)
 	}
-	counts := s.counts[:nb+1]
+	counts := a.counts[:nb+1]
 	clear(counts)
 	for _, u := range ub {
 		if u >= lo {
@@ -53,10 +83,10 @@ func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		counts[b] += counts[b-1]
 	}
 	total := int(counts[nb])
-	if cap(s.order) < total {
-		s.order = make([]uint32, total)
+	if cap(a.order) < total {
+		a.order = make([]uint32, total)
 	}
-	order := s.order[:total]
+	order := a.order[:total]
 	for r, u := range ub {
 		if u >= lo {
 			b := (u - lo) / step
@@ -65,10 +95,9 @@ func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		}
 	}
 	// counts[b] is now the end of bucket b.
-	var acc [1 << 8]int32
 	rb := uint(l.RangeBits)
 	for b := nb - 1; b >= 0; b-- {
-		if s.prunable(lo + int32(b+1)*step - 1) {
+		if a.prunable(s, lo+int32(b+1)*step-1) {
 			break
 		}
 		start := uint32(0)
@@ -76,25 +105,27 @@ func bmp(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			start = counts[b-1]
 		}
 		for _, r := range order[start:counts[b]] {
-			if s.prunable(ub[r]) {
+			if a.prunable(s, ub[r]) {
 				continue
 			}
-			s.scoreRange(l, q, r, rb, &acc)
+			a.scoreRange(s, l, q, r, rb)
 		}
 	}
 	clear(ub)
+	return nil
 }
 
 // prunable applies the threshold test, relaxed by Alpha when approximate.
-func (s *searcher) prunable(ub int32) bool {
-	if s.alpha > 0 {
-		return float64(ub)*s.alpha < float64(s.thr)
+func (a *BMP) prunable(s *collector, ub int32) bool {
+	if a.alpha > 0 {
+		return float64(ub)*a.alpha < float64(s.thr)
 	}
 	return ub < s.thr
 }
 
 // scoreRange scores every doc of range r exactly from the forward index.
-func (s *searcher) scoreRange(l *segment.Layout, q []qterm, r uint32, rb uint, acc *[256]int32) {
+func (a *BMP) scoreRange(s *collector, l *segment.Layout, q []qterm, r uint32, rb uint) {
+	acc := &a.acc
 	p0, p1 := int(l.FwdPair[r]), int(l.FwdPair[r+1])
 	terms := l.FwdTerm[p0:p1]
 	base := l.FwdEnt[r]

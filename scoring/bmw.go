@@ -2,10 +2,17 @@ package scoring
 
 import "github.com/sparrow-search/sparrow/index/segment"
 
-// blockMaxWAND is Block-Max WAND (Ding & Suel, SIGIR 2011): WAND pivoting on
+// BlockMaxWAND is Block-Max WAND (Ding & Suel, SIGIR 2011): WAND pivoting on
 // list maxima, then a block-max check at the pivot before full evaluation.
-func blockMaxWAND(s *searcher, _ int, l *segment.Layout, q []qterm) {
-	cs, _ := s.cursors(l, q)
+type BlockMaxWAND struct {
+	cursors cursorSet
+}
+
+// Name implements Algorithm.
+func (*BlockMaxWAND) Name() string { return "bmw" }
+
+func (a *BlockMaxWAND) search(col *collector, l *segment.Layout, q []qterm) error {
+	cs, _ := a.cursors.open(l, q)
 	n := len(cs)
 	sortByDoc := func() {
 		for i := 1; i < n; i++ {
@@ -24,13 +31,13 @@ func blockMaxWAND(s *searcher, _ int, l *segment.Layout, q []qterm) {
 				break
 			}
 			acc += c.maxScore
-			if acc >= s.thr {
+			if acc >= col.thr {
 				p = i
 				break
 			}
 		}
 		if p < 0 {
-			return
+			return nil
 		}
 		pd := cs[p].doc
 		for p+1 < n && cs[p+1].doc == pd {
@@ -41,15 +48,15 @@ func blockMaxWAND(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			c.NextShallow(pd)
 			bm += c.BlockMax()
 		}
-		if bm >= s.thr {
+		if bm >= col.thr {
 			if cs[0].doc == pd {
 				var sum int32
 				for _, c := range cs[:p+1] {
 					sum += c.Score()
 					c.Next()
 				}
-				if sum >= s.thr {
-					s.offer(pd, sum)
+				if sum >= col.thr {
+					col.offer(pd, sum)
 				}
 			} else {
 				// Move the list before the pivot with the largest maximum.

@@ -1,17 +1,29 @@
-// Package scoring answers top-k queries over posting segments. Every query
-// algorithm lives in its own file and shares the Cursor interface:
+// Package scoring answers top-k queries over posting segments.
 //
-//	exhaustive.go  term-at-a-time over every posting (the reference)
-//	maxscore.go    document-at-a-time MaxScore
-//	bmm.go         block-max MaxScore
-//	bmw.go         block-max WAND
-//	bmp.go         Block-Max Pruning over doc-id ranges (optional alpha: approximate)
-//	taat.go        term-at-a-time MaxScore with a candidate set
-//	wmaxscore.go   windowed block-max MaxScore (the default, DefaultAlgorithm)
+// Search(views, q, opts) is the entry point: it quantises the query, picks
+// the named Algorithm and returns the hits. Each algorithm is a
+// self-contained type that owns its scratch space and implements the one
+// small Algorithm interface (algorithm.go) over the Cursor concepts of
+// cursor.go; a Searcher runs one algorithm instance query after query, and
+// Search keeps a pool of Searchers per algorithm name. One file per
+// algorithm:
+//
+//	exhaustive.go  Exhaustive: term-at-a-time over every posting (the reference)
+//	maxscore.go    MaxScore: document-at-a-time MaxScore
+//	bmm.go         BlockMaxMaxScore: block-max MaxScore
+//	bmw.go         BlockMaxWAND: block-max WAND
+//	bmp.go         BMP: Block-Max Pruning over doc-id ranges (optional Alpha: approximate)
+//	taat.go        TAAT: term-at-a-time MaxScore with a candidate set
+//	wmaxscore.go   WMaxScore: windowed block-max MaxScore (DefaultAlgorithm)
+//
+// Tuning constants are fields of the algorithm types whose zero values are
+// the measured defaults; nothing is a mutable package variable, so tests
+// run configured instances in parallel.
 //
 // Scores are exact integers (quantised query weight times 8-bit impact), so
 // all rank-safe algorithms return exactly the exhaustive top-k, ties
-// included (score desc, then view, then doc asc). Hot loops have AVX-512
-// kernels (kernel_simd.go, GOEXPERIMENT=simd) and a portable fallback
-// (kernel_generic.go); the same tests run on both.
+// included (score desc, then view, then doc asc). The k best hits are kept
+// by internal/topk. Hot loops have AVX-512 kernels (kernel_simd.go,
+// GOEXPERIMENT=simd) and a portable fallback (kernel_generic.go); the same
+// tests run on both.
 package scoring

@@ -2,13 +2,21 @@ package scoring
 
 import "github.com/sparrow-search/sparrow/index/segment"
 
-// exhaustive is the reference: term-at-a-time over every posting into an
-// integer accumulator per doc, then a scan for the top k.
-func exhaustive(s *searcher, _ int, l *segment.Layout, q []qterm) {
-	if cap(s.acc) < l.NumDocs {
-		s.acc = make([]int32, l.NumDocs)
+// Exhaustive is the reference: term-at-a-time over every posting into an
+// integer accumulator per doc, then a scan for the top k. Search never
+// primes its threshold, so it checks the others independently.
+type Exhaustive struct {
+	acc []int32
+}
+
+// Name implements Algorithm.
+func (*Exhaustive) Name() string { return "exhaustive" }
+
+func (a *Exhaustive) search(c *collector, l *segment.Layout, q []qterm) error {
+	if cap(a.acc) < l.NumDocs {
+		a.acc = make([]int32, l.NumDocs)
 	}
-	acc := s.acc[:l.NumDocs]
+	acc := a.acc[:l.NumDocs]
 	var docs [segment.MaxBlockSize]uint32
 	var imps [segment.MaxBlockSize]uint8
 	for _, t := range q {
@@ -24,9 +32,10 @@ func exhaustive(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		}
 	}
 	for d, sum := range acc {
-		if sum >= s.thr {
-			s.offer(uint32(d), sum)
+		if sum >= c.thr {
+			c.offer(uint32(d), sum)
 		}
 		acc[d] = 0
 	}
+	return nil
 }

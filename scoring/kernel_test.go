@@ -10,6 +10,7 @@ import (
 // without GOEXPERIMENT=simd.
 
 func TestAddScaledU8(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 5))
 	for _, n := range []int{0, 1, 15, 16, 17, 33, 100, 1000} {
 		src := make([]uint8, n)
@@ -31,6 +32,7 @@ func TestAddScaledU8(t *testing.T) {
 }
 
 func TestMaxAndScan(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(6, 6))
 	for _, n := range []int{0, 1, 16, 31, 64, 257} {
 		a := make([]int32, n)
@@ -62,8 +64,9 @@ func TestMaxAndScan(t *testing.T) {
 }
 
 func TestWindowCandidates(t *testing.T) {
-	t.Run("kernel", func(t *testing.T) { checkWindowCandidates(t, windowCandidates) })
-	t.Run("scalar", func(t *testing.T) { checkWindowCandidates(t, windowCandidatesScalar) })
+	t.Parallel()
+	t.Run("kernel", func(t *testing.T) { t.Parallel(); checkWindowCandidates(t, windowCandidates) })
+	t.Run("scalar", func(t *testing.T) { t.Parallel(); checkWindowCandidates(t, windowCandidatesScalar) })
 }
 
 func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64, int32, []uint16, []int32) ([]uint16, []int32)) {
@@ -109,6 +112,7 @@ func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64
 // acc >= lo and clears acc, for lengths that are not multiples of 16 too,
 // with either kernel (many or few candidates expected).
 func TestDenseCandidates(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(8, 8))
 	for trial := 0; trial < 50; trial++ {
 		acc := make([]int32, 1+r.IntN(1<<windowBits))

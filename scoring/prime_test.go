@@ -10,6 +10,7 @@ import (
 // The primed floor is a lower bound of the exhaustive k-th score, and it
 // engages (is positive) on queries with a term of >= k postings.
 func TestPrimeFloor(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 7))
 	for _, spec := range []corpusSpec{
 		{docs: 3000, vocab: 200, maxLen: 30, zipf: 1.1},
@@ -26,18 +27,11 @@ func TestPrimeFloor(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				qt, qs, _ := quantiseQuery(q)
-				s := getSearcher(k)
-				s.terms = s.terms[:0]
-				for _, x := range qt {
-					if int(x.t) < l.NumTerms && l.TermCount[x.t] > 0 {
-						s.terms = append(s.terms, x)
-					}
-				}
-				s.mult = float64(qs) * float64(l.Scale)
-				s.prime(l, k)
-				floor := s.floor
-				putSearcher(s)
+				qt, qs, _ := quantiseQuery(q, nil)
+				c := newCollector()
+				c.reset(k)
+				c.prime(l, c.setView(0, nil, nil, l, qt, qs))
+				floor := c.floor
 				if floor == 0 {
 					continue
 				}

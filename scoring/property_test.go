@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -103,24 +104,39 @@ func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
 	return bm
 }
 
+// variants are the algorithms the property tests compare with exhaustive:
+// every registered one in its default configuration, plus WMaxScore with
+// small windows (so that it crosses many of them on small corpora) on its
+// marked and dense window paths, probing or accumulating its non-essential
+// lists.
+func variants() map[string]func() Algorithm {
+	m := map[string]func() Algorithm{}
+	for _, name := range Algorithms() {
+		m[name] = func() Algorithm { a, _ := New(name); return a }
+	}
+	for _, ds := range []uint{1, 20} { // 1: mostly marked windows, 20: dense
+		for _, cc := range []int64{-1, 1 << 30} { // -1: always probe, 1<<30: always accumulate
+			m[fmt.Sprintf("wmaxscore/w7/dense%d/cand%d", ds, cc)] = func() Algorithm {
+				return &WMaxScore{WindowBits: 7, DenseShift: ds, CandCost: cc}
+			}
+		}
+	}
+	return m
+}
+
+// Every algorithm returns exactly the exhaustive top-k (ids, scores, ties)
+// over random corpora, views, live sets, filters and k.
 func TestAlgorithmsMatchExhaustive(t *testing.T) {
-	// Small windows, so that wmaxscore crosses many of them here; its
-	// marked and dense window paths are both covered (0: mostly marked,
-	// 20: mostly dense).
-	// Non-essential lists probed per candidate (candCost 0) or accumulated
-	// (candCost large) are both covered too.
-	defer func(old uint32, ds uint, cc int64) { windowShift, denseShift, candCost = old, ds, cc }(windowShift, denseShift, candCost)
-	windowShift = 7
-	for _, c := range []struct {
-		ds uint
-		cc int64
-	}{{0, 0}, {20, 0}, {0, 1 << 30}, {20, 1 << 30}} {
-		denseShift, candCost = c.ds, c.cc
-		t.Run(fmt.Sprint("denseShift", c.ds, "candCost", c.cc), checkAlgorithms)
+	t.Parallel()
+	for name, mk := range variants() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkAlgorithm(t, NewSearcher(mk()))
+		})
 	}
 }
 
-func checkAlgorithms(t *testing.T) {
+func checkAlgorithm(t *testing.T, s *Searcher) {
 	r := rand.New(rand.NewPCG(1, 2))
 	specs := []corpusSpec{
 		{docs: 0, vocab: 10, maxLen: 3},
@@ -138,6 +154,7 @@ func checkAlgorithms(t *testing.T) {
 	if testing.Short() {
 		specs = specs[:5]
 	}
+	ref := NewSearcher(new(Exhaustive))
 	for si, spec := range specs {
 		nviews := 1 + r.IntN(3)
 		var views []segment.View
@@ -162,19 +179,17 @@ func checkAlgorithms(t *testing.T) {
 				}
 			}
 			for _, k := range []int{1, 10, 100, 1000} {
-				want, err := Search(views, q, Options{K: k, Algorithm: "exhaustive", Filter: filter})
+				want, err := ref.Search(views, q, k, filter)
 				if err != nil {
 					t.Fatal(err)
 				}
 				checkOrder(t, want)
-				for _, alg := range Algorithms() {
-					got, err := Search(views, q, Options{K: k, Algorithm: alg, Filter: filter})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(got, want) {
-						t.Fatalf("spec %d query %d k=%d %s: got %d hits %v\nwant %d hits %v", si, qi, k, alg, len(got), head(got), len(want), head(want))
-					}
+				got, err := s.Search(views, q, k, filter)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("spec %d query %d k=%d: got %d hits %v\nwant %d hits %v", si, qi, k, len(got), head(got), len(want), head(want))
 				}
 			}
 		}
@@ -200,6 +215,7 @@ func checkOrder(t *testing.T, h []Hit) {
 // TestExhaustiveScores checks the reference against a direct float
 // computation from the forward vectors (within quantisation error).
 func TestExhaustiveScores(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	spec := corpusSpec{docs: 500, vocab: 50, maxLen: 20, zipf: 1.1}
 	seg := buildCorpus(t, r, spec)
@@ -239,17 +255,32 @@ func TestExhaustiveScores(t *testing.T) {
 }
 
 func TestSearchErrors(t *testing.T) {
-	if _, err := Search(nil, sparse.Vector{IDs: []int32{1}}, Options{}); err == nil {
-		t.Fatal("mismatched lengths accepted")
-	}
-	if _, err := Search(nil, sparse.Vector{IDs: []int32{2, 1}, Weights: []float32{1, 1}}, Options{}); err == nil {
-		t.Fatal("unsorted ids accepted")
-	}
-	if _, err := Search(nil, sparse.Vector{}, Options{Algorithm: "nope"}); err == nil {
-		t.Fatal("unknown algorithm accepted")
-	}
-	hits, err := Search(nil, sparse.Vector{}, Options{})
-	if err != nil || len(hits) != 0 {
-		t.Fatal(hits, err)
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		q    sparse.Vector
+		opts Options
+		want string // "" = no error
+	}{
+		{"mismatched lengths", sparse.Vector{IDs: []int32{1}}, Options{}, "1 ids but 0 weights"},
+		{"unsorted ids", sparse.Vector{IDs: []int32{2, 1}, Weights: []float32{1, 1}}, Options{}, "not strictly ascending"},
+		{"negative id", sparse.Vector{IDs: []int32{-1}, Weights: []float32{1}}, Options{}, "negative"},
+		{"NaN weight", sparse.Vector{IDs: []int32{1}, Weights: []float32{float32(math.NaN())}}, Options{}, "non-finite"},
+		{"unknown algorithm", sparse.Vector{}, Options{Algorithm: "nope"}, `unknown algorithm "nope"`},
+		{"empty query", sparse.Vector{}, Options{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			hits, err := Search(nil, c.q, c.opts)
+			if c.want == "" {
+				if err != nil || len(hits) != 0 {
+					t.Fatal(hits, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err %v, want one containing %q", err, c.want)
+			}
+		})
 	}
 }

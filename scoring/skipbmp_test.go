@@ -12,6 +12,7 @@ import (
 // A segment built without BMP structures answers every other algorithm
 // exactly like one built with them; bmp reports a clear error.
 func TestSkipBMP(t *testing.T) {
+	t.Parallel()
 	spec := corpusSpec{docs: 3000, vocab: 300, maxLen: 40, zipf: 1.05, levels: 4, opts: segment.Options{Scale: 0.01}}
 	with := buildCorpus(t, rand.New(rand.NewPCG(5, 5)), spec)
 	spec.opts.SkipBMP = true

@@ -12,7 +12,7 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// taat is term-at-a-time MaxScore with a candidate set ("quit/continue",
+// TAAT is term-at-a-time MaxScore with a candidate set ("quit/continue",
 // Moffat & Zobel, with MaxScore bounds). Terms run in decreasing order of
 // their maximum score. While the remaining terms' maxima can still lift an
 // unseen doc to the threshold (the k-th best partial score, a lower bound of
@@ -21,32 +21,53 @@ import (
 // partial score plus the remaining maxima falls below the threshold are
 // dropped, and the rest probe the remaining (frequent, low-weight) lists
 // with NextGEQ, skipping blocks that hold no candidate.
-func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
-	n := l.NumDocs
-	if cap(s.acc) < n {
-		s.acc = make([]int32, n)
-	}
-	acc := s.acc[:n]
-	words := (n + 63) / 64
-	if cap(s.bits) < words {
-		s.bits = make([]uint64, words)
-	}
-	seen := s.bits[:words]
-	allowed := s.allowedBits(l)
+type TAAT struct {
+	acc     []int32
+	seen    []uint64
+	allow   []uint64 // the filter as a bitset
+	ts      []qterm
+	rem     []int32
+	touched []uint32
+	cands   []uint32
+	kheap   []int32
+	probe   postingCursor
+}
 
-	ts := slices.Clone(q)
-	slices.SortFunc(ts, func(a, b qterm) int {
-		ma, mb := a.w*int32(l.TermMax[a.t]), b.w*int32(l.TermMax[b.t])
-		if ma != mb {
-			return int(mb - ma)
+// Name implements Algorithm.
+func (*TAAT) Name() string { return "taat" }
+
+func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
+	n := l.NumDocs
+	if cap(a.acc) < n {
+		a.acc = make([]int32, n)
+	}
+	acc := a.acc[:n]
+	words := (n + 63) / 64
+	if cap(a.seen) < words {
+		a.seen = make([]uint64, words)
+	}
+	seen := a.seen[:words]
+	allowed := allowedBits(l, s.live, s.filter, &a.allow)
+
+	ts := append(a.ts[:0], q...)
+	a.ts = ts
+	slices.SortFunc(ts, func(x, y qterm) int {
+		mx, my := x.w*int32(l.TermMax[x.t]), y.w*int32(l.TermMax[y.t])
+		if mx != my {
+			return int(my - mx)
 		}
-		return int(l.TermCount[a.t]) - int(l.TermCount[b.t])
+		return int(l.TermCount[x.t]) - int(l.TermCount[y.t])
 	})
-	rem := make([]int32, len(ts)+1)
+	if cap(a.rem) < len(ts)+1 {
+		a.rem = make([]int32, len(ts)+1)
+	}
+	rem := a.rem[:len(ts)+1]
+	rem[len(ts)] = 0
 	for i := len(ts) - 1; i >= 0; i-- {
 		rem[i] = rem[i+1] + ts[i].w*int32(l.TermMax[ts[i].t])
 	}
-	touched := s.order[:0]
+	k := s.k()
+	touched := a.touched[:0]
 	var docs [segment.MaxBlockSize]uint32
 	var imps [segment.MaxBlockSize]uint8
 
@@ -79,13 +100,13 @@ func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		// The k-th partial score is at most maxAcc: only compute it when
 		// it could end phase 1.
 		if i+1 < len(ts) && rem[i+1] < max(maxAcc, s.thr) {
-			thr = max(s.thr, s.kthPartial(acc, touched))
+			thr = max(s.thr, a.kthPartial(acc, touched, k))
 		}
 	}
 
 	if i < len(ts) {
 		// Phase 2: only candidates; drop hopeless ones, probe the rest.
-		cands := s.cands[:0]
+		cands := a.cands[:0]
 		for _, d := range touched {
 			if acc[d]+rem[i] >= thr {
 				seen[d>>6] |= 1 << (d & 63)
@@ -97,7 +118,7 @@ func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
 				x &= x - 1
 			}
 		}
-		c := &s.probe
+		c := &a.probe
 		for ; i < len(ts) && len(cands) > 0; i++ {
 			t := ts[i]
 			c.reset(l, t)
@@ -114,7 +135,7 @@ func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			}
 			cands = keep
 			if i+1 < len(ts) {
-				thr = max(s.thr, s.kthPartial(acc, cands))
+				thr = max(s.thr, a.kthPartial(acc, cands, k))
 			}
 		}
 		for _, d := range cands {
@@ -122,7 +143,7 @@ func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
 				s.offer(d, acc[d])
 			}
 		}
-		s.cands = cands
+		a.cands = cands
 	} else {
 		for _, d := range touched {
 			if acc[d] >= s.thr {
@@ -134,16 +155,16 @@ func taat(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		acc[d] = 0
 		seen[d>>6] = 0
 	}
-	s.order = touched
+	a.touched = touched
+	return nil
 }
 
 // kthPartial returns the k-th largest acc over docs (1 if fewer than k).
-func (s *searcher) kthPartial(acc []int32, docs []uint32) int32 {
-	k := s.heap.k
+func (a *TAAT) kthPartial(acc []int32, docs []uint32, k int) int32 {
 	if len(docs) < k {
 		return 1
 	}
-	h := s.kheap[:0]
+	h := a.kheap[:0]
 	for _, d := range docs {
 		v := acc[d]
 		if len(h) < k {
@@ -158,7 +179,7 @@ func (s *searcher) kthPartial(acc []int32, docs []uint32) int32 {
 			siftDown(h, 0)
 		}
 	}
-	s.kheap = h
+	a.kheap = h
 	return h[0]
 }
 
@@ -188,27 +209,27 @@ func siftDown(h []int32, i int) {
 
 // allowedBits is the view's Live AND Filter as a dense bitset, or nil when
 // every doc is allowed. A Live set (immutable, shared by the snapshots of a
-// segment) is made dense once and cached; a filter is written into a
-// reused buffer. No allocation per query.
-func (s *searcher) allowedBits(l *segment.Layout) []uint64 {
-	if s.live == nil && s.filter == nil {
+// segment) is made dense once and cached; a filter is written into *buf
+// (reused). No allocation per query.
+func allowedBits(l *segment.Layout, liveBM, filter *roaring.Bitmap, buf *[]uint64) []uint64 {
+	if liveBM == nil && filter == nil {
 		return nil
 	}
 	words := (l.NumDocs + 63) / 64
 	var live []uint64
-	if s.live != nil {
-		live = denseLive(s.live, words)
-		if s.filter == nil {
+	if liveBM != nil {
+		live = denseLive(liveBM, words)
+		if filter == nil {
 			return live
 		}
 	}
-	n := max(words, int(s.filter.DenseSize()))
-	if cap(s.allow) < n {
-		s.allow = make([]uint64, n)
+	n := max(words, int(filter.DenseSize()))
+	if cap(*buf) < n {
+		*buf = make([]uint64, n)
 	}
-	out := s.allow[:n]
+	out := (*buf)[:n]
 	clear(out)
-	s.filter.WriteDenseTo(out)
+	filter.WriteDenseTo(out)
 	out = out[:words]
 	if live != nil {
 		for i := range out {

@@ -6,63 +6,93 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// windowBits sets the largest window of wmaxscore: 1<<windowBits docs.
+// windowBits sets the largest window of WMaxScore: 1<<windowBits docs.
 const windowBits = 14
 
-// The last window of a segment ends below 2^32: window ends are uint32 (a
-// compile error here if windowBits outgrows segment.MaxDocs's headroom).
+// WMaxScore's window ends are computed in uint32: the last window of the
+// largest segment must end below 2^32 (a compile error here if windowBits
+// outgrows the headroom that segment.MaxDocs leaves).
 const _ uint32 = segment.MaxDocs + 1<<windowBits - 1
 
-// candCost: a non-essential list is accumulated in a window instead of
-// probed when the candidates left x candCost exceed its expected postings
-// there (a probe that decodes or searches a block costs about as much as
-// accumulating a dozen postings; 16 and 32 measured best of 1..256 on the
-// 1M benchmark).
-var candCost int64 = 16
+// WMaxScore is windowed block-max MaxScore (as Lucene's
+// MaxScoreBulkScorer): the doc space is cut into windows of 16,384 docs
+// (fastest of 2^11..2^16 on the 1M benchmark). In each window every list's
+// bound is the largest block maximum it has there (0 when it has no
+// posting there); a window whose bounds cannot reach the threshold is
+// skipped without decoding anything. Otherwise the lists whose bounds
+// together stay below the threshold are non-essential; the essential lists
+// are accumulated term-at-a-time into a window-local (cache-resident)
+// array. The docs seen there whose partial score plus the non-essential
+// bounds can reach the threshold are candidates; they meet the
+// non-essential lists one list at a time, highest bound first, and drop
+// out as soon as their score plus the remaining bounds falls below the
+// threshold. Each list is probed per candidate, or, when candidates are
+// many, accumulated in the window and looked up.
+//
+// The zero value is the measured default configuration.
+type WMaxScore struct {
+	// WindowBits is log2 of the window in docs, 6..14; 0 = 14 (16,384).
+	WindowBits uint
+	// DenseShift: a window is processed densely (no per-posting marks, a
+	// full scan) when its essential lists are expected to hold at least
+	// window>>DenseShift postings. 0 = 7 (128 in a 16K window: marked
+	// windows cost ~8 ns per posting in their mark scans, a dense scan ~2 us
+	// per window; 7 was fastest of 4..20 on the 1M benchmark).
+	DenseShift uint
+	// CandCost: a non-essential list is accumulated in a window instead of
+	// probed when the candidates left x CandCost exceed its expected
+	// postings there (a probe that decodes or searches a block costs about
+	// as much as accumulating a dozen postings; 16 and 32 measured best of
+	// 1..256 on the 1M benchmark). 0 = 16; negative: always probe.
+	CandCost int64
 
-// denseShift: a window is processed densely (no per-posting marks, full
-// scan) when its essential lists are expected to hold at least
-// W>>denseShift postings (128 in a 16K window: marked windows cost ~8 ns
-// per posting in their mark scans, a dense scan ~2 us per window; 7 was
-// fastest of 4..20 on the 1M benchmark). Tests vary it to cover both paths.
-var denseShift uint = 7
+	cursors cursorSet
+	wmax    []int32
+	order   []int
+	est     []int64
+	acc     [1 << windowBits]int32
+	seen    [1 << windowBits / 64]uint64
+	cand    []uint16
+	scores  []int32
+}
 
-// windowShift is the window used (tests lower it to cover many windows on
-// small corpora); 6 <= windowShift <= windowBits.
-var windowShift uint32 = windowBits
+// Name implements Algorithm.
+func (*WMaxScore) Name() string { return "wmaxscore" }
 
-// wmaxscore is windowed block-max MaxScore (as Lucene's
-// MaxScoreBulkScorer): the doc space is cut into windows of 16,384 docs (fastest of 2^11..2^16 on the 1M benchmark). In
-// each window every list's bound is the largest block maximum it has there
-// (0 when it has no posting there); a window whose bounds cannot reach the
-// threshold is skipped without decoding anything. Otherwise the lists whose
-// bounds together stay below the threshold are non-essential; the
-// essential lists are accumulated term-at-a-time into a window-local
-// (cache-resident) array. The docs seen there whose partial score plus the
-// non-essential bounds can reach the threshold are candidates; they meet
-// the non-essential lists one list at a time, highest bound first, and
-// drop out as soon as their score plus the remaining bounds falls below
-// the threshold. Each list is probed per candidate, or, when candidates
-// are many, accumulated in the window and looked up.
-func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
-	cs, _ := s.cursors(l, q)
+// config returns the tuning fields with defaults applied.
+func (a *WMaxScore) config() (windowShift, denseShift uint, candCost int64) {
+	windowShift, denseShift, candCost = a.WindowBits, a.DenseShift, a.CandCost
+	if windowShift == 0 || windowShift > windowBits {
+		windowShift = windowBits
+	}
+	windowShift = max(windowShift, 6)
+	if denseShift == 0 {
+		denseShift = 7
+	}
+	if candCost == 0 {
+		candCost = 16
+	}
+	return
+}
+
+func (a *WMaxScore) search(s *collector, l *segment.Layout, q []qterm) error {
+	windowShift, denseShift, candCost := a.config()
+	cs, _ := a.cursors.open(l, q)
 	n := len(cs)
-	if cap(s.wmax) < n {
-		s.wmax = make([]int32, n)
-		s.worder = make([]int, n)
+	if cap(a.wmax) < n {
+		a.wmax = make([]int32, n)
+		a.order = make([]int, n)
+		a.est = make([]int64, n)
 	}
-	wmax, order := s.wmax[:n], s.worder[:n]
+	wmax, order := a.wmax[:n], a.order[:n]
 	// est[i]: expected postings of list i in a window.
-	if cap(s.west) < n {
-		s.west = make([]int64, n)
-	}
-	est := s.west[:n]
+	est := a.est[:n]
 	for i, c := range cs {
 		est[i] = int64(l.TermCount[c.t]) << windowShift / int64(max(1, l.NumDocs))
 	}
 	W := uint32(1) << windowShift
-	acc := s.wacc[:W]
-	seen := s.wseen[:W/64]
+	acc := a.acc[:W]
+	seen := a.seen[:W/64]
 	N := uint32(l.NumDocs)
 	lastDense := 0
 	for w0 := uint32(0); w0 < N; {
@@ -71,7 +101,7 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			minDoc = min(minDoc, c.doc)
 		}
 		if minDoc == NoMore {
-			return
+			return nil
 		}
 		if minDoc >= w0+W {
 			w0 = minDoc &^ (W - 1)
@@ -134,7 +164,7 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 			}
 			// The previous dense window's candidate count predicts this
 			// one's (1/64 of the window counts as many).
-			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, s.wcand[:0], s.wscore[:0], lastDense<<6 >= int(W))
+			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, a.cand[:0], a.scores[:0], lastDense<<6 >= int(W))
 			lastDense = len(cand)
 		} else {
 			for _, i := range order[e:] {
@@ -142,14 +172,15 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 					cs[i].accumulate(w0, w1, acc, seen)
 				}
 			}
-			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, s.wcand[:0], s.wscore[:0])
+			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, a.cand[:0], a.scores[:0])
 		}
-		s.wcand, s.wscore = cand, scores
+		a.cand, a.scores = cand, scores
 		// Non-essential lists, highest bound first, one list at a time over
 		// the candidates still able to reach the threshold: a list with
 		// fewer postings in the window than candidates x candCost is
 		// accumulated into the (cleared) window array and looked up, the
-		// others are probed with NextGEQ. Candidates stay in doc order.
+		// others are probed with NextGEQ (candCost < 0: always).
+		// Candidates stay in doc order.
 		rest := nonEss
 		accumulated := false
 		for j := e - 1; j >= 0 && len(cand) > 0; j-- {
@@ -201,6 +232,7 @@ func wmaxscore(s *searcher, _ int, l *segment.Layout, q []qterm) {
 		}
 		w0 += W
 	}
+	return nil
 }
 
 // probe adds the cursor's score to scores[i] for each candidate doc

@@ -9,6 +9,7 @@ import (
 // Every width and length round-trips through packDeltas/unpackDeltas (the
 // SIMD unpacker under GOEXPERIMENT=simd, the scalar one otherwise).
 func TestPackUnpackAllWidths(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(8, 8))
 	for w := 0; w <= 32; w++ {
 		for _, n := range []int{1, 7, 8, 9, 16, 63, 64, 127, 128, 200, 256} {

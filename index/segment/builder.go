@@ -24,6 +24,8 @@ type Builder struct {
 	weights  []float32
 	maxW     float32
 	err      error
+	// bmpChunk overrides bmpChunkDocs (tests); 0 = default.
+	bmpChunk int
 }
 
 // NewBuilder returns an empty builder.
@@ -132,7 +134,11 @@ func (b *Builder) Build() (*Segment, error) {
 		return nil, err
 	}
 	if !o.SkipBMP {
-		l.buildBMP()
+		chunk := bmpChunkDocs
+		if b.bmpChunk > 0 {
+			chunk = b.bmpChunk
+		}
+		l.buildBMP(chunk)
 	}
 	return &Segment{l: l}, nil
 }

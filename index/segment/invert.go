@@ -143,11 +143,12 @@ func (l *Layout) termPostings(t int, fn func(d uint32, imp uint8)) {
 
 // bmpChunkDocs is how many docs' forward entries buildBMP fills at a time
 // (about 5 MB of them at 150 postings per doc).
-var bmpChunkDocs = 1 << 15
+const bmpChunkDocs = 1 << 15
 
 // buildBMP derives the Block-Max Pruning structures (range maxima and the
-// block-wise forward index) from the inverted index.
-func (l *Layout) buildBMP() {
+// block-wise forward index) from the inverted index, filling the forward
+// index chunkDocs docs at a time (any chunk size gives the same bytes).
+func (l *Layout) buildBMP(chunkDocs int) {
 	numTerms, numDocs := l.NumTerms, l.NumDocs
 	rb := uint(l.RangeBits)
 	nr := (numDocs + 1<<rb - 1) >> rb
@@ -195,7 +196,7 @@ func (l *Layout) buildBMP() {
 	l.UBMax = make([]uint8, l.UBOff[numTerms])
 	l.UBBlk = make([]uint32, l.UBBlkOff[numTerms])
 	// Second pass: scatter every posting into its range. The ranges are
-	// filled in chunks of bmpChunkDocs docs, every term resuming where
+	// filled in chunks of chunkDocs docs, every term resuming where
 	// the previous chunk stopped, so that the scattered writes of a chunk
 	// stay within a few MB of the forward arrays (cache-resident) instead
 	// of striding over all of them for each term.
@@ -216,7 +217,7 @@ func (l *Layout) buildBMP() {
 		}
 		lastR[t], kk[t] = -1, -1
 	}
-	chunk := max(1, bmpChunkDocs>>rb) << rb
+	chunk := max(1, chunkDocs>>rb) << rb
 	for c0 := 0; c0 < numDocs; c0 += chunk {
 		end := uint32(min(c0+chunk, numDocs))
 		for t := 0; t < numTerms; t++ {

@@ -8,9 +8,11 @@ import (
 // MaxBlockSize bounds Options.BlockSize so decode buffers can be fixed arrays.
 const MaxBlockSize = 256
 
-// MaxDocs bounds a segment's documents: doc ids are uint32, and windowed
-// scoring (scoring's wmaxscore, windows of up to 2^16 docs) computes window
-// ends in uint32, which must not wrap.
+// MaxDocs bounds a segment's documents (Build and Decode refuse more). Doc
+// ids are uint32; MaxDocs leaves 2^16 ids of headroom below 2^32, so that
+// the end of any 2^16-aligned range of at most 2^16 doc ids that starts
+// inside a segment is representable in uint32 (readers that cut the
+// doc-id space into such ranges rely on it), and ^uint32(0) is never a doc.
 const MaxDocs = 1<<32 - 1<<16
 
 // Options configures a Builder. The zero value gives the defaults.

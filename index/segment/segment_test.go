@@ -3,6 +3,7 @@ package segment
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -63,10 +64,18 @@ func roundTrip(t *testing.T, s *Segment) (*Segment, []byte) {
 }
 
 func TestRoundTripAndVector(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02},
+	t.Parallel()
+	for i, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02},
 		{SkipBMP: true}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
-		vs := randomVectors(r, 700, 300, 40)
+		t.Run(fmt.Sprintf("%+v", o), func(t *testing.T) {
+			t.Parallel()
+			checkRoundTripAndVector(t, randomVectors(rand.New(rand.NewPCG(1, uint64(i))), 700, 300, 40), o)
+		})
+	}
+}
+
+func checkRoundTripAndVector(t *testing.T, vs []sparse.Vector, o Options) {
+	{
 		s := build(t, vs, o)
 		s2, data := roundTrip(t, s)
 		data2, _ := s2.MarshalBinary()
@@ -125,6 +134,7 @@ func TestRoundTripAndVector(t *testing.T) {
 // A fixed Scale (quantise and invert in Add) and Scale 0 (keep weights
 // until Build) give byte-identical segments at the same scale.
 func TestStreamingBuildMatchesBuffered(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(9, 9))
 	vs := randomVectors(r, 900, 400, 50)
 	for _, o := range []Options{{}, {BlockSize: 16, RangeBits: 3}, {SkipBMP: true}} {
@@ -142,6 +152,7 @@ func TestStreamingBuildMatchesBuffered(t *testing.T) {
 // Version 1 (no flags word, BMP always present) still decodes; unknown
 // versions are rejected by name.
 func TestDecodeVersions(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(8, 8))
 	vs := randomVectors(r, 200, 100, 20)
 	s := build(t, vs, Options{})
@@ -165,6 +176,7 @@ func TestDecodeVersions(t *testing.T) {
 }
 
 func TestBuilderErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		v    sparse.Vector
 		want string
@@ -175,12 +187,14 @@ func TestBuilderErrors(t *testing.T) {
 		{sparse.Vector{IDs: []int32{3}, Weights: []float32{float32(math.NaN())}}, "non-finite"},
 	}
 	for _, c := range cases {
-		b := NewBuilder(Options{})
-		b.Add(sparse.Vector{IDs: []int32{1}, Weights: []float32{1}})
-		b.Add(c.v)
-		if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%v: err %v, want %q", c.v, err, c.want)
-		}
+		t.Run(c.want, func(t *testing.T) {
+			b := NewBuilder(Options{})
+			b.Add(sparse.Vector{IDs: []int32{1}, Weights: []float32{1}})
+			b.Add(c.v)
+			if _, err := b.Build(); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v: err %v, want %q", c.v, err, c.want)
+			}
+		})
 	}
 	if _, err := NewBuilder(Options{BlockSize: 1000}).Build(); err == nil {
 		t.Error("oversized block accepted")
@@ -206,6 +220,7 @@ func TestBuilderErrors(t *testing.T) {
 }
 
 func TestDecodeRejectsCorruption(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(2, 2))
 	s := build(t, randomVectors(r, 100, 50, 10), Options{})
 	data, _ := s.MarshalBinary()
@@ -222,9 +237,10 @@ func TestDecodeRejectsCorruption(t *testing.T) {
 }
 
 // TestDecodeRejectsTooManyDocs: a header (checksum intact) claiming more
-// documents than MaxDocs is refused, so windowed scoring's uint32 window ends
-// cannot wrap; MaxDocs itself is accepted.
+// documents than MaxDocs is refused (the headroom below 2^32 that MaxDocs
+// promises holds for decoded segments too); MaxDocs itself is accepted.
 func TestDecodeRejectsTooManyDocs(t *testing.T) {
+	t.Parallel()
 	s := build(t, randomVectors(rand.New(rand.NewPCG(5, 5)), 3, 10, 4), Options{SkipBMP: true})
 	data, _ := s.MarshalBinary()
 	body := slices.Clone(data[:len(data)-4])
@@ -286,6 +302,7 @@ func FuzzDecodeUnchecked(f *testing.F) {
 // TermTop holds each term's 10th/100th/1000th largest impact, the same from
 // Build and from Decode, and TermTopImpact picks the smallest rank >= k.
 func TestTermTop(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 5))
 	for _, o := range []Options{{}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
 		vs := randomVectors(r, 3000, 60, 40)
@@ -339,6 +356,7 @@ func TestTermTop(t *testing.T) {
 // buildBMP fills the forward index in chunks of docs; any chunk size gives
 // the same segment bytes.
 func TestBuildBMPChunks(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(6, 6))
 	vs := randomVectors(r, 2000, 300, 40)
 	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {RangeBits: 8}} {
@@ -347,17 +365,22 @@ func TestBuildBMPChunks(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range []int{1, 7, 64, 1000} {
-			func() {
-				defer func(old int) { bmpChunkDocs = old }(bmpChunkDocs)
-				bmpChunkDocs = c
-				got, err := build(t, vs, o).MarshalBinary()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Fatalf("options %+v: chunk %d docs gives a different segment", o, c)
-				}
-			}()
+			b := NewBuilder(o)
+			b.bmpChunk = c
+			for _, v := range vs {
+				b.Add(v)
+			}
+			seg, err := b.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := seg.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("options %+v: chunk %d docs gives a different segment", o, c)
+			}
 		}
 	}
 }
