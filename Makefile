@@ -28,7 +28,7 @@ deps:
 test: deps
 	$(GO) test -race -count=1 -timeout 40m ./...
 	GOEXPERIMENT=simd $(GO) test -race -count=1 -timeout 20m ./scoring/... ./index/segment/...
-	$(GO) test -count=1 -run 'Allocs' ./encoder/ # allocation counts: not under -race (its sync.Pool drops items)
+	$(GO) test -count=1 -run 'Allocs' ./encoder/... # allocation counts: not under -race (its sync.Pool drops items)
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/scoring"
@@ -140,7 +140,7 @@ func run() error {
 		seg     *segment.Segment
 	)
 	if *corpusVec != "" {
-		tok := encoder.DefaultTokenizer()
+		tok := wordpiece.DefaultTokenizer()
 		var all []sparse.Vector
 		if err := readVectors(*corpusVec, tok, func(_ string, v sparse.Vector) error {
 			all = append(all, v)

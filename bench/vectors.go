@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -18,7 +19,7 @@ type vectorLine struct {
 }
 
 // readVectors reads a vector JSONL file, mapping WordPiece tokens to ids.
-func readVectors(path string, tok *encoder.Tokenizer, fn func(id string, v sparse.Vector) error) error {
+func readVectors(path string, tok *wordpiece.Tokenizer, fn func(id string, v sparse.Vector) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

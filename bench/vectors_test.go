@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
 func TestReadVectors(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.jsonl")
 	os.WriteFile(good, []byte(`{"id":"a","vector":{"the":1.5,"cat":0.5}}`+"\n"+`{"id":"b","vector":{}}`+"\n"), 0o644)

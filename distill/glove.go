@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/nlpodyssey/safetensors"
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // GloVeStats says how the WordPiece vocabulary was covered.
@@ -25,7 +26,7 @@ type GloVeStats struct {
 // ##s carry some meaning as words); control tokens and the rest get small
 // random vectors (seeded). Found vectors are L2-normalised, random ones have
 // norm 0.5, so dot products are cosine-like.
-func LoadGloVe(path string, tok *encoder.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
+func LoadGloVe(path string, tok *wordpiece.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, GloVeStats{}, fmt.Errorf("glove: %w (run scripts/fetch-glove.sh)", err)
@@ -33,7 +34,7 @@ func LoadGloVe(path string, tok *encoder.Tokenizer, seed uint64) ([]float32, int
 	return parseGloVe(data, path, tok, seed)
 }
 
-func parseGloVe(data []byte, name string, tok *encoder.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
+func parseGloVe(data []byte, name string, tok *wordpiece.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
 	var st GloVeStats
 	V := tok.VocabSize()
 	// wanted word -> token ids that take its vector (whole word first)
@@ -119,7 +120,7 @@ func parseGloVe(data []byte, name string, tok *encoder.Tokenizer, seed uint64) (
 // (see LoadGloVe) or a .safetensors file with an "emb" tensor [V, D] (e.g. a
 // trained model's weights, or WriteEmbeddings output for machines without
 // the npm package).
-func LoadEmbeddings(path string, tok *encoder.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
+func LoadEmbeddings(path string, tok *wordpiece.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
 	if !strings.HasSuffix(path, ".safetensors") {
 		return LoadGloVe(path, tok, seed)
 	}
@@ -148,7 +149,7 @@ func LoadEmbeddings(path string, tok *encoder.Tokenizer, seed uint64) ([]float32
 func WriteEmbeddings(path string, emb []float32, v, d int) error {
 	raw := make([]byte, 2*len(emb))
 	for i, x := range emb {
-		binary.LittleEndian.PutUint16(raw[2*i:], encoder.Float32To16(x))
+		binary.LittleEndian.PutUint16(raw[2*i:], native.Float32To16(x))
 	}
 	tv, err := safetensors.NewTensorView(safetensors.F16, []uint64{uint64(v), uint64(d)}, raw)
 	if err != nil {
@@ -176,7 +177,7 @@ func decodeEmb(tv safetensors.TensorView, dst []float32) error {
 			return fmt.Errorf("tensor \"emb\" has %d bytes, want %d", len(raw), 2*len(dst))
 		}
 		for i := range dst {
-			dst[i] = encoder.Float16To32(binary.LittleEndian.Uint16(raw[2*i:]))
+			dst[i] = native.Float16To32(binary.LittleEndian.Uint16(raw[2*i:]))
 		}
 	default:
 		return fmt.Errorf("tensor \"emb\": dtype %v (want F32 or F16)", tv.DType())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // UnionIDF computes BM25 idf weights (by token id) from the documents of
@@ -20,7 +21,7 @@ import (
 // read once. Returns the weights, the mean document length in tokens (after
 // maxLen truncation) and the document count. With a conflation, document
 // frequencies are counted as encoder.ConflatedCorpusStats does.
-func UnionIDF(tok *encoder.Tokenizer, conf *encoder.Conflation, maxLen int, dirs []string, prior func(n int) float32) ([]float32, float64, int, error) {
+func UnionIDF(tok *wordpiece.Tokenizer, conf *wordpiece.Conflation, maxLen int, dirs []string, prior func(n int) float32) ([]float32, float64, int, error) {
 	if len(dirs) == 0 {
 		return nil, 0, 0, fmt.Errorf("union idf: no corpora")
 	}

@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 func TestUnionIDF(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	root := t.TempDir()
 	write := func(name, body string) string {
 		dir := filepath.Join(root, name)

@@ -3,7 +3,8 @@ package distill
 import (
 	"fmt"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // SmoothGate returns a copy of a trained student whose document weights are
@@ -15,7 +16,7 @@ import (
 // never zeroed), at the price of part of the in-domain gain; chosen on
 // leave-one-collection-out validation (docs/RESULTS.md "Default model:
 // generalisation"). c must be in (0, 1].
-func SmoothGate(n *encoder.Native, tok *encoder.Tokenizer, c float64) (*encoder.Native, error) {
+func SmoothGate(n *native.Model, tok *wordpiece.Tokenizer, c float64) (*native.Model, error) {
 	if !(c > 0 && c <= 1) {
 		return nil, fmt.Errorf("gate smoothing %v: want 0 < c <= 1", c)
 	}
@@ -25,8 +26,8 @@ func SmoothGate(n *encoder.Native, tok *encoder.Tokenizer, c float64) (*encoder.
 	}
 	cfg.GateFloor = c
 	p := n.P.Clone()
-	p.Phi[encoder.NativeFeatures-1] += float32(c) // feature 6 is the constant 1
-	m, err := encoder.NewNative(cfg, tok, p, n.IDF())
+	p.Phi[native.Features-1] += float32(c) // feature 6 is the constant 1
+	m, err := native.New(cfg, tok, p, n.IDF())
 	if err != nil {
 		return nil, err
 	}

@@ -5,16 +5,18 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // SmoothGate adds c*bm25tf to every document token's weight: new(c) - old is
 // c times new(1) - old, and tokens the gate zeroed come back.
 func TestSmoothGate(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	V := tok.VocabSize()
 	r := rand.New(rand.NewPCG(5, 1))
-	p := encoder.NewNativeParams(V, 4, 3)
+	p := native.NewParams(V, 4, 3)
 	for _, ts := range p.Tensors() {
 		for i := range ts.Data {
 			ts.Data[i] = float32(r.NormFloat64() * 0.8)
@@ -28,13 +30,13 @@ func TestSmoothGate(t *testing.T) {
 		id, _ := tok.ID(w)
 		p.Bias[id] = -10 // gate closed
 	}
-	cfg := encoder.Config{Architecture: encoder.ArchNative, VocabSize: V, MaxLength: 64, K1: 0.9, B: 0.4, AvgDL: 10, Dim: 4, Hidden: 3}
-	n, err := encoder.NewNative(cfg, tok, p, idf)
+	cfg := modeldir.Config{Architecture: modeldir.ArchNative, VocabSize: V, MaxLength: 64, K1: 0.9, B: 0.4, AvgDL: 10, Dim: 4, Hidden: 3}
+	n, err := native.New(cfg, tok, p, idf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := "Protein folding in the cell membrane; the membrane proteins fold in vitro."
-	enc := func(m *encoder.Native) map[int32]float32 {
+	enc := func(m *native.Model) map[int32]float32 {
 		d := m.PrepareDoc(text)
 		v := m.Forward(&d, nil)
 		out := map[int32]float32{}

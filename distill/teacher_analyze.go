@@ -10,8 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 	porterstemmer "github.com/blevesearch/go-porterstemmer"
-
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // Analyzer turns text into index terms. It must be safe for concurrent use.
@@ -49,7 +48,7 @@ var (
 func NewAnalyzer(name string) (Analyzer, error) {
 	switch name {
 	case AnalyzerWordPiece:
-		tok := encoder.DefaultTokenizer()
+		tok := wordpiece.DefaultTokenizer()
 		return tok.Tokenize, nil
 	case AnalyzerEn:
 		enOnce.Do(func() { enAnalyzer, enErr = registry.NewCache().AnalyzerNamed("en") })

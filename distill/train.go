@@ -14,6 +14,9 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -46,13 +49,13 @@ type TrainOptions struct {
 	// embeddings and features only (a per-token free parameter memorises the
 	// training corpus's vocabulary and does not transfer to other collections).
 	NoBias bool
-	// GateFloor is the model's gate_floor (encoder.Config; default 0 = none).
+	// GateFloor is the model's gate_floor (modeldir.Config; default 0 = none).
 	GateFloor float64
-	// Conflate is the model's conflation (encoder.Config; default "" = none):
+	// Conflate is the model's conflation (modeldir.Config; default "" = none):
 	// the student then reads stem-pooled term frequencies and weighs every
 	// member of a document word's stem class.
 	Conflate string
-	// Stopwords is the model's document stop list (encoder.Config; "" = none).
+	// Stopwords is the model's document stop list (modeldir.Config; "" = none).
 	Stopwords string
 	// Seed makes initialisation and batch order reproducible (default 1).
 	Seed uint64
@@ -63,7 +66,7 @@ type TrainOptions struct {
 	Progress io.Writer
 	// AfterEpoch, when set, is called after every epoch (e.g. to evaluate on
 	// held-out training queries); its string is printed with the progress.
-	AfterEpoch func(epoch int, n *encoder.Native) string
+	AfterEpoch func(epoch int, n *native.Model) string
 }
 
 func (o *TrainOptions) defaults() {
@@ -74,10 +77,10 @@ func (o *TrainOptions) defaults() {
 		o.MaxLength = 512
 	}
 	if o.K1 <= 0 {
-		o.K1 = encoder.DefaultK1
+		o.K1 = native.DefaultK1
 	}
 	if o.B <= 0 {
-		o.B = encoder.DefaultB
+		o.B = native.DefaultB
 	}
 	if o.Epochs <= 0 {
 		o.Epochs = 3
@@ -117,7 +120,7 @@ const gradShards = 8
 // weights at serving time, used here in score(q,d) = sum_t idf_t*w_dt. emb is
 // the V×dim initial embedding table (LoadGloVe). avgdl is the corpus's mean
 // token length (after MaxLength truncation).
-func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf []float32, avgdl float64, emb []float32, dim int, opts TrainOptions) (*encoder.Native, TrainStats, error) {
+func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, idf []float32, avgdl float64, emb []float32, dim int, opts TrainOptions) (*native.Model, TrainStats, error) {
 	opts.defaults()
 	var stats TrainStats
 	V := tok.VocabSize()
@@ -140,10 +143,10 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 			}
 		}
 	}
-	cfg := encoder.Config{Architecture: encoder.ArchNative, VocabSize: V, MaxLength: opts.MaxLength,
+	cfg := modeldir.Config{Architecture: modeldir.ArchNative, VocabSize: V, MaxLength: opts.MaxLength,
 		K1: opts.K1, B: opts.B, AvgDL: avgdl, Dim: dim, Hidden: opts.Hidden, Expansion: opts.Expansion, GateFloor: opts.GateFloor, Conflate: opts.Conflate, Stopwords: opts.Stopwords}
 	p := InitNativeParams(V, dim, opts.Hidden, emb, opts.Expansion > 0, opts.Seed)
-	n, err := encoder.NewNative(cfg, tok, p, idf)
+	n, err := native.New(cfg, tok, p, idf)
 	if err != nil {
 		return nil, stats, err
 	}
@@ -154,13 +157,13 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 			used[c] = true
 		}
 	}
-	prepared := make(map[int]*encoder.NativeDoc, len(used))
+	prepared := make(map[int]*native.Doc, len(used))
 	{
 		ids := make([]int, 0, len(used))
 		for c := range used {
 			ids = append(ids, c)
 		}
-		docs := make([]encoder.NativeDoc, len(ids))
+		docs := make([]native.Doc, len(ids))
 		parallel(len(ids), opts.Workers, func(i int) {
 			d := corpus[ids[i]]
 			docs[i] = n.PrepareDoc(encoder.DocText(d.Title, d.Text))
@@ -179,11 +182,11 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 	}
 
 	adam := newAdam(p, opts.LR)
-	shards := make([]*encoder.NativeParams, gradShards)
+	shards := make([]*native.Params, gradShards)
 	for s := range shards {
-		shards[s] = encoder.NewNativeParams(V, dim, opts.Hidden)
+		shards[s] = native.NewParams(V, dim, opts.Hidden)
 	}
-	total := encoder.NewNativeParams(V, dim, opts.Hidden)
+	total := native.NewParams(V, dim, opts.Hidden)
 	stepsPerEpoch := (len(examples) + opts.Batch - 1) / opts.Batch
 	allSteps := stepsPerEpoch * opts.Epochs
 	warm := opts.Warmup
@@ -247,9 +250,9 @@ func Train(corpus []dataset.Doc, examples []Example, tok *encoder.Tokenizer, idf
 // InitNativeParams initialises a student: embeddings from emb, small random
 // gate weights (so the gate starts near 1 and the model near BM25), identity
 // expansion map with a bias that keeps only strongly related terms.
-func InitNativeParams(V, dim, hidden int, emb []float32, expansion bool, seed uint64) *encoder.NativeParams {
+func InitNativeParams(V, dim, hidden int, emb []float32, expansion bool, seed uint64) *native.Params {
 	r := rand.New(rand.NewPCG(seed, 7))
-	p := encoder.NewNativeParams(V, dim, hidden)
+	p := native.NewParams(V, dim, hidden)
 	copy(p.Emb, emb)
 	sd := 1 / math.Sqrt(float64(dim))
 	for i := range p.A {
@@ -280,7 +283,7 @@ func InitNativeParams(V, dim, hidden int, emb []float32, expansion bool, seed ui
 // document's expansion query has unit length and the bias admits the terms
 // whose cosine with it exceeds 0.6. Documents are visited in id order so the
 // float sum, and the model, are reproducible.
-func scaleExpansion(p *encoder.NativeParams, idf []float32, docs map[int]*encoder.NativeDoc) {
+func scaleExpansion(p *native.Params, idf []float32, docs map[int]*native.Doc) {
 	keys := make([]int, 0, len(docs))
 	for k := range docs {
 		keys = append(keys, k)
@@ -325,8 +328,8 @@ func scaleExpansion(p *encoder.NativeParams, idf []float32, docs map[int]*encode
 // trainStep runs forward/backward for one batch of queries, leaving the
 // summed gradient in total. Returns the mean ranking loss, total non-zeros
 // and documents encoded.
-func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, queries []sparse.Vector, prepared map[int]*encoder.NativeDoc,
-	batch []int, shards []*encoder.NativeParams, total *encoder.NativeParams, lambda float64, opts TrainOptions) (float64, float64, int) {
+func trainStep(n *native.Model, corpus []dataset.Doc, examples []Example, queries []sparse.Vector, prepared map[int]*native.Doc,
+	batch []int, shards []*native.Params, total *native.Params, lambda float64, opts TrainOptions) (float64, float64, int) {
 	// unique docs of the batch, ascending (deterministic)
 	seen := map[int]int{}
 	var docs []int
@@ -343,7 +346,7 @@ func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, quer
 		seen[c] = i
 	}
 	vecs := make([]sparse.Vector, len(docs))
-	tapes := make([]encoder.NativeTape, len(docs))
+	tapes := make([]native.Tape, len(docs))
 	parallel(len(docs), opts.Workers, func(i int) {
 		vecs[i] = n.Forward(prepared[docs[i]], &tapes[i])
 	})
@@ -427,7 +430,7 @@ func trainStep(n *encoder.Native, corpus []dataset.Doc, examples []Example, quer
 }
 
 // reduceShards sums shard gradients into total (in shard order) and zeroes the shards.
-func reduceShards(shards []*encoder.NativeParams, touched [][]int32, total *encoder.NativeParams) {
+func reduceShards(shards []*native.Params, touched [][]int32, total *native.Params) {
 	clearRows(total)
 	tt := total.Tensors()
 	for s, g := range shards {
@@ -453,7 +456,7 @@ func reduceShards(shards []*encoder.NativeParams, touched [][]int32, total *enco
 	}
 }
 
-func clearRows(p *encoder.NativeParams) {
+func clearRows(p *native.Params) {
 	for _, t := range p.Tensors() {
 		clear(t.Data)
 	}
@@ -531,15 +534,15 @@ func parallel(n, workers int, f func(i int)) {
 type adam struct {
 	lr, b1, b2, eps float64
 	t               int
-	m, v            *encoder.NativeParams
+	m, v            *native.Params
 }
 
-func newAdam(p *encoder.NativeParams, lr float64) *adam {
+func newAdam(p *native.Params, lr float64) *adam {
 	return &adam{lr: lr, b1: 0.9, b2: 0.999, eps: 1e-8,
-		m: encoder.NewNativeParams(p.V, p.D, p.H), v: encoder.NewNativeParams(p.V, p.D, p.H)}
+		m: native.NewParams(p.V, p.D, p.H), v: native.NewParams(p.V, p.D, p.H)}
 }
 
-func (a *adam) step(p, g *encoder.NativeParams) {
+func (a *adam) step(p, g *native.Params) {
 	a.t++
 	c1 := 1 - math.Pow(a.b1, float64(a.t))
 	c2 := 1 - math.Pow(a.b2, float64(a.t))

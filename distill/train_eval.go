@@ -3,6 +3,7 @@ package distill
 import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/eval"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -66,7 +67,7 @@ func (e *SparseEval) Search(q sparse.Vector, k int) []Scored {
 
 // MeanNDCG10 is the mean NDCG@10 as eval.Evaluate computes it (trec_eval's
 // ndcg_cut.10) over the queries with a relevant judged document.
-func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, tok *encoder.Tokenizer, idf *encoder.IDF) float64 {
+func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, tok *wordpiece.Tokenizer, idf *encoder.IDF) float64 {
 	var sum float64
 	n := 0
 	for _, q := range queries {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -54,7 +56,7 @@ func tinyTask(t *testing.T) ([]dataset.Doc, []dataset.Query, dataset.Qrels) {
 	return corpus, queries, qrels
 }
 
-func tinySetup(t *testing.T) ([]dataset.Doc, []Example, *encoder.Tokenizer, []float32, float64, []float32) {
+func tinySetup(t *testing.T) ([]dataset.Doc, []Example, *wordpiece.Tokenizer, []float32, float64, []float32) {
 	corpus, queries, qrels := tinyTask(t)
 	bm, err := NewBM25(corpus, BM25Options{})
 	if err != nil {
@@ -64,7 +66,7 @@ func tinySetup(t *testing.T) ([]dataset.Doc, []Example, *encoder.Tokenizer, []fl
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	st, err := encoder.CorpusStats(tok, 512, func(y func(string) error) error {
 		for _, d := range corpus {
 			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
@@ -122,7 +124,7 @@ func TestTrainLossDecreasesAndIsDeterministic(t *testing.T) {
 	}
 	// the trained model ranks the tiny task at least as well as BM25-tf
 	cfg := n1.Config()
-	bm, err := encoder.NewBM25TF(tok, cfg)
+	bm, err := native.NewBM25TF(tok, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +228,7 @@ func TestLossGradients(t *testing.T) {
 }
 
 func TestParseGloVe(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	js := `{"precision":8,"dimensions":3,"size":3,"words":["cat","ing","zzqx"],"vectors":{"cat":[1,2,2,3,0],"ing":[0,3,4,5,1],"zzqx":[1,1,1,1.7,2],"dog":[0,0,0,0,3]},"unkVector":[0,0,0,-1]}`
 	emb, d, st, err := parseGloVe([]byte(js), "x.json", tok, 1)
 	if err != nil {
@@ -254,7 +256,7 @@ func FuzzParseGloVe(f *testing.F) {
 	f.Add([]byte(`{"dimensions":2,"vectors":{"cat":[1,2,3,0],"the":[0,1,1,1]}}`))
 	f.Add([]byte(`{"dimensions":2,"vectors":{"\u0063at":[1,2,3,0]}}`))
 	f.Add([]byte(`{"dimensions":0}`))
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		emb, d, _, err := parseGloVe(data, "f.json", tok, 1)
 		if err == nil && len(emb) != d*tok.VocabSize() {
@@ -264,7 +266,7 @@ func FuzzParseGloVe(f *testing.F) {
 }
 
 func TestEmbeddingsFileRoundTrip(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	emb := make([]float32, tok.VocabSize()*2)
 	for i := range emb {
 		emb[i] = float32(i%7) / 8
@@ -287,7 +289,7 @@ func TestEmbeddingsFileRoundTrip(t *testing.T) {
 // MeanNDCG10 follows eval (trec_eval): a query whose judgments are all
 // non-relevant is left out of the mean, not counted as 0.
 func TestMeanNDCG10FollowsEval(t *testing.T) {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	corpus := []dataset.Doc{{ID: "d0", Text: "protein"}, {ID: "d1", Text: "membrane"}}
 	vecs := make([]sparse.Vector, len(corpus))
 	idf := make([]float32, tok.VocabSize())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -24,16 +25,16 @@ func NewIDF(weights []float32) *IDF {
 }
 
 // LoadIDF reads idf.json from path; tokens must be in tok's vocabulary.
-func LoadIDF(path string, tok *Tokenizer) (*IDF, error) {
+func LoadIDF(path string, tok *wordpiece.Tokenizer) (*IDF, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("idf: %w", err)
+		return nil, fmt.Errorf("encoder: idf: %w", err)
 	}
 	return ParseIDF(b, path, tok)
 }
 
 // ParseIDF decodes idf.json contents; name is used in errors.
-func ParseIDF(data []byte, name string, tok *Tokenizer) (*IDF, error) {
+func ParseIDF(data []byte, name string, tok *wordpiece.Tokenizer) (*IDF, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	t, err := dec.Token()
@@ -95,7 +96,7 @@ func (idf *IDF) Weights() []float32 { return idf.w }
 
 // Query turns query text into a sparse vector: tokenize, deduplicate, weight =
 // IDF; tokens with zero (or unknown) IDF are dropped.
-func (idf *IDF) Query(tok *Tokenizer, text string) sparse.Vector {
+func (idf *IDF) Query(tok *wordpiece.Tokenizer, text string) sparse.Vector {
 	ids := tok.AppendIDs(make([]int32, 0, min(len(text), 256)), text) // a token spans >= 1 byte
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -116,10 +117,10 @@ func (idf *IDF) Query(tok *Tokenizer, text string) sparse.Vector {
 
 // MarshalIDF encodes weights (by token id) as idf.json, skipping zeros. Keys
 // are sorted, so output is deterministic.
-func MarshalIDF(tok *Tokenizer, weights []float32) ([]byte, error) {
+func MarshalIDF(tok *wordpiece.Tokenizer, weights []float32) ([]byte, error) {
 	if len(weights) > tok.VocabSize() {
 		// ids past the vocabulary have no token: they would all be written as "".
-		return nil, fmt.Errorf("idf: %d weights for a vocabulary of %d tokens", len(weights), tok.VocabSize())
+		return nil, fmt.Errorf("encoder: idf: %d weights for a vocabulary of %d tokens", len(weights), tok.VocabSize())
 	}
 	m := make(map[string]float32)
 	for id, w := range weights {

@@ -7,10 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
-	"sort"
-	"sync"
 
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/onnx"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/models"
 )
 
@@ -19,8 +20,8 @@ import (
 // "architecture".
 type Model struct {
 	Dir       string
-	Config    Config
-	Tokenizer *Tokenizer
+	Config    modeldir.Config
+	Tokenizer *wordpiece.Tokenizer
 	IDF       *IDF
 	Encoder   Encoder
 }
@@ -35,56 +36,47 @@ func (m *Model) Close() error {
 	return nil
 }
 
-// Model directory file names (DESIGN.md).
-const (
-	ConfigFile      = "config.json"
-	VocabFile       = "vocab.txt"
-	IDFFile         = "idf.json"
-	SafetensorsFile = "model.safetensors"
-)
-
 // DefaultModelDir is the Model.Dir of the embedded default model.
 const DefaultModelDir = "embedded:models/default"
 
-// backendFS opens a backend from any file system, so embedded models work too.
-// idf is the model's parsed idf.json (LoadModel has read it already).
-type backendFS func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer, idf *IDF) (Encoder, error)
-
-var (
-	backendsMu sync.RWMutex
-	backends   = map[string]backendFS{}
-)
-
-// RegisterBackend makes an architecture loadable by LoadModel. open receives
-// the model directory on disk. Registering a name twice panics (init-time bug).
-func RegisterBackend(arch string, open func(dir string, cfg Config, tok *Tokenizer) (Encoder, error)) {
-	registerBackendFS(arch, func(fsys fs.FS, dir string, cfg Config, tok *Tokenizer, _ *IDF) (Encoder, error) {
-		if _, onDisk := fsys.(diskFS); !onDisk {
-			return nil, fmt.Errorf("architecture %q can only be loaded from a directory on disk", arch)
-		}
-		return open(dir, cfg, tok)
-	})
-}
-
-func registerBackendFS(arch string, open backendFS) {
-	backendsMu.Lock()
-	defer backendsMu.Unlock()
-	if _, dup := backends[arch]; dup {
-		panic("encoder: duplicate backend " + arch)
-	}
-	backends[arch] = open
-}
-
-// Architectures lists the registered architecture names.
+// Architectures lists the architectures LoadModel opens (config.json
+// "architecture"; openEncoder wires each to its package).
 func Architectures() []string {
-	backendsMu.RLock()
-	defer backendsMu.RUnlock()
-	out := make([]string, 0, len(backends))
-	for k := range backends {
-		out = append(out, k)
+	return []string{modeldir.ArchBertMLM, modeldir.ArchDistilBertMLM, modeldir.ArchBM25TF, modeldir.ArchNative}
+}
+
+// openEncoder opens the document encoder of cfg.Architecture. Back ends are
+// wired here explicitly (not registered at init), so every binary that loads
+// models can load every architecture.
+func openEncoder(fsys fs.FS, dir, display string, cfg modeldir.Config, tok *wordpiece.Tokenizer, idf *IDF) (Encoder, error) {
+	switch cfg.Architecture {
+	case modeldir.ArchBM25TF:
+		return native.NewBM25TF(tok, cfg)
+	case modeldir.ArchNative:
+		wb, err := fs.ReadFile(fsys, modeldir.SafetensorsFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (a %s model needs its weights)", path.Join(display, modeldir.SafetensorsFile), err, modeldir.ArchNative)
+		}
+		n, err := native.Open(wb, cfg, tok, idf.Weights())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path.Join(display, modeldir.SafetensorsFile), err)
+		}
+		return n, nil
+	case modeldir.ArchBertMLM, modeldir.ArchDistilBertMLM:
+		if _, onDisk := fsys.(diskFS); !onDisk {
+			return nil, fmt.Errorf("architecture %q can only be loaded from a directory on disk", cfg.Architecture)
+		}
+		opts, err := onnx.OptionsFromConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		e, err := onnx.Open(dir, cfg, tok, opts)
+		if err != nil {
+			return nil, err // not a nil *onnx.Encoder inside a non-nil Encoder
+		}
+		return e, nil
 	}
-	sort.Strings(out)
-	return out
+	return nil, fmt.Errorf("%s: unknown architecture %q (known: %v)", path.Join(display, modeldir.ConfigFile), cfg.Architecture, Architectures())
 }
 
 // diskFS marks an os.DirFS rooted at a model directory.
@@ -120,7 +112,7 @@ func readModelFile(fsys fs.FS, display, name string) ([]byte, error) {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: missing (a model directory needs %s, %s and %s)", path.Join(display, name), ConfigFile, VocabFile, IDFFile)
+			return nil, fmt.Errorf("%s: missing (a model directory needs %s, %s and %s)", path.Join(display, name), modeldir.ConfigFile, modeldir.VocabFile, modeldir.IDFFile)
 		}
 		return nil, fmt.Errorf("%s: %w", path.Join(display, name), err)
 	}
@@ -128,40 +120,34 @@ func readModelFile(fsys fs.FS, display, name string) ([]byte, error) {
 }
 
 func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
-	cb, err := readModelFile(fsys, display, ConfigFile)
+	cb, err := readModelFile(fsys, display, modeldir.ConfigFile)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := ParseConfig(cb, path.Join(display, ConfigFile))
+	cfg, err := modeldir.ParseConfig(cb, path.Join(display, modeldir.ConfigFile))
 	if err != nil {
 		return nil, err
 	}
-	vb, err := readModelFile(fsys, display, VocabFile)
+	vb, err := readModelFile(fsys, display, modeldir.VocabFile)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := tokenizerFromVocabBytes(vb, path.Join(display, VocabFile))
+	tok, err := wordpiece.ParseVocab(vb, path.Join(display, modeldir.VocabFile))
 	if err != nil {
 		return nil, err
 	}
 	if tok.VocabSize() != cfg.VocabSize {
-		return nil, fmt.Errorf("%s: vocab_size %d but %s has %d tokens", path.Join(display, ConfigFile), cfg.VocabSize, VocabFile, tok.VocabSize())
+		return nil, fmt.Errorf("%s: vocab_size %d but %s has %d tokens", path.Join(display, modeldir.ConfigFile), cfg.VocabSize, modeldir.VocabFile, tok.VocabSize())
 	}
-	ib, err := readModelFile(fsys, display, IDFFile)
+	ib, err := readModelFile(fsys, display, modeldir.IDFFile)
 	if err != nil {
 		return nil, err
 	}
-	idf, err := ParseIDF(ib, path.Join(display, IDFFile), tok)
+	idf, err := ParseIDF(ib, path.Join(display, modeldir.IDFFile), tok)
 	if err != nil {
 		return nil, err
 	}
-	backendsMu.RLock()
-	open, ok := backends[cfg.Architecture]
-	backendsMu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("%s: unknown architecture %q (known: %v)", path.Join(display, ConfigFile), cfg.Architecture, Architectures())
-	}
-	enc, err := open(fsys, dir, cfg, tok, idf)
+	enc, err := openEncoder(fsys, dir, display, cfg, tok, idf)
 	if err != nil {
 		return nil, fmt.Errorf("model %s (%s): %w", display, cfg.Architecture, err)
 	}
@@ -176,31 +162,4 @@ func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
 		enc = tenc
 	}
 	return &Model{Dir: dir, Config: cfg, Tokenizer: tok, IDF: idf, Encoder: enc}, nil
-}
-
-// tokenizerFromVocabBytes builds a tokenizer from vocab.txt contents, reusing
-// the default tokenizer when the vocabulary is identical.
-func tokenizerFromVocabBytes(b []byte, name string) (*Tokenizer, error) {
-	lines, err := vocabLines(b, name)
-	if err != nil {
-		return nil, err
-	}
-	if def := DefaultTokenizer(); slices.Equal(lines, def.vocab) {
-		return def, nil
-	}
-	tok, err := NewTokenizer(lines)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return tok, nil
-}
-
-// vocabBytes writes tok's vocabulary as vocab.txt contents.
-func vocabBytes(tok *Tokenizer) []byte {
-	var b []byte
-	for i := 0; i < tok.VocabSize(); i++ {
-		b = append(b, tok.Token(int32(i))...)
-		b = append(b, '\n')
-	}
-	return b
 }

@@ -6,12 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
 func writeBM25Dir(t *testing.T, texts []string) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := BuildBM25Model(dir, DefaultTokenizer(), DefaultK1, DefaultB, 0, func(y func(string) error) error {
+	err := BuildBM25Model(dir, wordpiece.DefaultTokenizer(), native.DefaultK1, native.DefaultB, 0, func(y func(string) error) error {
 		for _, s := range texts {
 			if err := y(s); err != nil {
 				return err
@@ -40,7 +45,7 @@ func TestBM25TFScoreIsBM25(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Config.Architecture != ArchBM25TF {
+	if m.Config.Architecture != modeldir.ArchBM25TF {
 		t.Fatalf("architecture %q", m.Config.Architecture)
 	}
 	vecs, err := m.Encoder.Encode(tinyCorpus)
@@ -100,7 +105,7 @@ func TestBM25TFScoreIsBM25(t *testing.T) {
 				continue
 			}
 			idf := math.Log(1 + (n-float64(df[id])+0.5)/(float64(df[id])+0.5))
-			k1, b := DefaultK1, DefaultB
+			k1, b := native.DefaultK1, native.DefaultB
 			want += idf * float64(tf) * (k1 + 1) / (float64(tf) + k1*(1-b+b*float64(len(docs[d]))/avgdl))
 		}
 		if math.Abs(got-want) > 1e-4*math.Max(1, want) {
@@ -110,7 +115,7 @@ func TestBM25TFScoreIsBM25(t *testing.T) {
 }
 
 func TestQueryDedupAndDrop(t *testing.T) {
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	w := make([]float32, tok.VocabSize())
 	cat, _ := tok.ID("cat")
 	w[cat] = 2
@@ -131,10 +136,10 @@ func TestQueryDedupAndDrop(t *testing.T) {
 // weights, nothing else (AllocsPerRun counts mallocs, not time). `make test`
 // runs it without -race, whose sync.Pool drops pooled tokenizer buffers at random.
 func TestQueryAllocs(t *testing.T) {
-	if raceEnabled {
+	if testenv.RaceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	w := make([]float32, tok.VocabSize())
 	cat, _ := tok.ID("cat")
 	w[cat] = 2
@@ -146,7 +151,7 @@ func TestQueryAllocs(t *testing.T) {
 }
 
 func TestMarshalIDFRejectsIDsPastVocab(t *testing.T) {
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	w := make([]float32, tok.VocabSize()+2)
 	w[len(w)-2], w[len(w)-1] = 1, 2
 	if b, err := MarshalIDF(tok, w); err == nil {
@@ -179,26 +184,26 @@ func TestLoadModelErrors(t *testing.T) {
 		files map[string]string // "" = omit
 		want  string
 	}{
-		{"no config", map[string]string{ConfigFile: ""}, "config.json: missing"},
-		{"bad json", map[string]string{ConfigFile: "{"}, "config.json: invalid JSON"},
-		{"no arch", map[string]string{ConfigFile: `{"vocab_size":30522}`}, "missing \"architecture\""},
-		{"unknown arch", map[string]string{ConfigFile: `{"architecture":"nope","vocab_size":30522}`}, "unknown architecture \"nope\""},
-		{"vocab mismatch", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":7,"k1":1,"avgdl":3}`}, "vocab_size 7"},
-		{"no avgdl", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1}`}, "avgdl"},
-		{"bad conflate", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"conflate":"snowball"}`}, `"conflate" "snowball": want "porter" or absent`},
-		{"bad stopwords", map[string]string{ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"stopwords":"porter"}`}, `"stopwords" "porter": want "snowball" or absent`},
-		{"conflate on onnx", map[string]string{ConfigFile: `{"architecture":"BertForMaskedLM","vocab_size":30522,"conflate":"porter"}`}, `apply to bm25-tf and sparrow-native-v1 models only, not "BertForMaskedLM"`},
-		{"no vocab", map[string]string{VocabFile: ""}, "vocab.txt: missing"},
-		{"vocab not utf-8", map[string]string{VocabFile: "[UNK]\nx\xff\n"}, "vocab.txt:2: token is not valid UTF-8"},
-		{"no idf", map[string]string{IDFFile: ""}, "idf.json: missing"},
-		{"idf unknown token", map[string]string{IDFFile: `{"zzzzqqqq-not-a-token": 1}`}, "not in the vocabulary"},
-		{"idf negative", map[string]string{IDFFile: `{"cat": -1}`}, "non-negative"},
-		{"idf not object", map[string]string{IDFFile: `[1,2]`}, "JSON object"},
+		{"no config", map[string]string{modeldir.ConfigFile: ""}, "config.json: missing"},
+		{"bad json", map[string]string{modeldir.ConfigFile: "{"}, "config.json: invalid JSON"},
+		{"no arch", map[string]string{modeldir.ConfigFile: `{"vocab_size":30522}`}, "missing \"architecture\""},
+		{"unknown arch", map[string]string{modeldir.ConfigFile: `{"architecture":"nope","vocab_size":30522}`}, "unknown architecture \"nope\""},
+		{"vocab mismatch", map[string]string{modeldir.ConfigFile: `{"architecture":"bm25-tf","vocab_size":7,"k1":1,"avgdl":3}`}, "vocab_size 7"},
+		{"no avgdl", map[string]string{modeldir.ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1}`}, "avgdl"},
+		{"bad conflate", map[string]string{modeldir.ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"conflate":"snowball"}`}, `"conflate" "snowball": want "porter" or absent`},
+		{"bad stopwords", map[string]string{modeldir.ConfigFile: `{"architecture":"bm25-tf","vocab_size":30522,"k1":1,"avgdl":3,"stopwords":"porter"}`}, `"stopwords" "porter": want "snowball" or absent`},
+		{"conflate on onnx", map[string]string{modeldir.ConfigFile: `{"architecture":"BertForMaskedLM","vocab_size":30522,"conflate":"porter"}`}, `apply to bm25-tf and sparrow-native-v1 models only, not "BertForMaskedLM"`},
+		{"no vocab", map[string]string{modeldir.VocabFile: ""}, "vocab.txt: missing"},
+		{"vocab not utf-8", map[string]string{modeldir.VocabFile: "[UNK]\nx\xff\n"}, "vocab.txt:2: token is not valid UTF-8"},
+		{"no idf", map[string]string{modeldir.IDFFile: ""}, "idf.json: missing"},
+		{"idf unknown token", map[string]string{modeldir.IDFFile: `{"zzzzqqqq-not-a-token": 1}`}, "not in the vocabulary"},
+		{"idf negative", map[string]string{modeldir.IDFFile: `{"cat": -1}`}, "non-negative"},
+		{"idf not object", map[string]string{modeldir.IDFFile: `[1,2]`}, "JSON object"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, f := range []string{ConfigFile, VocabFile, IDFFile} {
+			for _, f := range []string{modeldir.ConfigFile, modeldir.VocabFile, modeldir.IDFFile} {
 				data := read(f)
 				if s, ok := c.files[f]; ok {
 					if s == "" {
@@ -239,47 +244,11 @@ func TestLoadDefault(t *testing.T) {
 	}
 }
 
-func TestConfigRoundTripExtra(t *testing.T) {
-	c, err := ParseConfig([]byte(`{"architecture":"x","vocab_size":5,"gate_floor":0.5,"custom":{"a":1}}`), "c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := c.Extra["custom"]; !ok || len(c.Extra) != 1 {
-		t.Fatalf("extra %v: want only the unknown key", c.Extra)
-	}
-	b, err := c.MarshalJSON()
-	if err != nil || !strings.Contains(string(b), `"custom":{"a":1}`) {
-		t.Fatalf("%s %v", b, err)
-	}
-}
-
-func FuzzParseConfig(f *testing.F) {
-	for _, s := range []string{`{"architecture":"bm25-tf","vocab_size":30522,"k1":0.9,"b":0.4,"avgdl":200}`, `{}`, `{"vocab_size":-1}`, `{"b":2}`, `nul`, `{"architecture":"a","vocab_size":1} x`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseConfig(data, "config.json")
-		if err != nil {
-			return
-		}
-		if c.Validate() != nil {
-			t.Fatal("ParseConfig accepted an invalid config")
-		}
-		b, err := c.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ParseConfig(b, "again"); err != nil {
-			t.Fatalf("round trip: %v", err)
-		}
-	})
-}
-
 func FuzzParseIDF(f *testing.F) {
 	for _, s := range []string{`{"cat": 1.5, "##s": 0}`, `{}`, `{"cat": "x"}`, `{"cat": 1e400}`, `[]`, `{"cat":1,"cat":2}`, `{"cat":1} {}`, `{"a":`} {
 		f.Add([]byte(s))
 	}
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		idf, err := ParseIDF(data, "idf.json", tok)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -32,16 +33,16 @@ func DocText(title, text string) string {
 // {"wordpiece token": weight} onto ascending token ids. A token outside the
 // vocabulary or a weight that is negative, NaN or beyond float32's range is an
 // error naming the token; zero weights are dropped.
-func VectorFromTokens(tok *Tokenizer, m map[string]float64) (sparse.Vector, error) {
+func VectorFromTokens(tok *wordpiece.Tokenizer, m map[string]float64) (sparse.Vector, error) {
 	ids := make([]int32, 0, len(m))
 	byID := make(map[int32]float32, len(m))
 	for t, w := range m {
 		if !(w >= 0 && w <= math.MaxFloat32) { // NaN fails too
-			return sparse.Vector{}, fmt.Errorf("token %q: weight must be a finite number >= 0 that fits a float32 (at most 3.4e38)", t)
+			return sparse.Vector{}, fmt.Errorf("encoder: token %q: weight must be a finite number >= 0 that fits a float32 (at most 3.4e38)", t)
 		}
 		id, ok := tok.ID(t)
 		if !ok {
-			return sparse.Vector{}, fmt.Errorf("token %q is not in the model's vocabulary", t)
+			return sparse.Vector{}, fmt.Errorf("encoder: token %q is not in the model's vocabulary", t)
 		}
 		if w == 0 {
 			continue

@@ -5,10 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 func TestVectorFromTokens(t *testing.T) {
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	hello, _ := tok.ID("hello")
 	world, _ := tok.ID("world")
 	v, err := VectorFromTokens(tok, map[string]float64{"world": 2, "hello": 0.5, "the": 0})

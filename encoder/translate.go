@@ -13,33 +13,10 @@ import (
 	"sort"
 
 	"github.com/nlpodyssey/safetensors"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
-
-// TranslationFile holds a model's translation table (config "translation").
-const TranslationFile = "translation.safetensors"
-
-// TranslationConfig is config.json's "translation": document expansion by a
-// term translation table fitted on training qrels (see Translation).
-type TranslationConfig struct {
-	// SourceTerms: the document's tokens that expand are its SourceTerms
-	// largest by idf * weight.
-	SourceTerms int `json:"source_terms"`
-	// Terms: at most this many expansion tokens per document.
-	Terms int `json:"terms"`
-	// Weight scales an expansion token's weight, Weight * log(1 + summed lift).
-	Weight float64 `json:"weight"`
-}
-
-func (c *TranslationConfig) validate() error {
-	if c.SourceTerms < 1 || c.SourceTerms > 4096 || c.Terms < 1 || c.Terms > 4096 {
-		return fmt.Errorf("\"translation\": source_terms %d and terms %d must be in 1..4096", c.SourceTerms, c.Terms)
-	}
-	if math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) || c.Weight <= 0 {
-		return fmt.Errorf("\"translation\": weight %v must be a finite number > 0", c.Weight)
-	}
-	return nil
-}
 
 // Translation is a sparse token-to-token table in the spirit of Berger and
 // Lafferty's translation model: for a document token u, the query tokens v
@@ -56,20 +33,27 @@ type Translation struct {
 
 // Validate checks the table's shape and values (untrusted files).
 func (t *Translation) Validate() error {
+	if err := t.validate(); err != nil {
+		return fmt.Errorf("encoder: translation: %w", err)
+	}
+	return nil
+}
+
+func (t *Translation) validate() error {
 	if len(t.Start) != t.V+1 || t.Start[0] != 0 || int(t.Start[t.V]) != len(t.To) || len(t.To) != len(t.Lift) {
-		return fmt.Errorf("translation: table shape (vocab %d, %d offsets, %d targets, %d lifts)", t.V, len(t.Start), len(t.To), len(t.Lift))
+		return fmt.Errorf("table shape (vocab %d, %d offsets, %d targets, %d lifts)", t.V, len(t.Start), len(t.To), len(t.Lift))
 	}
 	for u := 0; u < t.V; u++ {
 		a, b := t.Start[u], t.Start[u+1]
 		if b < a {
-			return fmt.Errorf("translation: offsets decrease at token %d", u)
+			return fmt.Errorf("offsets decrease at token %d", u)
 		}
 		for i := a; i < b; i++ {
 			if v := t.To[i]; v < 0 || int(v) >= t.V || (i > a && v <= t.To[i-1]) {
-				return fmt.Errorf("translation: token %d: target %d out of range or out of order", u, v)
+				return fmt.Errorf("token %d: target %d out of range or out of order", u, v)
 			}
 			if l := t.Lift[i]; !(l > 0) || math.IsInf(float64(l), 0) {
-				return fmt.Errorf("translation: token %d: lift %v must be finite and > 0", u, l)
+				return fmt.Errorf("token %d: lift %v must be finite and > 0", u, l)
 			}
 		}
 	}
@@ -106,7 +90,7 @@ func TopSourceTerms(v sparse.Vector, idf []float32, n int) []int32 {
 // Expand adds to v (ascending ids) up to cfg.Terms tokens that v lacks and
 // skip does not mark, pointed to by v's source terms, with weight
 // cfg.Weight * log(1 + summed lift). Ties go to the smaller id.
-func (t *Translation) Expand(v sparse.Vector, idf []float32, skip []bool, cfg TranslationConfig) sparse.Vector {
+func (t *Translation) Expand(v sparse.Vector, idf []float32, skip []bool, cfg modeldir.TranslationConfig) sparse.Vector {
 	gain := map[int32]float64{}
 	for _, u := range TopSourceTerms(v, idf, cfg.SourceTerms) {
 		if int(u) >= t.V {
@@ -171,7 +155,7 @@ func EncodeTranslation(t *Translation) ([]byte, error) {
 	}{{"start", safetensors.I32, len(t.Start), i32(t.Start)}, {"to", safetensors.I32, len(t.To), i32(t.To)}, {"lift", safetensors.F32, len(t.Lift), lift}} {
 		tv, err := safetensors.NewTensorView(x.dt, []uint64{uint64(x.n)}, x.raw)
 		if err != nil {
-			return nil, fmt.Errorf("translation tensor %s: %w", x.name, err)
+			return nil, fmt.Errorf("encoder: translation tensor %s: %w", x.name, err)
 		}
 		views[x.name] = tv
 	}
@@ -183,7 +167,15 @@ func EncodeTranslation(t *Translation) ([]byte, error) {
 }
 
 // DecodeTranslation reads and validates a table for a vocabulary of v tokens.
-func DecodeTranslation(data []byte, v int) (t *Translation, err error) {
+func DecodeTranslation(data []byte, v int) (*Translation, error) {
+	t, err := decodeTranslation(data, v)
+	if err != nil {
+		return nil, fmt.Errorf("encoder: translation: %w", err)
+	}
+	return t, nil
+}
+
+func decodeTranslation(data []byte, v int) (t *Translation, err error) {
 	defer func() {
 		if r := recover(); r != nil { // the library may panic on corrupt input
 			t, err = nil, fmt.Errorf("corrupt safetensors: %v", r)
@@ -225,19 +217,19 @@ func DecodeTranslation(data []byte, v int) (t *Translation, err error) {
 	for i := range t.Lift {
 		t.Lift[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	if err := t.Validate(); err != nil {
+	if err := t.validate(); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// WriteTranslation writes dir's translation file.
+// WriteTranslation writes dir's translation file (modeldir.TranslationFile).
 func WriteTranslation(dir string, t *Translation) error {
 	b, err := EncodeTranslation(t)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, TranslationFile), b, 0o644)
+	return os.WriteFile(filepath.Join(dir, modeldir.TranslationFile), b, 0o644)
 }
 
 // Translator is an encoder whose vectors are expanded by a translation
@@ -245,21 +237,21 @@ func WriteTranslation(dir string, t *Translation) error {
 type Translator struct {
 	Encoder
 	t    *Translation
-	cfg  TranslationConfig
+	cfg  modeldir.TranslationConfig
 	idf  []float32
 	skip []bool
 }
 
 // WithTranslation returns enc whose vectors are expanded by t (cfg as in
 // config.json; modelCfg's stop list is never added).
-func WithTranslation(enc Encoder, t *Translation, cfg TranslationConfig, tok *Tokenizer, modelCfg Config, idf []float32) (*Translator, error) {
-	if err := cfg.validate(); err != nil {
+func WithTranslation(enc Encoder, t *Translation, cfg modeldir.TranslationConfig, tok *wordpiece.Tokenizer, modelCfg modeldir.Config, idf []float32) (*Translator, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if t.V != tok.VocabSize() {
-		return nil, fmt.Errorf("translation table for %d tokens, vocabulary has %d", t.V, tok.VocabSize())
+		return nil, fmt.Errorf("encoder: translation table for %d tokens, vocabulary has %d", t.V, tok.VocabSize())
 	}
-	skip, err := docSkip(tok, modelCfg.Stopwords)
+	skip, err := wordpiece.DocSkip(tok, modelCfg.Stopwords)
 	if err != nil {
 		return nil, err
 	}
@@ -291,14 +283,14 @@ func (e *Translator) Close() error {
 	return nil
 }
 
-func openTranslation(fsys fs.FS, display string, enc Encoder, cfg Config, tok *Tokenizer, idf *IDF) (Encoder, error) {
-	b, err := readModelFile(fsys, display, TranslationFile)
+func openTranslation(fsys fs.FS, display string, enc Encoder, cfg modeldir.Config, tok *wordpiece.Tokenizer, idf *IDF) (Encoder, error) {
+	b, err := readModelFile(fsys, display, modeldir.TranslationFile)
 	if err != nil {
 		return nil, err
 	}
 	t, err := DecodeTranslation(b, tok.VocabSize())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(display, TranslationFile), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Join(display, modeldir.TranslationFile), err)
 	}
 	tr, err := WithTranslation(enc, t, *cfg.Translation, tok, cfg, idf.Weights())
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -25,7 +27,7 @@ func TestTranslationExpand(t *testing.T) {
 	}
 	idf := []float32{1, 1, 1, 1, 1, 1, 1, 1}
 	v := sparse.Vector{IDs: []int32{1, 2, 7}, Weights: []float32{2, 1, 3}}
-	cfg := TranslationConfig{SourceTerms: 8, Terms: 8, Weight: 2}
+	cfg := modeldir.TranslationConfig{SourceTerms: 8, Terms: 8, Weight: 2}
 	got := tab.Expand(v, idf, nil, cfg)
 	// 4: 0.5; 5: 0.25 + 1; 6: 0.5 -> weight 2*log1p(gain)
 	want := sparse.Vector{IDs: []int32{1, 2, 4, 5, 6, 7}, Weights: []float32{2, 1, float32(2 * 0.4054651081081644), float32(2 * 0.8109302162511288), float32(2 * 0.4054651081081644), 3}}
@@ -103,7 +105,7 @@ func FuzzDecodeTranslation(f *testing.F) {
 		for i := range idf {
 			idf[i] = 1
 		}
-		v := tab.Expand(sparse.Vector{IDs: []int32{0, 1, 2, 3}, Weights: []float32{1, 1, 1, 1}}, idf, nil, TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1})
+		v := tab.Expand(sparse.Vector{IDs: []int32{0, 1, 2, 3}, Weights: []float32{1, 1, 1, 1}}, idf, nil, modeldir.TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1})
 		for i := 1; i < len(v.IDs); i++ {
 			if v.IDs[i] <= v.IDs[i-1] {
 				t.Fatalf("unsorted ids %v", v.IDs)
@@ -115,13 +117,13 @@ func FuzzDecodeTranslation(f *testing.F) {
 // TestModelDirTranslation: a model directory whose config has "translation"
 // expands its vectors on load; a missing or bad table is a clear error.
 func TestModelDirTranslation(t *testing.T) {
-	tok := DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	V := tok.VocabSize()
 	idf := make([]float32, V)
 	cat, _ := tok.ID("cat")
 	dog, _ := tok.ID("dog")
 	idf[cat], idf[dog] = 2, 3
-	cfg := Config{Architecture: ArchBM25TF, VocabSize: V, MaxLength: 512, K1: 0.9, B: 0.4, AvgDL: 10}
+	cfg := modeldir.Config{Architecture: modeldir.ArchBM25TF, VocabSize: V, MaxLength: 512, K1: 0.9, B: 0.4, AvgDL: 10}
 	dir := t.TempDir()
 	if err := WriteModelDir(dir, cfg, tok, idf); err != nil {
 		t.Fatal(err)
@@ -136,11 +138,11 @@ func TestModelDirTranslation(t *testing.T) {
 	for u := int(cat) + 1; u <= V; u++ {
 		tab.Start[u] = 1
 	}
-	cfg.Translation = &TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1}
+	cfg.Translation = &modeldir.TranslationConfig{SourceTerms: 4, Terms: 4, Weight: 1}
 	if err := WriteModelDir(dir, cfg, tok, idf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadModel(dir); err == nil || !strings.Contains(err.Error(), TranslationFile) {
+	if _, err := LoadModel(dir); err == nil || !strings.Contains(err.Error(), modeldir.TranslationFile) {
 		t.Fatalf("missing table: %v", err)
 	}
 	if err := WriteTranslation(dir, tab); err != nil {
@@ -157,10 +159,10 @@ func TestModelDirTranslation(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, TranslationFile), []byte("garbage"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, modeldir.TranslationFile), []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadModel(dir); err == nil || !strings.Contains(err.Error(), TranslationFile) {
+	if _, err := LoadModel(dir); err == nil || !strings.Contains(err.Error(), modeldir.TranslationFile) {
 		t.Fatalf("bad table: %v", err)
 	}
 	cfg.Translation.Weight = -1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the ONNX Runtime shared library (linux/x64) that the ONNX encoder
-# backend (encoder/onnx*.go) loads at run time. It comes from the npm package
+# backend (encoder/onnx) loads at run time. It comes from the npm package
 # onnxruntime-node, which bundles the official CPU build of libonnxruntime.
 #
 # Result: .cache/onnxruntime/libonnxruntime.so.1 (relative to the repo root).

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -87,7 +87,7 @@ func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 // appendVectorLine writes one contract-4 line, tokens in id order.
-func appendVectorLine(b []byte, d index.Document, tok *encoder.Tokenizer, withText bool) []byte {
+func appendVectorLine(b []byte, d index.Document, tok *wordpiece.Tokenizer, withText bool) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, d.ID)
 	b = append(b, `,"vector":`...)
@@ -102,7 +102,7 @@ func appendVectorLine(b []byte, d index.Document, tok *encoder.Tokenizer, withTe
 }
 
 // appendTokenMap writes {"token": weight, ...}; skip drops tokens.
-func appendTokenMap(b []byte, v sparse.Vector, tok *encoder.Tokenizer, skip func(string) bool) []byte {
+func appendTokenMap(b []byte, v sparse.Vector, tok *wordpiece.Tokenizer, skip func(string) bool) []byte {
 	b = append(b, '{')
 	first := true
 	for i, id := range v.IDs {

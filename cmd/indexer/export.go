@@ -15,6 +15,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/internal/indexdir"
 )
@@ -149,7 +150,7 @@ func readModelRef(dir string) (string, error) {
 	return m.Model, err
 }
 
-func writeBulk(ix *index.Index, out, name, field string, per int, tok *encoder.Tokenizer, skip func(string) bool, fieldNames map[string]bool) (int, []string, error) {
+func writeBulk(ix *index.Index, out, name, field string, per int, tok *wordpiece.Tokenizer, skip func(string) bool, fieldNames map[string]bool) (int, []string, error) {
 	var files []string
 	var fh *os.File
 	var bw *bufio.Writer

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 func init() {
@@ -37,10 +37,10 @@ func runTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (input is read from stdin)", fs.Arg(0))
 	}
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	if *vocab != "" {
 		var err error
-		if tok, err = encoder.LoadTokenizer(*vocab); err != nil {
+		if tok, err = wordpiece.LoadTokenizer(*vocab); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,9 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/distill"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -53,7 +56,7 @@ type trainSummary struct {
 // split.
 var corpusOnlyRecipe = map[string]string{
 	"contrastive": "1", "teachers": "bm25en,bm25porter",
-	"conflate": encoder.ConflatePorter, "stopwords": encoder.StopwordsSnowball,
+	"conflate": wordpiece.ConflatePorter, "stopwords": wordpiece.StopwordsSnowball,
 }
 
 func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -62,7 +65,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	corpusDir := fs.String("corpus", "", "BEIR dataset directory (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv)")
 	out := fs.String("out", "", "model directory to write")
 	split := fs.String("train-split", "", "qrels split with training queries (e.g. train); empty = corpus only (pseudo-queries). Never test.")
-	arch := fs.String("arch", encoder.ArchNative, "architecture: "+encoder.ArchNative+" or "+encoder.ArchBM25TF+" (no training)")
+	arch := fs.String("arch", modeldir.ArchNative, "architecture: "+modeldir.ArchNative+" or "+modeldir.ArchBM25TF+" (no training)")
 	seed := fs.Uint64("seed", 1, "random seed (initialisation, batch order, pseudo-queries)")
 	epochs := fs.Int("epochs", 3, "training epochs")
 	lambda := fs.Float64("lambda", 0, "FLOPS regularisation weight after warm-up (0 = off)")
@@ -100,14 +103,14 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	stopwords := fs.String("stopwords", "", "document stop list: snowball (the 174 words of bleve's en analyzer never get a document weight) or empty (none; the default with --train-split; without it snowball)")
 	avgdlFlag := fs.Float64("avgdl", 0, "BM25 avgdl of the tf prior (0 = the training corpus's; with --idf-corpora, negative = the union's)")
 	f16 := fs.Bool("f16", true, "store the embedding table as float16")
-	k1 := fs.Float64("k1", encoder.DefaultK1, "BM25 k1 of the tf prior")
-	b := fs.Float64("b", encoder.DefaultB, "BM25 b of the tf prior")
+	k1 := fs.Float64("k1", native.DefaultK1, "BM25 k1 of the tf prior")
+	b := fs.Float64("b", native.DefaultB, "BM25 b of the tf prior")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *split == "" && *arch == encoder.ArchNative {
+	if *split == "" && *arch == modeldir.ArchNative {
 		// Corpus only (contract 3 without --train-split): unless a flag says
 		// otherwise, the recipe validated for collections without queries
 		// (docs/RESULTS.md, "Conflation and stop words"; BM25's equal or
@@ -159,8 +162,8 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(corpus) == 0 {
 		return fmt.Errorf("%s: empty corpus", *corpusDir)
 	}
-	tok := encoder.DefaultTokenizer()
-	conf, err := encoder.NewConflation(tok, *conflate)
+	tok := wordpiece.DefaultTokenizer()
+	conf, err := wordpiece.NewConflation(tok, *conflate)
 	if err != nil {
 		return fmt.Errorf("--conflate: %w", err)
 	}
@@ -205,19 +208,19 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *avgdlFlag > 0 {
 		avgdl = *avgdlFlag
 	}
-	if *arch == encoder.ArchBM25TF {
+	if *arch == modeldir.ArchBM25TF {
 		if *transTerms > 0 {
-			return fmt.Errorf("--translation-terms: fitted after training, so not with --arch %s", encoder.ArchBM25TF)
+			return fmt.Errorf("--translation-terms: fitted after training, so not with --arch %s", modeldir.ArchBM25TF)
 		}
-		cfg := encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords}
+		cfg := modeldir.Config{Architecture: modeldir.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords}
 		if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "wrote %s model to %s (%d docs, avgdl %.1f)\n", *arch, *out, stats.N, avgdl)
 		return nil
 	}
-	if *arch != encoder.ArchNative {
-		return fmt.Errorf("--arch %q: want %s or %s", *arch, encoder.ArchNative, encoder.ArchBM25TF)
+	if *arch != modeldir.ArchNative {
+		return fmt.Errorf("--arch %q: want %s or %s", *arch, modeldir.ArchNative, modeldir.ArchBM25TF)
 	}
 
 	if *transTerms > 0 && *split == "" {
@@ -327,7 +330,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			return evalVecs(vecs), nil
 		}
-		bm, err := encoder.NewBM25TF(tok, encoder.Config{Architecture: encoder.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords})
+		bm, err := native.NewBM25TF(tok, modeldir.Config{Architecture: modeldir.ArchBM25TF, VocabSize: tok.VocabSize(), MaxLength: *maxLen, K1: *k1, B: *b, AvgDL: avgdl, Conflate: *conflate, Stopwords: *stopwords})
 		if err != nil {
 			return err
 		}
@@ -335,7 +338,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("held-out evaluation: %w", err)
 		}
 		logf("train: held-out NDCG@10 bm25-tf %.4f", sum.HeldOutBM25)
-		opts.AfterEpoch = func(epoch int, n *encoder.Native) string {
+		opts.AfterEpoch = func(epoch int, n *native.Model) string {
 			v, err := evalWith(n)
 			if err != nil {
 				// a 0 would read as a measured NDCG in train.json
@@ -370,7 +373,7 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	if *transTerms > 0 {
-		tc := encoder.TranslationConfig{SourceTerms: *transSource, Terms: *transTerms, Weight: *transWeight}
+		tc := modeldir.TranslationConfig{SourceTerms: *transSource, Terms: *transTerms, Weight: *transWeight}
 		if table, err = fitTranslation(vecs, corpus, tok, qidf, trainQ, trainQrels,
 			distill.TranslationFit{SourceTerms: *transSource, MinCount: *transMin, PerSource: *transPer}); err != nil {
 			return err
@@ -402,7 +405,11 @@ func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *f16 {
 		half = map[string]bool{"emb": true}
 	}
-	if err := encoder.WriteNativeModel(*out, cfg, tok, idf, n.P, half); err != nil {
+	cfg.Architecture = modeldir.ArchNative
+	if err := encoder.WriteModelDir(*out, cfg, tok, idf); err != nil {
+		return err
+	}
+	if err := native.WriteParams(*out, n.P, half); err != nil {
 		return err
 	}
 	if table != nil {
@@ -450,7 +457,7 @@ func parseWeights(s string, n int) ([]float64, error) {
 // fitTranslation fits the translation table on the training queries' judged
 // positives (grade > 0) with the trained student's document vectors (by
 // corpus position).
-func fitTranslation(vecs []sparse.Vector, corpus []dataset.Doc, tok *encoder.Tokenizer, qidf *encoder.IDF, queries []dataset.Query, qrels dataset.Qrels, o distill.TranslationFit) (*encoder.Translation, error) {
+func fitTranslation(vecs []sparse.Vector, corpus []dataset.Doc, tok *wordpiece.Tokenizer, qidf *encoder.IDF, queries []dataset.Query, qrels dataset.Qrels, o distill.TranslationFit) (*encoder.Translation, error) {
 	at := make(map[string]int, len(corpus))
 	for i, d := range corpus {
 		at[d.ID] = i

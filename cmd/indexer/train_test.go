@@ -11,6 +11,8 @@ import (
 
 	"github.com/sparrow-search/sparrow/distill"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
 
 // writeTinyDataset writes a BEIR-layout directory whose test split is
@@ -51,7 +53,7 @@ func writeTinyDataset(t *testing.T) string {
 }
 
 func tinyEmbeddings(t *testing.T) string {
-	tok := encoder.DefaultTokenizer()
+	tok := wordpiece.DefaultTokenizer()
 	emb := make([]float32, tok.VocabSize()*4)
 	r := rand.New(rand.NewPCG(3, 3))
 	for i := range emb {
@@ -84,13 +86,13 @@ func TestTrainNeverReadsTestSplit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Config.Architecture != encoder.ArchNative {
+		if m.Config.Architecture != modeldir.ArchNative {
 			t.Fatalf("architecture %q", m.Config.Architecture)
 		}
 		// corpus only, the validated recipe's document analysis is the default
 		want := [2]string{"", ""}
 		if mode[0] == "--pseudo" {
-			want = [2]string{encoder.ConflatePorter, encoder.StopwordsSnowball}
+			want = [2]string{wordpiece.ConflatePorter, wordpiece.StopwordsSnowball}
 		}
 		if got := [2]string{m.Config.Conflate, m.Config.Stopwords}; got != want {
 			t.Fatalf("%v: conflate/stopwords %q, want %q", mode, got, want)
@@ -133,7 +135,7 @@ func TestTrainBM25Arch(t *testing.T) {
 		t.Fatalf("rc %d: %s", rc, stderr.String())
 	}
 	m, err := encoder.LoadModel(out)
-	if err != nil || m.Config.Architecture != encoder.ArchBM25TF || m.Config.AvgDL <= 0 {
+	if err != nil || m.Config.Architecture != modeldir.ArchBM25TF || m.Config.AvgDL <= 0 {
 		t.Fatalf("%v %+v", err, m)
 	}
 	stderr.Reset()
@@ -192,7 +194,7 @@ func TestTrainTranslation(t *testing.T) {
 	if c := m.Config.Translation; c == nil || c.Terms != 4 || c.SourceTerms != 40 || c.Weight != 1 {
 		t.Fatalf("config translation %+v", c)
 	}
-	b, err := os.ReadFile(filepath.Join(out, encoder.TranslationFile))
+	b, err := os.ReadFile(filepath.Join(out, modeldir.TranslationFile))
 	if err != nil {
 		t.Fatal(err)
 	}

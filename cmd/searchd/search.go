@@ -6,6 +6,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/scoring"
@@ -299,7 +300,7 @@ func (ni *namedIndex) fillHits(snap *index.Snapshot, resp *searchResponse, hits 
 
 // explain intersects the query with a document vector, largest
 // contribution first.
-func explain(tok *encoder.Tokenizer, q, d sparse.Vector) []contribution {
+func explain(tok *wordpiece.Tokenizer, q, d sparse.Vector) []contribution {
 	out := []contribution{}
 	i, j := 0, 0
 	for i < len(q.IDs) && j < len(d.IDs) {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/eval"
 	"github.com/sparrow-search/sparrow/internal/cputime"
 	"github.com/sparrow-search/sparrow/internal/testenv"
@@ -33,7 +35,7 @@ func BenchmarkQueryLatency(b *testing.B) {
 		qs = append(qs, more.Queries...)
 	}
 	bm := b.TempDir()
-	if err := encoder.BuildBM25Model(bm, encoder.DefaultTokenizer(), encoder.DefaultK1, encoder.DefaultB, 512, func(y func(string) error) error {
+	if err := encoder.BuildBM25Model(bm, wordpiece.DefaultTokenizer(), native.DefaultK1, native.DefaultB, 512, func(y func(string) error) error {
 		for _, d := range ds.Corpus {
 			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
 				return err

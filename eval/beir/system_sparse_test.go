@@ -7,6 +7,8 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/eval"
 )
 
@@ -18,7 +20,7 @@ func TestTinySparse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := encoder.BuildBM25Model(bm, encoder.DefaultTokenizer(), encoder.DefaultK1, encoder.DefaultB, 0, func(y func(string) error) error {
+	if err := encoder.BuildBM25Model(bm, wordpiece.DefaultTokenizer(), native.DefaultK1, native.DefaultB, 0, func(y func(string) error) error {
 		for _, d := range docs {
 			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
 				return err

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for Sparrow's ONNX encoder backend (encoder/onnx*.go).
+"""Reference fixtures for Sparrow's ONNX encoder backend (encoder/onnx).
 
 Makes two tiny, randomly initialised (seeded) masked-LM sparse doc encoders
 with the real bert-base-uncased vocabulary -- BertForMaskedLM and
@@ -24,7 +24,7 @@ Needs torch, transformers, onnx (and onnxruntime to cross-check). No network.
 
 Outputs in OUTDIR: bert.onnx, distilbert.onnx, expected.json,
 distilbert-base-genweights.onnx, report.json. The committed copies live in
-encoder/testdata/onnx/ (see README there).
+encoder/onnx/testdata/ (see README there).
 """
 import argparse
 import json
