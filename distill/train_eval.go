@@ -4,7 +4,7 @@ import (
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
-	"github.com/sparrow-search/sparrow/eval"
+	"github.com/sparrow-search/sparrow/eval/metrics"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -72,11 +72,11 @@ func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, to
 	n := 0
 	for _, q := range queries {
 		hits := e.Search(idf.Query(tok, q.Text), 10)
-		run := make([]eval.Hit, len(hits))
+		run := make([]sparse.Hit, len(hits))
 		for i, h := range hits {
-			run[i] = eval.Hit{ID: e.corpus[h.Doc].ID, Score: h.Score}
+			run[i] = sparse.Hit{ID: e.corpus[h.Doc].ID, Score: h.Score}
 		}
-		if m, ok := eval.QueryMetrics(run, qrels[q.ID]); ok {
+		if m, ok := metrics.Query(run, qrels[q.ID]); ok {
 			sum += m["ndcg@10"]
 			n++
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/eval/metrics"
 )
 
 // RunOptions configures RunSystem.
@@ -81,7 +82,7 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 			return nil, err
 		}
 		for qid, hits := range run {
-			run[qid] = NormalizeHits(hits, k)
+			run[qid] = metrics.NormalizeHits(hits, k)
 		}
 		return run, nil
 	}
@@ -92,7 +93,7 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", q.ID, err)
 		}
-		run[q.ID] = NormalizeHits(hits, k)
+		run[q.ID] = metrics.NormalizeHits(hits, k)
 		bar.Add(1)
 	}
 	bar.Finish()

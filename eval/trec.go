@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/sparrow-search/sparrow/eval/metrics"
 )
 
 // WriteTRECRun writes run as `qid Q0 docid rank score tag` lines, queries in
@@ -28,11 +30,11 @@ func WriteTRECRun(w io.Writer, run Run, tag string) error {
 			return fmt.Errorf("eval: query id %q cannot be written to a TREC run", qid)
 		}
 		hits := append([]Hit(nil), run[qid]...)
-		SortTREC(hits)
+		metrics.SortTREC(hits)
 		seen := make(map[string]bool, len(hits))
 		for i, h := range hits {
 			if seen[h.ID] {
-				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see NormalizeHits)", qid, h.ID)
+				return fmt.Errorf("eval: query %s: doc %q listed twice (trec_eval rejects duplicates; see metrics.NormalizeHits)", qid, h.ID)
 			}
 			seen[h.ID] = true
 			if h.ID == "" || hasSpace(h.ID) {

@@ -1,11 +1,19 @@
-package eval
+// Package metrics computes trec_eval's per-query retrieval measures (NDCG@k,
+// recall@k, MRR@10, MAP@100, P@10) and trec_eval's hit order. It is the leaf
+// that the evaluation runner (package eval) and training's model selection
+// (package distill) share, so both measure the same thing; it needs only the
+// standard library and package sparse.
+package metrics
 
 import (
 	"math"
 	"sort"
 
-	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/sparse"
 )
+
+// Hit is one retrieved document (package sparse's shared hit type).
+type Hit = sparse.Hit
 
 // Metric names in reports. Semantics follow trec_eval 9.x with relevance
 // level 1 (a judgment <= 0 is non-relevant):
@@ -16,7 +24,7 @@ import (
 //	mrr@10    recip_rank over the top 10 only (BEIR's MRR@10)
 //	map@100   map_cut.100: sum of precision at relevant ranks <= 100 / relevant judged
 //	p@10      P.10: relevant in top 10 / 10
-var MetricNames = []string{
+var Names = []string{
 	"ndcg@10", "ndcg@100", "recall@10", "recall@100", "recall@1000",
 	"mrr@10", "map@100", "p@10",
 }
@@ -76,10 +84,10 @@ func rankedGrades(hits []Hit, judged map[string]int) []int {
 	return grades
 }
 
-// QueryMetrics computes every metric of MetricNames for one query. ok is
+// Query computes every metric of Names for one query. ok is
 // false when the query has no relevant judged document: trec_eval's measures
 // are undefined there and such queries are left out of the means.
-func QueryMetrics(hits []Hit, judged map[string]int) (m map[string]float64, ok bool) {
+func Query(hits []Hit, judged map[string]int) (m map[string]float64, ok bool) {
 	var rels []int
 	for _, g := range judged {
 		if g > 0 {
@@ -93,7 +101,7 @@ func QueryMetrics(hits []Hit, judged map[string]int) (m map[string]float64, ok b
 	grades := rankedGrades(hits, judged)
 	numRel := float64(len(rels))
 
-	m = make(map[string]float64, len(MetricNames))
+	m = make(map[string]float64, len(Names))
 	m["ndcg@10"] = ndcg(grades, rels, 10)
 	m["ndcg@100"] = ndcg(grades, rels, 100)
 	m["recall@10"] = float64(relevantIn(grades, 10)) / numRel
@@ -148,39 +156,3 @@ func ndcg(grades, rels []int, k int) float64 {
 	return dcg / idcg
 }
 
-// Evaluate scores run against qrels. The evaluated queries are those of
-// qrels with at least one relevant document (grade > 0); others are counted
-// in Report.SkippedQueries. A judged query the run lacks scores 0 on every
-// metric (trec_eval -c), so a system cannot gain by dropping hard queries;
-// Report.MissingQueries counts them. Run queries without judgments are ignored.
-// Only Queries, Metrics, PerQuery, SkippedQueries and MissingQueries are set.
-func Evaluate(run Run, qrels dataset.Qrels) Report {
-	rep := Report{Metrics: make(map[string]float64, len(MetricNames)), PerQuery: make(map[string]map[string]float64)}
-	qids := make([]string, 0, len(qrels))
-	for qid := range qrels {
-		qids = append(qids, qid)
-	}
-	sort.Strings(qids) // fixed summation order: identical means across runs
-	for _, qid := range qids {
-		hits, inRun := run[qid]
-		m, ok := QueryMetrics(hits, qrels[qid])
-		if !ok {
-			rep.SkippedQueries++
-			continue
-		}
-		if !inRun {
-			rep.MissingQueries++
-		}
-		rep.PerQuery[qid] = m
-		for k, v := range m {
-			rep.Metrics[k] += v
-		}
-	}
-	rep.Queries = len(rep.PerQuery)
-	if rep.Queries > 0 {
-		for k := range rep.Metrics {
-			rep.Metrics[k] /= float64(rep.Queries)
-		}
-	}
-	return rep
-}
