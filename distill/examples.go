@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
 // Example is one distillation training query: its candidate documents and the
@@ -105,22 +106,15 @@ func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	var mu sync.Mutex
-	done := 0
+	bar := progress.New(opts.Progress, len(queries), "examples (teachers score candidates)", "queries")
+	defer bar.Close()
 	for w := 0; w < opts.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				out[i], errs[i] = buildOne(queries[i], qrels, index, teachers, weights, rs, opts)
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					if done%100 == 0 || done == len(queries) {
-						fmt.Fprintf(opts.Progress, "distill: examples %d/%d\n", done, len(queries))
-					}
-					mu.Unlock()
-				}
+				bar.Add(1)
 			}
 		}()
 	}
@@ -129,6 +123,7 @@ func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.
 	}
 	close(next)
 	wg.Wait()
+	bar.Finish()
 	var exs []Example
 	for i, e := range errs {
 		if e != nil {

@@ -11,12 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
 	"github.com/sparrow-search/sparrow/encoder/native"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -193,11 +193,8 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 	if warm <= 0 {
 		warm = allSteps / 3
 	}
-	var bar *progressbar.ProgressBar
-	if opts.Progress != nil {
-		bar = progressbar.NewOptions(allSteps, progressbar.OptionSetWriter(opts.Progress), progressbar.OptionSetDescription("train"),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(500*time.Millisecond))
-	}
+	bar := progress.New(opts.Progress, allSteps, "train", "steps")
+	defer bar.Close()
 	rng := rand.New(rand.NewPCG(opts.Seed, 42))
 	start := time.Now()
 	step := 0
@@ -220,25 +217,25 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 			nnzSum += nnz
 			nnzDocs += float64(ndocs)
 			step++
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("train epoch %d loss %.4f", epoch+1, epochLoss/float64(b0/opts.Batch+1)))
-				_ = bar.Add(1)
-			}
+			bar.Describe(fmt.Sprintf("train epoch %d loss %.4f", epoch+1, epochLoss/float64(b0/opts.Batch+1)))
+			bar.Add(1)
 		}
 		epochLoss /= float64(stepsPerEpoch)
 		stats.EpochLosses = append(stats.EpochLosses, epochLoss)
 		stats.AvgNNZ = nnzSum / math.Max(nnzDocs, 1)
+		var msg string
 		if opts.AfterEpoch != nil {
-			msg := opts.AfterEpoch(epoch+1, n)
-			if opts.Progress != nil && msg != "" {
-				fmt.Fprintf(opts.Progress, "\nepoch %d: loss %.4f nnz/doc %.1f %s\n", epoch+1, epochLoss, stats.AvgNNZ, msg)
+			msg = opts.AfterEpoch(epoch+1, n)
+		}
+		if opts.Progress != nil {
+			nl := "" // a terminal bar is mid-line
+			if progress.IsTerminal(opts.Progress) {
+				nl = "\n"
 			}
+			fmt.Fprintf(opts.Progress, "%sepoch %d: loss %.4f nnz/doc %.1f %s\n", nl, epoch+1, epochLoss, stats.AvgNNZ, msg)
 		}
 	}
-	if bar != nil {
-		_ = bar.Finish()
-		fmt.Fprintln(opts.Progress)
-	}
+	bar.Finish()
 	stats.Steps = step
 	stats.Seconds = time.Since(start).Seconds()
 	stats.FirstLoss = stats.EpochLosses[0]

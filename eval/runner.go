@@ -6,10 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/eval/metrics"
+	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
 // RunOptions configures RunSystem.
@@ -75,7 +74,7 @@ func RunSystem(ds *dataset.Dataset, split string, opts RunOptions) (*Report, Run
 	return &rep, run, nil
 }
 
-func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (Run, error) {
+func retrieveAll(sys Retriever, qs []dataset.Query, k int, w io.Writer) (Run, error) {
 	if b, ok := sys.(BatchRetriever); ok {
 		run, err := b.RetrieveAll(qs, k)
 		if err != nil {
@@ -86,7 +85,8 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 		}
 		return run, nil
 	}
-	bar := NewProgress(progress, len(qs), "queries")
+	bar := progress.New(w, len(qs), "queries", "queries")
+	defer bar.Close()
 	run := make(Run, len(qs))
 	for _, q := range qs {
 		hits, err := sys.Retrieve(q, k)
@@ -98,36 +98,4 @@ func retrieveAll(sys Retriever, qs []dataset.Query, k int, progress io.Writer) (
 	}
 	bar.Finish()
 	return run, nil
-}
-
-// Progress is a progress bar that tolerates a nil writer (no output).
-type Progress struct{ bar *progressbar.ProgressBar }
-
-// NewProgress returns a bar of n steps writing to w; w == nil disables it.
-func NewProgress(w io.Writer, n int, what string) *Progress {
-	if w == nil {
-		return &Progress{}
-	}
-	return &Progress{bar: progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)}
-}
-
-// Add advances the bar by n.
-func (p *Progress) Add(n int) {
-	if p.bar != nil {
-		_ = p.bar.Add(n)
-	}
-}
-
-// Finish completes the bar.
-func (p *Progress) Finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }

@@ -95,7 +95,7 @@ func TestRunSystemProgress(t *testing.T) {
 	if _, _, err := RunSystem(testDataset(), "test", RunOptions{System: "test-peek", Progress: &buf}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "queries") || !strings.Contains(buf.String(), "2/2") {
+	if !strings.Contains(buf.String(), "queries") || !strings.Contains(buf.String(), "done, 2 queries") {
 		t.Errorf("progress: %q", buf.String())
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -220,7 +221,8 @@ func (ix *Index) Add(docs []dataset.Doc) error {
 // AddEach indexes the documents that each passes to add, in batches, without
 // holding them all (total sizes the progress bar; it may be 0).
 func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error) error {
-	bar := newBar(ix.opts.Progress, total)
+	bar := progress.New(ix.opts.Progress, total, "indexing", "docs")
+	defer bar.Close()
 	b := ix.bi.NewBatch()
 	i := 0
 	add := func(d dataset.Doc) error {
@@ -241,7 +243,7 @@ func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error
 			if err := ix.bi.Batch(b); err != nil {
 				return fmt.Errorf("lexical: batch: %w", err)
 			}
-			bar.add(b.Size())
+			bar.Add(b.Size())
 			b.Reset()
 		}
 		return nil
@@ -253,9 +255,9 @@ func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error
 		if err := ix.bi.Batch(b); err != nil {
 			return fmt.Errorf("lexical: batch: %w", err)
 		}
-		bar.add(b.Size())
+		bar.Add(b.Size())
 	}
-	bar.finish()
+	bar.Finish()
 	return nil
 }
 

@@ -15,11 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/internal/indexdir"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -187,26 +187,18 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var bar *progressbar.ProgressBar
-	if !f.quiet && total > skip {
-		// The bar counts only this run's lines: starting it at skip would
-		// count the resumed part into its docs/s and ETA.
-		desc := "encoding"
-		if skip > 0 {
-			desc = fmt.Sprintf("encoding (resumed after %d lines)", skip)
-		}
-		bar = progressbar.NewOptions(total-skip,
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription(desc),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("docs"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }),
-		)
-		bar.RenderBlank() // shows 0% and starts the clock
+	var w io.Writer = stderr
+	if f.quiet || total <= skip {
+		w = nil
 	}
+	// The bar counts only this run's lines: starting it at skip would
+	// count the resumed part into its docs/s and ETA.
+	desc := "encoding"
+	if skip > 0 {
+		desc = fmt.Sprintf("encoding (resumed after %d lines)", skip)
+	}
+	bar := progress.New(w, total-skip, desc, "docs")
+	defer bar.Close()
 	committed := skip
 	batches := 0
 	err = pipeline(src, f.vectors != "", skip, f.batch, f.workers, model, func(docs []index.Document, lines int) error {
@@ -227,18 +219,14 @@ func build(f buildFlags, stdout, stderr io.Writer) error {
 		if err := ix.SetMeta(metaCommitted, strconv.Itoa(committed)); err != nil {
 			return err
 		}
-		if bar != nil {
-			bar.Add(lines)
-		}
+		bar.Add(lines)
 		time.Sleep(f.commitDelay)
 		return nil
 	})
-	if bar != nil {
-		bar.Finish()
-	}
 	if err != nil {
 		return err
 	}
+	bar.Finish()
 	// Batches commit as small segments (the background merger leaves a few
 	// tiers) and every query pays per segment: serve a fresh build from as
 	// few segments as MaxSegmentDocs allows (SciFact: 4 segments -> 1, ~10%
