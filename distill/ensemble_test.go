@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 )
 
 // negated is an adversarial teacher: it ranks backwards.
-type negated struct{ t Teacher }
+type negated struct{ t teachers.Teacher }
 
 func (n negated) Name() string { return "neg-" + n.t.Name() }
 func (n negated) Score(q dataset.Query, c []int) ([]float64, error) {
@@ -19,12 +20,13 @@ func (n negated) Score(q dataset.Query, c []int) ([]float64, error) {
 }
 
 func TestTuneWeightsDropsBadTeacher(t *testing.T) {
-	docs, qs, qrels := synthCorpus(20)
-	good, err := NewBM25(docs, BM25Options{Analyzer: AnalyzerPorter, Field: FieldTitle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, score, err := TuneWeights(docs, qs, qrels, []Teacher{negated{good}, good}, nil, ExampleOptions{Retrievers: []Retriever{good}}, nil)
+	docs := tinyCorpus
+	// every query also matches a decoy, so ranking matters
+	qs := []dataset.Query{{ID: "q0", Text: "sparse retrieval"}, {ID: "q1", Text: "dense retrieval"}, {ID: "q2", Text: "water pasta"},
+		{ID: "q3", Text: "documents frequency"}, {ID: "q4", Text: "water soil"}, {ID: "q5", Text: "tokens inverted"}}
+	qrels := dataset.Qrels{"q0": {"d0": 1}, "q1": {"d1": 1}, "q2": {"d2": 1}, "q3": {"d3": 1}, "q4": {"d4": 1}, "q5": {"d0": 1}}
+	good := tinyBM25(t, teachers.AnalyzerPorter)
+	w, score, err := TuneWeights(docs, qs, qrels, []teachers.Teacher{negated{good}, good}, nil, ExampleOptions{Retrievers: []teachers.Retriever{good}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func TestTuneWeightsDropsBadTeacher(t *testing.T) {
 	if score < 0.9 {
 		t.Errorf("tuned NDCG@10 %.3f", score)
 	}
-	if _, _, err := TuneWeights(docs, qs, dataset.Qrels{}, []Teacher{good}, nil, ExampleOptions{}, nil); err == nil {
+	if _, _, err := TuneWeights(docs, qs, dataset.Qrels{}, []teachers.Teacher{good}, nil, ExampleOptions{}, nil); err == nil {
 		t.Error("no judged queries accepted")
 	}
 }

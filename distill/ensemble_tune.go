@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 )
 
 // DefaultWeightGrid is the per-teacher weight grid TuneWeights searches.
@@ -17,13 +18,13 @@ var DefaultWeightGrid = []float64{0, 0.25, 0.5, 1}
 // cross-fitted teachers (LTR) score their own training queries out of fold,
 // so the estimate is honest. Ties keep the earlier grid point (equal weights
 // are tried first).
-func TuneWeights(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.Qrels, teachers []Teacher, grid []float64, opts ExampleOptions, log io.Writer) ([]float64, float64, error) {
+func TuneWeights(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.Qrels, ts []teachers.Teacher, grid []float64, opts ExampleOptions, log io.Writer) ([]float64, float64, error) {
 	if len(grid) == 0 {
 		grid = DefaultWeightGrid
 	}
 	opts.NoPositives = true
 	opts.MinCands = 1
-	exs, err := BuildExamples(corpus, queries, nil, teachers, opts)
+	exs, err := BuildExamples(corpus, queries, nil, ts, opts)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -51,11 +52,11 @@ func TuneWeights(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.Qr
 				}
 				s = append(s, x)
 			}
-			sum += ndcgAt10(Rank(e.Cands, s, 10), qrels[e.QueryID], corpus)
+			sum += teachers.NDCG10(teachers.Rank(e.Cands, s, 10), qrels[e.QueryID], corpus)
 		}
 		return sum / float64(judged)
 	}
-	n := len(teachers)
+	n := len(ts)
 	best := make([]float64, n)
 	for i := range best {
 		best[i] = 1

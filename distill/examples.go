@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
@@ -38,8 +39,8 @@ type ExampleOptions struct {
 	// retriever's top K (default 100).
 	K int
 	// Retrievers generate candidates; nil = every teacher that implements
-	// Retriever.
-	Retrievers []Retriever
+	// teachers.Retriever.
+	Retrievers []teachers.Retriever
 	// Weights per teacher (nil = equal, as in the paper); normalised to sum 1.
 	Weights []float64
 	// Scale multiplies the averaged [0,1] scores (default 30, as the authors).
@@ -75,19 +76,19 @@ func (o *ExampleOptions) defaults() {
 // when given, only its positives are used (as Positives and extra candidates),
 // never for targets. The output order follows queries; queries with fewer
 // than MinCands candidates are dropped. Deterministic for fixed inputs.
-func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.Qrels, teachers []Teacher, opts ExampleOptions) ([]Example, error) {
+func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.Qrels, ts []teachers.Teacher, opts ExampleOptions) ([]Example, error) {
 	opts.defaults()
-	if len(teachers) == 0 {
+	if len(ts) == 0 {
 		return nil, fmt.Errorf("distill: BuildExamples needs at least one teacher")
 	}
-	weights, err := normWeights(opts.Weights, len(teachers))
+	weights, err := teachers.NormWeights(opts.Weights, len(ts))
 	if err != nil {
 		return nil, err
 	}
 	rs := opts.Retrievers
 	if rs == nil {
-		for _, t := range teachers {
-			if r, ok := t.(Retriever); ok {
+		for _, t := range ts {
+			if r, ok := t.(teachers.Retriever); ok {
 				rs = append(rs, r)
 			}
 		}
@@ -106,14 +107,14 @@ func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	bar := progress.New(opts.Progress, len(queries), "examples (teachers score candidates)", "queries")
+	bar := progress.New(opts.Progress, len(queries), "distill: teachers score candidates", "queries")
 	defer bar.Close()
 	for w := 0; w < opts.Workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = buildOne(queries[i], qrels, index, teachers, weights, rs, opts)
+				out[i], errs[i] = buildOne(queries[i], qrels, index, ts, weights, rs, opts)
 				bar.Add(1)
 			}
 		}()
@@ -136,11 +137,11 @@ func BuildExamples(corpus []dataset.Doc, queries []dataset.Query, qrels dataset.
 	return exs, nil
 }
 
-func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, teachers []Teacher, weights []float64, rs []Retriever, opts ExampleOptions) (*Example, error) {
+func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, ts []teachers.Teacher, weights []float64, rs []teachers.Retriever, opts ExampleOptions) (*Example, error) {
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, nil
 	}
-	cands, err := Candidates(q, rs, opts.K)
+	cands, err := teachers.Candidates(q, rs, opts.K)
 	if err != nil {
 		return nil, err
 	}
@@ -155,15 +156,15 @@ func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, teache
 			}
 		}
 		if !opts.NoPositives {
-			cands = mergeSorted(cands, pos)
+			cands = teachers.MergeCandidates(cands, pos)
 		}
 	}
 	if len(cands) < opts.MinCands {
 		return nil, nil
 	}
-	ex := &Example{QueryID: q.ID, Query: q.Text, Cands: cands, Teachers: make([][]float32, len(teachers))}
+	ex := &Example{QueryID: q.ID, Query: q.Text, Cands: cands, Teachers: make([][]float32, len(ts))}
 	agg := make([]float64, len(cands))
-	for t, th := range teachers {
+	for t, th := range ts {
 		s, err := th.Score(q, cands)
 		if err != nil {
 			return nil, fmt.Errorf("teacher %s: %w", th.Name(), err)
@@ -171,7 +172,7 @@ func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, teache
 		if len(s) != len(cands) {
 			return nil, fmt.Errorf("teacher %s returned %d scores for %d candidates", th.Name(), len(s), len(cands))
 		}
-		n, err := MinMax(s)
+		n, err := teachers.MinMax(s)
 		if err != nil {
 			return nil, fmt.Errorf("teacher %s: %w", th.Name(), err)
 		}
@@ -189,7 +190,7 @@ func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, teache
 	for _, c := range cands {
 		inCands[c] = true
 	}
-	for _, d := range sortedInts(pos) {
+	for _, d := range slices.Sorted(slices.Values(pos)) {
 		if inCands[d] {
 			ex.Positives = append(ex.Positives, d)
 		}
@@ -200,7 +201,7 @@ func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, teache
 // Reweight recomputes Targets from the per-teacher scores with new weights
 // (nil = equal) and scale (0 = 30), e.g. to distil from one teacher only.
 func (e *Example) Reweight(weights []float64, scale float64) error {
-	w, err := normWeights(weights, len(e.Teachers))
+	w, err := teachers.NormWeights(weights, len(e.Teachers))
 	if err != nil {
 		return err
 	}
@@ -215,32 +216,6 @@ func (e *Example) Reweight(weights []float64, scale float64) error {
 		e.Targets[i] = float32(s * scale)
 	}
 	return nil
-}
-
-func sortedInts(a []int) []int {
-	b := slices.Clone(a)
-	slices.Sort(b)
-	return b
-}
-
-// mergeSorted adds extra docs to ascending cands, keeping them ascending and unique.
-func mergeSorted(cands, extra []int) []int {
-	have := make(map[int]bool, len(cands))
-	for _, c := range cands {
-		have[c] = true
-	}
-	added := false
-	for _, d := range extra {
-		if !have[d] {
-			have[d] = true
-			cands = append(cands, d)
-			added = true
-		}
-	}
-	if added {
-		cands = sortedInts(cands)
-	}
-	return cands
 }
 
 // LoadTrainingSplit loads a dataset split's judged queries and qrels for

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/encoder"
 )
 
@@ -121,8 +122,8 @@ func PseudoQueries(corpus []dataset.Doc, opts PseudoOptions) ([]dataset.Query, d
 // contentWords are lowercased words of 3+ characters, not stop words, not numbers.
 func contentWords(text string) []string {
 	var out []string
-	for _, w := range unicodeWords(text) {
-		if len([]rune(w)) < 3 || luceneStop[w] || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+	for _, w := range teachers.Words(text) {
+		if len([]rune(w)) < 3 || teachers.StopWord(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
 			continue
 		}
 		out = append(out, w)

@@ -1,6 +1,7 @@
 package distill
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -64,6 +65,9 @@ type TrainOptions struct {
 	Workers int
 	// Progress gets a progress bar (nil = quiet).
 	Progress io.Writer
+	// Context, when set, stops training between steps once it is done
+	// (Train then returns its error).
+	Context context.Context
 	// AfterEpoch, when set, is called after every epoch (e.g. to evaluate on
 	// held-out training queries); its string is printed with the progress.
 	AfterEpoch func(epoch int, n *native.Model) string
@@ -150,28 +154,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 	if err != nil {
 		return nil, stats, err
 	}
-	// Tokenize every candidate document once.
-	used := map[int]bool{}
-	for _, ex := range examples {
-		for _, c := range ex.Cands {
-			used[c] = true
-		}
-	}
-	prepared := make(map[int]*native.Doc, len(used))
-	{
-		ids := make([]int, 0, len(used))
-		for c := range used {
-			ids = append(ids, c)
-		}
-		docs := make([]native.Doc, len(ids))
-		parallel(len(ids), opts.Workers, func(i int) {
-			d := corpus[ids[i]]
-			docs[i] = n.PrepareDoc(encoder.DocText(d.Title, d.Text))
-		})
-		for i, c := range ids {
-			prepared[c] = &docs[i]
-		}
-	}
+	prepared := prepareDocs(n, corpus, examples, opts.Workers)
 	if opts.Expansion > 0 {
 		scaleExpansion(p, idf, prepared)
 	}
@@ -203,6 +186,9 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 		var epochLoss float64
 		var nnzSum, nnzDocs float64
 		for b0 := 0; b0 < len(order); b0 += opts.Batch {
+			if opts.Context != nil && opts.Context.Err() != nil {
+				return nil, stats, opts.Context.Err()
+			}
 			batch := order[b0:min(b0+opts.Batch, len(order))]
 			lam := LambdaAt(opts.Lambda, step, warm)
 			loss, nnz, ndocs := trainStep(n, corpus, examples, queries, prepared, batch, shards, total, lam, opts)
@@ -229,7 +215,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 		}
 		if opts.Progress != nil {
 			nl := "" // a terminal bar is mid-line
-			if progress.IsTerminal(opts.Progress) {
+			if progress.Bars(opts.Progress) {
 				nl = "\n"
 			}
 			fmt.Fprintf(opts.Progress, "%sepoch %d: loss %.4f nnz/doc %.1f %s\n", nl, epoch+1, epochLoss, stats.AvgNNZ, msg)
@@ -242,6 +228,30 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 	stats.LastLoss = stats.EpochLosses[len(stats.EpochLosses)-1]
 	n.Freeze()
 	return n, stats, nil
+}
+
+// prepareDocs tokenizes every candidate document of the examples once.
+func prepareDocs(n *native.Model, corpus []dataset.Doc, examples []Example, workers int) map[int]*native.Doc {
+	used := map[int]bool{}
+	for _, ex := range examples {
+		for _, c := range ex.Cands {
+			used[c] = true
+		}
+	}
+	prepared := make(map[int]*native.Doc, len(used))
+	ids := make([]int, 0, len(used))
+	for c := range used {
+		ids = append(ids, c)
+	}
+	docs := make([]native.Doc, len(ids))
+	parallel(len(ids), workers, func(i int) {
+		d := corpus[ids[i]]
+		docs[i] = n.PrepareDoc(encoder.DocText(d.Title, d.Text))
+	})
+	for i, c := range ids {
+		prepared[c] = &docs[i]
+	}
+	return prepared
 }
 
 // InitNativeParams initialises a student: embeddings from emb, small random

@@ -1,21 +1,28 @@
 package distill
 
 import (
+	"io"
+
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/eval/metrics"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // EncodeCorpus encodes every document (encoder.DocText) with enc, in
-// parallel batches of 64.
-func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int) ([]sparse.Vector, error) {
+// parallel batches of 64, reporting to w (nil = quiet).
+func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int, w io.Writer) ([]sparse.Vector, error) {
 	const bs = 64
 	out := make([]sparse.Vector, len(corpus))
 	nb := (len(corpus) + bs - 1) / bs
 	errs := make([]error, nb)
+	bar := progress.New(w, len(corpus), "encoding the corpus", "docs")
+	defer bar.Close()
 	parallel(nb, workers, func(b int) {
+		defer bar.Add(min((b+1)*bs, len(corpus)) - b*bs)
 		lo, hi := b*bs, min((b+1)*bs, len(corpus))
 		texts := make([]string, 0, hi-lo)
 		for _, d := range corpus[lo:hi] {
@@ -33,6 +40,7 @@ func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int) ([]spa
 			return nil, e
 		}
 	}
+	bar.Finish()
 	return out, nil
 }
 
@@ -55,14 +63,14 @@ func NewSparseEval(vecs []sparse.Vector, corpus []dataset.Doc, vocab int) *Spars
 }
 
 // Search returns the top k docs (corpus indices) for a query vector.
-func (e *SparseEval) Search(q sparse.Vector, k int) []Scored {
+func (e *SparseEval) Search(q sparse.Vector, k int) []teachers.Scored {
 	acc := make([]float64, len(e.corpus))
 	for i, id := range q.IDs {
 		for _, p := range e.post[id] {
 			acc[p.doc] += float64(q.Weights[i]) * float64(p.w)
 		}
 	}
-	return TopK(acc, k, 0)
+	return teachers.TopK(acc, k, 0)
 }
 
 // MeanNDCG10 is the mean NDCG@10 as eval.Evaluate computes it (trec_eval's

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/native"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
@@ -58,11 +59,11 @@ func tinyTask(t *testing.T) ([]dataset.Doc, []dataset.Query, dataset.Qrels) {
 
 func tinySetup(t *testing.T) ([]dataset.Doc, []Example, *wordpiece.Tokenizer, []float32, float64, []float32) {
 	corpus, queries, qrels := tinyTask(t)
-	bm, err := NewBM25(corpus, BM25Options{})
+	bm, err := teachers.NewBM25(corpus, teachers.BM25Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exs, err := BuildExamples(corpus, queries, qrels, []Teacher{bm}, ExampleOptions{K: 20, Workers: 1})
+	exs, err := BuildExamples(corpus, queries, qrels, []teachers.Teacher{bm}, ExampleOptions{K: 20, Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestTrainLossDecreasesAndIsDeterministic(t *testing.T) {
 	corpus2, queries, qrels := tinyTask(t)
 	qidf := encoder.NewIDF(idf)
 	score := func(enc encoder.Encoder) float64 {
-		v, err := EncodeCorpus(enc, corpus2, 2)
+		v, err := EncodeCorpus(enc, corpus2, 2, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,8 +143,8 @@ func TestTrainLossDecreasesAndIsDeterministic(t *testing.T) {
 	}
 	// the expansion branch is live (scaleExpansion): documents carry terms
 	// they do not contain
-	nv, _ := EncodeCorpus(n1, corpus2, 1)
-	bv, _ := EncodeCorpus(bm, corpus2, 1)
+	nv, _ := EncodeCorpus(n1, corpus2, 1, nil)
+	bv, _ := EncodeCorpus(bm, corpus2, 1, nil)
 	expanded := 0
 	for i := range nv {
 		for _, id := range nv[i].IDs {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
 // TestBuildKill9Resume kills `indexer build` with SIGKILL part-way, reruns
@@ -28,6 +31,7 @@ func TestBuildKill9Resume(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "idx")
 		args := []string{"build", "--corpus", corpus, "--index", dir, "--batch", "8", "--workers", "2", "--test-commit-delay", "10ms"}
 		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), progress.Env+"=bar") // the bar's (N/M) on a pipe
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -61,8 +63,23 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := cmd.run(args[1:], stdin, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // -h/--help: the flag set printed the usage
+			return 0
+		}
 		fmt.Fprintf(stderr, "indexer %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
+}
+
+// newFlagSet is a subcommand's flag set: errors and -h print to w a usage
+// line (synopsis follows "indexer ") and the flags; -h then exits 0.
+func newFlagSet(name string, w io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintf(w, "usage: indexer %s\n\n%s\n\nflags:\n", synopsis, commands[name].summary)
+		fs.PrintDefaults()
+	}
+	return fs
 }

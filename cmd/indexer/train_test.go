@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -145,30 +146,34 @@ func TestTrainBM25Arch(t *testing.T) {
 }
 
 func TestTrainTeacherWeights(t *testing.T) {
-	for _, c := range []struct {
-		s    string
-		n    int
-		want []float64
-		err  string
-	}{
-		{"", 3, nil, ""},
-		{"1,2, 0.5", 3, []float64{1, 2, 0.5}, ""},
-		{"1,2", 3, nil, "2 weights for 3 teachers"},
-		{"1,x,2", 3, nil, "weight 2"},
-	} {
-		got, err := parseWeights(c.s, c.n)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%q: err %v, want %q", c.s, err, c.err)
-			}
-			continue
-		}
-		if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("%q: %v %v, want %v", c.s, got, err, c.want)
-		}
-	}
-	// a negative weight is refused by the ensemble before any training
 	data := writeTinyDataset(t)
+	for _, c := range []struct {
+		name, weights, teachers string
+		err                     string // "" = accepted
+	}{
+		{"three", "1,2, 0.5", "bm25wp,bm25porter,bm25word", ""},
+		{"too few", "1,2", "bm25wp,bm25porter,bm25word", "2 weights for 3 teachers"},
+		{"not a number", "1,x,2", "bm25wp,bm25porter,bm25word", "weight 2"},
+		{"negative", "1,-1", "bm25wp,bm25porter", "weight 1 is -1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r, _, err := trainRecipe([]string{"--corpus", data, "--out", "m", "--train-split", "train", "--teachers", c.teachers, "--teacher-weights", c.weights}, io.Discard)
+			if err == nil {
+				err = r.Validate()
+			}
+			if c.err == "" {
+				if err != nil || len(r.TeacherWeights) != 3 || r.TeacherWeights[2] != 0.5 {
+					t.Fatalf("weights %v, err %v", r.TeacherWeights, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("err %v, want %q", err, c.err)
+			}
+		})
+	}
+	// a negative weight is refused before any training
 	var stdout, stderr bytes.Buffer
 	args := []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--train-split", "train", "--glove", tinyEmbeddings(t),
 		"--teachers", "bm25wp,bm25porter", "--teacher-weights", "1,-1", "--quiet"}
@@ -205,7 +210,7 @@ func TestTrainTranslation(t *testing.T) {
 	// corpus only there are no qrels to fit it on
 	stderr.Reset()
 	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--glove", emb, "--pseudo", "10", "--quiet", "--translation-terms", "4"}
-	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--train-split") {
+	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--translation-terms: a translation table needs a train split") {
 		t.Fatalf("--translation-terms without --train-split: rc %d, stderr %q", rc, stderr.String())
 	}
 	stderr.Reset()

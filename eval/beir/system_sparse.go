@@ -54,7 +54,7 @@ func openSparse(ctx *eval.SystemContext) (eval.Retriever, error) {
 	if ctx.Progress != nil {
 		fmt.Fprintf(ctx.Progress, "sparse: encoding %d documents with %s (%s)\n", len(corpus), m.Dir, m.Config.Architecture)
 	}
-	vecs, err := distill.EncodeCorpus(m.Encoder, corpus, workers)
+	vecs, err := distill.EncodeCorpus(m.Encoder, corpus, workers, ctx.Progress)
 	// Queries need only the tokenizer and idf.json: release the encoder
 	// (an ONNX Runtime session) as soon as the corpus is encoded.
 	if cerr := m.Close(); err == nil && cerr != nil {

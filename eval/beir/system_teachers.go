@@ -9,6 +9,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/distill"
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/eval"
 )
 
@@ -31,8 +32,11 @@ import (
 // teacher-ltr and ensembles with ltr train on --train-split, which the runner
 // guarantees is not the evaluated split.
 func init() {
-	for _, n := range []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "dense", "rm3", "ltr", "external"} {
-		name := n
+	for _, spec := range teachers.Specs() { // every teacher of the registry, so none is missing here
+		if !spec.Retrieves {
+			continue
+		}
+		name := spec.Name
 		eval.RegisterSystem("teacher-"+name, func(ctx *eval.SystemContext) (eval.Retriever, error) {
 			return openTeachers(ctx, "teacher-"+name, []string{name}, nil)
 		})
@@ -63,8 +67,8 @@ func init() {
 
 type teacherSystem struct {
 	ids []string
-	r   distill.Retriever
-	ts  []distill.Teacher
+	r   teachers.Retriever
+	ts  []teachers.Teacher
 }
 
 func openTeachers(ctx *eval.SystemContext, system string, names []string, weights []float64) (eval.Retriever, error) {
@@ -75,7 +79,7 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 		return nil, fmt.Errorf("system %s takes no --model (got %q)", system, ctx.ModelDir)
 	}
 	corpus := ctx.Dataset.Corpus
-	cfg := distill.TeacherConfig{GloVe: ctx.Param("glove", ""), Progress: logw(ctx), LTRDense: ctx.Param("ltr-dense", "") == "true", LTRNoRM3: ctx.Param("ltr-rm3", "") == "false"}
+	cfg := teachers.Config{GloVe: ctx.Param("glove", ""), Progress: logw(ctx), LTRDense: ctx.Param("ltr-dense", "") == "true", LTRNoRM3: ctx.Param("ltr-rm3", "") == "false"}
 	for key, dst := range map[string]*int{"ltr-trees": &cfg.LTR.GBDT.Trees, "ltr-depth": &cfg.LTR.GBDT.Depth, "ltr-queries": &cfg.LTR.MaxQueries, "ltr-minleaf": &cfg.LTR.GBDT.MinLeaf} {
 		if v := ctx.Param(key, ""); v != "" {
 			n, err := strconv.Atoi(v)
@@ -94,19 +98,23 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 	}
 	for i, n := range names {
 		names[i] = strings.TrimSpace(n)
-		if names[i] == "external" {
-			f := ctx.Param("scores", "")
-			if f == "" {
-				return nil, fmt.Errorf("system %s: --param scores=FILE is required", system)
+		if spec, ok := teachers.Lookup(names[i]); ok && spec.Param != "" && !strings.Contains(names[i], "=") {
+			v := ctx.Param(spec.Param, "")
+			if v == "" {
+				return nil, fmt.Errorf("system %s: --param %s=%s is required", system, spec.Param, spec.Arg)
 			}
-			names[i] = "external=" + f
+			names[i] += "=" + v
 		}
 		if names[i] == "ltr" && ctx.Param("ltr-pseudo", "") != "" {
 			n, err := strconv.Atoi(ctx.Param("ltr-pseudo", ""))
 			if err != nil || n <= 0 {
 				return nil, fmt.Errorf("system %s: --param ltr-pseudo=%q: want a positive integer", system, ctx.Param("ltr-pseudo", ""))
 			}
-			cfg.LTRPseudo = n
+			qs, qrels, err := distill.PseudoQueries(corpus, distill.PseudoOptions{Queries: n, Kinds: []string{distill.PseudoSentence, distill.PseudoKeyphrase}})
+			if err != nil {
+				return nil, err
+			}
+			cfg.TrainQueries, cfg.TrainQrels = qs, qrels
 		} else if names[i] == "ltr" {
 			qs, qrels, err := ctx.LoadTrainQueries()
 			if err != nil {
@@ -122,7 +130,7 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 			return nil, fmt.Errorf("system %s: bad depth %q", system, d)
 		}
 	}
-	ts, err := distill.NewTeachers(corpus, names, cfg)
+	ts, err := teachers.New(corpus, names, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +147,9 @@ func openTeachers(ctx *eval.SystemContext, system string, names []string, weight
 
 // teacherRetriever is the single teacher, or the ensemble of ts with weights
 // (tuned on --train-split when weights is empty but not nil).
-func teacherRetriever(ctx *eval.SystemContext, system string, corpus []dataset.Doc, ts []distill.Teacher, weights []float64, depth int) (distill.Retriever, error) {
+func teacherRetriever(ctx *eval.SystemContext, system string, corpus []dataset.Doc, ts []teachers.Teacher, weights []float64, depth int) (teachers.Retriever, error) {
 	if len(ts) == 1 && weights == nil {
-		r, ok := ts[0].(distill.Retriever)
+		r, ok := ts[0].(teachers.Retriever)
 		if !ok {
 			return nil, fmt.Errorf("system %s: teacher %s cannot retrieve", system, ts[0].Name())
 		}
@@ -157,7 +165,7 @@ func teacherRetriever(ctx *eval.SystemContext, system string, corpus []dataset.D
 			return nil, err
 		}
 	}
-	e, err := distill.NewEnsemble("", ts, weights)
+	e, err := teachers.NewEnsemble("", ts, weights)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +188,7 @@ func (s *teacherSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
 	return out, nil
 }
 
-func (s *teacherSystem) Close() error { return distill.CloseTeachers(s.ts) }
+func (s *teacherSystem) Close() error { return teachers.Close(s.ts) }
 
 // logw is where teacher systems log decisions (chosen weights): the progress
 // writer, or stderr under --quiet.

@@ -6,32 +6,49 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/eval"
 )
 
+// Every retrieving teacher of the registry is a BEIR system.
+func TestEveryTeacherIsASystem(t *testing.T) {
+	have := map[string]bool{}
+	for _, s := range eval.Systems() {
+		have[s] = true
+	}
+	for _, spec := range teachers.Specs() {
+		if spec.Retrieves && !have["teacher-"+spec.Name] {
+			t.Errorf("teacher %s has no system teacher-%s", spec.Name, spec.Name)
+		}
+	}
+}
+
 // The lexical teachers must be perfect on the vendored tiny dataset, as bm25 is.
 func TestTeacherSystemsTiny(t *testing.T) {
-	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"--system", "teacher-bm25wp"},
 		{"--system", "teacher-bm25porter"},
 		{"--system", "teacher-bm25en"},
+		{"--system", "teacher-bm25snow"},
 		{"--system", "teacher-bm25word"},
 		{"--system", "ensemble", "--param", "teachers=bm25wp,bm25porter", "--param", "weights=1,2"},
 	} {
-		jsonPath := filepath.Join(dir, "r.json")
-		var out, errOut bytes.Buffer
-		full := append([]string{"--data", "testdata/tiny", "--split", "test", "--json", jsonPath, "--quiet"}, args...)
-		if code := run(full, &out, &errOut); code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
-		}
-		rep, err := eval.ReadReportFile(jsonPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rep.Metrics["ndcg@10"] != 1 {
-			t.Errorf("%v: ndcg@10 %v, want 1", args, rep.Metrics["ndcg@10"])
-		}
+		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
+			t.Parallel()
+			jsonPath := filepath.Join(t.TempDir(), "r.json")
+			var out, errOut bytes.Buffer
+			full := append([]string{"--data", "testdata/tiny", "--split", "test", "--json", jsonPath, "--quiet"}, args...)
+			if code := run(full, &out, &errOut); code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+			}
+			rep, err := eval.ReadReportFile(jsonPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Metrics["ndcg@10"] != 1 {
+				t.Errorf("%v: ndcg@10 %v, want 1", args, rep.Metrics["ndcg@10"])
+			}
+		})
 	}
 }
 

@@ -156,3 +156,36 @@ func ndcg(grades, rels []int, k int) float64 {
 	return dcg / idcg
 }
 
+// NDCGExp is NDCG@k of a ranked list of document ids with exponential gains
+// 2^grade-1 (LambdaMART's objective, used by training's model selection).
+// It equals Query's ndcg@k (trec_eval, linear gains) on binary judgments
+// only: on graded ones (NFCorpus) the two are not comparable.
+func NDCGExp(ranked []string, judged map[string]int, k int) float64 {
+	var dcg float64
+	for r, id := range ranked {
+		if r >= k {
+			break
+		}
+		if rel := judged[id]; rel > 0 {
+			dcg += (math.Pow(2, float64(rel)) - 1) / math.Log2(float64(r)+2)
+		}
+	}
+	var rels []int
+	for _, v := range judged {
+		if v > 0 {
+			rels = append(rels, v)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rels)))
+	var idcg float64
+	for r, v := range rels {
+		if r >= k {
+			break
+		}
+		idcg += (math.Pow(2, float64(v)) - 1) / math.Log2(float64(r)+2)
+	}
+	if idcg == 0 {
+		return 0
+	}
+	return dcg / idcg
+}

@@ -40,12 +40,30 @@ type Bar struct {
 	wg   sync.WaitGroup
 }
 
+// Env overrides the choice between a bar and plain lines: "bar" draws bars
+// on any writer (a log viewer that renders carriage returns), "plain" prints
+// lines on a terminal too; unset or anything else decides by IsTerminal.
+const Env = "SPARROW_PROGRESS"
+
 // New starts reporting a phase of total steps (total <= 0: unknown, shown as
 // a count and the elapsed time) named desc, counting unit ("docs",
 // "queries"; "" = "it"). w == nil disables the report. Call Finish when the
 // phase ends.
 func New(w io.Writer, total int, desc, unit string) *Bar {
-	return newBar(w, total, desc, unit, IsTerminal(w), Interval)
+	return newBar(w, total, desc, unit, Bars(w), Interval)
+}
+
+// Bars reports whether reports to w are drawn as bars (a terminal, or Env
+// "bar") rather than plain lines. A line printed to w between a bar's
+// updates must then start on a new line.
+func Bars(w io.Writer) bool {
+	switch os.Getenv(Env) {
+	case "bar":
+		return true
+	case "plain":
+		return false
+	}
+	return IsTerminal(w)
 }
 
 // IsTerminal reports whether w is a terminal (a bar is redrawn there).

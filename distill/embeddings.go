@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nlpodyssey/safetensors"
+	"github.com/sparrow-search/sparrow/distill/glove"
 	"github.com/sparrow-search/sparrow/encoder/native"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 )
@@ -29,7 +30,7 @@ type GloVeStats struct {
 func LoadGloVe(path string, tok *wordpiece.Tokenizer, seed uint64) ([]float32, int, GloVeStats, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, GloVeStats{}, fmt.Errorf("glove: %w (run scripts/fetch-glove.sh)", err)
+		return nil, 0, GloVeStats{}, fmt.Errorf("distill: %w (run `%s`)", err, glove.FetchCommand)
 	}
 	return parseGloVe(data, path, tok, seed)
 }
@@ -57,7 +58,7 @@ func parseGloVe(data []byte, name string, tok *wordpiece.Tokenizer, seed uint64)
 		_, ok := whole[w]
 		return ok || len(piece[w]) > 0
 	}
-	dim, err := scanWink(data, name, want, func(word string, vec []float64) {
+	dim, err := glove.Scan(data, name, want, func(word string, vec []float64) {
 		if emb == nil {
 			emb = make([]float32, V*len(vec))
 		}

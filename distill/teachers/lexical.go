@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"fmt"
@@ -32,7 +32,7 @@ func NewLexical(name string, corpus []dataset.Doc, opts lexical.Options) (*Lexic
 	for i, d := range corpus {
 		if _, dup := l.index[d.ID]; dup {
 			ix.Close()
-			return nil, fmt.Errorf("distill: duplicate document id %q", d.ID)
+			return nil, fmt.Errorf("teachers: duplicate document id %q", d.ID)
 		}
 		l.index[d.ID] = i
 		l.ids[i] = d.ID

@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ type RM3 struct {
 // NewRM3 wraps a BM25 index (whose analyzer defines the feedback terms).
 func NewRM3(base *BM25, opts RM3Options) (*RM3, error) {
 	if base == nil {
-		return nil, fmt.Errorf("distill: rm3 needs a BM25 index")
+		return nil, fmt.Errorf("teachers: rm3 needs a BM25 index")
 	}
 	if opts.FbDocs <= 0 {
 		opts.FbDocs = 10
@@ -40,7 +40,7 @@ func NewRM3(base *BM25, opts RM3Options) (*RM3, error) {
 		opts.OrigWeight = 0.5
 	}
 	if opts.OrigWeight < 0 || opts.OrigWeight > 1 {
-		return nil, fmt.Errorf("distill: rm3 original query weight %g not in (0,1]", opts.OrigWeight)
+		return nil, fmt.Errorf("teachers: rm3 original query weight %g not in (0,1]", opts.OrigWeight)
 	}
 	if opts.Name == "" {
 		opts.Name = "rm3-" + base.Name()

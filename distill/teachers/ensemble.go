@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ func MinMax(scores []float64) ([]float64, error) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, s := range scores {
 		if math.IsNaN(s) || math.IsInf(s, 0) {
-			return nil, fmt.Errorf("distill: score %d is %v", i, s)
+			return nil, fmt.Errorf("teachers: score %d is %v", i, s)
 		}
 		lo = min(lo, s)
 		hi = max(hi, s)
@@ -73,9 +73,9 @@ type Ensemble struct {
 // non-negative with a positive sum; they are normalised to sum to 1.
 func NewEnsemble(name string, teachers []Teacher, weights []float64) (*Ensemble, error) {
 	if len(teachers) == 0 {
-		return nil, fmt.Errorf("distill: ensemble needs at least one teacher")
+		return nil, fmt.Errorf("teachers: ensemble needs at least one teacher")
 	}
-	w, err := normWeights(weights, len(teachers))
+	w, err := NormWeights(weights, len(teachers))
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func NewEnsemble(name string, teachers []Teacher, weights []float64) (*Ensemble,
 	return &Ensemble{name: name, teachers: teachers, weights: w, RetrieveDepth: 100}, nil
 }
 
-func normWeights(weights []float64, n int) ([]float64, error) {
+func NormWeights(weights []float64, n int) ([]float64, error) {
 	if weights == nil {
 		w := make([]float64, n)
 		for i := range w {
@@ -98,17 +98,17 @@ func normWeights(weights []float64, n int) ([]float64, error) {
 		return w, nil
 	}
 	if len(weights) != n {
-		return nil, fmt.Errorf("distill: %d weights for %d teachers", len(weights), n)
+		return nil, fmt.Errorf("teachers: %d weights for %d teachers", len(weights), n)
 	}
 	var sum float64
 	for i, x := range weights {
 		if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("distill: weight %d is %v (want finite, >= 0)", i, x)
+			return nil, fmt.Errorf("teachers: weight %d is %v (want finite, >= 0)", i, x)
 		}
 		sum += x
 	}
 	if sum <= 0 {
-		return nil, fmt.Errorf("distill: teacher weights sum to 0")
+		return nil, fmt.Errorf("teachers: teacher weights sum to 0")
 	}
 	w := make([]float64, n)
 	for i, x := range weights {
@@ -132,10 +132,10 @@ func (e *Ensemble) Score(q dataset.Query, cands []int) ([]float64, error) {
 	for i, t := range e.teachers {
 		s, err := t.Score(q, cands)
 		if err != nil {
-			return nil, fmt.Errorf("distill: teacher %s: %w", t.Name(), err)
+			return nil, fmt.Errorf("teachers: teacher %s: %w", t.Name(), err)
 		}
 		if len(s) != len(cands) {
-			return nil, fmt.Errorf("distill: teacher %s returned %d scores for %d candidates", t.Name(), len(s), len(cands))
+			return nil, fmt.Errorf("teachers: teacher %s returned %d scores for %d candidates", t.Name(), len(s), len(cands))
 		}
 		all[i] = s
 	}
@@ -145,7 +145,7 @@ func (e *Ensemble) Score(q dataset.Query, cands []int) ([]float64, error) {
 // Combine min-max normalises each teacher's scores (all[t][i] for candidate i)
 // and returns their weighted sum. weights must sum to 1 (nil = equal).
 func Combine(all [][]float64, weights []float64) ([]float64, error) {
-	w, err := normWeights(weights, len(all))
+	w, err := NormWeights(weights, len(all))
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +155,11 @@ func Combine(all [][]float64, weights []float64) ([]float64, error) {
 	out := make([]float64, len(all[0]))
 	for t, s := range all {
 		if len(s) != len(out) {
-			return nil, fmt.Errorf("distill: teacher %d has %d scores, teacher 0 has %d", t, len(s), len(out))
+			return nil, fmt.Errorf("teachers: teacher %d has %d scores, teacher 0 has %d", t, len(s), len(out))
 		}
 		n, err := MinMax(s)
 		if err != nil {
-			return nil, fmt.Errorf("distill: teacher %d: %w", t, err)
+			return nil, fmt.Errorf("teachers: teacher %d: %w", t, err)
 		}
 		for i, x := range n {
 			out[i] += w[t] * x
@@ -178,7 +178,7 @@ func (e *Ensemble) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 		}
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("distill: ensemble %s: no member can retrieve", e.name)
+		return nil, fmt.Errorf("teachers: ensemble %s: no member can retrieve", e.name)
 	}
 	cands, err := Candidates(q, rs, e.RetrieveDepth)
 	if err != nil {

@@ -1,10 +1,10 @@
-package distill
+package teachers
 
 import (
-	"container/heap"
 	"fmt"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/internal/topk"
 )
 
 // Teacher scores candidate documents for a query. Candidates are indices into
@@ -36,23 +36,13 @@ func TopK(scores []float64, k int, floor float64) []Scored {
 	if k <= 0 {
 		return nil
 	}
-	h := make(minHeap, 0, k)
+	h := topk.New(k, func(a, b Scored) bool { return better(b, a) })
 	for d, s := range scores {
-		if s <= floor {
-			continue
-		}
-		if len(h) < k {
-			heap.Push(&h, Scored{d, s})
-		} else if better(Scored{d, s}, h[0]) {
-			h[0] = Scored{d, s}
-			heap.Fix(&h, 0)
+		if s > floor {
+			h.Push(Scored{d, s})
 		}
 	}
-	out := make([]Scored, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(Scored)
-	}
-	return out
+	return h.Sorted()
 }
 
 // better reports whether a ranks above b.
@@ -63,24 +53,11 @@ func better(a, b Scored) bool {
 	return a.Doc < b.Doc
 }
 
-type minHeap []Scored
-
-func (h minHeap) Len() int           { return len(h) }
-func (h minHeap) Less(i, j int) bool { return better(h[j], h[i]) }
-func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *minHeap) Push(x any)        { *h = append(*h, x.(Scored)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
 // checkCands rejects candidate indices outside the corpus.
 func checkCands(name string, cands []int, n int) error {
 	for _, c := range cands {
 		if c < 0 || c >= n {
-			return fmt.Errorf("distill: teacher %s: candidate %d out of range [0,%d)", name, c, n)
+			return fmt.Errorf("teachers: teacher %s: candidate %d out of range [0,%d)", name, c, n)
 		}
 	}
 	return nil

@@ -1,14 +1,15 @@
-package distill
+package teachers
 
 import (
 	"fmt"
 	"hash/fnv"
 	"io"
 	"math"
-	"sort"
 	"sync"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/eval/metrics"
+	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
 // Features computes learning-to-rank features of (query, candidate) pairs:
@@ -201,7 +202,7 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 		opts.DenseK = 20
 	}
 	if len(queries) < opts.Folds {
-		return nil, fmt.Errorf("distill: ltr needs at least %d training queries, got %d", opts.Folds, len(queries))
+		return nil, fmt.Errorf("teachers: ltr needs at least %d training queries, got %d", opts.Folds, len(queries))
 	}
 	l := &LTR{name: opts.Name, feat: feat, opts: opts, foldOf: make(map[string]int, len(queries))}
 	for _, q := range queries {
@@ -217,94 +218,11 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 			return l, nil
 		}
 	}
-	type group struct {
-		x      [][]float64
-		labels []float64
-		fold   int
-		cands  []int
+	groups, err := l.groups(queries, qrels, corpus)
+	if err != nil {
+		return nil, err
 	}
-	groups := make([]*group, len(queries))
-	var wg sync.WaitGroup
-	errs := make([]error, len(queries))
-	sem := make(chan struct{}, 4)
-	for qi, q := range queries {
-		fold := l.foldOf[q.ID]
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(qi int, q dataset.Query) {
-			defer func() { <-sem; wg.Done() }()
-			cands, err := l.candidates(q)
-			if err == nil && len(cands) > 0 {
-				var x [][]float64
-				x, err = feat.Compute(q, cands)
-				if err == nil {
-					g := &group{x: x, labels: make([]float64, len(cands)), fold: fold, cands: cands}
-					for i, c := range cands {
-						if rel := qrels[q.ID][corpus[c].ID]; rel > 0 {
-							g.labels[i] = float64(rel)
-						}
-					}
-					groups[qi] = g
-				}
-			}
-			errs[qi] = err
-		}(qi, q)
-	}
-	wg.Wait()
-	for qi, err := range errs {
-		if err != nil { // the first failing query, not whichever goroutine failed last
-			return nil, fmt.Errorf("distill: ltr: query %s: %w", queries[qi].ID, err)
-		}
-	}
-	use := make([]bool, len(queries))
-	for i, q := range queries {
-		use[i] = opts.MaxQueries <= 0 || len(queries) <= opts.MaxQueries ||
-			uint64(fnvHash(q.ID))*uint64(len(queries)) < uint64(opts.MaxQueries)<<32
-	}
-	build := func(keep func(g *group) bool) *RankData {
-		d := &RankData{Groups: []int{0}}
-		for qi, g := range groups {
-			if g == nil || !use[qi] || !keep(g) {
-				continue
-			}
-			d.X = append(d.X, g.x...)
-			d.Labels = append(d.Labels, g.labels...)
-			d.Groups = append(d.Groups, len(d.X))
-		}
-		return d
-	}
-	l.folds = make([]*GBDT, opts.Folds)
-	for f := 0; f < opts.Folds; f++ {
-		l.folds[f] = TrainLambdaMART(build(func(g *group) bool { return g.fold != f }), opts.GBDT)
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "ltr: fold %d/%d trained\n", f+1, opts.Folds)
-		}
-	}
-	l.full = TrainLambdaMART(build(func(*group) bool { return true }), opts.GBDT)
-	// Out-of-fold NDCG@10 over judged training queries (unretrieved positives count as misses).
-	var sum float64
-	n := 0
-	for qi, g := range groups {
-		q := queries[qi]
-		if len(qrels[q.ID]) == 0 {
-			continue
-		}
-		n++
-		if g == nil {
-			continue
-		}
-		s := make([]float64, len(g.x))
-		for i, x := range g.x {
-			s[i] = l.folds[g.fold].Predict(x)
-		}
-		sum += ndcgAt10(Rank(g.cands, s, 10), qrels[q.ID], corpus)
-	}
-	if n > 0 {
-		l.OOF = sum / float64(n)
-	}
-	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "ltr: out-of-fold NDCG@10 on %d training queries: %.4f\n", n, l.OOF)
-	}
+	l.fit(groups, queries, qrels, corpus)
 	if opts.CacheDir != "" {
 		if err := l.saveCache(opts.CacheDir, key); err != nil && opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "ltr: cache not written: %v\n", err)
@@ -313,38 +231,15 @@ func NewLTR(feat *Features, queries []dataset.Query, qrels dataset.Qrels, corpus
 	return l, nil
 }
 
-// ndcgAt10 is NDCG@10 of a ranked list with exponential gains 2^rel-1 (the
-// LambdaMART objective). It equals eval's ndcg@10 (trec_eval, linear gains)
-// on binary judgments only: on graded ones (NFCorpus) OOF and TuneWeights
-// scores are not comparable with the runner's numbers.
-func ndcgAt10(ranked []Scored, judged map[string]int, corpus []dataset.Doc) float64 {
-	var dcg float64
-	for r, h := range ranked {
-		if r >= 10 {
-			break
-		}
-		if rel := judged[corpus[h.Doc].ID]; rel > 0 {
-			dcg += (math.Pow(2, float64(rel)) - 1) / math.Log2(float64(r)+2)
-		}
+// NDCG10 is NDCG@10 of a ranked list of corpus documents with exponential
+// gains (metrics.NDCGExp, the LambdaMART objective): the measure of the
+// LambdaMART out-of-fold score and of distill.TuneWeights.
+func NDCG10(ranked []Scored, judged map[string]int, corpus []dataset.Doc) float64 {
+	ids := make([]string, 0, min(len(ranked), 10))
+	for _, h := range ranked[:min(len(ranked), 10)] {
+		ids = append(ids, corpus[h.Doc].ID)
 	}
-	var rels []int
-	for _, v := range judged {
-		if v > 0 {
-			rels = append(rels, v)
-		}
-	}
-	sort.Sort(sort.Reverse(sort.IntSlice(rels)))
-	var idcg float64
-	for r, v := range rels {
-		if r >= 10 {
-			break
-		}
-		idcg += (math.Pow(2, float64(v)) - 1) / math.Log2(float64(r)+2)
-	}
-	if idcg == 0 {
-		return 0
-	}
-	return dcg / idcg
+	return metrics.NDCGExp(ids, judged, 10)
 }
 
 func (l *LTR) candidates(q dataset.Query) ([]int, error) {
@@ -360,7 +255,7 @@ func (l *LTR) candidates(q dataset.Query) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mergeSorted(c, d), nil
+	return MergeCandidates(c, d), nil
 }
 
 // Name implements Teacher.
@@ -395,4 +290,110 @@ func (l *LTR) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 		return nil, err
 	}
 	return Rank(cands, s, k), nil
+}
+
+// ltrGroup is one training query's candidates with their features and labels.
+type ltrGroup struct {
+	x      [][]float64
+	labels []float64
+	fold   int
+	cands  []int
+}
+
+// groups computes every training query's candidates and features (nil for a
+// query without candidates).
+func (l *LTR) groups(queries []dataset.Query, qrels dataset.Qrels, corpus []dataset.Doc) ([]*ltrGroup, error) {
+	groups := make([]*ltrGroup, len(queries))
+	var wg sync.WaitGroup
+	errs := make([]error, len(queries))
+	sem := make(chan struct{}, 4)
+	bar := progress.New(l.opts.Progress, len(queries), "ltr: features", "queries")
+	defer bar.Close()
+	for qi, q := range queries {
+		fold := l.foldOf[q.ID]
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(qi int, q dataset.Query) {
+			defer func() { <-sem; wg.Done(); bar.Add(1) }()
+			cands, err := l.candidates(q)
+			if err == nil && len(cands) > 0 {
+				var x [][]float64
+				x, err = l.feat.Compute(q, cands)
+				if err == nil {
+					g := &ltrGroup{x: x, labels: make([]float64, len(cands)), fold: fold, cands: cands}
+					for i, c := range cands {
+						if rel := qrels[q.ID][corpus[c].ID]; rel > 0 {
+							g.labels[i] = float64(rel)
+						}
+					}
+					groups[qi] = g
+				}
+			}
+			errs[qi] = err
+		}(qi, q)
+	}
+	wg.Wait()
+	for qi, err := range errs {
+		if err != nil { // the first failing query, not whichever goroutine failed last
+			return nil, fmt.Errorf("teachers: ltr: query %s: %w", queries[qi].ID, err)
+		}
+	}
+	bar.Finish()
+	return groups, nil
+}
+
+// fit trains the per-fold and full models and measures the out-of-fold
+// NDCG@10 over judged training queries (unretrieved positives count as misses).
+func (l *LTR) fit(groups []*ltrGroup, queries []dataset.Query, qrels dataset.Qrels, corpus []dataset.Doc) {
+	opts := l.opts
+	use := make([]bool, len(queries))
+	for i, q := range queries {
+		use[i] = opts.MaxQueries <= 0 || len(queries) <= opts.MaxQueries ||
+			uint64(fnvHash(q.ID))*uint64(len(queries)) < uint64(opts.MaxQueries)<<32
+	}
+	build := func(keep func(g *ltrGroup) bool) *RankData {
+		d := &RankData{Groups: []int{0}}
+		for qi, g := range groups {
+			if g == nil || !use[qi] || !keep(g) {
+				continue
+			}
+			d.X = append(d.X, g.x...)
+			d.Labels = append(d.Labels, g.labels...)
+			d.Groups = append(d.Groups, len(d.X))
+		}
+		return d
+	}
+	bar := progress.New(opts.Progress, opts.Folds+1, "ltr: LambdaMART (cross-fitted folds, then all)", "models")
+	defer bar.Close()
+	l.folds = make([]*GBDT, opts.Folds)
+	for f := 0; f < opts.Folds; f++ {
+		l.folds[f] = TrainLambdaMART(build(func(g *ltrGroup) bool { return g.fold != f }), opts.GBDT)
+		bar.Add(1)
+	}
+	l.full = TrainLambdaMART(build(func(*ltrGroup) bool { return true }), opts.GBDT)
+	bar.Add(1)
+	bar.Finish()
+	var sum float64
+	n := 0
+	for qi, g := range groups {
+		q := queries[qi]
+		if len(qrels[q.ID]) == 0 {
+			continue
+		}
+		n++
+		if g == nil {
+			continue
+		}
+		s := make([]float64, len(g.x))
+		for i, x := range g.x {
+			s[i] = l.folds[g.fold].Predict(x)
+		}
+		sum += NDCG10(Rank(g.cands, s, 10), qrels[q.ID], corpus)
+	}
+	if n > 0 {
+		l.OOF = sum / float64(n)
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "ltr: out-of-fold NDCG@10 on %d training queries: %.4f\n", n, l.OOF)
+	}
 }

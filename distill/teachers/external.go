@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ type Scores map[string]map[string]float64
 func LoadScores(path string) (Scores, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("distill: %w", err)
+		return nil, fmt.Errorf("teachers: %w", err)
 	}
 	defer f.Close()
 	if strings.HasSuffix(path, ".jsonl") || strings.HasSuffix(path, ".json") {
@@ -44,17 +44,17 @@ func newScanner(r io.Reader) *bufio.Scanner {
 
 func scanErr(name string, line int, err error) error {
 	if err == bufio.ErrTooLong {
-		return fmt.Errorf("distill: %s:%d: line longer than %d bytes", name, line+1, maxScoreLine)
+		return fmt.Errorf("teachers: %s:%d: line longer than %d bytes", name, line+1, maxScoreLine)
 	}
-	return fmt.Errorf("distill: %s:%d: %w", name, line+1, err)
+	return fmt.Errorf("teachers: %s:%d: %w", name, line+1, err)
 }
 
 func (s Scores) add(name string, line int, qid, docid string, score float64) error {
 	if qid == "" || docid == "" {
-		return fmt.Errorf("distill: %s:%d: empty query or document id", name, line)
+		return fmt.Errorf("teachers: %s:%d: empty query or document id", name, line)
 	}
 	if math.IsNaN(score) || math.IsInf(score, 0) {
-		return fmt.Errorf("distill: %s:%d: score %v is not finite", name, line, score)
+		return fmt.Errorf("teachers: %s:%d: score %v is not finite", name, line, score)
 	}
 	m := s[qid]
 	if m == nil {
@@ -62,7 +62,7 @@ func (s Scores) add(name string, line int, qid, docid string, score float64) err
 		s[qid] = m
 	}
 	if _, dup := m[docid]; dup {
-		return fmt.Errorf("distill: %s:%d: duplicate score for query %q document %q", name, line, qid, docid)
+		return fmt.Errorf("teachers: %s:%d: duplicate score for query %q document %q", name, line, qid, docid)
 	}
 	m[docid] = score
 	return nil
@@ -89,14 +89,14 @@ func ParseScoresTSV(r io.Reader, name string) (Scores, error) {
 		case len(f) == 6 && f[1] == "Q0":
 			qid, docid, num = f[0], f[2], f[4]
 		default:
-			return nil, fmt.Errorf("distill: %s:%d: want `qid docid score` or a TREC run line, got %d fields", name, line, len(f))
+			return nil, fmt.Errorf("teachers: %s:%d: want `qid docid score` or a TREC run line, got %d fields", name, line, len(f))
 		}
 		score, err := strconv.ParseFloat(num, 64)
 		if err != nil {
 			if line == 1 || len(s) == 0 && isHeader(f) {
 				continue
 			}
-			return nil, fmt.Errorf("distill: %s:%d: score %q is not a number", name, line, num)
+			return nil, fmt.Errorf("teachers: %s:%d: score %q is not a number", name, line, num)
 		}
 		if err := s.add(name, line, qid, docid, score); err != nil {
 			return nil, err
@@ -153,18 +153,18 @@ func ParseScoresJSONL(r io.Reader, name string) (Scores, error) {
 		}
 		var l scoreLine
 		if err := json.Unmarshal(b, &l); err != nil {
-			return nil, fmt.Errorf("distill: %s:%d: %w", name, line, err)
+			return nil, fmt.Errorf("teachers: %s:%d: %w", name, line, err)
 		}
 		qid, err := jsonID(l.QID)
 		if err != nil {
-			return nil, fmt.Errorf("distill: %s:%d: qid: %w", name, line, err)
+			return nil, fmt.Errorf("teachers: %s:%d: qid: %w", name, line, err)
 		}
 		docid, err := jsonID(l.DocID)
 		if err != nil {
-			return nil, fmt.Errorf("distill: %s:%d: docid: %w", name, line, err)
+			return nil, fmt.Errorf("teachers: %s:%d: docid: %w", name, line, err)
 		}
 		if l.Score == nil {
-			return nil, fmt.Errorf("distill: %s:%d: missing score", name, line)
+			return nil, fmt.Errorf("teachers: %s:%d: missing score", name, line)
 		}
 		if err := s.add(name, line, qid, docid, *l.Score); err != nil {
 			return nil, err
@@ -215,7 +215,7 @@ func (e *External) Score(q dataset.Query, cands []int) ([]float64, error) {
 		if e.AllowMissingQueries {
 			return out, nil
 		}
-		return nil, fmt.Errorf("distill: teacher %s has no scores for query %q", e.name, q.ID)
+		return nil, fmt.Errorf("teachers: teacher %s has no scores for query %q", e.name, q.ID)
 	}
 	lo := math.Inf(1)
 	for _, v := range m {
@@ -235,7 +235,7 @@ func (e *External) Score(q dataset.Query, cands []int) ([]float64, error) {
 func (e *External) Retrieve(q dataset.Query, k int) ([]Scored, error) {
 	m, ok := e.scores[q.ID]
 	if !ok && !e.AllowMissingQueries {
-		return nil, fmt.Errorf("distill: teacher %s has no scores for query %q", e.name, q.ID)
+		return nil, fmt.Errorf("teachers: teacher %s has no scores for query %q", e.name, q.ID)
 	}
 	out := make([]Scored, 0, len(m))
 	for id, v := range m {

@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"math"

@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"fmt"
@@ -53,7 +53,7 @@ func NewAnalyzer(name string) (Analyzer, error) {
 	case AnalyzerEn:
 		enOnce.Do(func() { enAnalyzer, enErr = registry.NewCache().AnalyzerNamed("en") })
 		if enErr != nil {
-			return nil, fmt.Errorf("distill: bleve en analyzer: %w", enErr)
+			return nil, fmt.Errorf("teachers: bleve en analyzer: %w", enErr)
 		}
 		a := enAnalyzer
 		return func(text string) []string {
@@ -66,7 +66,7 @@ func NewAnalyzer(name string) (Analyzer, error) {
 		}, nil
 	case AnalyzerPorter:
 		return func(text string) []string {
-			words := unicodeWords(text)
+			words := Words(text)
 			out := words[:0]
 			for _, w := range words {
 				if luceneStop[w] {
@@ -77,15 +77,19 @@ func NewAnalyzer(name string) (Analyzer, error) {
 			return out
 		}, nil
 	case AnalyzerWord:
-		return unicodeWords, nil
+		return Words, nil
 	}
-	return nil, fmt.Errorf("distill: unknown analyzer %q (want %s, %s, %s or %s)", name, AnalyzerWordPiece, AnalyzerEn, AnalyzerPorter, AnalyzerWord)
+	return nil, fmt.Errorf("teachers: unknown analyzer %q (want %s, %s, %s or %s)", name, AnalyzerWordPiece, AnalyzerEn, AnalyzerPorter, AnalyzerWord)
 }
 
 var wordTokenizer = unicode.NewUnicodeTokenizer()
 
-// unicodeWords splits on Unicode word boundaries (bleve's unicode tokenizer) and lowercases.
-func unicodeWords(text string) []string {
+// StopWord reports whether w (lower case) is on Lucene's English stop list.
+func StopWord(w string) bool { return luceneStop[w] }
+
+// Words are text's words by Unicode word segmentation (bleve's unicode
+// tokenizer), lower-cased.
+func Words(text string) []string {
 	ts := wordTokenizer.Tokenize([]byte(text))
 	out := make([]string, len(ts))
 	for i, t := range ts {

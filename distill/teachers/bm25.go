@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"fmt"
@@ -73,7 +73,7 @@ func NewBM25(corpus []dataset.Doc, opts BM25Options) (*BM25, error) {
 		opts.B = 0.4
 	}
 	if opts.K1 < 0 || opts.B < 0 || opts.B > 1 {
-		return nil, fmt.Errorf("distill: bm25: bad parameters k1=%g b=%g", opts.K1, opts.B)
+		return nil, fmt.Errorf("teachers: bm25: bad parameters k1=%g b=%g", opts.K1, opts.B)
 	}
 	an, err := NewAnalyzer(opts.Analyzer)
 	if err != nil {

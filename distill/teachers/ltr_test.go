@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"encoding/json"
@@ -59,7 +59,7 @@ func TestLambdaMARTLearnsNonLinearRule(t *testing.T) {
 			sum++
 			continue
 		}
-		sum += ndcgAt10(Rank(cands, s, 10), judged, corpus)
+		sum += NDCG10(Rank(cands, s, 10), judged, corpus)
 	}
 	if m := sum / 60; m < 0.95 {
 		t.Errorf("training NDCG@10 %.3f, want >= 0.95", m)

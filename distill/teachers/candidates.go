@@ -1,4 +1,4 @@
-package distill
+package teachers
 
 import (
 	"slices"
@@ -25,6 +25,28 @@ func Candidates(q dataset.Query, rs []Retriever, k int) ([]int, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// MergeCandidates adds extra docs to ascending cands, keeping them ascending
+// and unique.
+func MergeCandidates(cands, extra []int) []int {
+	have := make(map[int]bool, len(cands))
+	for _, c := range cands {
+		have[c] = true
+	}
+	added := false
+	for _, d := range extra {
+		if !have[d] {
+			have[d] = true
+			cands = append(cands, d)
+			added = true
+		}
+	}
+	if added {
+		cands = slices.Clone(cands) // sorting must not reorder the caller's backing array
+		slices.Sort(cands)
+	}
+	return cands
 }
 
 func sortScored(s []Scored) {

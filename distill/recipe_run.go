@@ -1,0 +1,452 @@
+package distill
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/distill/glove"
+	"github.com/sparrow-search/sparrow/distill/teachers"
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/native"
+	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/internal/progress"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// Summary is what a Run did, written to the model directory as train.json.
+type Summary struct {
+	Arch        string    `json:"architecture"`
+	Corpus      string    `json:"corpus"`
+	TrainSplit  string    `json:"train_split"`
+	Queries     int       `json:"queries"`
+	Examples    int       `json:"examples"`
+	HeldOut     int       `json:"held_out_queries"`
+	HeldOutNDCG []float64 `json:"held_out_ndcg10_by_epoch,omitempty"`
+	HeldOutBM25 float64   `json:"held_out_bm25tf_ndcg10,omitempty"`
+	EpochLosses []float64 `json:"epoch_losses,omitempty"`
+	AvgNNZ      float64   `json:"avg_nnz_per_doc,omitempty"`
+	CorpusNNZ   float64   `json:"corpus_avg_nnz_per_doc,omitempty"`
+	FLOPS       float64   `json:"flops_held_out_queries,omitempty"`
+	// HeldOutTranslation: held-out NDCG@10 of the final model with its
+	// translation expansion (held_out_ndcg10_by_epoch is before it).
+	HeldOutTranslation float64            `json:"held_out_ndcg10_translation,omitempty"`
+	TranslationEntries int                `json:"translation_entries,omitempty"`
+	Docs               int                `json:"docs"`
+	AvgDL              float64            `json:"avgdl"`
+	Seconds            float64            `json:"train_seconds"`
+	TotalSeconds       float64            `json:"total_seconds"`
+	Recipe             Recipe             `json:"recipe"`
+	TeacherOOF         map[string]float64 `json:"teacher_oof_ndcg10,omitempty"`
+	GloVeCoverage      *GloVeStats        `json:"glove_coverage,omitempty"`
+}
+
+// recipeRun is one Run's state, phase by phase.
+type recipeRun struct {
+	*Recipe
+	ctx   context.Context
+	start time.Time
+	sum   Summary
+	glove string // word-vectors file (native only)
+
+	corpus []dataset.Doc
+	tok    *wordpiece.Tokenizer
+	idf    []float32
+	avgdl  float64
+	qidf   *encoder.IDF
+
+	trainQ, heldQ         []dataset.Query
+	trainQrels, evalQrels dataset.Qrels
+}
+
+func (r *recipeRun) logf(format string, a ...any) {
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, format+"\n", a...)
+	}
+}
+
+func (r *recipeRun) run() (*Summary, error) {
+	r.start = time.Now()
+	r.sum = Summary{Arch: r.Arch, Corpus: r.Corpus, TrainSplit: r.TrainSplit, Recipe: *r.Recipe}
+	r.tok = wordpiece.DefaultTokenizer()
+	if r.Arch == modeldir.ArchNative {
+		// first: a missing input must fail before minutes of work
+		if err := r.findGloVe(); err != nil {
+			return nil, err
+		}
+	}
+	steps := []func() error{r.loadCorpus, r.corpusStats}
+	if r.Arch == modeldir.ArchBM25TF {
+		steps = append(steps, r.writeBM25TF)
+	} else {
+		steps = append(steps, r.loadQueries, r.trainNative)
+	}
+	for _, step := range steps {
+		if err := r.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return &r.sum, nil
+}
+
+// findGloVe locates (or fetches) the word vectors.
+func (r *recipeRun) findGloVe() error {
+	if r.GloVe != "" {
+		if _, err := os.Stat(r.GloVe); err != nil {
+			return fmt.Errorf("distill: word vectors: %w (run `%s`, or leave the path empty to use the cache)", err, glove.FetchCommand)
+		}
+		r.glove = r.GloVe
+		return nil
+	}
+	p, err := glove.Ensure(r.ctx, r.Progress)
+	if err != nil {
+		return err
+	}
+	r.glove = p
+	return nil
+}
+
+func (r *recipeRun) loadCorpus() error {
+	done := progress.Phase(r.Progress, "train: loading "+filepath.Join(r.Corpus, "corpus.jsonl"))
+	corpus, err := dataset.LoadCorpus(filepath.Join(r.Corpus, "corpus.jsonl"))
+	done()
+	if err != nil {
+		return err
+	}
+	if len(corpus) == 0 {
+		return fmt.Errorf("distill: %s: empty corpus", r.Corpus)
+	}
+	r.corpus = corpus
+	r.sum.Docs = len(corpus)
+	return nil
+}
+
+// corpusStats computes idf.json's weights and the prior's average length.
+func (r *recipeRun) corpusStats() error {
+	conf, err := wordpiece.NewConflation(r.tok, r.Conflate)
+	if err != nil {
+		return err
+	}
+	bar := progress.New(r.Progress, len(r.corpus), "train: corpus statistics", "docs")
+	defer bar.Close()
+	stats, err := encoder.ConflatedCorpusStats(r.tok, conf, r.MaxLength, func(y func(string) error) error {
+		for _, d := range r.corpus {
+			if err := y(encoder.DocText(d.Title, d.Text)); err != nil {
+				return err
+			}
+			bar.Add(1)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bar.Finish()
+	r.idf, r.avgdl = stats.IDFWeights(r.tok), stats.AvgDL
+	if dirs := r.idfDirs(); len(dirs) > 1 {
+		var prior func(int) float32
+		if r.IDFPrior == "max" {
+			prior = MaxIDF
+		}
+		done := progress.Phase(r.Progress, fmt.Sprintf("train: idf over %d corpora", len(dirs)))
+		idf, uavg, un, err := UnionIDF(r.tok, conf, r.MaxLength, dirs, prior)
+		done()
+		if err != nil {
+			return err
+		}
+		r.idf = idf
+		r.logf("train: idf from %d documents of %d corpora (prior %s), avgdl %.1f", un, len(dirs), r.IDFPrior, uavg)
+		if r.AvgDL < 0 {
+			r.avgdl = uavg
+		}
+	}
+	if r.AvgDL > 0 {
+		r.avgdl = r.AvgDL
+	}
+	r.sum.AvgDL = r.avgdl
+	r.qidf = encoder.NewIDF(r.idf)
+	return nil
+}
+
+// modelConfig is config.json for architecture arch with the recipe's prior
+// and analysis.
+func (r *recipeRun) modelConfig(arch string) modeldir.Config {
+	return modeldir.Config{Architecture: arch, VocabSize: r.tok.VocabSize(), MaxLength: r.MaxLength,
+		K1: r.K1, B: r.B, AvgDL: r.avgdl, Conflate: r.Conflate, Stopwords: r.Stopwords}
+}
+
+func (r *recipeRun) writeBM25TF() error {
+	if err := encoder.WriteModelDir(r.Out, r.modelConfig(modeldir.ArchBM25TF), r.tok, r.idf); err != nil {
+		return err
+	}
+	r.logf("wrote %s model to %s (%d docs, avgdl %.1f)", r.Arch, r.Out, len(r.corpus), r.avgdl)
+	return r.writeSummary()
+}
+
+// loadQueries reads the training split (or makes pseudo-queries) and splits
+// off the evaluation queries.
+func (r *recipeRun) loadQueries() error {
+	var queries []dataset.Query
+	var qrels dataset.Qrels
+	var err error
+	if r.TrainSplit != "" {
+		queries, qrels, err = LoadTrainingSplit(r.Corpus, r.TrainSplit)
+	} else {
+		queries, qrels, err = PseudoQueries(r.corpus, PseudoOptions{Queries: r.Pseudo, Seed: r.Seed})
+	}
+	if err != nil {
+		return err
+	}
+	for _, q := range queries {
+		if r.HoldOut > 0 && heldOut(q.ID, r.HoldOut) {
+			r.heldQ = append(r.heldQ, q)
+		} else {
+			r.trainQ = append(r.trainQ, q)
+		}
+	}
+	r.evalQrels = qrels
+	if r.EvalSplit != "" {
+		if r.heldQ, r.evalQrels, err = LoadTrainingSplit(r.Corpus, r.EvalSplit); err != nil {
+			return err
+		}
+	}
+	r.trainQrels = dataset.Qrels{}
+	for _, q := range r.trainQ {
+		r.trainQrels[q.ID] = qrels[q.ID]
+	}
+	r.sum.Queries, r.sum.HeldOut = len(r.trainQ), len(r.heldQ)
+	return nil
+}
+
+// heldOut deterministically assigns a query to the held-out part.
+func heldOut(id string, frac float64) bool {
+	h := fnv.New64a()
+	h.Write([]byte("holdout:" + id))
+	return float64(h.Sum64()%10000) < frac*10000
+}
+
+// examples builds the teachers, their targets over each training query's
+// candidates, and releases the teachers.
+func (r *recipeRun) examples() ([]Example, error) {
+	r.logf("train: %d docs, %d training queries (%d held out), teachers %v", len(r.corpus), len(r.trainQ), len(r.heldQ), r.Teachers)
+	cfg := teachers.Config{GloVe: r.glove, TrainQueries: r.trainQ, TrainQrels: r.trainQrels, Progress: r.Progress}
+	cfg.LTR.GBDT.Depth = r.LTRDepth
+	ts, err := teachers.New(r.corpus, r.Teachers, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if l, ok := t.(*teachers.LTR); ok {
+			if r.sum.TeacherOOF == nil {
+				r.sum.TeacherOOF = map[string]float64{}
+			}
+			r.sum.TeacherOOF[l.Name()] = l.OOF
+			r.logf("train: teacher %s out-of-fold NDCG@10 on training queries %.4f", l.Name(), l.OOF)
+		}
+	}
+	exs, err := BuildExamples(r.corpus, r.trainQ, r.trainQrels, ts, ExampleOptions{K: r.K, Weights: r.TeacherWeights,
+		Scale: r.Scale, NoPositives: r.NoPositives, Workers: r.Workers, Progress: r.Progress})
+	// the teachers are done: release their indexes before training
+	if cerr := teachers.Close(ts); err == nil {
+		err = cerr
+	}
+	r.sum.Examples = len(exs)
+	return exs, err
+}
+
+// trainNative distils the student, post-processes it and writes the model.
+func (r *recipeRun) trainNative() error {
+	exs, err := r.examples()
+	if err != nil {
+		return err
+	}
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	done := progress.Phase(r.Progress, "train: initial embeddings from "+r.glove)
+	emb, dim, gst, err := LoadEmbeddings(r.glove, r.tok, r.Seed)
+	done()
+	if err != nil {
+		return err
+	}
+	if gst.Words > 0 {
+		r.sum.GloVeCoverage = &gst
+		r.logf("train: GloVe init: %d whole words, %d ##pieces, %d random rows", gst.Words, gst.Pieces, gst.Random)
+	}
+	opts, evalErr, err := r.trainOptions()
+	if err != nil {
+		return err
+	}
+	n, st, err := Train(r.corpus, exs, r.tok, r.idf, r.avgdl, emb, dim, opts)
+	if err == nil {
+		err = *evalErr
+	}
+	if err != nil {
+		return err
+	}
+	r.sum.EpochLosses, r.sum.AvgNNZ, r.sum.Seconds = st.EpochLosses, st.AvgNNZ, st.Seconds
+	if r.GateShift != 0 {
+		if n, err = SmoothGate(n, r.tok, r.GateShift); err != nil {
+			return err
+		}
+	}
+	return r.finish(n)
+}
+
+// trainOptions maps the recipe onto Train's options, with the per-epoch
+// held-out evaluation when there are held-out queries. *evalErr is set by
+// that evaluation, which cannot return an error through Train.
+func (r *recipeRun) trainOptions() (TrainOptions, *error, error) {
+	evalErr := new(error)
+	opts := TrainOptions{Hidden: r.Hidden, Expansion: r.Expansion, MaxLength: r.MaxLength, K1: r.K1, B: r.B,
+		Epochs: r.Epochs, Batch: r.Batch, LR: r.LR, Lambda: r.Lambda, PlainFLOPS: r.PlainFLOPS,
+		KL: r.KL, Contrastive: r.Contrastive, FreezeEmb: r.FreezeEmb, NoBias: r.NoBias, GateFloor: r.GateFloor,
+		Conflate: r.Conflate, Stopwords: r.Stopwords, Seed: r.Seed, Workers: r.Workers, Progress: r.Progress, Context: r.ctx}
+	if r.Graded && r.TrainSplit != "" {
+		opts.Grades = r.trainQrels
+	}
+	if len(r.heldQ) == 0 {
+		return opts, evalErr, nil
+	}
+	bm, err := native.NewBM25TF(r.tok, r.modelConfig(modeldir.ArchBM25TF))
+	if err != nil {
+		return opts, nil, err
+	}
+	if r.sum.HeldOutBM25, err = r.evalEncoder(bm); err != nil {
+		return opts, nil, fmt.Errorf("distill: held-out evaluation: %w", err)
+	}
+	r.logf("train: held-out NDCG@10 bm25-tf %.4f", r.sum.HeldOutBM25)
+	opts.AfterEpoch = func(epoch int, n *native.Model) string {
+		v, err := r.evalEncoder(n)
+		if err != nil {
+			// a 0 would read as a measured NDCG in train.json
+			if *evalErr == nil {
+				*evalErr = fmt.Errorf("distill: held-out evaluation after epoch %d: %w", epoch, err)
+			}
+			return ""
+		}
+		r.sum.HeldOutNDCG = append(r.sum.HeldOutNDCG, v)
+		return fmt.Sprintf("held-out NDCG@10 %.4f (bm25-tf %.4f)", v, r.sum.HeldOutBM25)
+	}
+	return opts, evalErr, nil
+}
+
+// evalVecs is the held-out NDCG@10 of encoded documents.
+func (r *recipeRun) evalVecs(vecs []sparse.Vector) float64 {
+	return NewSparseEval(vecs, r.corpus, r.tok.VocabSize()).MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
+}
+
+func (r *recipeRun) evalEncoder(enc encoder.Encoder) (float64, error) {
+	vecs, err := EncodeCorpus(enc, r.corpus, r.Workers, nil)
+	if err != nil {
+		return 0, err
+	}
+	return r.evalVecs(vecs), nil
+}
+
+// finish fits the translation table, measures the final model and writes
+// the model directory.
+func (r *recipeRun) finish(n *native.Model) error {
+	cfg := n.Config()
+	var table *encoder.Translation
+	var vecs []sparse.Vector // the final model's corpus, encoded once for what follows
+	var err error
+	if r.Translation.Terms > 0 || len(r.heldQ) > 0 {
+		if vecs, err = EncodeCorpus(n, r.corpus, r.Workers, r.Progress); err != nil {
+			return err
+		}
+	}
+	if r.Translation.Terms > 0 {
+		if table, err = r.fitTranslation(n, vecs, &cfg); err != nil {
+			return err
+		}
+	}
+	if len(r.heldQ) > 0 {
+		// efficiency of the final model: non-zeros over the whole corpus and
+		// SPLADE's FLOPS with the held-out queries
+		qs := make([]sparse.Vector, len(r.heldQ))
+		for i, q := range r.heldQ {
+			qs[i] = r.qidf.Query(r.tok, q.Text)
+		}
+		r.sum.CorpusNNZ, r.sum.FLOPS = Sparsity(vecs, qs, r.tok.VocabSize())
+	}
+	var half map[string]bool
+	if r.F16 {
+		half = map[string]bool{"emb": true}
+	}
+	cfg.Architecture = modeldir.ArchNative
+	if err := encoder.WriteModelDir(r.Out, cfg, r.tok, r.idf); err != nil {
+		return err
+	}
+	if err := native.WriteParams(r.Out, n.P, half); err != nil {
+		return err
+	}
+	if table != nil {
+		if err := encoder.WriteTranslation(r.Out, table); err != nil {
+			return err
+		}
+	}
+	return r.writeSummary()
+}
+
+// fitTranslation fits the table on the training queries' judged positives
+// with the student's vectors, expands vecs in place and records the table in
+// cfg.
+func (r *recipeRun) fitTranslation(n *native.Model, vecs []sparse.Vector, cfg *modeldir.Config) (*encoder.Translation, error) {
+	t := r.Translation
+	at := make(map[string]int, len(r.corpus))
+	for i, d := range r.corpus {
+		at[d.ID] = i
+	}
+	qs := make([]sparse.Vector, len(r.trainQ))
+	pos := make([][]int, len(r.trainQ))
+	for i, q := range r.trainQ {
+		qs[i] = r.qidf.Query(r.tok, q.Text)
+		for id, g := range r.trainQrels[q.ID] {
+			if d, ok := at[id]; ok && g > 0 {
+				pos[i] = append(pos[i], d)
+			}
+		}
+		slices.Sort(pos[i])
+	}
+	table, err := FitTranslation(vecs, r.qidf.Weights(), qs, pos, r.tok.VocabSize(),
+		TranslationFit{SourceTerms: t.SourceTerms, MinCount: t.MinCount, PerSource: t.PerSource})
+	if err != nil {
+		return nil, err
+	}
+	tc := modeldir.TranslationConfig{SourceTerms: t.SourceTerms, Terms: t.Terms, Weight: t.Weight}
+	tr, err := encoder.WithTranslation(n, table, tc, r.tok, *cfg, r.idf)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range vecs {
+		vecs[i] = tr.Expand(v)
+	}
+	cfg.Translation = &tc
+	r.sum.TranslationEntries = len(table.To)
+	if len(r.heldQ) > 0 {
+		r.sum.HeldOutTranslation = r.evalVecs(vecs)
+		r.logf("train: held-out NDCG@10 with translation %.4f (%d table entries)", r.sum.HeldOutTranslation, len(table.To))
+	}
+	return table, nil
+}
+
+// writeSummary writes train.json into the model directory.
+func (r *recipeRun) writeSummary() error {
+	r.sum.TotalSeconds = time.Since(r.start).Seconds()
+	js, err := json.MarshalIndent(r.sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.Out, "train.json"), append(js, '\n'), 0o644)
+}

@@ -1,0 +1,78 @@
+package distill
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+)
+
+func TestRecipePresetsValidate(t *testing.T) {
+	for name, r := range map[string]Recipe{"supervised": Supervised(), "corpus-only": CorpusOnly()} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r.Corpus, r.Out = "c", "o"
+			if err := r.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Validate names every problem at once, each with its field.
+func TestRecipeValidate(t *testing.T) {
+	mod := func(f func(r *Recipe)) Recipe {
+		r := Supervised()
+		r.Corpus, r.Out = "c", "o"
+		f(&r)
+		return r
+	}
+	cases := []struct {
+		name   string
+		r      Recipe
+		fields []string
+	}{
+		{"zero", Recipe{}, []string{"corpus", "out", "max_length", "idf_prior", "k1", "architecture"}},
+		{"test split", mod(func(r *Recipe) { r.TrainSplit = "Test" }), []string{"train_split"}},
+		{"eval split is test", mod(func(r *Recipe) { r.EvalSplit = "test.tsv" }), []string{"eval_split"}},
+		{"holdout and eval split", mod(func(r *Recipe) { r.HoldOut, r.EvalSplit = 0.2, "dev" }), []string{"holdout"}},
+		{"unknown teacher", mod(func(r *Recipe) { r.Teachers = []string{"bm25wp", "oracle"} }), []string{"teachers"}},
+		{"weights", mod(func(r *Recipe) { r.TeacherWeights = []float64{1} }), []string{"teacher_weights"}},
+		{"translation without split", mod(func(r *Recipe) { r.TrainSplit, r.Translation.Terms = "", 4 }), []string{"translation.terms"}},
+		{"translation with bm25-tf", mod(func(r *Recipe) { r.Arch, r.Translation.Terms = modeldir.ArchBM25TF, 4 }), []string{"translation.terms"}},
+		{"bad numbers", mod(func(r *Recipe) { r.Epochs, r.Batch, r.LR, r.B = 0, -1, 0, 2 }), []string{"epochs", "batch", "lr", "b"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			err := c.r.Validate()
+			got := map[string]bool{}
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				var fe *FieldError
+				if !errors.As(e, &fe) {
+					t.Fatalf("%v is not a FieldError", e)
+				}
+				got[fe.Field] = true
+			}
+			for _, f := range c.fields {
+				if !got[f] {
+					t.Errorf("no error for %s in %v", f, err)
+				}
+			}
+			if len(got) != len(c.fields) {
+				t.Errorf("fields %v, want %v", got, c.fields)
+			}
+		})
+	}
+}
+
+// Run checks the recipe before reading anything.
+func TestRecipeRunValidatesFirst(t *testing.T) {
+	r := CorpusOnly()
+	r.Corpus, r.Out, r.TrainSplit = "/nonexistent", t.TempDir(), "test"
+	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "test split") {
+		t.Fatalf("Run: %v", err)
+	}
+}
