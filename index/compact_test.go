@@ -24,7 +24,7 @@ type scored struct {
 // the list does not depend on segment layout.
 func allResults(t testing.TB, s *Snapshot, q sparse.Vector, alg string) []scored {
 	t.Helper()
-	res, err := s.Search(q, scoring.Options{K: 1 << 30, Algorithm: alg})
+	res, err := searchSnap(s, q, scoring.Options{K: 1 << 30, Algorithm: alg})
 	if err != nil {
 		t.Fatal(err)
 	}

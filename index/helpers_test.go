@@ -74,7 +74,7 @@ func visible(t testing.TB, s *Snapshot) []string {
 }
 
 func visibleIDs(s *Snapshot) ([]string, error) {
-	res, err := s.Search(sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}},
+	res, err := searchSnap(s, sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}},
 		scoring.Options{K: 1 << 30, Algorithm: "exhaustive"})
 	if err != nil {
 		return nil, err
@@ -103,4 +103,36 @@ func apply(t testing.TB, ix *Index, docs []Document, deletes ...string) {
 
 func vecEqual(a, b sparse.Vector) bool {
 	return slices.Equal(a.IDs, b.IDs) && slices.Equal(a.Weights, b.Weights)
+}
+
+// result is a search hit with its external id.
+type result struct {
+	ID    string
+	Score float32
+	View  int
+	Doc   uint32
+}
+
+// searchSnap runs scoring.Search over s's views (the index itself knows no
+// query algorithm) after the checks a caller owes it, and maps hits to ids.
+func searchSnap(s *Snapshot, q sparse.Vector, opts scoring.Options) ([]result, error) {
+	if err := validateVector(q); err != nil {
+		return nil, fmt.Errorf("index: query: %w", err)
+	}
+	if opts.Filter != nil && len(opts.Filter) != len(s.Views()) {
+		return nil, fmt.Errorf("index: %d filters for %d views", len(opts.Filter), len(s.Views()))
+	}
+	hits, err := scoring.Search(s.Views(), q, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]result, len(hits))
+	for i, h := range hits {
+		id, err := s.ID(h.View, h.Doc)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = result{ID: id, Score: h.Score, View: h.View, Doc: h.Doc}
+	}
+	return out, nil
 }

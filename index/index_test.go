@@ -43,7 +43,7 @@ func TestApplyGetSearch(t *testing.T) {
 	}
 	// A document's own vector ranks it first.
 	for _, d := range docs[:20] {
-		res, err := s.Search(d.Vector, scoring.Options{K: 3})
+		res, err := searchSnap(s, d.Vector, scoring.Options{K: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestBadInput(t *testing.T) {
 	if got, ok, _ := ix.Get("doc7"); !ok || got.Vector.Weights[0] != 0 {
 		t.Fatalf("doc with zero weight: %+v %v", got, ok)
 	}
-	if _, err := ix.Snapshot().Search(sparse.Vector{IDs: []int32{40000}, Weights: []float32{1}}, scoring.Options{}); err == nil {
+	if _, err := searchSnap(ix.Snapshot(), sparse.Vector{IDs: []int32{40000}, Weights: []float32{1}}, scoring.Options{}); err == nil {
 		t.Fatal("query with out-of-range token accepted")
 	}
 }
@@ -194,7 +194,7 @@ func TestReopen(t *testing.T) {
 	before := visible(t, ix.Snapshot())
 	stBefore := ix.Stats()
 	q := all[3].Vector
-	resBefore, err := ix.Snapshot().Search(q, scoring.Options{K: 10})
+	resBefore, err := searchSnap(ix.Snapshot(), q, scoring.Options{K: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestReopen(t *testing.T) {
 	if got := visible(t, ix.Snapshot()); !slices.Equal(got, before) {
 		t.Fatalf("after reopen %d visible, before %d", len(got), len(before))
 	}
-	resAfter, err := ix.Snapshot().Search(q, scoring.Options{K: 10})
+	resAfter, err := searchSnap(ix.Snapshot(), q, scoring.Options{K: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestFilters(t *testing.T) {
 	apply(t, ix, docs[30:], "f01", "f40")
 	s := ix.Snapshot()
 	q := sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}}
-	res, err := s.Search(q, scoring.Options{K: 100, Filter: s.FilterIDs([]string{"f00", "f01", "f35", "f40", "zz"})})
+	res, err := searchSnap(s, q, scoring.Options{K: 100, Filter: s.FilterIDs([]string{"f00", "f01", "f35", "f40", "zz"})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestFilters(t *testing.T) {
 	if !slices.Equal(got, []string{"f00", "f35"}) {
 		t.Fatalf("FilterIDs search: %v", got)
 	}
-	res, err = s.Search(q, scoring.Options{K: 100, Filter: s.FilterField("lang", "de")})
+	res, err = searchSnap(s, q, scoring.Options{K: 100, Filter: s.FilterField("lang", "de")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestFilters(t *testing.T) {
 			t.Fatalf("hit %s has lang %q", h.ID, d.Fields["lang"])
 		}
 	}
-	if _, err := s.Search(q, scoring.Options{Filter: s.FilterIDs(nil)[:1]}); err == nil {
+	if _, err := searchSnap(s, q, scoring.Options{Filter: s.FilterIDs(nil)[:1]}); err == nil {
 		t.Fatal("filter of wrong length accepted")
 	}
 }

@@ -6,14 +6,12 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/sparrow-search/sparrow/index/segment"
-	"github.com/sparrow-search/sparrow/scoring"
-	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Snapshot is an immutable, consistent view of the index at one commit: its
 // segments, tombstones and ids never change, so any number of goroutines may
-// search it while writers commit new snapshots. View i of Views, Search
-// results and filters all refer to the same segment order.
+// search it while writers commit new snapshots. View i of Views, of filters
+// and of ID all refer to the same segment order.
 type Snapshot struct {
 	ix    *Index
 	gen   uint64
@@ -63,8 +61,9 @@ func (s *Snapshot) Generation() uint64 { return s.gen }
 // NumDocs is the number of live documents.
 func (s *Snapshot) NumDocs() int { return s.live }
 
-// Views returns the segments with their live sets, for scoring.Search. The
-// slice and bitmaps are shared: do not modify them.
+// Views returns the segments with their live sets, for a query algorithm
+// (package scoring; package collection runs the queries). The slice and
+// bitmaps are shared: do not modify them.
 func (s *Snapshot) Views() []segment.View { return s.views }
 
 // ID returns the external id of local doc doc of view v.
@@ -135,42 +134,8 @@ func (s *Snapshot) ForEachDocument(fn func(Document) error) error {
 	return nil
 }
 
-// Result is one search hit with its external id.
-type Result struct {
-	ID    string
-	Score float32
-	View  int
-	Doc   uint32
-}
-
-// Search runs scoring.Search over the snapshot (deleted documents are
-// excluded through the views' live sets; opts.Filter, when set, has one
-// entry per view, e.g. from FilterIDs or FilterField) and maps hits to
-// external ids.
-func (s *Snapshot) Search(q sparse.Vector, opts scoring.Options) ([]Result, error) {
-	if err := validateVector(q); err != nil {
-		return nil, fmt.Errorf("index: query: %w", err)
-	}
-	if opts.Filter != nil && len(opts.Filter) != len(s.views) {
-		return nil, fmt.Errorf("index: %d filters for %d views (take filters from the same snapshot)", len(opts.Filter), len(s.views))
-	}
-	hits, err := scoring.Search(s.views, q, opts)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Result, len(hits))
-	for i, h := range hits {
-		id, err := s.ID(h.View, h.Doc)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = Result{ID: id, Score: h.Score, View: h.View, Doc: h.Doc}
-	}
-	return out, nil
-}
-
 // FilterIDs returns, per view, the local docs of the live documents with
-// these ids (unknown ids are ignored). Use as scoring.Options.Filter.
+// these ids (unknown ids are ignored), e.g. for scoring.Options.Filter.
 func (s *Snapshot) FilterIDs(ids []string) []*roaring.Bitmap {
 	out := make([]*roaring.Bitmap, len(s.segs))
 	for i := range out {
@@ -185,8 +150,8 @@ func (s *Snapshot) FilterIDs(ids []string) []*roaring.Bitmap {
 }
 
 // FilterField returns, per view, the local docs whose field name equals
-// value (deleted docs may be included; Search excludes them anyway). Use as
-// scoring.Options.Filter. The bitmaps are shared: do not modify them.
+// value (deleted docs may be included; the views' live sets exclude them),
+// e.g. for scoring.Options.Filter. The bitmaps are shared: do not modify them.
 func (s *Snapshot) FilterField(name, value string) []*roaring.Bitmap {
 	k := fieldKey(name, value)
 	out := make([]*roaring.Bitmap, len(s.segs))

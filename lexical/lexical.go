@@ -307,20 +307,10 @@ func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, 
 	if k <= 0 {
 		return nil, nil
 	}
-	terms, counts := ix.Terms(text)
-	if len(terms) == 0 {
+	q := ix.query(text)
+	if q == nil {
 		return nil, nil
 	}
-	var clauses []query.Query
-	for i, t := range terms {
-		for _, f := range ix.fields {
-			tq := query.NewTermQuery(t)
-			tq.SetField(f)
-			tq.SetBoost(float64(counts[i]))
-			clauses = append(clauses, tq)
-		}
-	}
-	q := query.NewDisjunctionQuery(clauses)
 	req := bleve.NewSearchRequestOptions(q, k, 0, false)
 	req.SortBy([]string{"-_score", "-_id"})
 	res, err := ix.bi.SearchInContext(ctx, req)
@@ -338,6 +328,25 @@ func (ix *Index) SearchContext(ctx context.Context, text string, k int) ([]Hit, 
 		return hits[i].ID > hits[j].ID
 	})
 	return hits, nil
+}
+
+// query is the bag-of-words disjunction Search runs for text (nil when it
+// has no indexable terms).
+func (ix *Index) query(text string) query.Query {
+	terms, counts := ix.Terms(text)
+	if len(terms) == 0 {
+		return nil
+	}
+	var clauses []query.Query
+	for i, t := range terms {
+		for _, f := range ix.fields {
+			tq := query.NewTermQuery(t)
+			tq.SetField(f)
+			tq.SetBoost(float64(counts[i]))
+			clauses = append(clauses, tq)
+		}
+	}
+	return query.NewDisjunctionQuery(clauses)
 }
 
 // roundScore drops the last few bits of a score. bleve sums a document's

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's chromium for the searchd end-to-end browser test
-# (cmd/searchd/ui_e2e_test.go), plus wrk for the load benchmark. Idempotent:
+# (server/ui_e2e_test.go), plus wrk for the load benchmark. Idempotent:
 # does nothing when both are already present. Needs root (or sudo).
 set -euo pipefail
 need=()

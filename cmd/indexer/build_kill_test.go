@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/internal/progress"
+	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
 // TestBuildKill9Resume kills `indexer build` with SIGKILL part-way, reruns
@@ -25,13 +26,13 @@ func TestBuildKill9Resume(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("building indexer: %v\n%s", err, out)
 	}
-	corpus := smallCorpus(t, 500)
+	corpus := testenv.DemoCorpus(t, 500)
 	resumed := 0
 	for trial := 0; trial < trials; trial++ {
 		dir := filepath.Join(t.TempDir(), "idx")
-		args := []string{"build", "--corpus", corpus, "--index", dir, "--batch", "8", "--workers", "2", "--test-commit-delay", "10ms"}
+		args := []string{"build", "--corpus", corpus, "--index", dir, "--batch", "8", "--workers", "2"}
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), progress.Env+"=bar") // the bar's (N/M) on a pipe
+		cmd.Env = append(os.Environ(), progress.Env+"=bar", "SPARROW_TEST_COMMIT_DELAY=10ms") // the bar's (N/M) on a pipe
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +74,7 @@ func TestBuildKill9Resume(t *testing.T) {
 		if err := again.Run(); err != nil {
 			t.Fatalf("trial %d: rerun failed: %v\n%s", trial, err, errb.String())
 		}
-		if strings.Contains(errb.String(), "resuming:") {
+		if strings.Contains(errb.String(), "resumed:") {
 			resumed++
 		}
 		ix := openIdx(t, dir)

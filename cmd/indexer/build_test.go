@@ -4,119 +4,31 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sparrow-search/sparrow/internal/testenv"
+
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/index"
 )
 
-const demoCorpus = "../../testdata/demo/corpus.jsonl"
-
-// smallCorpus writes the first n demo documents (plus a blank line) to a file.
-func smallCorpus(t *testing.T, n int) string {
-	t.Helper()
-	fh, err := os.Open(demoCorpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	var b bytes.Buffer
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for i := 0; i < n && sc.Scan(); i++ {
-		b.Write(sc.Bytes())
-		b.WriteByte('\n')
-		if i == 3 {
-			b.WriteByte('\n')
-		}
-	}
-	p := filepath.Join(t.TempDir(), "corpus.jsonl")
-	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func openIdx(t *testing.T, dir string) *index.Index {
 	t.Helper()
-	ix, err := index.Open(filepath.Join(dir, sparseDir), index.DefaultOptions())
+	ix, err := index.Open(filepath.Join(dir, collection.SparseDir), index.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ix
 }
 
-func TestBuildResumesAfterInterruption(t *testing.T) {
-	corpus := smallCorpus(t, 60)
-	dir := filepath.Join(t.TempDir(), "idx")
-	f := buildFlags{corpus: corpus, indexDir: dir, batch: 7, workers: 3, quiet: true, failAfter: 4}
-	if err := build(f, io.Discard, io.Discard); !errors.Is(err, errInterrupted) {
-		t.Fatalf("interrupted build: %v", err)
-	}
-	ix := openIdx(t, dir)
-	partial := ix.Stats().Docs
-	ix.Close()
-	if partial != 28 {
-		t.Fatalf("after 4 batches of 7: %d docs", partial)
-	}
-	var stderr bytes.Buffer
-	f.failAfter = 0
-	if err := build(f, io.Discard, &stderr); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(stderr.String(), "resuming: 29 input lines already committed" /* 28 docs + 1 blank line */) {
-		t.Fatalf("resume not reported: %q", stderr.String())
-	}
-	ix = openIdx(t, dir)
-	if st := ix.Stats(); st.Docs != 60 || st.Segments != 1 {
-		t.Fatalf("after resume: %d docs in %d segments, want 60 in 1 (compacted)", st.Docs, st.Segments)
-	}
-	ix.Close()
-	// complete: a rerun does nothing; a different source is refused
-	var out bytes.Buffer
-	if err := build(f, &out, io.Discard); err != nil || !strings.Contains(out.String(), "nothing to do") {
-		t.Fatalf("rerun: %v %q", err, out.String())
-	}
-	f.corpus = smallCorpus(t, 10)
-	if err := build(f, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--force") {
-		t.Fatalf("other source without --force: %v", err)
-	}
-	f.force = true
-	if err := build(f, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, bm25Dir)); err != nil {
-		t.Fatalf("no bm25 index: %v", err)
-	}
-}
-
-// A resume point that is not a line count is refused, not read as 0.
-func TestBuildRefusesInvalidResumePoint(t *testing.T) {
-	corpus := smallCorpus(t, 20)
-	dir := filepath.Join(t.TempDir(), "idx")
-	f := buildFlags{corpus: corpus, indexDir: dir, batch: 7, workers: 1, quiet: true, failAfter: 1}
-	if err := build(f, io.Discard, io.Discard); !errors.Is(err, errInterrupted) {
-		t.Fatalf("interrupted build: %v", err)
-	}
-	ix := openIdx(t, dir)
-	if err := ix.SetMeta(metaCommitted, "seven"); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	f.failAfter = 0
-	if err := build(f, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "invalid resume point") {
-		t.Fatalf("build with a corrupt resume point: %v, want it refused", err)
-	}
-}
-
 // encode -> build --vectors gives the same vectors as build --corpus, and
 // export writes well-formed OpenSearch files.
 func TestEncodeVectorsRoundTripAndExport(t *testing.T) {
-	corpus := smallCorpus(t, 25)
+	corpus := testenv.DemoCorpus(t, 25)
 	tmp := t.TempDir()
 	vecs := filepath.Join(tmp, "vecs.jsonl")
 	if code := dispatch([]string{"encode", "--corpus", corpus, "--out", vecs}, nil, io.Discard, io.Discard); code != 0 {
@@ -239,34 +151,15 @@ func mustRead(t *testing.T, p string) string {
 	return string(b)
 }
 
-func FuzzParseRecord(f *testing.F) {
-	for _, s := range []string{`{"_id":"a","title":"t","text":"x"}`, `{"id":5,"vector":{"a":1}}`, `{"_id":null}`, `[]`, `{`} {
-		f.Add([]byte(s), false)
-		f.Add([]byte(s), true)
+// build --help exits 0 and shows no testing-only flags.
+func TestBuildHelp(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	if code := dispatch([]string{"build", "--help"}, nil, io.Discard, &stderr); code != 0 {
+		t.Fatalf("build --help exited %d:\n%s", code, stderr.String())
 	}
-	f.Fuzz(func(t *testing.T, line []byte, vectors bool) {
-		r, err := parseRecord(line, vectors)
-		if err == nil && (r.doc.ID == "" || vectors && r.tokens == nil) {
-			t.Fatalf("accepted %q as %+v", line, r)
-		}
-	})
-}
-
-func TestParseRecordIDs(t *testing.T) {
-	for line, want := range map[string]string{
-		`{"_id":"a","text":"x"}`:         "a",
-		`{"_id":42,"text":"x"}`:          "42",
-		`{"id":"b","text":"x"}`:          "b",
-		`{"_id":null,"id":7,"text":"x"}`: "7",
-	} {
-		r, err := parseRecord([]byte(line), false)
-		if err != nil || r.doc.ID != want {
-			t.Errorf("%s: id %q, err %v; want %q", line, r.doc.ID, err, want)
-		}
-	}
-	for _, line := range []string{`{"text":"x"}`, `{"_id":"","text":"x"}`, `{"_id":{"x":1}}`, `{"_id":true}`} {
-		if _, err := parseRecord([]byte(line), false); err == nil {
-			t.Errorf("%s: accepted", line)
-		}
+	help := stderr.String()
+	if !strings.Contains(help, "-corpus") || strings.Contains(help, "test") || strings.Contains(help, "help requested") {
+		t.Errorf("build --help:\n%s", help)
 	}
 }

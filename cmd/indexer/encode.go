@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/sparse"
@@ -39,11 +41,11 @@ func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *batch <= 0 || *workers <= 0 {
 		return errors.New("--batch and --workers must be >= 1")
 	}
-	m, _, err := loadModelRef(*model)
+	m, err := new(collection.Models).Load(*model)
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
-	src, err := corpusPath(*corpus)
+	src, err := collection.FileSource(*corpus, false)
 	if err != nil {
 		return fmt.Errorf("--corpus: %w", err)
 	}
@@ -60,7 +62,8 @@ func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	start := time.Now()
 	n := 0
 	var line []byte
-	err = pipeline(src, false, 0, *batch, *workers, m, func(docs []index.Document, _ int) error {
+	opts := collection.LoadOptions{BatchSize: *batch, Workers: *workers}
+	err = collection.EncodeSource(context.Background(), src, m, opts, func(docs []index.Document) error {
 		for _, d := range docs {
 			line = appendVectorLine(line[:0], d, m.Tokenizer, !*noText)
 			if _, err := bw.Write(line); err != nil {

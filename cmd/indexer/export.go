@@ -13,11 +13,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
-	"github.com/sparrow-search/sparrow/internal/indexdir"
 )
 
 func init() {
@@ -63,15 +63,11 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	modelDir := ref
-	if ref == defaultModel {
-		modelDir = "" // the bundled model
-	}
-	m, _, err := loadModelRef(modelDir)
+	m, err := new(collection.Models).Load(ref)
 	if err != nil {
 		return fmt.Errorf("model %s: %w", ref, err)
 	}
-	ix, err := index.Open(filepath.Join(*indexDir, sparseDir), index.DefaultOptions())
+	ix, err := index.Open(filepath.Join(*indexDir, collection.SparseDir), index.DefaultOptions())
 	if err != nil {
 		return err
 	}
@@ -141,12 +137,10 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 }
 
 func readModelRef(dir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, manifestFile)); errors.Is(err, os.ErrNotExist) {
-		if _, serr := os.Stat(filepath.Join(dir, sparseDir)); serr != nil {
-			return "", fmt.Errorf("%s is not an index directory made by build (no %s)", dir, sparseDir)
-		}
+	if !collection.IsCollectionDir(dir) {
+		return "", fmt.Errorf("%s is not an index directory made by build (no %s)", dir, collection.SparseDir)
 	}
-	m, err := indexdir.ReadManifest(dir)
+	m, err := collection.ReadManifest(dir)
 	return m.Model, err
 }
 

@@ -167,6 +167,13 @@ func put(t *testing.T, url string) {
 	}
 }
 
+// searchResponse is the part of a search answer the test reads.
+type searchResponse struct {
+	Hits []struct {
+		ID string `json:"id"`
+	} `json:"hits"`
+}
+
 func searchHTTP(t *testing.T, url string, req map[string]any) searchResponse {
 	t.Helper()
 	body, _ := json.Marshal(req)

@@ -1,6 +1,7 @@
 // Command searchd serves Sparrow indexes over HTTP: named indexes under
 // --data DIR, a JSON API under /v1 (documented at /v1/openapi.json), a
-// search page at /, Prometheus metrics at /metrics.
+// search page at /, Prometheus metrics at /metrics. It parses flags and
+// wires package collection's catalog to package server.
 //
 //	searchd --data DIR --addr 127.0.0.1:8080
 package main
@@ -19,87 +20,126 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/server"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-func run(args []string, stderr io.Writer) int {
+type config struct {
+	data, addr, pprof string
+	shutdown          time.Duration
+	logJSON           bool
+	server            server.Options
+	collection        collection.Options
+}
+
+// parseFlags maps the command line onto the server's and the collections'
+// options; their defaults are the packages' own.
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("searchd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		data      = fs.String("data", "", "data directory: one sub-directory per index (required)")
-		addr      = fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
-		apiKey    = fs.String("api-key", "", "API key required for writes (default: $SPARROW_API_KEY; empty = writes open)")
-		readOnly  = fs.Bool("read-only", false, "refuse every write")
-		maxBody   = fs.Int("max-body", 32<<20, "request body limit in bytes")
-		readTO    = fs.Duration("read-timeout", 30*time.Second, "per-request read timeout")
-		writeTO   = fs.Duration("write-timeout", 60*time.Second, "per-response write timeout")
-		shutTO    = fs.Duration("shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight requests")
-		maxK      = fs.Int("max-k", DefaultLimits.MaxK, "largest k a search may ask for")
-		norm      = fs.String("hybrid-norm", normZScore, "hybrid score normalisation: zscore or minmax (default tuned on NFCorpus dev, docs/RESULTS.md)")
-		wSparse   = fs.Float64("hybrid-sparse-weight", 0.3, "hybrid weight of the sparse score")
-		wBM25     = fs.Float64("hybrid-bm25-weight", 0.7, "hybrid weight of the BM25 score")
-		accessLog = fs.Bool("access-log", false, "log every request (default: writes and errors only)")
-		logJSON   = fs.Bool("log-json", false, "log as JSON instead of text")
-		algorithm = fs.String("algorithm", "", "scoring algorithm (default: exhaustive for indexes of up to 10,000 documents, where it is fastest, else the engine's default)")
-		docCache  = fs.Int("doc-cache", 100000, "per-index cache of hit titles/fields, in documents (0 = off)")
-		pprofAddr = fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060; default off)")
-	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: searchd --data DIR [--addr HOST:PORT] [flags]\n\nServes the Sparrow indexes under DIR (one sub-directory each) over HTTP; docs/API.md.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	var c config
+	so, co := &c.server, &c.collection
+	fs.StringVar(&c.data, "data", "", "data directory: one sub-directory per index (required)")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	fs.StringVar(&so.APIKey, "api-key", "", "API key required for writes (default $SPARROW_API_KEY; empty = writes open)")
+	fs.BoolVar(&so.ReadOnly, "read-only", false, "refuse every write and open the indexes read-only")
+	fs.IntVar(&so.MaxBodyBytes, "max-body", server.DefaultMaxBodyBytes, "request body limit in bytes")
+	fs.DurationVar(&so.ReadTimeout, "read-timeout", 30*time.Second, "per-request read timeout")
+	fs.DurationVar(&so.WriteTimeout, "write-timeout", 60*time.Second, "per-response write timeout")
+	fs.DurationVar(&c.shutdown, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight requests")
+	fs.DurationVar(&so.RescanInterval, "rescan", server.DefaultRescanInterval, "how often to look for index directories added, replaced or removed (negative = never)")
+	fs.IntVar(&so.Limits.MaxK, "max-k", server.DefaultLimits.MaxK, "largest k a search may ask for")
+	fs.StringVar(&co.Hybrid.Normalization, "hybrid-norm", collection.DefaultNormalization, "hybrid score normalisation, zscore or minmax (tuned on NFCorpus dev, docs/RESULTS.md)")
+	fs.Float64Var(&co.Hybrid.SparseWeight, "hybrid-sparse-weight", collection.DefaultSparseWeight, "hybrid weight of the sparse score")
+	fs.Float64Var(&co.Hybrid.BM25Weight, "hybrid-bm25-weight", collection.DefaultBM25Weight, "hybrid weight of the BM25 score")
+	fs.StringVar(&co.Algorithm, "algorithm", "", "scoring algorithm (default: exhaustive up to 10,000 documents, where it is fastest, else the engine's)")
+	docCache := fs.Int("doc-cache", collection.DefaultDocCache, "per-index cache of hit titles/fields, in documents (0 = off)")
+	fs.BoolVar(&so.AccessLog, "access-log", false, "log every request (default: writes and errors only)")
+	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON instead of text")
+	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return nil, err
 	}
-	if *data == "" {
-		fmt.Fprintln(stderr, "searchd: --data DIR is required")
+	switch {
+	case c.data == "":
 		fs.Usage()
-		return 2
+		return nil, errors.New("--data DIR is required")
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if *norm != normMinMax && *norm != normZScore {
-		fmt.Fprintf(stderr, "searchd: --hybrid-norm must be minmax or zscore, got %q\n", *norm)
-		return 2
+	if so.APIKey == "" {
+		so.APIKey = os.Getenv("SPARROW_API_KEY")
 	}
-	if *apiKey == "" {
-		*apiKey = os.Getenv("SPARROW_API_KEY")
+	co.DocCache = *docCache
+	if co.DocCache == 0 {
+		co.DocCache = -1 // the flag's 0 = off; Options' 0 = default
+	}
+	co.ReadOnly = so.ReadOnly
+	co.EnsureDefaults()
+	so.EnsureDefaults()
+	return &c, errors.Join(co.Validate(), so.Validate())
+}
+
+func run(args []string, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "searchd: %v\n", err)
+		return 2
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *logJSON {
+	if c.logJSON {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(h)
-	cache := *docCache
-	if cache == 0 {
-		cache = -1 // the flag's 0 = off; Options' 0 = default
-	}
-	srv, err := NewServer(Options{
-		DataDir: *data, APIKey: *apiKey, ReadOnly: *readOnly, MaxBodyBytes: *maxBody,
-		ReadTimeout: *readTO, WriteTimeout: *writeTO, AccessLog: *accessLog,
-		Limits:    Limits{MaxK: *maxK},
-		Fusion:    fusionOptions{Normalization: *norm, SparseWeight: *wSparse, BM25Weight: *wBM25},
-		Algorithm: *algorithm,
-		DocCache:  cache,
-		Logger:    log,
-	})
+	c.server.Logger, c.collection.Logger = log, log
+	cat, err := collection.OpenCatalog(c.data, c.collection)
 	if err != nil {
 		log.Error("startup failed", "err", err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", *addr)
+	defer func() {
+		if err := cat.Close(); err != nil {
+			log.Error("closing the indexes", "err", err)
+		}
+	}()
+	srv, err := server.New(cat, c.server)
 	if err != nil {
-		log.Error("listen failed", "addr", *addr, "err", err)
-		srv.reg.closeAll()
+		log.Error("startup failed", "err", err)
 		return 1
 	}
-	log.Info("searchd listening", "addr", ln.Addr().String(), "data", *data, "indexes", srv.reg.names(),
-		"read_only", *readOnly, "api_key", *apiKey != "", "ui", "http://"+ln.Addr().String()+"/")
-	if *pprofAddr != "" {
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		log.Error("listen failed", "addr", c.addr, "err", err)
+		return 1
+	}
+	log.Info("searchd listening", "addr", ln.Addr().String(), "data", c.data, "indexes", cat.Names(), "broken", len(cat.Broken()),
+		"read_only", c.server.ReadOnly, "api_key", c.server.APIKey != "", "ui", "http://"+ln.Addr().String()+"/")
+	if c.pprof != "" {
 		go func() {
-			log.Info("pprof listening", "addr", *pprofAddr)
-			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+			log.Info("pprof listening", "addr", c.pprof)
+			if err := http.ListenAndServe(c.pprof, nil); err != nil {
 				log.Error("pprof", "err", err)
 			}
 		}()
 	}
+	return serve(srv, ln, c.shutdown, log)
+}
+
+// serve runs srv until SIGINT/SIGTERM or a serve error, then shuts down,
+// finishing in-flight requests.
+func serve(srv *server.Server, ln net.Listener, shutdown time.Duration, log *slog.Logger) int {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	sig := make(chan os.Signal, 1)
@@ -112,7 +152,7 @@ func run(args []string, stderr io.Writer) int {
 			log.Error("serve failed", "err", err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *shutTO)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdown)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		log.Error("shutdown", "err", err)

@@ -36,15 +36,7 @@ func openBM25(ctx *eval.SystemContext) (eval.Retriever, error) {
 }
 
 func (s *bm25System) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) {
-	hits, err := s.ix.Search(q.Text, k)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]eval.Hit, len(hits))
-	for i, h := range hits {
-		out[i] = eval.Hit{ID: h.ID, Score: h.Score}
-	}
-	return out, nil
+	return s.ix.Search(q.Text, k) // lexical.Hit is eval.Hit (sparse.Hit)
 }
 
 func (s *bm25System) Close() error { return s.ix.Close() }

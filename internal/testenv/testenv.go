@@ -4,6 +4,8 @@
 package testenv
 
 import (
+	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,4 +40,32 @@ func SharedData(t testing.TB) string {
 		t.Skipf("shared data not present at %s (CI has it; a plain clone may not): %v", d, err)
 	}
 	return d
+}
+
+// DemoCorpus writes the first n documents of the bundled demo corpus
+// (testdata/demo/corpus.jsonl, 500 SciFact abstracts) to a file in a
+// temporary directory, with a blank line after the fourth (a resume point
+// then counts lines, not documents), and returns its path.
+func DemoCorpus(t testing.TB, n int) string {
+	t.Helper()
+	fh, err := os.Open(filepath.Join(ModuleRoot(t), "testdata", "demo", "corpus.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	var b bytes.Buffer
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for i := 0; i < n && sc.Scan(); i++ {
+		b.Write(sc.Bytes())
+		b.WriteByte('\n')
+		if i == 3 {
+			b.WriteByte('\n')
+		}
+	}
+	p := filepath.Join(t.TempDir(), "corpus.jsonl")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

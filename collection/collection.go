@@ -1,0 +1,316 @@
+package collection
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/lexical"
+)
+
+// Collection is one open collection. It is safe for concurrent use: any
+// number of searches and reads run alongside writes, which are applied one
+// at a time (sparse/ and bm25/ see them in the same order). Close waits for
+// the operations in flight; later calls return ErrClosed.
+type Collection struct {
+	dir      string // "" in memory
+	opts     Options
+	manifest Manifest
+	model    *encoder.Model
+	sparse   *index.Index
+	lex      *lexical.Index
+	docs     *docCache // nil = off
+
+	life    sync.RWMutex // shared by every operation, exclusive for Close
+	closed  bool         // guarded by life
+	writeMu sync.Mutex   // orders writes
+	dirty   bool         // bm25.dirty exists (guarded by writeMu)
+}
+
+// Create makes a new, empty collection at dir (which must not exist) and
+// opens it. The directory is made under a temporary name next to dir,
+// fsynced and renamed into place, so a crash leaves either no collection or
+// a complete one, never a half-made one that would keep others from opening.
+// With opts.InMemory, dir is ignored.
+func Create(dir string, opts Options) (*Collection, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	models := opts.Models
+	if models == nil {
+		models = new(Models)
+		opts.Models = models
+	}
+	ref, err := modelRef(opts.Model)
+	if err != nil {
+		return nil, inputErrorf("model directory %q: %v", opts.Model, err)
+	}
+	if _, err := models.Load(ref); err != nil {
+		return nil, inputErrorf("model %q cannot be loaded: %v", ref, err)
+	}
+	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339)}
+	if opts.InMemory {
+		return open("", m, opts)
+	}
+	if opts.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	if _, err := os.Lstat(dir); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExists, dir)
+	}
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), filepath.Base(creatingDir(dir))+"-")
+	if err != nil {
+		return nil, err
+	}
+	if err := initDir(tmp, m, opts); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	if err := publish(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if _, serr := os.Lstat(dir); serr == nil {
+			return nil, fmt.Errorf("%w: %s", ErrExists, dir)
+		}
+		return nil, err
+	}
+	return Open(dir, opts)
+}
+
+// initDir writes an empty collection into dir: manifest, sparse store and
+// bm25 index, each closed cleanly.
+func initDir(dir string, m Manifest, opts Options) error {
+	if err := writeManifest(dir, m); err != nil {
+		return err
+	}
+	sp, err := index.Open(filepath.Join(dir, SparseDir), indexOptions(opts))
+	if err != nil {
+		return err
+	}
+	if err := sp.Close(); err != nil {
+		return err
+	}
+	lx, err := lexical.Build(nil, filepath.Join(dir, BM25Dir), lexical.Options{Analyzer: opts.Analyzer})
+	if err != nil {
+		return err
+	}
+	return lx.Close()
+}
+
+// Open opens the collection at dir. A bm25/ that may lag sparse/ (bm25.dirty
+// present), is missing or does not open is rebuilt from sparse/, the
+// durable truth, keeping the analyzer it was built with when it says which.
+func Open(dir string, opts Options) (*Collection, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.InMemory {
+		return nil, errors.New("collection: Open of an in-memory collection; use Create")
+	}
+	if opts.Models == nil {
+		opts.Models = new(Models)
+	}
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrNotFound, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	return open(dir, m, opts)
+}
+
+func indexOptions(opts Options) index.Options {
+	io := index.DefaultOptions()
+	if opts.InMemory {
+		io.InMemory = true
+		// Segment blobs only speed up a reopen, which an in-memory store
+		// never has; and in-memory Badger cannot hold a 1 MiB blob chunk
+		// (it takes values of at least its 1 MiB threshold for the value
+		// log it does not have, and panics).
+		io.MinBlobDocs = math.MaxInt
+	}
+	return io
+}
+
+// open opens the stores of dir ("" = in memory, new) described by m.
+func open(dir string, m Manifest, opts Options) (*Collection, error) {
+	model, err := opts.Models.Load(m.Model)
+	if err != nil {
+		return nil, fmt.Errorf("model %q: %w", m.Model, err)
+	}
+	c := &Collection{dir: dir, opts: opts, manifest: m, model: model}
+	if opts.DocCache > 0 {
+		c.docs = newDocCache(opts.DocCache)
+	}
+	sparseDir := ""
+	if dir != "" {
+		sparseDir = filepath.Join(dir, SparseDir)
+	}
+	if c.sparse, err = index.Open(sparseDir, indexOptions(opts)); err != nil {
+		return nil, explainLock(dir, err)
+	}
+	if err := c.openLexical(); err != nil {
+		c.sparse.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// openLexical opens bm25/, or rebuilds it from sparse/ when it may lag, is
+// missing or does not open (a crash while bleve persisted it).
+func (c *Collection) openLexical() error {
+	if c.dir == "" {
+		lx, err := lexical.Build(nil, "", lexical.Options{Analyzer: c.opts.Analyzer})
+		c.lex = lx
+		return err
+	}
+	path := filepath.Join(c.dir, BM25Dir)
+	_, dirtyErr := os.Stat(filepath.Join(c.dir, DirtyFile))
+	reason := "it may lag the sparse store (bm25.dirty)"
+	if dirtyErr != nil {
+		lx, err := lexical.Open(path)
+		if err == nil {
+			c.lex = lx
+			return nil
+		}
+		reason = err.Error()
+	}
+	start := time.Now()
+	if err := c.rebuildLexical(); err != nil {
+		return fmt.Errorf("rebuilding the bm25 index (%s): %w", reason, err)
+	}
+	c.opts.Logger.Info("rebuilt bm25 index from the sparse store", "dir", c.dir, "reason", reason,
+		"documents", c.sparse.Snapshot().NumDocs(), "took", time.Since(start).String())
+	return nil
+}
+
+// rebuildLexical replaces bm25/ with an index of every live document of
+// sparse/, keeping the analyzer of the old bm25/ when it still says which.
+// It costs one pass over every stored document (bleve indexing dominates:
+// linear in the collection's text).
+func (c *Collection) rebuildLexical() error {
+	path := filepath.Join(c.dir, BM25Dir)
+	lo := lexical.Options{Analyzer: c.opts.Analyzer}
+	if old, err := lexical.Open(path); err == nil {
+		o := old.Options()
+		lo = lexical.Options{Analyzer: o.Analyzer, Fields: o.Fields}
+		if err := old.Close(); err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return err
+	}
+	lx, err := buildLexical(c.sparse.Snapshot(), path, lo)
+	if err != nil {
+		return err
+	}
+	c.lex = lx
+	if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return syncDir(c.dir)
+}
+
+// acquire takes the life lock shared for one operation.
+func (c *Collection) acquire() error {
+	c.life.RLock()
+	if c.closed {
+		c.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (c *Collection) release() { c.life.RUnlock() }
+
+// Close waits for operations in flight and closes the stores. After a clean
+// close bm25/ is complete, so bm25.dirty is removed.
+func (c *Collection) Close() error {
+	c.life.Lock()
+	defer c.life.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	var errs []error
+	if c.lex != nil {
+		errs = append(errs, c.lex.Close())
+	}
+	errs = append(errs, c.sparse.Close())
+	err := errors.Join(errs...)
+	if err == nil && c.dirty && c.dir != "" {
+		if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err == nil {
+			syncDir(c.dir)
+		}
+	}
+	return err
+}
+
+// Dir is the collection's directory ("" in memory).
+func (c *Collection) Dir() string { return c.dir }
+
+// Manifest returns the collection's manifest.
+func (c *Collection) Manifest() Manifest { return c.manifest }
+
+// Model is the model that encodes the collection's documents and weights
+// its queries.
+func (c *Collection) Model() *encoder.Model { return c.model }
+
+// Stats describe a collection's size.
+type Stats struct {
+	Documents int   // live (searchable) documents
+	Deleted   int   // deleted documents whose postings are not merged away yet
+	Segments  int   // segments of the sparse store
+	Postings  int64 // postings in all segments, deleted documents included
+	DiskBytes int64 // space the directory occupies (0 in memory)
+}
+
+// Stats reports the collection's sizes from one snapshot, so the counts
+// agree with each other.
+func (c *Collection) Stats() (Stats, error) {
+	if err := c.acquire(); err != nil {
+		return Stats{}, err
+	}
+	defer c.release()
+	st := c.sparse.Stats()
+	out := Stats{Documents: st.Docs, Deleted: st.Deleted, Segments: st.Segments, Postings: st.Postings}
+	if c.dir != "" {
+		out.DiskBytes = diskBytes(c.dir)
+	}
+	return out, nil
+}
+
+// diskBytes sums the space of the files under dir.
+func diskBytes(dir string) int64 {
+	var total int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				total += allocatedBytes(info)
+			}
+		}
+		return nil
+	})
+	return total
+}
+
+// Options returns the options the collection was opened with, defaults
+// filled in.
+func (c *Collection) Options() Options { return c.opts }

@@ -1,0 +1,491 @@
+package collection
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"weak"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/fusion"
+	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// Search modes.
+const (
+	ModeSparse = "sparse" // learned sparse scores: query tokens x idf . document weights
+	ModeBM25   = "bm25"   // bleve BM25 over title and text
+	ModeHybrid = "hybrid" // both, fused (HybridOptions)
+)
+
+// DefaultK is the number of hits of a query that does not say.
+const DefaultK = 10
+
+// Query is one search. The zero value of every field but Text/Tokens is a
+// usable default.
+type Query struct {
+	// Text is tokenized and weighted by the model's idf (no model runs at
+	// query time).
+	Text string
+	// Tokens is a raw sparse query {token: weight} instead of Text (mode
+	// sparse only), as OpenSearch's neural_sparse query_tokens.
+	Tokens map[string]float64
+	// K is the number of hits. Default DefaultK.
+	K int
+	// Mode is ModeSparse (default), ModeBM25 or ModeHybrid.
+	Mode string
+	// Filter restricts the hits; the zero value matches every document.
+	Filter Filter
+	// Explain adds each hit's score broken down by query token, and the
+	// weighted query tokens to the result.
+	Explain bool
+	// Hybrid overrides the collection's hybrid defaults (mode hybrid);
+	// nil keeps them.
+	Hybrid *HybridOptions
+	// IDsOnly leaves hits without their stored title and fields (no
+	// document reads): evaluation needs only ids and scores.
+	IDsOnly bool
+}
+
+// Filter restricts hits; every condition given must hold.
+type Filter struct {
+	// IDs, when non-nil, admits only these document ids (an empty non-nil
+	// list admits none).
+	IDs []string
+	// Fields admits documents whose field equals the value, for every entry.
+	Fields map[string]string
+}
+
+func (f *Filter) empty() bool { return f.IDs == nil && len(f.Fields) == 0 }
+
+// Result is the answer to a query.
+type Result struct {
+	Mode string
+	Hits []Hit
+	// QueryTokens is the weighted sparse query (Explain, modes sparse and
+	// hybrid).
+	QueryTokens []TokenWeight
+}
+
+// Hit is one result: the shared hit (id, score) with what it shows.
+type Hit struct {
+	sparse.Hit
+	Title  string
+	Fields map[string]string
+	// Explain breaks the score down by query token, largest first (Explain
+	// only): in mode sparse and hybrid the sparse score's terms, in mode bm25
+	// the BM25 score's.
+	Explain []Contribution
+}
+
+// TokenWeight is one weighted query token.
+type TokenWeight struct {
+	Token  string
+	Weight float32
+}
+
+// Contribution is one query token's share of a score. In a sparse score,
+// Contribution = QueryWeight * DocWeight; in a BM25 score Token is the
+// analyzed term, QueryWeight its idf times its count in the query, DocWeight
+// its saturated term frequency in the document, and the shares sum to the
+// BM25 score.
+type Contribution struct {
+	Token        string
+	QueryWeight  float32
+	DocWeight    float32
+	Contribution float32
+}
+
+// validate checks q and fills its defaults; problems are *InputError.
+func (c *Collection) prepare(q *Query) error {
+	if q.K == 0 {
+		q.K = DefaultK
+	}
+	if q.K < 0 {
+		return inputErrorf("k must be >= 1, got %d", q.K)
+	}
+	switch q.Mode {
+	case "":
+		q.Mode = ModeSparse
+	case ModeSparse, ModeBM25, ModeHybrid:
+	default:
+		return inputErrorf("mode must be %q, %q or %q, got %q", ModeSparse, ModeBM25, ModeHybrid, q.Mode)
+	}
+	if q.Tokens != nil && q.Mode != ModeSparse {
+		return inputErrorf("a raw token query needs mode %q (bm25 needs query text)", ModeSparse)
+	}
+	h := c.opts.Hybrid
+	if q.Hybrid != nil {
+		h = *q.Hybrid
+		if err := h.Validate(); err != nil {
+			return &InputError{msg: err.Error()}
+		}
+		h.EnsureDefaults()
+	}
+	q.Hybrid = &h
+	return nil
+}
+
+// Search answers q from one snapshot of the collection.
+func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
+	if err := c.acquire(); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	if err := c.prepare(&q); err != nil {
+		return nil, err
+	}
+	s := &search{ctx: ctx, c: c, q: &q, snap: c.sparse.Snapshot(), res: &Result{Mode: q.Mode}}
+	if q.Mode != ModeBM25 {
+		var err error
+		if s.vec, err = c.queryVector(&q); err != nil {
+			return nil, err
+		}
+	}
+	if q.Explain && q.Mode != ModeBM25 {
+		for i, id := range s.vec.IDs {
+			s.res.QueryTokens = append(s.res.QueryTokens, TokenWeight{Token: c.model.Tokenizer.Token(id), Weight: s.vec.Weights[i]})
+		}
+	}
+	s.filter = docFilter(s.snap, &q.Filter)
+	var err error
+	switch q.Mode {
+	case ModeSparse:
+		err = s.sparseMode()
+	case ModeBM25:
+		err = s.bm25Mode()
+	default:
+		err = s.hybridMode()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.res, nil
+}
+
+// search is one query's state.
+type search struct {
+	ctx    context.Context
+	c      *Collection
+	q      *Query
+	snap   *index.Snapshot
+	vec    sparse.Vector
+	filter []*roaring.Bitmap // per view; nil = none
+	res    *Result
+	segKey segKeys
+}
+
+// queryVector builds the sparse query: idf-weighted tokens of the text, or
+// the raw vector mapped onto token ids.
+func (c *Collection) queryVector(q *Query) (sparse.Vector, error) {
+	if q.Tokens == nil {
+		return c.model.IDF.Query(c.model.Tokenizer, q.Text), nil
+	}
+	v, err := encoder.VectorFromTokens(c.model.Tokenizer, q.Tokens)
+	if err != nil {
+		return v, inputErrorf("query vector: %v", err)
+	}
+	if err := sparse.Validate(v, index.VocabSize); err != nil {
+		return v, inputErrorf("query vector: %v", err)
+	}
+	return v, nil
+}
+
+func (s *search) sparseMode() error {
+	hits, err := s.sparseTop(s.q.K)
+	if err != nil {
+		return err
+	}
+	s.res.Hits = make([]Hit, 0, len(hits))
+	views := s.snap.Views()
+	for _, h := range hits {
+		id, err := s.snap.ID(h.View, h.Doc)
+		if err != nil {
+			return err
+		}
+		out := Hit{Hit: sparse.Hit{ID: id, Score: float64(h.Score)}}
+		if err := s.show(&out, h.View, h.Doc, false); err != nil {
+			return err
+		}
+		if s.q.Explain {
+			out.Explain = s.c.explainSparse(s.vec, views[h.View].Segment.Vector(h.Doc))
+		}
+		s.res.Hits = append(s.res.Hits, out)
+	}
+	return nil
+}
+
+func (s *search) bm25Mode() error {
+	hits, err := s.bm25Top(s.q.K)
+	if err != nil {
+		return err
+	}
+	return s.fill(hits)
+}
+
+func (s *search) hybridMode() error {
+	h := s.q.Hybrid
+	depth := h.depth(s.q.K)
+	top, err := s.sparseTop(depth)
+	if err != nil {
+		return err
+	}
+	sp := make([]sparse.Hit, len(top))
+	for i, t := range top {
+		id, err := s.snap.ID(t.View, t.Doc)
+		if err != nil {
+			return err
+		}
+		sp[i] = sparse.Hit{ID: id, Score: float64(t.Score)}
+	}
+	bm, err := s.bm25Top(depth)
+	if err != nil {
+		return err
+	}
+	return s.fill(fusion.Fuse(sp, bm, h.SparseWeight, h.BM25Weight, h.Normalization, s.q.K))
+}
+
+// sparseTop is the engine's top k for the sparse query.
+func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
+	if len(s.vec.IDs) == 0 {
+		return nil, nil
+	}
+	return scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.algorithmFor(s.snap)})
+}
+
+// SmallCollectionDocs is the size up to which the automatic algorithm
+// choice is exhaustive scoring: on SciFact (5,183 documents, default model)
+// it costs 31 CPU-µs per query against 36 for the engine's default
+// (wmaxscore), and on the engine's synthetic corpus the two tie at 5k and
+// 20k documents while wmaxscore wins from 50k (docs/BENCHMARKS.md, Service).
+// All algorithms return the same hits.
+const SmallCollectionDocs = 10000
+
+// algorithmFor is the scoring algorithm for a search of snap: the one
+// configured, else exhaustive for small collections and the engine's
+// default otherwise. This is the one place that policy lives.
+func (c *Collection) algorithmFor(snap *index.Snapshot) string {
+	if c.opts.Algorithm != "" {
+		return c.opts.Algorithm
+	}
+	n := 0
+	for _, v := range snap.Views() {
+		if v.Segment != nil {
+			n += v.Segment.NumDocs()
+		}
+	}
+	if n <= SmallCollectionDocs {
+		return "exhaustive"
+	}
+	return ""
+}
+
+// bm25Top asks bleve for the top k; with a filter it over-fetches and keeps
+// the hits the snapshot's filter admits (the bm25 index carries no fields).
+func (s *search) bm25Top(k int) ([]sparse.Hit, error) {
+	fetch := k
+	if s.filter != nil {
+		fetch = max(10*k, 1000)
+	}
+	hits, err := s.c.lex.SearchContext(s.ctx, s.q.Text, fetch)
+	if err != nil {
+		return nil, fmt.Errorf("bm25 search: %w", err)
+	}
+	out := make([]sparse.Hit, 0, min(k, len(hits)))
+	for _, h := range hits {
+		if len(out) == k {
+			break
+		}
+		if s.filter != nil {
+			if v, doc, ok := s.snap.Lookup(h.ID); !ok || !s.filter[v].Contains(doc) {
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// fill turns hits ranked outside the sparse engine (bm25, fused) into
+// results, dropping any deleted since the bm25 index answered.
+func (s *search) fill(hits []sparse.Hit) error {
+	s.res.Hits = make([]Hit, 0, len(hits))
+	var bm25 map[string][]Contribution
+	if s.q.Explain && s.q.Mode == ModeBM25 {
+		var err error
+		if bm25, err = s.c.explainBM25(s.ctx, s.q.Text, hits); err != nil {
+			return err
+		}
+	}
+	for _, h := range hits {
+		v, doc, ok := s.snap.Lookup(h.ID)
+		if !ok {
+			continue
+		}
+		out := Hit{Hit: h}
+		sparseExplain := s.q.Explain && s.q.Mode != ModeBM25
+		if err := s.show(&out, v, doc, sparseExplain); err != nil {
+			return err
+		}
+		if bm25 != nil {
+			out.Explain = bm25[h.ID]
+			if out.Explain == nil {
+				out.Explain = []Contribution{}
+			}
+		}
+		s.res.Hits = append(s.res.Hits, out)
+	}
+	return nil
+}
+
+// show fills a hit's title and fields (from the cache or the document
+// record) and, with withVector, its sparse explanation from the stored
+// vector.
+func (s *search) show(h *Hit, view int, doc uint32, withVector bool) error {
+	if s.q.IDsOnly && !withVector {
+		return nil
+	}
+	if withVector {
+		d, err := s.snap.Document(view, doc)
+		if err != nil {
+			return err
+		}
+		h.Explain = s.c.explainSparse(s.vec, d.Vector)
+		if !s.q.IDsOnly {
+			h.Title, h.Fields = d.Title, d.Fields
+		}
+		return nil
+	}
+	d, err := s.c.shown(s.snap, &s.segKey, view, doc)
+	if err != nil {
+		return err
+	}
+	h.Title, h.Fields = d.title, d.fields
+	return nil
+}
+
+// segKeys remembers the weak segment pointer of the last view a query looked
+// up: weak.Make takes a lock, and a query's hits mostly share one segment.
+type segKeys struct {
+	view int
+	seg  weak.Pointer[segment.Segment]
+	ok   bool
+}
+
+// shown returns the stored fields a hit shows, from the cache or the
+// document record.
+func (c *Collection) shown(snap *index.Snapshot, sk *segKeys, view int, doc uint32) (cachedDoc, error) {
+	var key docKey
+	if c.docs != nil {
+		if sk.ok && sk.view == view {
+			key = docKey{sk.seg, doc}
+		} else {
+			key = newDocKey(snap.Views()[view].Segment, doc)
+			*sk = segKeys{view: view, seg: key.seg, ok: true}
+		}
+		if d, ok := c.docs.get(key); ok {
+			return d, nil
+		}
+	}
+	full, err := snap.Document(view, doc)
+	if err != nil {
+		return cachedDoc{}, err
+	}
+	d := cachedDoc{title: full.Title, fields: full.Fields}
+	c.docs.put(key, d)
+	return d, nil
+}
+
+// docFilter is the per-view bitmap filter of f, or nil for none.
+func docFilter(s *index.Snapshot, f *Filter) []*roaring.Bitmap {
+	if f.empty() {
+		return nil
+	}
+	var out []*roaring.Bitmap
+	and := func(bs []*roaring.Bitmap) {
+		if out == nil {
+			out = make([]*roaring.Bitmap, len(bs))
+			for i, b := range bs {
+				if b == nil {
+					b = roaring.New()
+				}
+				out[i] = b.Clone()
+			}
+			return
+		}
+		for i := range out {
+			if i < len(bs) && bs[i] != nil {
+				out[i].And(bs[i])
+			} else {
+				out[i].Clear()
+			}
+		}
+	}
+	if f.IDs != nil {
+		and(s.FilterIDs(f.IDs))
+	}
+	for name, value := range f.Fields {
+		and(s.FilterField(name, value))
+	}
+	return out
+}
+
+// explainSparse intersects the query with a document vector, largest
+// contribution first.
+func (c *Collection) explainSparse(q, d sparse.Vector) []Contribution {
+	out := []Contribution{}
+	i, j := 0, 0
+	for i < len(q.IDs) && j < len(d.IDs) {
+		switch {
+		case q.IDs[i] < d.IDs[j]:
+			i++
+		case q.IDs[i] > d.IDs[j]:
+			j++
+		default:
+			out = append(out, Contribution{
+				Token:        c.model.Tokenizer.Token(q.IDs[i]),
+				QueryWeight:  q.Weights[i],
+				DocWeight:    d.Weights[j],
+				Contribution: q.Weights[i] * d.Weights[j],
+			})
+			i++
+			j++
+		}
+	}
+	sortContributions(out)
+	return out
+}
+
+// sortContributions orders by contribution, largest first (stable).
+func sortContributions(out []Contribution) {
+	slices.SortStableFunc(out, func(a, b Contribution) int { return cmp.Compare(b.Contribution, a.Contribution) })
+}
+
+// explainBM25 breaks the BM25 scores of hits down by analyzed query term.
+func (c *Collection) explainBM25(ctx context.Context, text string, hits []sparse.Hit) (map[string][]Contribution, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	ex, err := c.lex.Explain(ctx, text, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Contribution, len(ex))
+	for id, terms := range ex {
+		cs := make([]Contribution, len(terms))
+		for i, t := range terms {
+			cs[i] = Contribution{Token: t.Term, QueryWeight: float32(t.QueryWeight), Contribution: float32(t.Score)}
+			if t.QueryWeight > 0 {
+				cs[i].DocWeight = float32(t.Score / t.QueryWeight)
+			}
+		}
+		out[id] = cs
+	}
+	return out, nil
+}

@@ -1,0 +1,177 @@
+package collection
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// Document is a document as a collection takes and returns it.
+type Document struct {
+	ID     string
+	Title  string
+	Text   string
+	Fields map[string]string // exact-match filter fields (Filter.Fields)
+	// Tokens is a pre-encoded sparse vector by WordPiece token of the
+	// collection's model, as OpenSearch's rank_features: nil means encode
+	// Title and Text with the model. Get fills it from the stored vector.
+	Tokens map[string]float64
+}
+
+// Upsert adds or replaces docs as one atomic batch and returns once it is
+// durable (fsynced): an acknowledged document survives a crash. Documents
+// are encoded before the write lock is taken. A document the collection
+// cannot take is an *InputError naming it by position and id; then nothing
+// is written.
+func (c *Collection) Upsert(ctx context.Context, docs []Document) error {
+	if err := c.acquire(); err != nil {
+		return err
+	}
+	defer c.release()
+	if c.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	stored, err := encodeDocs(c.model, docs)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.write(stored, nil)
+}
+
+// write applies docs (and the meta keys that set sets in the same commit)
+// durably to sparse/, then to bm25/, under the write lock.
+func (c *Collection) write(docs []index.Document, set func(*index.Batch)) error {
+	b := new(index.Batch)
+	lexDocs := make([]dataset.Doc, len(docs))
+	for i, d := range docs {
+		b.Upsert(d)
+		lexDocs[i] = dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text}
+	}
+	if set != nil {
+		set(b)
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if err := c.markDirty(); err != nil {
+		return err
+	}
+	if err := c.sparse.Apply(b); err != nil {
+		return err
+	}
+	return c.lex.Add(lexDocs)
+}
+
+// encodeDocs turns docs into stored documents: a given token vector is
+// mapped onto the model's vocabulary, the others are encoded in one call.
+func encodeDocs(model *encoder.Model, docs []Document) ([]index.Document, error) {
+	out := make([]index.Document, len(docs))
+	var texts []string
+	var at []int
+	for i, d := range docs {
+		out[i] = index.Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields}
+		if d.ID == "" {
+			return nil, inputErrorf("document %d: empty id", i)
+		}
+		if d.Tokens == nil {
+			texts = append(texts, encoder.DocText(d.Title, d.Text))
+			at = append(at, i)
+			continue
+		}
+		v, err := vectorFromTokens(model, d.Tokens)
+		if err != nil {
+			return nil, inputErrorf("document %q: %v", d.ID, err)
+		}
+		out[i].Vector = v
+	}
+	if len(texts) > 0 {
+		vs, err := model.Encoder.Encode(texts)
+		if err != nil {
+			return nil, fmt.Errorf("encoding documents: %w", err)
+		}
+		for j, i := range at {
+			out[i].Vector = vs[j]
+		}
+	}
+	return out, nil
+}
+
+// vectorFromTokens maps a {token: weight} vector onto the model's ids; a
+// vector left without a non-zero weight is refused (it could never match).
+func vectorFromTokens(model *encoder.Model, tokens map[string]float64) (sparse.Vector, error) {
+	v, err := encoder.VectorFromTokens(model.Tokenizer, tokens)
+	if err != nil {
+		return v, err
+	}
+	if v.Len() == 0 {
+		return v, fmt.Errorf("the vector has no non-zero weight")
+	}
+	return v, nil
+}
+
+// Delete removes the document with this id durably; it reports false when
+// there was none (and writes nothing).
+func (c *Collection) Delete(ctx context.Context, id string) (bool, error) {
+	if err := c.acquire(); err != nil {
+		return false, err
+	}
+	defer c.release()
+	if c.opts.ReadOnly {
+		return false, ErrReadOnly
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if _, _, ok := c.sparse.Snapshot().Lookup(id); !ok {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := c.markDirty(); err != nil {
+		return false, err
+	}
+	b := new(index.Batch)
+	b.Delete(id)
+	if err := c.sparse.Apply(b); err != nil {
+		return false, err
+	}
+	return true, c.lex.Delete([]string{id})
+}
+
+// Get returns the stored document with this id, its vector as Tokens.
+func (c *Collection) Get(id string) (Document, bool, error) {
+	if err := c.acquire(); err != nil {
+		return Document{}, false, err
+	}
+	defer c.release()
+	d, found, err := c.sparse.Get(id)
+	if err != nil || !found {
+		return Document{}, false, err
+	}
+	out := Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields, Tokens: make(map[string]float64, d.Vector.Len())}
+	for i, tid := range d.Vector.IDs {
+		out.Tokens[c.model.Tokenizer.Token(tid)] = float64(d.Vector.Weights[i])
+	}
+	return out, true, nil
+}
+
+// markDirty records, durably and before a write, that bm25/ may lag sparse/
+// until the next clean close (bleve persists asynchronously): a crash then
+// makes Open rebuild bm25/. Callers hold writeMu.
+func (c *Collection) markDirty() error {
+	if c.dirty || c.dir == "" {
+		return nil
+	}
+	if err := writeFileSync(filepath.Join(c.dir, DirtyFile), []byte("bm25/ may lag sparse/; rebuilt on open\n")); err != nil {
+		return err
+	}
+	c.dirty = true
+	return nil
+}
