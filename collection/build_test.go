@@ -40,7 +40,7 @@ func TestBuildResumesAfterInterruption(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "idx")
 	src := corpusSource(t, testenv.DemoCorpus(t, 60))
-	opts := BuildOptions{Options: Options{Logger: quiet}, LoadOptions: LoadOptions{BatchSize: 7, Workers: 3, AfterCommit: stopAfter(4)}}
+	opts := BuildOptions{Options: Options{Logger: quiet, Models: testModels}, LoadOptions: LoadOptions{BatchSize: 7, Workers: 3, AfterCommit: stopAfter(4)}}
 	if _, err := Build(ctx, dir, src, opts); !errors.Is(err, errStop) {
 		t.Fatalf("interrupted build: %v", err)
 	}
@@ -63,7 +63,7 @@ func TestBuildResumesAfterInterruption(t *testing.T) {
 	if res.Resumed != 29 /* 28 documents and a blank line */ || res.Documents != 60 || res.Loaded != 32 {
 		t.Fatalf("resumed build: %+v", res)
 	}
-	c, err := Open(dir, Options{Logger: quiet})
+	c, err := Open(dir, Options{Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestBuildRefusesOtherUnfinishedBuild(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "idx")
-	opts := BuildOptions{Options: Options{Logger: quiet}, LoadOptions: LoadOptions{BatchSize: 5, Workers: 1, AfterCommit: stopAfter(1)}}
+	opts := BuildOptions{Options: Options{Logger: quiet, Models: testModels}, LoadOptions: LoadOptions{BatchSize: 5, Workers: 1, AfterCommit: stopAfter(1)}}
 	if _, err := Build(ctx, dir, corpusSource(t, testenv.DemoCorpus(t, 20)), opts); !errors.Is(err, errStop) {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestBuildRefusesInvalidResumePoint(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "idx")
 	src := corpusSource(t, testenv.DemoCorpus(t, 20))
-	opts := BuildOptions{Options: Options{Logger: quiet}, LoadOptions: LoadOptions{BatchSize: 7, Workers: 1, AfterCommit: stopAfter(1)}}
+	opts := BuildOptions{Options: Options{Logger: quiet, Models: testModels}, LoadOptions: LoadOptions{BatchSize: 7, Workers: 1, AfterCommit: stopAfter(1)}}
 	if _, err := Build(ctx, dir, src, opts); !errors.Is(err, errStop) {
 		t.Fatal(err)
 	}
@@ -144,15 +144,15 @@ func TestLoadInMemoryMatchesBuild(t *testing.T) {
 	ctx := context.Background()
 	path := testenv.DemoCorpus(t, 120)
 	dir := filepath.Join(t.TempDir(), "idx")
-	if _, err := Build(ctx, dir, corpusSource(t, path), BuildOptions{Options: Options{Logger: quiet}, LoadOptions: LoadOptions{BatchSize: 16}}); err != nil {
+	if _, err := Build(ctx, dir, corpusSource(t, path), BuildOptions{Options: Options{Logger: quiet, Models: testModels}, LoadOptions: LoadOptions{BatchSize: 16}}); err != nil {
 		t.Fatal(err)
 	}
-	disk, err := Open(dir, Options{Logger: quiet})
+	disk, err := Open(dir, Options{Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer disk.Close()
-	mem, err := Create("", Options{InMemory: true, Logger: quiet})
+	mem, err := Create("", Options{InMemory: true, Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 func openCatalog(t *testing.T, dir string, opts Options) *Catalog {
 	t.Helper()
-	opts.Logger = quiet
+	opts.Logger, opts.Models = quiet, testModels
 	k, err := OpenCatalog(dir, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestCatalogRescan(t *testing.T) {
 	dir := t.TempDir()
 	k := openCatalog(t, dir, Options{})
 	src := corpusSource(t, testenv.DemoCorpus(t, 12))
-	bo := BuildOptions{Options: Options{Logger: quiet}}
+	bo := BuildOptions{Options: Options{Logger: quiet, Models: testModels}}
 	if _, err := Build(ctx, filepath.Join(dir, "late"), src, bo); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,9 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testModels loads the default model once for every test (4 s under -race).
+var testModels = new(Models)
+
 // testDocs carry their own vectors, so sparse-mode assertions hold whatever
 // the default model encodes.
 var testDocs = []Document{
@@ -33,7 +36,7 @@ var testDocs = []Document{
 
 func newTestCollection(t *testing.T, dir string, opts Options) *Collection {
 	t.Helper()
-	opts.Logger = quiet
+	opts.Logger, opts.Models = quiet, testModels
 	c, err := Create(dir, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +156,7 @@ func TestReopen(t *testing.T) {
 	if _, err := c.Search(context.Background(), Query{Text: "x"}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("search after Close: %v", err)
 	}
-	c, err := Open(dir, Options{Logger: quiet})
+	c, err := Open(dir, Options{Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +191,7 @@ func TestOpenRebuildsBM25(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err = Open(dir, Options{Logger: quiet})
+			c, err = Open(dir, Options{Logger: quiet, Models: testModels})
 			if err != nil {
 				t.Fatalf("open after %s: %v", damage, err)
 			}
@@ -207,7 +210,7 @@ func TestOpenRebuildsBM25(t *testing.T) {
 func TestRebuildKeepsAnalyzer(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "std")
-	c, err := Create(dir, Options{Analyzer: "standard", Logger: quiet})
+	c, err := Create(dir, Options{Analyzer: "standard", Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +218,7 @@ func TestRebuildKeepsAnalyzer(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, DirtyFile), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err = Open(dir, Options{Logger: quiet})
+	c, err = Open(dir, Options{Logger: quiet, Models: testModels})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,10 +232,10 @@ func TestCreateRefusesExisting(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "c")
 	newTestCollection(t, dir, Options{})
-	if _, err := Create(dir, Options{Logger: quiet}); !errors.Is(err, ErrExists) {
+	if _, err := Create(dir, Options{Logger: quiet, Models: testModels}); !errors.Is(err, ErrExists) {
 		t.Fatalf("Create over a collection: %v", err)
 	}
-	if _, err := Create(filepath.Join(t.TempDir(), "m"), Options{Model: "/nonexistent/model", Logger: quiet}); !IsInputError(err) {
+	if _, err := Create(filepath.Join(t.TempDir(), "m"), Options{Model: "/nonexistent/model", Logger: quiet, Models: testModels}); !IsInputError(err) {
 		t.Fatalf("Create with a missing model: %v, want an input error", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(dir))
@@ -246,7 +249,7 @@ func TestLockExplained(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "c")
 	newTestCollection(t, dir, Options{})
-	_, err := Open(dir, Options{Logger: quiet})
+	_, err := Open(dir, Options{Logger: quiet, Models: testModels})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second open: %v, want ErrLocked", err)
 	}

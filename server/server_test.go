@@ -33,6 +33,9 @@ type testServer struct {
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testModels loads the default model once for every test (4 s under -race).
+var testModels = new(collection.Models)
+
 func newTestServer(t *testing.T, opts Options) *testServer {
 	t.Helper()
 	return newTestServerAt(t, t.TempDir(), opts, collection.Options{})
@@ -47,6 +50,9 @@ func newTestServerAt(t *testing.T, dir string, opts Options, copts collection.Op
 	}
 	if copts.Logger == nil {
 		copts.Logger = quiet
+	}
+	if copts.Models == nil {
+		copts.Models = testModels
 	}
 	copts.ReadOnly = copts.ReadOnly || opts.ReadOnly
 	cat, err := collection.OpenCatalog(dir, copts)
