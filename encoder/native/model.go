@@ -1,12 +1,15 @@
 package native
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/internal/topk"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -301,8 +304,9 @@ func (n *Model) topExpansion(d *Doc, z []float32, M int, ids []int32, logs []flo
 		id int32
 		l  float32
 	}
-	heap := make([]cand, 0, M) // min-heap on (l, -id)
-	less := func(a, b cand) bool { return a.l < b.l || (a.l == b.l && a.id > b.id) }
+	// worse: a smaller logit, ties to the larger id (a total order, so the
+	// top M do not depend on the scan order)
+	h := topk.New(M, func(a, b cand) bool { return a.l < b.l || (a.l == b.l && a.id > b.id) })
 	j := 0
 	for _, id := range n.expOK {
 		for j < len(d.IDs) && d.IDs[j] < id {
@@ -311,41 +315,13 @@ func (n *Model) topExpansion(d *Doc, z []float32, M int, ids []int32, logs []flo
 		if j < len(d.IDs) && d.IDs[j] == id {
 			continue
 		}
-		l := dot(p.Emb[int(id)*D:(int(id)+1)*D], z) + p.XBias[id]
-		if l <= 0 {
-			continue
-		}
-		c := cand{id, l}
-		if len(heap) < M {
-			heap = append(heap, c)
-			for i := len(heap) - 1; i > 0; {
-				par := (i - 1) / 2
-				if !less(heap[i], heap[par]) {
-					break
-				}
-				heap[i], heap[par] = heap[par], heap[i]
-				i = par
-			}
-		} else if less(heap[0], c) {
-			heap[0] = c
-			for i := 0; ; {
-				l, r, m := 2*i+1, 2*i+2, i
-				if l < len(heap) && less(heap[l], heap[m]) {
-					m = l
-				}
-				if r < len(heap) && less(heap[r], heap[m]) {
-					m = r
-				}
-				if m == i {
-					break
-				}
-				heap[i], heap[m] = heap[m], heap[i]
-				i = m
-			}
+		if l := dot(p.Emb[int(id)*D:(int(id)+1)*D], z) + p.XBias[id]; l > 0 {
+			h.Push(cand{id, l})
 		}
 	}
-	sort.Slice(heap, func(a, b int) bool { return heap[a].id < heap[b].id })
-	for _, c := range heap {
+	kept := h.Sorted()
+	slices.SortFunc(kept, func(a, b cand) int { return cmp.Compare(a.id, b.id) })
+	for _, c := range kept {
 		ids = append(ids, c.id)
 		logs = append(logs, c.l)
 	}

@@ -1,11 +1,14 @@
 package native
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,4 +268,47 @@ func FuzzDecodeParams(f *testing.F) {
 			}
 		}
 	})
+}
+
+// topExpansion keeps exactly the M tokens a full sort would: absent from the
+// document, positive logit, largest logits with ties to the smaller id.
+func TestTopExpansionMatchesSort(t *testing.T) {
+	n := testNative(t, 6, 5, 8, 11)
+	for i, text := range gradDocs {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			d := n.PrepareDoc(text)
+			var tape Tape
+			n.Forward(&d, &tape)
+			ids, logs := n.topExpansion(&d, tape.z, 8, nil, nil)
+			type cand struct {
+				id int32
+				l  float32
+			}
+			var all []cand
+			for _, id := range n.expOK {
+				if _, in := slices.BinarySearch(d.IDs, id); in {
+					continue
+				}
+				if l := dot(n.P.Emb[int(id)*n.P.D:(int(id)+1)*n.P.D], tape.z) + n.P.XBias[id]; l > 0 {
+					all = append(all, cand{id, l})
+				}
+			}
+			slices.SortFunc(all, func(a, b cand) int {
+				if a.l != b.l {
+					return cmp.Compare(b.l, a.l)
+				}
+				return cmp.Compare(a.id, b.id)
+			})
+			all = all[:min(8, len(all))]
+			slices.SortFunc(all, func(a, b cand) int { return cmp.Compare(a.id, b.id) })
+			if len(ids) != len(all) || len(all) == 0 {
+				t.Fatalf("%d expansion terms, want %d (> 0)", len(ids), len(all))
+			}
+			for k := range all {
+				if ids[k] != all[k].id || logs[k] != all[k].l {
+					t.Fatalf("term %d: %d %v, want %d %v", k, ids[k], logs[k], all[k].id, all[k].l)
+				}
+			}
+		})
+	}
 }
