@@ -5,17 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"strconv"
-	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -24,8 +23,7 @@ func init() {
 }
 
 func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("encode", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("encode", stderr, "encode --corpus DIR|FILE.jsonl --out FILE.jsonl|- [--model MODELDIR] [flags]")
 	corpus := fs.String("corpus", "", "BEIR dataset directory or corpus JSONL file (required)")
 	out := fs.String("out", "", "output JSONL file ({\"id\",\"vector\":{\"token\":weight},\"title\",\"text\"} a line); - = stdout (required)")
 	model := fs.String("model", "", "model directory (default: the bundled default model)")
@@ -59,18 +57,22 @@ func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		w = fh
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	start := time.Now()
-	n := 0
+	total, err := src.Len()
+	if err != nil {
+		return err
+	}
+	bar := progress.New(stderr, total, "encoding", "docs")
+	defer bar.Close()
 	var line []byte
 	opts := collection.LoadOptions{BatchSize: *batch, Workers: *workers}
 	err = collection.EncodeSource(context.Background(), src, m, opts, func(docs []index.Document) error {
+		defer bar.Add(len(docs))
 		for _, d := range docs {
 			line = appendVectorLine(line[:0], d, m.Tokenizer, !*noText)
 			if _, err := bw.Write(line); err != nil {
 				return err
 			}
 		}
-		n += len(docs)
 		return nil
 	})
 	if err != nil {
@@ -84,8 +86,7 @@ func runEncode(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	el := time.Since(start).Seconds()
-	fmt.Fprintf(stderr, "encoded %d documents in %.1fs (%.0f docs/s)\n", n, el, float64(n)/max(el, 1e-9))
+	bar.Finish()
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,8 +32,7 @@ const (
 )
 
 func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("export", stderr, "export --index DIR --out DIR [flags]")
 	indexDir := fs.String("index", "", "index directory made by build (required)")
 	out := fs.String("out", "", "output directory (required)")
 	format := fs.String("format", "opensearch", "export format: opensearch")

