@@ -172,7 +172,7 @@ func buildOne(q dataset.Query, qrels dataset.Qrels, index map[string]int, ts []t
 		if len(s) != len(cands) {
 			return nil, fmt.Errorf("teacher %s returned %d scores for %d candidates", th.Name(), len(s), len(cands))
 		}
-		n, err := teachers.MinMax(s)
+		n, err := teachers.Normalize(s)
 		if err != nil {
 			return nil, fmt.Errorf("teacher %s: %w", th.Name(), err)
 		}

@@ -28,37 +28,52 @@ func Normalize(hits []Hit, how string) ([]Hit, float64) {
 	if len(hits) == 0 {
 		return out, 0
 	}
-	lo, hi, sum := hits[0].Score, hits[0].Score, 0.0
-	for _, h := range hits {
-		lo, hi, sum = math.Min(lo, h.Score), math.Max(hi, h.Score), sum+h.Score
+	s := make([]float64, len(hits))
+	for i, h := range hits {
+		s[i] = h.Score
 	}
 	floor := math.Inf(1)
-	if how == ZScore {
-		mean := sum / float64(len(hits))
-		var sq float64
-		for _, h := range hits {
-			sq += (h.Score - mean) * (h.Score - mean)
-		}
-		sd := math.Sqrt(sq / float64(len(hits)))
-		for i := range out {
-			z := 0.0
-			if sd > 0 {
-				z = (hits[i].Score - mean) / sd
-			}
-			out[i].Score = z
-			floor = math.Min(floor, z)
-		}
-		return out, floor
-	}
-	for i := range out {
-		v := 1.0
-		if hi > lo {
-			v = (hits[i].Score - lo) / (hi - lo)
-		}
+	for i, v := range NormalizeScores(s, how) {
 		out[i].Score = v
 		floor = math.Min(floor, v)
 	}
 	return out, floor
+}
+
+// NormalizeScores is Normalize over bare scores: a new slice, in order. It
+// is Sparrow's one per-query normaliser (hybrid search, the hybrid BEIR
+// system and distillation's teacher targets).
+func NormalizeScores(scores []float64, how string) []float64 {
+	out := make([]float64, len(scores))
+	if len(scores) == 0 {
+		return out
+	}
+	lo, hi, sum := scores[0], scores[0], 0.0
+	for _, x := range scores {
+		lo, hi, sum = math.Min(lo, x), math.Max(hi, x), sum+x
+	}
+	if how == ZScore {
+		mean := sum / float64(len(scores))
+		var sq float64
+		for _, x := range scores {
+			sq += (x - mean) * (x - mean)
+		}
+		sd := math.Sqrt(sq / float64(len(scores)))
+		if sd > 0 {
+			for i, x := range scores {
+				out[i] = (x - mean) / sd
+			}
+		}
+		return out
+	}
+	for i, x := range scores {
+		v := 1.0
+		if hi > lo {
+			v = (x - lo) / (hi - lo)
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // Fuse normalises both lists by how and returns the top k of

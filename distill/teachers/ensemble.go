@@ -6,54 +6,21 @@ import (
 	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/fusion"
 )
 
-// MinMax normalises scores to [0,1] in place of a copy: (s-min)/(max-min).
-// A constant (uninformative) list maps to all zeros. NaN/Inf are rejected.
-func MinMax(scores []float64) ([]float64, error) {
-	out := make([]float64, len(scores))
-	if len(scores) == 0 {
-		return out, nil
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
+// Normalize is the per-query normalisation of a teacher's scores before
+// they are averaged: Sparrow's one normaliser, fusion's min-max to [0,1] (a
+// constant, uninformative list maps to all ones, which shifts every
+// candidate's target equally and so leaves softmax targets unchanged).
+// NaN and Inf are rejected.
+func Normalize(scores []float64) ([]float64, error) {
 	for i, s := range scores {
 		if math.IsNaN(s) || math.IsInf(s, 0) {
 			return nil, fmt.Errorf("teachers: score %d is %v", i, s)
 		}
-		lo = min(lo, s)
-		hi = max(hi, s)
 	}
-	if hi > lo {
-		for i, s := range scores {
-			out[i] = (s - lo) / (hi - lo)
-		}
-	}
-	return out, nil
-}
-
-// ZScore standardises scores (mean 0, unit population variance); a constant
-// list maps to zeros.
-func ZScore(scores []float64) []float64 {
-	out := make([]float64, len(scores))
-	if len(scores) == 0 {
-		return out
-	}
-	var mean float64
-	for _, s := range scores {
-		mean += s
-	}
-	mean /= float64(len(scores))
-	var v float64
-	for _, s := range scores {
-		v += (s - mean) * (s - mean)
-	}
-	sd := math.Sqrt(v / float64(len(scores)))
-	if sd > 0 {
-		for i, s := range scores {
-			out[i] = (s - mean) / sd
-		}
-	}
-	return out
+	return fusion.NormalizeScores(scores, fusion.MinMax), nil
 }
 
 // Ensemble is a Teacher: the weighted average of its members' per-query
@@ -157,7 +124,7 @@ func Combine(all [][]float64, weights []float64) ([]float64, error) {
 		if len(s) != len(out) {
 			return nil, fmt.Errorf("teachers: teacher %d has %d scores, teacher 0 has %d", t, len(s), len(out))
 		}
-		n, err := MinMax(s)
+		n, err := Normalize(s)
 		if err != nil {
 			return nil, fmt.Errorf("teachers: teacher %d: %w", t, err)
 		}

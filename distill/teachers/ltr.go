@@ -9,6 +9,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/eval/metrics"
+	"github.com/sparrow-search/sparrow/fusion"
 	"github.com/sparrow-search/sparrow/internal/progress"
 )
 
@@ -90,11 +91,11 @@ func (f *Features) Compute(q dataset.Query, cands []int) ([][]float64, error) {
 		out[i] = make([]float64, 0, width)
 	}
 	add := func(s []float64) error {
-		mm, err := MinMax(s)
+		mm, err := Normalize(s)
 		if err != nil {
 			return err
 		}
-		z := ZScore(s)
+		z := fusion.NormalizeScores(s, fusion.ZScore)
 		for i := range out {
 			out[i] = append(out[i], s[i], mm[i], z[i])
 		}

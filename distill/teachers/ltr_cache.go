@@ -28,8 +28,8 @@ func ltrCacheKey(feat *Features, queries []dataset.Query, qrels dataset.Qrels, c
 	o := opts
 	o.Progress = nil
 	o.CacheDir = ""
-	o.GBDT.defaults() // the effective settings, so a changed default changes the key
-	fmt.Fprintf(h, "v2|%q|%+v|%d\n", feat.Names(), o, len(corpus))
+	o.GBDT.defaults()                                              // the effective settings, so a changed default changes the key
+	fmt.Fprintf(h, "v3|%q|%+v|%d\n", feat.Names(), o, len(corpus)) // v3: constant features normalise to 1 (fusion)
 	for _, d := range corpus {
 		fmt.Fprintf(h, "%q|%q|%q\n", d.ID, d.Title, d.Text)
 	}

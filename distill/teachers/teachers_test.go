@@ -74,16 +74,16 @@ func TestAnalyzers(t *testing.T) {
 	}
 }
 
-func TestMinMaxCombine(t *testing.T) {
-	n, err := MinMax([]float64{2, 4, 3})
+func TestNormalizeCombine(t *testing.T) {
+	n, err := Normalize([]float64{2, 4, 3})
 	if err != nil || !reflect.DeepEqual(n, []float64{0, 1, 0.5}) {
-		t.Errorf("MinMax = %v %v", n, err)
+		t.Errorf("Normalize = %v %v", n, err)
 	}
-	n, _ = MinMax([]float64{5, 5})
-	if !reflect.DeepEqual(n, []float64{0, 0}) {
-		t.Errorf("constant MinMax = %v", n)
+	n, _ = Normalize([]float64{5, 5}) // fusion's: a constant list is all ones
+	if !reflect.DeepEqual(n, []float64{1, 1}) {
+		t.Errorf("constant Normalize = %v", n)
 	}
-	if _, err := MinMax([]float64{1, math.NaN()}); err == nil {
+	if _, err := Normalize([]float64{1, math.NaN()}); err == nil {
 		t.Error("NaN accepted")
 	}
 	c, err := Combine([][]float64{{0, 10}, {3, 1}}, []float64{3, 1})
