@@ -186,6 +186,9 @@ func (c *Collection) queryVector(q *Query) (sparse.Vector, error) {
 	if q.Tokens == nil {
 		return c.model.IDF.Query(c.model.Tokenizer, q.Text), nil
 	}
+	if err := checkTokens(q.Tokens); err != nil {
+		return sparse.Vector{}, inputErrorf("query vector: %v", err)
+	}
 	v, err := encoder.VectorFromTokens(c.model.Tokenizer, q.Tokens)
 	if err != nil {
 		return v, inputErrorf("query vector: %v", err)

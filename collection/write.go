@@ -106,6 +106,9 @@ func encodeDocs(model *encoder.Model, docs []Document) ([]index.Document, error)
 // vectorFromTokens maps a {token: weight} vector onto the model's ids; a
 // vector left without a non-zero weight is refused (it could never match).
 func vectorFromTokens(model *encoder.Model, tokens map[string]float64) (sparse.Vector, error) {
+	if err := checkTokens(tokens); err != nil {
+		return sparse.Vector{}, err
+	}
 	v, err := encoder.VectorFromTokens(model.Tokenizer, tokens)
 	if err != nil {
 		return v, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/fusion"
+	"github.com/sparrow-search/sparrow/index"
 )
 
 // Limits bounds what a single request may ask for. Zero fields take the
@@ -80,6 +81,19 @@ func (l Limits) validate() error {
 	return nil
 }
 
+// searchShape bounds a search body before it is decoded: a filter of
+// MaxFilterIDs ids or a vector of MaxVectorLen entries (one more, so the
+// decoded request gets the precise error).
+func (l Limits) searchShape() shapeLimits {
+	return shapeLimits{depth: 8, members: max(l.MaxFilterIDs, l.MaxVectorLen, 64) + 1}
+}
+
+// documentsShape bounds an ingest body: MaxBatchDocs documents, each with
+// at most a vocabulary's worth of vector entries and its fields.
+func (l Limits) documentsShape() shapeLimits {
+	return shapeLimits{depth: maxJSONDepth, members: max(index.VocabSize, l.MaxFields+8), top: l.MaxBatchDocs, what: "documents"}
+}
+
 // Search modes (package collection's).
 const (
 	modeSparse = collection.ModeSparse
@@ -89,20 +103,21 @@ const (
 
 // searchRequest is the decoded and validated body of POST .../search.
 type searchRequest struct {
-	Query   string             `json:"query"`
-	Vector  map[string]float64 `json:"vector"`
-	K       *int               `json:"k"`
-	Filter  *filterSpec        `json:"filter"`
-	Mode    string             `json:"mode"`
-	Explain bool               `json:"explain"`
-	Hybrid  *hybridSpec        `json:"hybrid"`
+	Query   string              `json:"query"`
+	Vector  map[string]*float64 `json:"vector"` // nil weight: a JSON null, refused
+	K       *int                `json:"k"`
+	Filter  *filterSpec         `json:"filter"`
+	Mode    string              `json:"mode"`
+	Explain bool                `json:"explain"`
+	Hybrid  *hybridSpec         `json:"hybrid"`
 }
 
 // filterSpec restricts hits to the given ids and/or documents whose fields
 // equal the given values (all conditions must hold).
 type filterSpec struct {
-	IDs    []string          `json:"ids"`
-	Fields map[string]string `json:"fields"`
+	IDs    []string                   `json:"ids"`
+	Fields map[string]json.RawMessage `json:"fields"` // strings, numbers or booleans
+	values map[string]string          // Fields as stored field text (validate)
 }
 
 // hybridSpec overrides the server's fusion defaults for one query.
@@ -128,12 +143,15 @@ func badRequest(format string, args ...any) *requestError {
 // decodeStrict decodes exactly one JSON value from body into v, rejecting
 // unknown fields, trailing data and invalid UTF-8 (which encoding/json would
 // otherwise silently replace).
-func decodeStrict(body []byte, v any) error {
+func decodeStrict(body []byte, v any, shape shapeLimits) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("request body is empty; expected a JSON object")
 	}
 	if !utf8.Valid(body) {
 		return badRequest("request body is not valid UTF-8")
+	}
+	if err := checkShape(body, shape); err != nil {
+		return badRequest("%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -193,7 +211,7 @@ func decodeSearch(body []byte, lim Limits) (*searchRequest, error) {
 	var r searchRequest
 	if !fastSearchBody(body, &r) {
 		r = searchRequest{}
-		if err := decodeStrict(body, &r); err != nil {
+		if err := decodeStrict(body, &r, lim.searchShape()); err != nil {
 			return nil, err
 		}
 	}
@@ -221,10 +239,8 @@ func (r *searchRequest) validate(lim Limits) error {
 		if len(r.Vector) > lim.MaxVectorLen {
 			return badRequest("\"vector\" has %d entries; the limit is %d", len(r.Vector), lim.MaxVectorLen)
 		}
-		for tok, w := range r.Vector {
-			if !validWeight(w) {
-				return badRequest("\"vector\" weight for token %q %s", tok, weightRule)
-			}
+		if _, err := weights(r.Vector); err != nil {
+			return badRequest("\"vector\": %v", err)
 		}
 	}
 	if r.K == nil {
@@ -259,10 +275,19 @@ func (r *searchRequest) validate(lim Limits) error {
 				return badRequest("\"filter.ids\": %v", err)
 			}
 		}
-		for name := range f.Fields {
+		if len(f.Fields) > lim.MaxFields {
+			return badRequest("\"filter.fields\" has %d fields; the limit is %d", len(f.Fields), lim.MaxFields)
+		}
+		f.values = make(map[string]string, len(f.Fields))
+		for name, v := range f.Fields {
 			if err := validateFieldName(name); err != nil {
 				return badRequest("\"filter.fields\": %v", err)
 			}
+			text, err := scalarText(v)
+			if err != nil {
+				return badRequest("\"filter.fields\": field %q %v", name, err)
+			}
+			f.values[name] = text
 		}
 	}
 	if h := r.Hybrid; h != nil {
@@ -289,14 +314,20 @@ func (r *searchRequest) validate(lim Limits) error {
 	return nil
 }
 
-// weightRule is what validWeight checks, for error messages.
-const weightRule = "must be a finite number >= 0 that fits a float32 (at most 3.4e38)"
-
-// validWeight reports whether a raw vector weight is usable: weights are
-// stored as float32, and one beyond its range would become +Inf, which the
-// index rejects as a server error.
-func validWeight(w float64) bool {
-	return w >= 0 && w <= math.MaxFloat32 // false for NaN too
+// weights checks a decoded {token: weight} vector (a JSON null weight is
+// nil) against collection.CheckWeight and returns it without pointers.
+func weights(m map[string]*float64) (map[string]float64, error) {
+	out := make(map[string]float64, len(m))
+	for tok, w := range m {
+		if w == nil {
+			return nil, fmt.Errorf("token %q: weight is null; give a number (0 leaves the token out)", tok)
+		}
+		if err := collection.CheckWeight(*w); err != nil {
+			return nil, fmt.Errorf("token %q: %v", tok, err)
+		}
+		out[tok] = *w
+	}
+	return out, nil
 }
 
 // decodeDocuments parses an ingest body: a JSON array of objects, a single
@@ -308,6 +339,9 @@ func decodeDocuments(body []byte, ndjson bool, lim Limits) ([]collection.Documen
 	}
 	if !utf8.Valid(body) {
 		return nil, badRequest("request body is not valid UTF-8")
+	}
+	if err := checkShape(body, lim.documentsShape()); err != nil {
+		return nil, badRequest("%v", err)
 	}
 	var raws []json.RawMessage
 	var where func(i int) string
@@ -322,7 +356,10 @@ func decodeDocuments(body []byte, ndjson bool, lim Limits) ([]collection.Documen
 		raws = []json.RawMessage{trimmed}
 		where = func(int) string { return "document 0" }
 	default:
-		// NDJSON: one object per non-blank line.
+		// NDJSON: one object per non-blank line, counted before any is kept.
+		if n := countLines(body, lim.MaxBatchDocs+1); n > lim.MaxBatchDocs {
+			return nil, badRequest("more than %d documents (lines) in one request; the limit is %d (split the batch)", lim.MaxBatchDocs, lim.MaxBatchDocs)
+		}
 		var lines []int
 		for n, line := range bytes.Split(body, []byte("\n")) {
 			line = bytes.TrimSpace(line)
@@ -354,6 +391,23 @@ func decodeDocuments(body []byte, ndjson bool, lim Limits) ([]collection.Documen
 		docs = append(docs, d)
 	}
 	return docs, nil
+}
+
+// countLines counts the non-blank lines of body, stopping at stop.
+func countLines(body []byte, stop int) int {
+	n := 0
+	for len(body) > 0 && n < stop {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // singleValue reports whether b holds exactly one JSON value (a pretty-printed
@@ -425,13 +479,16 @@ func decodeDocument(raw []byte, lim Limits) (collection.Document, error) {
 		return d, fmt.Errorf("title+text is %d bytes; the limit is %d", len(d.Title)+len(d.Text), lim.MaxDocBytes)
 	}
 	if v, ok := m["vector"]; ok {
-		if err := json.Unmarshal(v, &d.Tokens); err != nil || d.Tokens == nil {
+		var raw map[string]*float64
+		if err := json.Unmarshal(v, &raw); err != nil || raw == nil {
 			return d, errors.New("\"vector\" must be an object of token -> weight")
 		}
-		for tok, w := range d.Tokens {
-			if !validWeight(w) {
-				return d, fmt.Errorf("\"vector\" weight for token %q %s", tok, weightRule)
-			}
+		if len(raw) == 0 {
+			return d, errors.New("\"vector\" is empty; give at least one token weight")
+		}
+		var err error
+		if d.Tokens, err = weights(raw); err != nil {
+			return d, fmt.Errorf("\"vector\": %v", err)
 		}
 	} else if strings.TrimSpace(d.Title) == "" && strings.TrimSpace(d.Text) == "" {
 		return d, errors.New("document has neither \"title\" nor \"text\" (nor a \"vector\")")
@@ -477,8 +534,13 @@ func decodeDocument(raw []byte, lim Limits) (collection.Document, error) {
 	return d, nil
 }
 
-// scalarText renders a JSON string, number or boolean as field text.
+// scalarText renders a JSON string, number or boolean as field text, the
+// same way for stored fields and for filters: a number by its value (2024,
+// 2024.0 and 2.024e3 are "2024"), so a filter finds it however it is written.
 func scalarText(v json.RawMessage) (string, error) {
+	if string(bytes.TrimSpace(v)) == "null" { // would decode as "" silently
+		return "", errors.New("must be a string, number or boolean, not null")
+	}
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s, nil
@@ -491,9 +553,26 @@ func scalarText(v json.RawMessage) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(v))
 	dec.UseNumber()
 	if dec.Decode(&n) == nil && n != "" {
-		return n.String(), nil
+		return numberText(n), nil
 	}
 	return "", errors.New("must be a string, number or boolean")
+}
+
+// numberText is the canonical text of a JSON number: an integer (within
+// ±2^53 when written as a fraction or exponent) in decimal digits, else
+// the shortest representation of its float64 value.
+func numberText(n json.Number) string {
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return strconv.FormatInt(i, 10)
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return string(n) // beyond float64: as written
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // validateDocID accepts non-empty UTF-8 ids up to 512 bytes without control

@@ -125,7 +125,7 @@ func FuzzFastSearchBody(f *testing.F) {
 			return
 		}
 		var slow searchRequest
-		if err := decodeStrict(body, &slow); err != nil {
+		if err := decodeStrict(body, &slow, DefaultLimits.searchShape()); err != nil {
 			t.Fatalf("fast path accepted %q, decodeStrict: %v", body, err)
 		}
 		if !reflect.DeepEqual(fast, slow) {

@@ -79,7 +79,7 @@ func (s *Server) handleCreateIndex(ctx *fasthttp.RequestCtx, p params) {
 		if _, ok := requireJSON(ctx, false); !ok {
 			return
 		}
-		if err := decodeStrict(ctx.PostBody(), &req); err != nil {
+		if err := decodeStrict(ctx.PostBody(), &req, shapeLimits{depth: 2, members: 16}); err != nil {
 			s.writeErr(ctx, err)
 			return
 		}

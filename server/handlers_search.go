@@ -70,9 +70,12 @@ func (s *Server) handleSearch(ctx *fasthttp.RequestCtx, p params) {
 // query is the collection query of a validated request; hybrid options
 // given in the request override the collection's defaults field by field.
 func (r *searchRequest) query(defaults collection.HybridOptions) collection.Query {
-	q := collection.Query{Text: r.Query, Tokens: r.Vector, K: *r.K, Mode: r.Mode, Explain: r.Explain}
+	q := collection.Query{Text: r.Query, K: *r.K, Mode: r.Mode, Explain: r.Explain}
+	if r.Vector != nil {
+		q.Tokens, _ = weights(r.Vector) // validated
+	}
 	if f := r.Filter; f != nil {
-		q.Filter = collection.Filter{IDs: f.IDs, Fields: f.Fields}
+		q.Filter = collection.Filter{IDs: f.IDs, Fields: f.values}
 	}
 	if h := r.Hybrid; h != nil {
 		o := defaults

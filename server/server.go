@@ -158,6 +158,7 @@ func New(cat *collection.Catalog, opts Options) (*Server, error) {
 		WriteTimeout:       opts.WriteTimeout,
 		IdleTimeout:        opts.IdleTimeout,
 		ErrorHandler:       s.handleTransportError,
+		ExpectHandler:      s.handleExpect,
 		Logger:             fasthttpLogger{opts.Logger},
 	}
 	if opts.RescanInterval > 0 {
@@ -398,11 +399,67 @@ func (s *Server) authorize(ctx *fasthttp.RequestCtx, r *route) bool {
 	return true
 }
 
+// handleExpect answers "Expect: 100-continue" with a 413 when the declared
+// body is over the limit, before the client sends it.
+func (s *Server) handleExpect(ctx *fasthttp.RequestCtx) int {
+	if n := ctx.Request.Header.ContentLength(); n > s.opts.MaxBodyBytes {
+		writeError(ctx, 413, "request body is larger than the %d-byte limit", s.opts.MaxBodyBytes)
+		s.metrics.observe(string(ctx.Method()), "transport_error", 413, 0)
+		return 413
+	}
+	return fasthttp.StatusContinue
+}
+
+// maxDrain bounds how much of an over-limit body the server reads and
+// drops so that its client, still sending, gets the 413 instead of a
+// connection reset; a larger upload is cut off.
+const maxDrain = 1 << 30
+
+// readBufferSize is fasthttp's default per-connection read buffer, which
+// may already hold the start of a body.
+const readBufferSize = 4096
+
+// drain reads and drops the rest of the request body from the connection:
+// closing a socket with unread data makes the kernel send a reset, and a
+// client that sends its whole body before reading (curl does) would see
+// that reset instead of the answer. It stops at the declared length (at
+// most maxDrain), after a second without data, or at the read timeout.
+func (s *Server) drain(ctx *fasthttp.RequestCtx) {
+	n := int64(ctx.Request.Header.ContentLength())
+	if n > maxDrain {
+		return
+	}
+	if n < 0 {
+		n = maxDrain // chunked: until the client stops
+	}
+	conn := ctx.Conn()
+	deadline := time.Now().Add(s.opts.ReadTimeout)
+	buf := make([]byte, 64<<10)
+	for read := int64(0); read < n && time.Now().Before(deadline); {
+		wait := time.Second
+		if read >= n-readBufferSize {
+			wait = 50 * time.Millisecond // the rest may be in fasthttp's buffer already
+		}
+		idle := time.Now().Add(wait)
+		if idle.After(deadline) {
+			idle = deadline
+		}
+		conn.SetReadDeadline(idle)
+		k, err := conn.Read(buf)
+		read += int64(k)
+		if err != nil {
+			break
+		}
+	}
+	conn.SetReadDeadline(time.Time{})
+}
+
 // handleTransportError answers requests fasthttp rejected before routing
 // (oversized body, malformed HTTP, timeouts) with the same JSON errors.
 func (s *Server) handleTransportError(ctx *fasthttp.RequestCtx, err error) {
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.drain(ctx)
 		writeError(ctx, 413, "request body is larger than the %d-byte limit", s.opts.MaxBodyBytes)
 	case isTimeout(err):
 		writeError(ctx, 408, "request timed out while reading")

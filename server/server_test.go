@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -393,4 +394,47 @@ func hasHit(r searchResponse, id string) bool {
 		}
 	}
 	return false
+}
+
+// Number and boolean fields are stored as field text and found by filters
+// written as numbers or strings, whatever the number's notation (issue 13
+// item 8: {"year": 2024} was stored as a string and the filter refused).
+func TestNumericFilterFields(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Options{})
+	ts.mustOK("PUT", "/v1/indexes/n", nil)
+	ts.mustOK("POST", "/v1/indexes/n/documents", `[
+		{"id":"a","text":"sparrow","vector":{"sparrow":1},"year":2024,"open":true,"fields":{"price":9.50}},
+		{"id":"b","text":"sparrow","vector":{"sparrow":1},"year":2023,"open":false,"fields":{"price":12}}]`)
+	for _, c := range []struct {
+		filter string
+		want   []string
+	}{
+		{`{"year":2024}`, []string{"a"}},
+		{`{"year":"2024"}`, []string{"a"}},
+		{`{"year":2024.0}`, []string{"a"}},
+		{`{"year":2.023e3}`, []string{"b"}},
+		{`{"year":2025}`, nil},
+		{`{"open":true}`, []string{"a"}},
+		{`{"open":"false"}`, []string{"b"}},
+		{`{"price":9.5}`, []string{"a"}},
+		{`{"price":12.0,"year":2023}`, []string{"b"}},
+	} {
+		t.Run(c.filter, func(t *testing.T) {
+			var res searchResponse
+			ts.mustOK("POST", "/v1/indexes/n/search", `{"query":"sparrow","filter":{"fields":`+c.filter+`}}`).json(t, &res)
+			var got []string
+			for _, h := range res.Hits {
+				got = append(got, h.ID)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("hits %v, want %v", got, c.want)
+			}
+		})
+	}
+	var doc documentBody
+	ts.mustOK("GET", "/v1/indexes/n/documents/a", nil).json(t, &doc)
+	if doc.Fields["year"] != "2024" || doc.Fields["price"] != "9.5" || doc.Fields["open"] != "true" {
+		t.Errorf("stored fields %v", doc.Fields)
+	}
 }

@@ -1,0 +1,42 @@
+package collection
+
+import (
+	"fmt"
+	"math"
+)
+
+// Bounds of a weight in a given sparse vector (a document's or a query's
+// tokens): weights are stored as float32, so a weight must be a float32 and
+// a positive one must not round to zero (it would silently vanish). Zero
+// leaves the token out.
+const (
+	MaxWeight = math.MaxFloat32
+	// MinWeight is the smallest positive weight a float32 holds.
+	MinWeight = math.SmallestNonzeroFloat32
+)
+
+// CheckWeight reports what is wrong with a given vector weight, or nil.
+func CheckWeight(w float64) error {
+	switch {
+	case math.IsNaN(w) || math.IsInf(w, 0):
+		return fmt.Errorf("weight %v is not a finite number", w)
+	case w < 0:
+		return fmt.Errorf("weight %v is negative; weights are >= 0", w)
+	case w > MaxWeight:
+		return fmt.Errorf("weight %v is above the largest storable weight %.4g", w, float64(MaxWeight))
+	case w > 0 && float32(w) == 0:
+		return fmt.Errorf("weight %v is below the smallest storable weight %.4g; use 0 to leave the token out", w, float64(MinWeight))
+	}
+	return nil
+}
+
+// checkTokens checks every weight of a {token: weight} vector; the error
+// names the token.
+func checkTokens(tokens map[string]float64) error {
+	for tok, w := range tokens {
+		if err := CheckWeight(w); err != nil {
+			return fmt.Errorf("token %q: %v", tok, err)
+		}
+	}
+	return nil
+}
