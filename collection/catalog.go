@@ -223,8 +223,8 @@ func (k *Catalog) Broken() map[string]error {
 	return out
 }
 
-// Create makes a new, empty collection name with opts' Model and Analyzer
-// (the catalog's other options apply) and opens it. ErrExists when the name
+// Create makes a new, empty collection name with opts' Model, Analyzer and
+// Meta (the catalog's other options apply) and opens it. ErrExists when the name
 // is taken.
 func (k *Catalog) Create(name string, opts Options) (*Collection, error) {
 	if err := ValidName(name); err != nil {
@@ -242,7 +242,7 @@ func (k *Catalog) Create(name string, opts Options) (*Collection, error) {
 		return nil, fmt.Errorf("%w: index %q", ErrExists, name)
 	}
 	o := k.opts
-	o.Model, o.Analyzer = opts.Model, opts.Analyzer
+	o.Model, o.Analyzer, o.Meta = opts.Model, opts.Analyzer, opts.Meta
 	dir := filepath.Join(k.dir, name)
 	c, err := Create(dir, o)
 	if err != nil {

@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sparrow-search/sparrow/encoder"
@@ -22,7 +24,8 @@ import (
 type Collection struct {
 	dir      string // "" in memory
 	opts     Options
-	manifest Manifest
+	manifest Manifest // Meta lives in meta
+	meta     atomic.Pointer[map[string]json.RawMessage]
 	model    *encoder.Model
 	sparse   *index.Index
 	lex      *lexical.Index
@@ -56,7 +59,7 @@ func Create(dir string, opts Options) (*Collection, error) {
 	if _, err := models.Load(ref); err != nil {
 		return nil, inputErrorf("model %q cannot be loaded: %v", ref, err)
 	}
-	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339)}
+	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339), Meta: opts.Meta}
 	if opts.InMemory {
 		return open("", m, opts)
 	}
@@ -155,6 +158,8 @@ func open(dir string, m Manifest, opts Options) (*Collection, error) {
 		return nil, fmt.Errorf("model %q: %w", m.Model, err)
 	}
 	c := &Collection{dir: dir, opts: opts, manifest: m, model: model}
+	c.meta.Store(&m.Meta)
+	c.manifest.Meta = nil
 	if opts.DocCache > 0 {
 		c.docs = newDocCache(opts.DocCache)
 	}
@@ -266,8 +271,47 @@ func (c *Collection) Close() error {
 // Dir is the collection's directory ("" in memory).
 func (c *Collection) Dir() string { return c.dir }
 
-// Manifest returns the collection's manifest.
-func (c *Collection) Manifest() Manifest { return c.manifest }
+// Manifest returns the collection's manifest. Its Meta map is shared: do
+// not modify it (SetMeta replaces it).
+func (c *Collection) Manifest() Manifest {
+	m := c.manifest
+	m.Meta = *c.meta.Load()
+	return m
+}
+
+// SetMeta sets Manifest.Meta[name] (nil removes it) and writes the
+// manifest durably before it returns, so a front end's settings (package
+// opensearch's mapping) survive a crash once acknowledged.
+func (c *Collection) SetMeta(name string, value json.RawMessage) error {
+	if err := c.acquire(); err != nil {
+		return err
+	}
+	defer c.release()
+	if c.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	old := *c.meta.Load()
+	meta := make(map[string]json.RawMessage, len(old)+1)
+	for k, v := range old {
+		meta[k] = v
+	}
+	if value == nil {
+		delete(meta, name)
+	} else {
+		meta[name] = append(json.RawMessage(nil), value...)
+	}
+	if c.dir != "" {
+		m := c.manifest
+		m.Meta = meta
+		if err := writeManifest(c.dir, m); err != nil {
+			return err
+		}
+	}
+	c.meta.Store(&meta)
+	return nil
+}
 
 // Model is the model that encodes the collection's documents and weights
 // its queries.

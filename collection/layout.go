@@ -28,6 +28,9 @@ type Manifest struct {
 	// modification time, model), so that a rerun of the same build is a
 	// no-op; empty for collections made by Create.
 	Source string `json:"source,omitempty"`
+	// Meta holds what other front ends keep with the collection, by name
+	// (package opensearch: "opensearch", the index's mapping), verbatim.
+	Meta map[string]json.RawMessage `json:"meta,omitempty"`
 }
 
 // IsCollectionDir reports whether dir looks like a collection directory.

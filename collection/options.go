@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,10 @@ type Options struct {
 	// (default: possessives, Porter stemming) or "standard". Open keeps the
 	// analyzer the index was built with.
 	Analyzer string
+
+	// Meta is stored in the manifest of a new collection (Create) as
+	// Manifest.Meta; Open reads it from there and ignores this field.
+	Meta map[string]json.RawMessage
 
 	// Logger receives recovery messages (bm25 rebuilds). Default
 	// slog.Default().

@@ -52,16 +52,27 @@ type Query struct {
 	IDsOnly bool
 }
 
-// Filter restricts hits; every condition given must hold.
+// Filter restricts hits; every condition given must hold. All, AnyOf and
+// Not nest filters, so any boolean combination of id and field conditions
+// can be said (OpenSearch's terms and bool queries need them).
 type Filter struct {
 	// IDs, when non-nil, admits only these document ids (an empty non-nil
 	// list admits none).
 	IDs []string
 	// Fields admits documents whose field equals the value, for every entry.
 	Fields map[string]string
+	// All admits documents that every one of these filters admits.
+	All []Filter
+	// AnyOf, when non-empty, admits documents that at least one of these
+	// filters admits.
+	AnyOf []Filter
+	// Not admits documents that none of these filters admits.
+	Not []Filter
 }
 
-func (f *Filter) empty() bool { return f.IDs == nil && len(f.Fields) == 0 }
+func (f *Filter) empty() bool {
+	return f.IDs == nil && len(f.Fields) == 0 && len(f.All) == 0 && len(f.AnyOf) == 0 && len(f.Not) == 0
+}
 
 // Result is the answer to a query.
 type Result struct {
@@ -166,6 +177,52 @@ func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	return s.res, nil
+}
+
+// List answers a query that only filters: the number of live documents f
+// admits, and the ids of those at positions [from, from+n) in index order
+// (segment by segment, oldest first; within one, in the order they were
+// written). n <= 0 lists none, so List(f, 0, 0) counts.
+func (c *Collection) List(f Filter, from, n int) (total int, ids []string, err error) {
+	if err := c.acquire(); err != nil {
+		return 0, nil, err
+	}
+	defer c.release()
+	snap := c.sparse.Snapshot()
+	filter := docFilter(snap, &f)
+	for vi, v := range snap.Views() {
+		if v.Segment == nil {
+			continue
+		}
+		var set *roaring.Bitmap
+		switch {
+		case filter != nil && v.Live != nil:
+			set = roaring.And(filter[vi], v.Live)
+		case filter != nil:
+			set = filter[vi]
+		case v.Live != nil:
+			set = v.Live
+		default:
+			set = roaring.New()
+			set.AddRange(0, uint64(v.Segment.NumDocs()))
+		}
+		card := int(set.GetCardinality())
+		// The positions of this view that fall in [from, from+n).
+		lo, hi := max(from-total, 0), min(from+n-total, card)
+		for k := lo; k < hi; k++ {
+			doc, err := set.Select(uint32(k))
+			if err != nil {
+				return 0, nil, err
+			}
+			id, err := snap.ID(vi, doc)
+			if err != nil {
+				return 0, nil, err
+			}
+			ids = append(ids, id)
+		}
+		total += card
+	}
+	return total, ids, nil
 }
 
 // search is one query's state.
@@ -404,23 +461,21 @@ func (c *Collection) shown(snap *index.Snapshot, sk *segKeys, view int, doc uint
 	return d, nil
 }
 
-// docFilter is the per-view bitmap filter of f, or nil for none.
+// docFilter is the per-view bitmap filter of f, or nil for none. The
+// bitmaps may include deleted documents (the views' live sets exclude them).
 func docFilter(s *index.Snapshot, f *Filter) []*roaring.Bitmap {
 	if f.empty() {
 		return nil
 	}
-	var out []*roaring.Bitmap
-	and := func(bs []*roaring.Bitmap) {
-		if out == nil {
-			out = make([]*roaring.Bitmap, len(bs))
-			for i, b := range bs {
-				if b == nil {
-					b = roaring.New()
-				}
-				out[i] = b.Clone()
-			}
-			return
+	views := s.Views()
+	out := make([]*roaring.Bitmap, len(views))
+	for i, v := range views {
+		out[i] = roaring.New()
+		if v.Segment != nil {
+			out[i].AddRange(0, uint64(v.Segment.NumDocs()))
 		}
+	}
+	and := func(bs []*roaring.Bitmap) {
 		for i := range out {
 			if i < len(bs) && bs[i] != nil {
 				out[i].And(bs[i])
@@ -434,6 +489,40 @@ func docFilter(s *index.Snapshot, f *Filter) []*roaring.Bitmap {
 	}
 	for name, value := range f.Fields {
 		and(s.FilterField(name, value))
+	}
+	for i := range f.All {
+		if sub := docFilter(s, &f.All[i]); sub != nil {
+			and(sub)
+		}
+	}
+	if len(f.AnyOf) > 0 {
+		any := make([]*roaring.Bitmap, len(views))
+		for i := range any {
+			any[i] = roaring.New()
+		}
+		for i := range f.AnyOf {
+			sub := docFilter(s, &f.AnyOf[i])
+			if sub == nil {
+				any = nil // one alternative admits everything
+				break
+			}
+			for v := range any {
+				any[v].Or(sub[v])
+			}
+		}
+		if any != nil {
+			and(any)
+		}
+	}
+	for i := range f.Not {
+		sub := docFilter(s, &f.Not[i])
+		for v := range out {
+			if sub == nil {
+				out[v].Clear()
+			} else {
+				out[v].AndNot(sub[v])
+			}
+		}
 	}
 	return out
 }

@@ -5,9 +5,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +14,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
@@ -258,16 +255,17 @@ func (s *Server) match(method string, segs []string) (*route, params, bool) {
 	return nil, params{}, pathKnown
 }
 
-// splitRawPath splits the raw request path (as the client sent it, before
+// SplitRawPath splits the raw request path (as the client sent it, before
 // any decoding or dot-segment removal) into dst and percent-decodes each
 // segment exactly once. Routing on the decoded, normalised path would let
 // "documents/..%2F..%2Fother" reach the route of index "other" (issue 13
 // item 1); here that is one segment "../../other", which no name or id
-// validation accepts. It reports ok=false when p has more than len(dst)
+// validation accepts. Every HTTP dialect over the catalog routes with it
+// (package opensearch too). It reports ok=false when p has more than len(dst)
 // segments (no route has), and a 400 for a malformed escape or a "." /
 // ".." segment (paths are never normalised, so such a segment is refused
 // rather than resolved).
-func splitRawPath(dst *[maxSegs]string, p string) (segs []string, ok bool, err error) {
+func SplitRawPath(dst []string, p string) (segs []string, ok bool, err error) {
 	for len(p) > 0 && p[0] == '/' {
 		p = p[1:]
 	}
@@ -300,6 +298,10 @@ func splitRawPath(dst *[maxSegs]string, p string) (segs []string, ok bool, err e
 		}
 		p = rest
 	}
+}
+
+func splitRawPath(dst *[maxSegs]string, p string) ([]string, bool, error) {
+	return SplitRawPath(dst[:], p)
 }
 
 // methodName returns the request method as a constant string for the usual
@@ -374,26 +376,11 @@ func (s *Server) authorize(ctx *fasthttp.RequestCtx, r *route) bool {
 	if !r.write {
 		return true
 	}
-	if s.opts.ReadOnly {
-		writeError(ctx, 403, "server is read-only; writes are disabled")
-		return false
-	}
-	if s.opts.APIKey == "" {
-		return true
-	}
-	key := ctx.Request.Header.Peek("X-API-Key")
-	if len(key) == 0 {
-		if a := ctx.Request.Header.Peek("Authorization"); bytes.HasPrefix(a, []byte("Bearer ")) {
-			key = a[len("Bearer "):]
+	if no := s.opts.AuthorizeWrite(&ctx.Request.Header); no != nil {
+		if no.Challenge {
+			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="sparrow"`)
 		}
-	}
-	if len(key) == 0 {
-		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="sparrow"`)
-		writeError(ctx, 401, "this write needs an API key: send \"Authorization: Bearer KEY\" or \"X-API-Key: KEY\"")
-		return false
-	}
-	if subtle.ConstantTimeCompare(key, []byte(s.opts.APIKey)) != 1 {
-		writeError(ctx, 401, "API key is not valid")
+		writeError(ctx, no.Status, "%s", no.Msg)
 		return false
 	}
 	return true
@@ -488,33 +475,13 @@ func writeError(ctx *fasthttp.RequestCtx, status int, format string, args ...any
 }
 
 // writeErr maps an error from the decoding and collection layers to a
-// response: client errors are 4xx naming the problem; a storage fault is a
-// 507 (no space) or 503 (I/O) for this request only, and the server keeps
-// serving.
+// response (ErrorStatus); server-side failures are logged.
 func (s *Server) writeErr(ctx *fasthttp.RequestCtx, err error) {
-	var re *requestError
-	var be *collection.BrokenError
-	switch {
-	case errors.As(err, &re):
-		writeError(ctx, re.status, "%s", re.msg)
-	case collection.IsInputError(err):
-		writeError(ctx, 400, "%v", err)
-	case errors.Is(err, collection.ErrReadOnly):
-		writeError(ctx, 403, "server is read-only; writes are disabled")
-	case errors.As(err, &be):
-		writeError(ctx, 503, "%v (see the server log; fix or remove the directory, it is retried every rescan)", err)
-	case errors.Is(err, collection.ErrClosed):
-		writeError(ctx, 404, "the index was deleted while the request ran")
-	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
-		s.log.Error("storage full", "path", rawPath(ctx), "err", err)
-		writeError(ctx, 507, "not enough storage to complete the write: %v", err)
-	case errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS):
-		s.log.Error("storage fault", "path", rawPath(ctx), "err", err)
-		writeError(ctx, 503, "storage fault; the write was not completed: %v", err)
-	default:
-		s.log.Error("internal error", "path", rawPath(ctx), "err", err)
-		writeError(ctx, 500, "internal error: %v", err)
+	status, msg := ErrorStatus(err)
+	if status >= 500 {
+		s.log.Error("request failed", "path", rawPath(ctx), "status", status, "err", err)
 	}
+	writeError(ctx, status, "%s", msg)
 }
 
 func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
