@@ -93,3 +93,23 @@ func ErrorStatus(err error) (int, string) {
 	}
 	return 500, fmt.Sprintf("internal error: %v", err)
 }
+
+// Shape bounds the structure of a JSON body before it is decoded, so that a
+// request's memory stays proportional to what the limits allow (see
+// checkShape): Depth <= MaxJSONDepth levels of nesting, Members per array or
+// object below the top level, Top elements of a top-level array (0: as
+// Members), What those are ("documents"), for the error.
+type Shape struct {
+	Depth, Members, Top int
+	What                string
+}
+
+// MaxJSONDepth is the deepest nesting a Shape may allow.
+const MaxJSONDepth = maxJSONDepth
+
+// CheckShape scans body (one JSON value, or several as NDJSON) once without
+// allocating and reports the first bound of s it breaks, or a lone UTF-16
+// surrogate escape; malformed JSON is left for the decoder.
+func CheckShape(body []byte, s Shape) error {
+	return checkShape(body, shapeLimits{depth: min(max(s.Depth, 1), maxJSONDepth), members: s.Members, top: s.Top, what: s.What})
+}
