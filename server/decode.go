@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -163,7 +164,50 @@ func decodeStrict(body []byte, v any, shape shapeLimits) error {
 	if skipWS(body, int(dec.InputOffset())) != len(body) {
 		return badRequest("invalid JSON: unexpected data after the first JSON value")
 	}
+	return exactKeys(body, reflect.TypeOf(v), "")
+}
+
+// exactKeys checks that every object key of body names a field of t by its
+// exact JSON name: encoding/json matches names case-insensitively, so
+// {"K": 5} would silently set "k". Objects decoded into maps are not
+// checked (their keys are data).
+func exactKeys(body []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil // null, or not an object: the decoder has judged it
+	}
+	for key, raw := range m {
+		f, ok := fieldByJSONName(t, key)
+		if !ok {
+			return badRequest("invalid JSON: unknown field %q (names are case-sensitive)", path+key)
+		}
+		if err := exactKeys(raw, f.Type, path+key+"."); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// fieldByJSONName finds the field of struct type t whose JSON name is
+// exactly name.
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
+		}
+		if f.IsExported() && tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // jsonErrorText turns encoding/json errors into messages that name the

@@ -9,6 +9,12 @@ import (
 	"testing"
 )
 
+// rawRequestBody is rawRequest with the body as bytes.
+func (ts *testServer) rawRequestBody(method, target string) (int, []byte) {
+	status, body := ts.rawRequest(method, target)
+	return status, []byte(body)
+}
+
 // rawRequest sends method and target exactly as written (no client-side
 // cleaning or re-encoding of the path) and returns the status and body.
 func (ts *testServer) rawRequest(method, target string) (int, string) {

@@ -24,7 +24,10 @@ func TestKill9Durability(t *testing.T) {
 	if os.Getenv("SPARROW_SKIP_DURABILITY") != "" {
 		t.Skip("SPARROW_SKIP_DURABILITY set")
 	}
-	trials := 20
+	trials := 5 // make test; 20 under make test-long
+	if os.Getenv("SPARROW_TEST_LONG") != "" {
+		trials = 20
+	}
 	if testing.Short() {
 		trials = 3
 	}
