@@ -372,3 +372,43 @@ func TestBM25MatchesLexical(t *testing.T) {
 		}
 	}
 }
+
+func TestSnippets(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("Filler words about nothing in particular. ", 20) +
+		"Vitamin D deficiency is common in winter, and vitamins help. " + strings.Repeat("More filler text follows here. ", 20)
+	c := newTestCollection(t, "", Options{InMemory: true})
+	if err := c.Upsert(context.Background(), []Document{{ID: "long", Title: "Vitamins in Winter", Text: long}}); err != nil {
+		t.Fatal(err)
+	}
+	res := mustSearch(t, c, Query{Text: "vitamin deficiency", Mode: ModeBM25, Snippets: true})
+	var hit *Hit
+	for i := range res.Hits {
+		if res.Hits[i].ID == "long" {
+			hit = &res.Hits[i]
+		}
+	}
+	if hit == nil {
+		t.Fatalf("no hit for the long document: %v", ids(res.Hits))
+	}
+	runes := []rune(hit.Snippet)
+	if len(runes) > SnippetRunes+4 || !strings.HasPrefix(hit.Snippet, "… ") || !strings.HasSuffix(hit.Snippet, " …") {
+		t.Fatalf("snippet %q (%d characters)", hit.Snippet, len(runes))
+	}
+	var words []string
+	for _, sp := range hit.Highlights {
+		words = append(words, string(runes[sp.Start:sp.End]))
+	}
+	if !slices.Equal(words, []string{"Vitamin", "deficiency", "vitamins"}) {
+		t.Errorf("highlighted %q in %q", words, hit.Snippet)
+	}
+	title := []rune(hit.Title)
+	if len(hit.TitleHighlights) != 1 || string(title[hit.TitleHighlights[0].Start:hit.TitleHighlights[0].End]) != "Vitamins" {
+		t.Errorf("title highlights %v of %q", hit.TitleHighlights, hit.Title)
+	}
+	// A short text is the whole snippet; a raw token query highlights nothing.
+	res = mustSearch(t, c, Query{Tokens: map[string]float64{"ocean": 1}, Snippets: true})
+	if len(res.Hits) == 0 || res.Hits[0].Snippet != testDocs[1].Text || res.Hits[0].Highlights != nil {
+		t.Errorf("raw token query: %+v", res.Hits)
+	}
+}

@@ -50,6 +50,11 @@ type Query struct {
 	// IDsOnly leaves hits without their stored title and fields (no
 	// document reads): evaluation needs only ids and scores.
 	IDsOnly bool
+	// Snippets adds to each hit a window of its text around the query's
+	// words and the spans of the words that match (as the bm25 analyzer
+	// sees them: "vitamins" matches "vitamin"), also in the title. It reads
+	// each hit's whole document.
+	Snippets bool
 }
 
 // Filter restricts hits; every condition given must hold. All, AnyOf and
@@ -92,6 +97,11 @@ type Hit struct {
 	// only): in mode sparse and hybrid the sparse score's terms, in mode bm25
 	// the BM25 score's.
 	Explain []Contribution
+	// Snippet is up to SnippetRunes characters of the text around the
+	// query's words, Highlights the matching words in it and
+	// TitleHighlights those in Title (Snippets only).
+	Snippet                     string
+	Highlights, TitleHighlights []Span
 }
 
 // TokenWeight is one weighted query token.
@@ -164,6 +174,9 @@ func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 	}
 	s.filter = docFilter(s.snap, &q.Filter)
+	if q.Snippets {
+		s.hl = newHighlighter(c.lex, q.Text)
+	}
 	var err error
 	switch q.Mode {
 	case ModeSparse:
@@ -235,6 +248,7 @@ type search struct {
 	filter []*roaring.Bitmap // per view; nil = none
 	res    *Result
 	segKey segKeys
+	hl     *highlighter // Snippets only
 }
 
 // queryVector builds the sparse query: idf-weighted tokens of the text, or
@@ -408,6 +422,19 @@ func (s *search) fill(hits []sparse.Hit) error {
 // vector.
 func (s *search) show(h *Hit, view int, doc uint32, withVector bool) error {
 	if s.q.IDsOnly && !withVector {
+		return nil
+	}
+	if s.hl != nil {
+		d, err := s.snap.Document(view, doc)
+		if err != nil {
+			return err
+		}
+		h.Title, h.Fields = d.Title, d.Fields
+		h.TitleHighlights = s.hl.title(d.Title)
+		h.Snippet, h.Highlights = s.hl.snippet(d.Text)
+		if withVector {
+			h.Explain = s.c.explainSparse(s.vec, d.Vector)
+		}
 		return nil
 	}
 	if withVector {

@@ -111,6 +111,8 @@ type searchRequest struct {
 	Mode    string              `json:"mode"`
 	Explain bool                `json:"explain"`
 	Hybrid  *hybridSpec         `json:"hybrid"`
+	// Snippets adds text snippets with highlighted query words to the hits.
+	Snippets bool `json:"snippets"`
 }
 
 // filterSpec restricts hits to the given ids and/or documents whose fields

@@ -23,6 +23,13 @@ type searchHit struct {
 	Title   string            `json:"title,omitempty"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Explain []contribution    `json:"explain,omitempty"`
+	// Snippet, Highlights and TitleHighlights: with "snippets": true, a
+	// window of the text around the query's words and the [start, end)
+	// character (code point) ranges of the matching words in it and in the
+	// title.
+	Snippet         string   `json:"snippet,omitempty"`
+	Highlights      [][2]int `json:"highlights,omitempty"`
+	TitleHighlights [][2]int `json:"title_highlights,omitempty"`
 }
 
 type tokenWeight struct {
@@ -59,7 +66,8 @@ func (s *Server) handleSearch(ctx *fasthttp.RequestCtx, p params) {
 	}
 	resp := searchResponse{Index: p.name, Mode: res.Mode, Hits: make([]searchHit, len(res.Hits)), TookUS: time.Since(start).Microseconds()}
 	for i, h := range res.Hits {
-		resp.Hits[i] = searchHit{ID: h.ID, Score: h.Score, Title: h.Title, Fields: h.Fields, Explain: contributions(h.Explain)}
+		resp.Hits[i] = searchHit{ID: h.ID, Score: h.Score, Title: h.Title, Fields: h.Fields, Explain: contributions(h.Explain),
+			Snippet: h.Snippet, Highlights: spans(h.Highlights), TitleHighlights: spans(h.TitleHighlights)}
 	}
 	for _, t := range res.QueryTokens {
 		resp.QueryTokens = append(resp.QueryTokens, tokenWeight(t))
@@ -70,7 +78,7 @@ func (s *Server) handleSearch(ctx *fasthttp.RequestCtx, p params) {
 // query is the collection query of a validated request; hybrid options
 // given in the request override the collection's defaults field by field.
 func (r *searchRequest) query(defaults collection.HybridOptions) collection.Query {
-	q := collection.Query{Text: r.Query, K: *r.K, Mode: r.Mode, Explain: r.Explain}
+	q := collection.Query{Text: r.Query, K: *r.K, Mode: r.Mode, Explain: r.Explain, Snippets: r.Snippets}
 	if r.Vector != nil {
 		q.Tokens, _ = weights(r.Vector) // validated
 	}
@@ -103,6 +111,17 @@ func contributions(cs []collection.Contribution) []contribution {
 	out := make([]contribution, len(cs))
 	for i, c := range cs {
 		out[i] = contribution(c)
+	}
+	return out
+}
+
+func spans(ss []collection.Span) [][2]int {
+	if ss == nil {
+		return nil
+	}
+	out := make([][2]int, len(ss))
+	for i, s := range ss {
+		out[i] = [2]int{s.Start, s.End}
 	}
 	return out
 }

@@ -96,24 +96,55 @@ func appendHit(b []byte, h *searchHit) []byte {
 		b = append(b, '}')
 	}
 	if len(h.Explain) > 0 {
-		b = append(b, `,"explain":[`...)
-		for i, c := range h.Explain {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"token":`...)
-			b = appendJSONString(b, c.Token)
-			b = append(b, `,"query_weight":`...)
-			b = appendJSONFloat(b, float64(c.QueryWeight), 32)
-			b = append(b, `,"doc_weight":`...)
-			b = appendJSONFloat(b, float64(c.DocWeight), 32)
-			b = append(b, `,"contribution":`...)
-			b = appendJSONFloat(b, float64(c.Contribution), 32)
-			b = append(b, '}')
+		b = appendExplain(b, h.Explain)
+	}
+	if h.Snippet != "" {
+		b = append(b, `,"snippet":`...)
+		b = appendJSONString(b, h.Snippet)
+	}
+	b = appendSpans(b, `,"highlights":`, h.Highlights)
+	b = appendSpans(b, `,"title_highlights":`, h.TitleHighlights)
+	return append(b, '}')
+}
+
+// appendSpans appends key and [[start,end],...] unless spans is empty.
+func appendSpans(b []byte, key string, spans [][2]int) []byte {
+	if len(spans) == 0 {
+		return b
+	}
+	b = append(b, key...)
+	b = append(b, '[')
+	for i, s := range spans {
+		if i > 0 {
+			b = append(b, ',')
 		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(s[0]), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(s[1]), 10)
 		b = append(b, ']')
 	}
-	return append(b, '}')
+	return append(b, ']')
+}
+
+// appendExplain appends a hit's "explain" list.
+func appendExplain(b []byte, explain []contribution) []byte {
+	b = append(b, `,"explain":[`...)
+	for i, c := range explain {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"token":`...)
+		b = appendJSONString(b, c.Token)
+		b = append(b, `,"query_weight":`...)
+		b = appendJSONFloat(b, float64(c.QueryWeight), 32)
+		b = append(b, `,"doc_weight":`...)
+		b = appendJSONFloat(b, float64(c.DocWeight), 32)
+		b = append(b, `,"contribution":`...)
+		b = appendJSONFloat(b, float64(c.Contribution), 32)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // appendJSONFloat formats f like encoding/json's float encoder: shortest

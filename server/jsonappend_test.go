@@ -42,6 +42,8 @@ func TestAppendSearchResponseMatchesEncodingJSON(t *testing.T) {
 				{Token: odd, QueryWeight: 0, DocWeight: -0.5, Contribution: 1e21},
 			}},
 			{ID: "y", Score: 1, Explain: []contribution{}},
+			{ID: "s", Score: 2, Title: "Vitamins", Snippet: "… vitamin D " + odd + " …", Highlights: [][2]int{{2, 9}, {10, 11}}, TitleHighlights: [][2]int{{0, 8}}},
+			{ID: "s2", Score: 2, Snippet: "x", Highlights: [][2]int{}},
 		}, QueryTokens: []tokenWeight{{Token: "bird", Weight: 2.5}, {Token: odd, Weight: 1e-6}, {Token: "z", Weight: 9.99e20}}},
 	}
 	for i, r := range cases {

@@ -132,6 +132,39 @@ func TestSearchPageInChromium(t *testing.T) {
 	}
 	checkScreenshot(t, shot)
 
+	// Snippets with the query's words highlighted, and the URL in sync.
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".hit mark")].map(e => e.innerText.toLowerCase())`))
+	step("marks", err)
+	snippets, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".hit .snippet").length`))
+	step("snippets", err)
+	url, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
+	step("url", err)
+	if snippets < len(titles) {
+		t.Errorf("%d snippets for %d hits", snippets, len(titles))
+	}
+	if len(marks) == 0 {
+		t.Error("no highlighted words")
+	}
+	for _, m := range marks {
+		if !strings.HasPrefix(m, "vitamin") && !strings.HasPrefix(m, "d") && !strings.HasPrefix(m, "deficien") {
+			t.Errorf("highlighted %q for the query 'vitamin D deficiency'", m)
+		}
+	}
+	if url != "?q=vitamin+D+deficiency&mode=sparse&k=10&index=demo" {
+		t.Errorf("URL after the search: %q", url)
+	}
+	// A shared URL runs its search on load.
+	step("open a search URL", chromedp.Do(ctx,
+		chromedp.Navigate(base+"/?q=insulin+resistance&mode=bm25&k=5&index=demo"),
+	))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("status").innerText.includes("(bm25)")`, chromedp.WithPollingTimeout(30*time.Second)))
+	step("search from the URL", err)
+	fromURL, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.getElementById("q").value, document.getElementById("mode").value, String(document.querySelectorAll(".hit").length)]`))
+	step("state from the URL", err)
+	if strings.Join(fromURL, "|") != "insulin resistance|bm25|5" {
+		t.Errorf("page opened from a URL shows %q, want query, mode bm25 and 5 hits", fromURL)
+	}
+
 	// Hybrid mode, then an empty query: the page says what is wrong.
 	step("hybrid", chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("mode"), "hybrid"),
