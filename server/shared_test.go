@@ -2,8 +2,13 @@ package server
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
 	"testing"
 
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/valyala/fasthttp"
 )
 
@@ -41,6 +46,37 @@ func TestAuthorizeWrite(t *testing.T) {
 				t.Fatalf("refused: %+v", no)
 			case tc.status != 0 && (no == nil || no.Status != tc.status || no.Challenge != tc.challenge):
 				t.Fatalf("got %+v, want status %d challenge %v", no, tc.status, tc.challenge)
+			}
+		})
+	}
+}
+
+// A storage fault is an error status for the request (507 no space, 503
+// I/O), however deeply the store wraps it (issue 13 item 2).
+func TestErrorStatus(t *testing.T) {
+	t.Parallel()
+	pathErr := func(errno syscall.Errno) error {
+		return fmt.Errorf("collection: upsert: %w", &os.PathError{Op: "write", Path: "/data/x/sparse/000001.vlog", Err: errno})
+	}
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+	}{
+		{"bad request", badRequest("k must be >= 1"), 400},
+		{"input error", fmt.Errorf("x: %w", collection.ValidName("..")), 400},
+		{"read-only", fmt.Errorf("w: %w", collection.ErrReadOnly), 403},
+		{"closed", collection.ErrClosed, 404},
+		{"broken index", &collection.BrokenError{Name: "x", Err: errors.New("torn")}, 503},
+		{"disk full", pathErr(syscall.ENOSPC), 507},
+		{"quota", pathErr(syscall.EDQUOT), 507},
+		{"i/o error", pathErr(syscall.EIO), 503},
+		{"read-only filesystem", pathErr(syscall.EROFS), 503},
+		{"other", errors.New("boom"), 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, msg := ErrorStatus(tc.err); status != tc.status || msg == "" {
+				t.Errorf("ErrorStatus(%v) = %d %q, want %d", tc.err, status, msg, tc.status)
 			}
 		})
 	}
