@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,6 +142,7 @@ func Open(dir string, opts Options) (*Collection, error) {
 
 func indexOptions(opts Options) index.Options {
 	io := index.DefaultOptions()
+	io.Logger = storeLogger{opts.Logger}
 	if opts.InMemory {
 		io.InMemory = true
 		// Segment blobs only speed up a reopen, which an in-memory store
@@ -358,3 +361,18 @@ func diskBytes(dir string) int64 {
 // Options returns the options the collection was opened with, defaults
 // filled in.
 func (c *Collection) Options() Options { return c.opts }
+
+// storeLogger sends the sparse store's (Badger's) warnings and errors to
+// the collection's logger; its chatty info and debug lines are dropped.
+type storeLogger struct{ l *slog.Logger }
+
+func (s storeLogger) Errorf(f string, a ...any) {
+	s.l.Error("sparse store: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (s storeLogger) Warningf(f string, a ...any) {
+	s.l.Warn("sparse store: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+func (storeLogger) Infof(string, ...any)  {}
+func (storeLogger) Debugf(string, ...any) {}
