@@ -99,8 +99,11 @@ func TestLoadTrainingSplitRefusesTest(t *testing.T) {
 		t.Fatalf("train: %v %v %v", qs, qrels, err)
 	}
 	for _, s := range []string{"test", "TEST", "test-b", ""} {
-		if _, _, err := LoadTrainingSplit(dir, s); err == nil {
-			t.Errorf("split %q accepted", s)
-		}
+		t.Run(s, func(t *testing.T) {
+			t.Parallel()
+			if _, _, err := LoadTrainingSplit(dir, s); err == nil {
+				t.Errorf("split %q accepted", s)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -46,16 +47,19 @@ func TestPruneOpenSearchSemantics(t *testing.T) {
 		{Prune{PruneAlphaMass, 0.95}, vec(1, 10, 2, 5, 3, 2)},
 	}
 	for _, c := range cases {
-		if err := c.p.Validate(); err != nil {
-			t.Fatalf("%v: %v", c.p, err)
-		}
-		got := c.p.Apply(in())
-		if len(got.IDs) == 0 && len(c.want.IDs) == 0 {
-			continue
-		}
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%v: got %v, want %v", c.p, got, c.want)
-		}
+		t.Run(fmt.Sprintf("%s %v", c.p.Type, c.p.Ratio), func(t *testing.T) {
+			t.Parallel()
+			if err := c.p.Validate(); err != nil {
+				t.Fatalf("%v: %v", c.p, err)
+			}
+			got := c.p.Apply(in())
+			if len(got.IDs) == 0 && len(c.want.IDs) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%v: got %v, want %v", c.p, got, c.want)
+			}
+		})
 	}
 	// top_k ties keep the lower id; result stays in id order.
 	got := Prune{PruneTopK, 2}.Apply(vec(5, 1, 7, 3, 9, 1, 11, 3))

@@ -103,11 +103,14 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"--table"}, 1, "needs report files"},
 		{[]string{"--table", "testdata/tiny/queries.jsonl"}, 1, "invalid report JSON"},
 	} {
-		var out, errOut bytes.Buffer
-		code := run(c.args, &out, &errOut)
-		if code != c.code || !strings.Contains(errOut.String(), c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errOut.String(), c.code, c.want)
-		}
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			code := run(c.args, &out, &errOut)
+			if code != c.code || !strings.Contains(errOut.String(), c.want) {
+				t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errOut.String(), c.code, c.want)
+			}
+		})
 	}
 	var out, errOut bytes.Buffer
 	run([]string{"--data", "testdata/tiny", "--system", "no-such"}, &out, &errOut)

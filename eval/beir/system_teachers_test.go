@@ -67,10 +67,13 @@ func TestTeacherSystemErrors(t *testing.T) {
 		{[]string{"--system", "ensemble", "--param", "teachers=bm25wp,nope", "--param", "depth=0"}, "bad depth"},
 		{[]string{"--system", "teacher-bm25wp", "--param", "ltr-trees=-1"}, "positive integer"},
 	} {
-		var out, errOut bytes.Buffer
-		full := append([]string{"--data", "testdata/tiny", "--split", "test", "--quiet"}, c.args...)
-		if code := run(full, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), c.want) {
-			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errOut.String(), c.want)
-		}
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			full := append([]string{"--data", "testdata/tiny", "--split", "test", "--quiet"}, c.args...)
+			if code := run(full, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), c.want) {
+				t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errOut.String(), c.want)
+			}
+		})
 	}
 }
