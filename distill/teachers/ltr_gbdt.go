@@ -107,7 +107,10 @@ type RankData struct {
 
 // TrainLambdaMART fits trees to maximise NDCG with LambdaMART gradients.
 // Deterministic.
-func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT {
+func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT { return trainLambdaMART(d, opts, nil) }
+
+// trainLambdaMART is TrainLambdaMART calling tree (when set) after each tree.
+func trainLambdaMART(d *RankData, opts GBDTOptions, tree func()) *GBDT {
 	opts.defaults()
 	n := len(d.X)
 	g := &GBDT{Rate: opts.LearningRate}
@@ -194,6 +197,9 @@ func TrainLambdaMART(d *RankData, opts GBDTOptions) *GBDT {
 			score[i] += g.Rate * t.predictBinned(bins, i)
 		}
 		g.Trees = append(g.Trees, t)
+		if tree != nil {
+			tree()
+		}
 	}
 	return g
 }

@@ -185,7 +185,10 @@ func buildLTR(b *builder, _ string) (Teacher, error) {
 				return nil, err
 			}
 		}
-		if b.feat, err = NewFeaturesRM3(b.corpus, d, !b.cfg.LTRNoRM3); err != nil {
+		done := progress.Phase(b.cfg.Progress, "teachers: ltr feature indexes")
+		b.feat, err = NewFeaturesRM3(b.corpus, d, !b.cfg.LTRNoRM3)
+		done()
+		if err != nil {
 			return nil, err
 		}
 	}
