@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -218,7 +219,7 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 			if progress.Bars(opts.Progress) {
 				nl = "\n"
 			}
-			fmt.Fprintf(opts.Progress, "%sepoch %d: loss %.4f nnz/doc %.1f %s\n", nl, epoch+1, epochLoss, stats.AvgNNZ, msg)
+			fmt.Fprintf(opts.Progress, "%sepoch %d: loss %.4f nnz/doc %.1f%s\n", nl, epoch+1, epochLoss, stats.AvgNNZ, strings.TrimRight(" "+msg, " "))
 		}
 	}
 	bar.Finish()
