@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,17 +23,13 @@ func TestBuildKill9Resume(t *testing.T) {
 	if testing.Short() {
 		trials = 1
 	}
-	bin := filepath.Join(t.TempDir(), "indexer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building indexer: %v\n%s", err, out)
-	}
 	corpus := testenv.DemoCorpus(t, 500)
 	resumed := 0
 	for trial := 0; trial < trials; trial++ {
 		dir := filepath.Join(t.TempDir(), "idx")
 		args := []string{"build", "--corpus", corpus, "--index", dir, "--batch", "8", "--workers", "2"}
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), progress.Env+"=bar", "SPARROW_TEST_COMMIT_DELAY=10ms") // the bar's (N/M) on a pipe
+		cmd := mainCommand(args...)
+		cmd.Env = append(cmd.Env, progress.Env+"=bar", "SPARROW_TEST_COMMIT_DELAY=10ms") // the bar's (N/M) on a pipe
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -69,7 +66,7 @@ func TestBuildKill9Resume(t *testing.T) {
 		args = append(args, "--quiet")
 
 		var out, errb bytes.Buffer
-		again := exec.Command(bin, args...)
+		again := mainCommand(args...)
 		again.Stdout, again.Stderr = &out, &errb
 		if err := again.Run(); err != nil {
 			t.Fatalf("trial %d: rerun failed: %v\n%s", trial, err, errb.String())
@@ -90,4 +87,34 @@ func TestBuildKill9Resume(t *testing.T) {
 		t.Fatalf("no trial was killed mid-build (all %d finished first)", trials)
 	}
 	t.Logf("%d kill -9 trials, %d resumed mid-build, all complete with 500 documents", trials, resumed)
+}
+
+// mainArgsEnv makes the test binary run the indexer's main with these
+// arguments (a JSON array) instead of the tests: the kill test's child,
+// without building a second binary.
+const mainArgsEnv = "SPARROW_TEST_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainArgsEnv); ok {
+		os.Exit(dispatch(decodeArgs(args), os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// mainCommand runs `indexer args...` as a child process.
+func mainCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+encodeArgs(args))
+	return cmd
+}
+
+func encodeArgs(args []string) string {
+	b, _ := json.Marshal(args)
+	return string(b)
+}
+
+func decodeArgs(s string) []string {
+	var args []string
+	json.Unmarshal([]byte(s), &args)
+	return args
 }

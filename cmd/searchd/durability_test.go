@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -31,16 +30,12 @@ func TestKill9Durability(t *testing.T) {
 	if testing.Short() {
 		trials = 3
 	}
-	bin := filepath.Join(t.TempDir(), "searchd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building searchd: %v\n%s", err, out)
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	totalAcked := 0
 	for trial := 0; trial < trials; trial++ {
 		dir := t.TempDir()
 		addr := freeAddr(t)
-		p := startSearchd(t, bin, dir, addr)
+		p := startSearchd(t, dir, addr)
 		base := "http://" + addr
 		put(t, base+"/v1/indexes/dur")
 
@@ -87,7 +82,7 @@ func TestKill9Durability(t *testing.T) {
 		close(stop)
 		wg.Wait()
 
-		p2 := startSearchd(t, bin, dir, addr)
+		p2 := startSearchd(t, dir, addr)
 		missing := 0
 		for _, id := range acked {
 			resp, err := http.Get(base + "/v1/indexes/dur/documents/" + id)
@@ -128,9 +123,10 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startSearchd(t *testing.T, bin, dir, addr string) *exec.Cmd {
+func startSearchd(t *testing.T, dir, addr string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", dir, "--addr", addr)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+encodeArgs([]string{"--data", dir, "--addr", addr}))
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -193,4 +189,27 @@ func searchHTTP(t *testing.T, url string, req map[string]any) searchResponse {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// mainArgsEnv makes the test binary run searchd's main with these
+// arguments (a JSON array) instead of the tests: the kill test's child,
+// without building a second binary.
+const mainArgsEnv = "SPARROW_TEST_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainArgsEnv); ok {
+		os.Exit(run(decodeArgs(args), os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func encodeArgs(args []string) string {
+	b, _ := json.Marshal(args)
+	return string(b)
+}
+
+func decodeArgs(s string) []string {
+	var args []string
+	json.Unmarshal([]byte(s), &args)
+	return args
 }
