@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/opensearch"
 	"github.com/sparrow-search/sparrow/server"
 )
 
@@ -31,6 +32,7 @@ func main() {
 
 type config struct {
 	data, addr, pprof string
+	osAddr            string // --opensearch-addr: the OpenSearch dialect's listener ("" = off)
 	shutdown          time.Duration
 	logJSON           bool
 	server            server.Options
@@ -50,6 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	so, co := &c.server, &c.collection
 	fs.StringVar(&c.data, "data", "", "data directory: one sub-directory per index (required)")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	fs.StringVar(&c.osAddr, "opensearch-addr", "", "also serve the same indexes in OpenSearch's REST dialect on HOST:PORT (docs/OPENSEARCH.md); empty = off")
 	fs.StringVar(&so.APIKey, "api-key", "", "API key required for writes (default $SPARROW_API_KEY; empty = writes open)")
 	fs.BoolVar(&so.ReadOnly, "read-only", false, "refuse every write and open the indexes read-only")
 	fs.IntVar(&so.MaxBodyBytes, "max-body", server.DefaultMaxBodyBytes, "request body limit in bytes")
@@ -134,12 +137,30 @@ func run(args []string, stderr io.Writer) int {
 			}
 		}()
 	}
-	return serve(srv, ln, c.shutdown, log)
+	var osrv *opensearch.Server
+	if c.osAddr != "" {
+		if osrv, err = opensearch.New(cat, c.server); err != nil {
+			log.Error("startup failed", "err", err)
+			return 1
+		}
+		osln, err := net.Listen("tcp", c.osAddr)
+		if err != nil {
+			log.Error("listen failed", "addr", c.osAddr, "err", err)
+			return 1
+		}
+		log.Info("OpenSearch dialect listening", "addr", osln.Addr().String())
+		go func() {
+			if err := osrv.Serve(osln); err != nil && !errors.Is(err, net.ErrClosed) {
+				log.Error("opensearch serve failed", "err", err)
+			}
+		}()
+	}
+	return serve(srv, osrv, ln, c.shutdown, log)
 }
 
 // serve runs srv until SIGINT/SIGTERM or a serve error, then shuts down,
 // finishing in-flight requests.
-func serve(srv *server.Server, ln net.Listener, shutdown time.Duration, log *slog.Logger) int {
+func serve(srv *server.Server, osrv *opensearch.Server, ln net.Listener, shutdown time.Duration, log *slog.Logger) int {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	sig := make(chan os.Signal, 1)
@@ -154,6 +175,11 @@ func serve(srv *server.Server, ln net.Listener, shutdown time.Duration, log *slo
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), shutdown)
 	defer cancel()
+	if osrv != nil {
+		if err := osrv.Shutdown(ctx); err != nil {
+			log.Error("opensearch shutdown", "err", err)
+		}
+	}
 	if err := srv.Shutdown(ctx); err != nil {
 		log.Error("shutdown", "err", err)
 		return 1
