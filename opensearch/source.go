@@ -270,23 +270,27 @@ func (f *sourceFilter) apply(src map[string]any) map[string]any {
 	if len(f.includes) == 0 && len(f.excludes) == 0 {
 		return src
 	}
-	return filterObject("", src, f)
+	return filterObject("", src, f, len(f.includes) == 0)
 }
 
-func filterObject(prefix string, obj map[string]any, f *sourceFilter) map[string]any {
+// filterObject keeps the members of obj (at prefix) that no exclude names
+// and, unless included already (an include named an object above), that an
+// include names.
+func filterObject(prefix string, obj map[string]any, f *sourceFilter, included bool) map[string]any {
 	out := map[string]any{}
 	for k, v := range obj {
 		path := prefix + k
 		if matchAny(f.excludes, path) {
 			continue
 		}
-		if sub, ok := v.(map[string]any); ok && !matchAny(f.includes, path) {
-			if kept := filterObject(path+".", sub, f); len(kept) > 0 {
+		in := included || matchAny(f.includes, path)
+		if sub, ok := v.(map[string]any); ok && (in || underAny(f.includes, path)) {
+			if kept := filterObject(path+".", sub, f, in); len(kept) > 0 || in && len(sub) == 0 {
 				out[k] = kept
 			}
 			continue
 		}
-		if len(f.includes) == 0 || matchAny(f.includes, path) || underAny(f.includes, path) {
+		if in {
 			out[k] = v
 		}
 	}
@@ -316,10 +320,11 @@ func nextDot(s string, i int) int {
 	return i + 1 + j
 }
 
-// underAny reports whether path is inside an object an include names.
+// underAny reports whether an include may name something inside the
+// object at path (a pattern that starts with path + "." or has a wildcard).
 func underAny(patterns []string, path string) bool {
 	for _, p := range patterns {
-		if strings.HasPrefix(path, p+".") {
+		if strings.HasPrefix(p, path+".") || strings.Contains(p, "*") {
 			return true
 		}
 	}
