@@ -247,6 +247,30 @@ func (m *Mapping) setMappings(mm map[string]any, body []byte) error {
 	if m.Vector == "" {
 		m.Vector = DefaultVectorField // where the encoder's vectors show, as an ingest pipeline's target field
 	}
+	return m.checkPaths()
+}
+
+// checkPaths refuses a mapping in which one field is also an object that
+// holds another ("a" and "a.b"): a _source cannot show both.
+func (m *Mapping) checkPaths() error {
+	seen := map[string]bool{}
+	paths := nonEmpty(m.Vector, m.Title, m.Text)
+	for f := range m.Fields {
+		paths = append(paths, f)
+	}
+	for _, p := range paths {
+		if seen[p] {
+			return mapperParsing("field [%s] is mapped twice", p)
+		}
+		seen[p] = true
+	}
+	for _, p := range paths {
+		for i := strings.IndexByte(p, '.'); i >= 0; i = nextDot(p, i) {
+			if seen[p[:i]] {
+				return mapperParsing("field [%s] cannot be both a value and an object holding [%s]", p[:i], p)
+			}
+		}
+	}
 	return nil
 }
 
@@ -348,13 +372,18 @@ func (m *Mapping) properties() map[string]any {
 	put := func(path string, def map[string]any) {
 		parts := strings.Split(path, ".")
 		cur := props
-		for _, p := range parts[:len(parts)-1] {
+		for i, p := range parts[:len(parts)-1] {
 			obj, ok := cur[p].(map[string]any)
-			if !ok {
-				obj = map[string]any{"properties": map[string]any{}}
-				cur[p] = obj
+			sub, isObj := obj["properties"].(map[string]any)
+			if ok && !isObj { // a leaf where an object would go (parse refuses this)
+				cur[strings.Join(parts[i:], ".")] = def
+				return
 			}
-			cur = obj["properties"].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				cur[p] = map[string]any{"properties": sub}
+			}
+			cur = sub
 		}
 		cur[parts[len(parts)-1]] = def
 	}
