@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -281,18 +282,13 @@ func (r *request) refuse(no *server.Refusal) {
 // OpenSearch does ("contains unrecognized parameter").
 func (r *request) checkParams() *Error {
 	var bad []string
-	r.ctx.QueryArgs().VisitAll(func(k, v []byte) {
+	for k := range r.ctx.QueryArgs().All() {
 		key := string(k)
-		if ignoredParams[key] {
-			return
-		}
-		for _, p := range r.route.params {
-			if p == key {
-				return
-			}
+		if ignoredParams[key] || slices.Contains(r.route.params, key) {
+			continue
 		}
 		bad = append(bad, key)
-	})
+	}
 	switch {
 	case len(bad) == 0:
 		return nil
