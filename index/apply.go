@@ -3,7 +3,9 @@ package index
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -133,17 +135,13 @@ func (ix *Index) Apply(b *Batch) error {
 	if b == nil || b.Len() == 0 {
 		return nil
 	}
-	var meta []kv
-	for _, m := range b.meta {
-		if len(m.k) == 0 {
-			return errors.New("index: batch rejected: empty meta key")
-		}
-		meta = append(meta, kv{metaKey(string(m.k)), m.v})
+	meta, err := validateMeta(b.meta)
+	if err != nil {
+		return err
 	}
 	last := make(map[string]int, len(b.ops))
 	for i := range b.ops {
 		o := &b.ops[i]
-		var err error
 		if o.del {
 			err = validateID(o.doc.ID)
 		} else {
@@ -198,7 +196,7 @@ func (ix *Index) Apply(b *Batch) error {
 type pending struct {
 	segs    []*built
 	touched []string // ids upserted or deleted: their older versions get tombstones
-	meta    []kv     // meta keys (empty value: delete)
+	meta    []kv     // meta keys without prefix (empty value: delete)
 	done    bool
 	err     error
 }
@@ -285,21 +283,30 @@ func (ix *Index) commitGroup(group []*pending) error {
 	man.NextSegID = ix.nextSeg
 	var final []kv
 	for v := range changed {
-		final = append(final, kv{tombKey(next.segs[v].info.ID), encodeTombstones(next.tombs[v])})
+		enc := encodeTombstones(next.tombs[v])
+		man.Segments[v].Deleted = uint32(next.tombs[v].GetCardinality())
+		man.Segments[v].TombCRC = trailerCRC(enc)
+		final = append(final, kv{tombKey(next.segs[v].info.ID), enc})
 	}
 	// Meta keys in batch order; a later batch's value for a key wins.
-	metaVals := map[string][]byte{}
-	var metaOrder []string
+	man.Meta = maps.Clone(ix.man.Meta)
 	for _, p := range group {
 		for _, m := range p.meta {
-			if _, ok := metaVals[string(m.k)]; !ok {
-				metaOrder = append(metaOrder, string(m.k))
+			if len(m.v) == 0 {
+				delete(man.Meta, string(m.k))
+				continue
 			}
-			metaVals[string(m.k)] = m.v
+			if man.Meta == nil {
+				man.Meta = map[string]string{}
+			}
+			man.Meta[string(m.k)] = string(m.v)
 		}
 	}
-	for _, k := range metaOrder {
-		final = append(final, kv{[]byte(k), metaVals[k]})
+	if metaBytes(man.Meta) > maxMetaBytes {
+		return fmt.Errorf("index: meta keys and values exceed %d bytes", maxMetaBytes)
+	}
+	for _, k := range ix.legacyMeta { // format 1 kept meta under its own keys
+		final = append(final, kv{metaKey(k), nil})
 	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
 	if err := ix.commit(staged, final); err != nil {
@@ -309,12 +316,39 @@ func (ix *Index) commitGroup(group []*pending) error {
 		}
 		return fmt.Errorf("index: commit: %w", err)
 	}
-	ix.man = man
-	next.gen = man.Generation
+	ix.man, ix.legacyMeta = man, nil
+	ix.markCommitted(man.Generation)
+	next.gen, next.next = man.Generation, man.NextSegID
 	next.finishFrom(cur)
 	ix.snap.Store(next)
 	ix.kick()
 	return nil
+}
+
+// validateMeta checks Batch.SetMeta keys.
+func validateMeta(meta []kv) ([]kv, error) {
+	n := 0
+	for _, m := range meta {
+		if len(m.k) == 0 {
+			return nil, errors.New("index: batch rejected: empty meta key")
+		}
+		if !utf8.Valid(m.k) || !utf8.Valid(m.v) {
+			return nil, fmt.Errorf("index: batch rejected: meta key %q or its value is not UTF-8", m.k)
+		}
+		n += len(m.k) + len(m.v)
+	}
+	if n > maxMetaBytes {
+		return nil, fmt.Errorf("index: batch rejected: meta keys and values exceed %d bytes", maxMetaBytes)
+	}
+	return meta, nil
+}
+
+func metaBytes(m map[string]string) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 // commit writes staged (invisible segment data) and final (tombstones and
@@ -323,38 +357,48 @@ func (ix *Index) commitGroup(group []*pending) error {
 // number of transactions; unreferenced until the manifest names it) and
 // final in one transaction after it.
 func (ix *Index) commit(staged, final []kv) error {
-	txn := ix.db.NewTransaction(true)
+	n := kvBytes(staged) + kvBytes(final)
 	fits := true
-	for _, set := range [][]kv{staged, final} {
-		for _, e := range set {
-			if err := setOrDelete(txn, e); err != nil {
-				txn.Discard()
-				if !errors.Is(err, badger.ErrTxnTooBig) {
+	err := ix.write(n, "commit", func(db *badger.DB) error {
+		txn := db.NewTransaction(true)
+		defer txn.Discard()
+		for _, set := range [][]kv{staged, final} {
+			for _, e := range set {
+				if err := setOrDelete(txn, e); err != nil {
+					if errors.Is(err, badger.ErrTxnTooBig) {
+						fits = false
+					}
 					return err
 				}
-				fits = false
-				break
 			}
 		}
-		if !fits {
-			break
-		}
-	}
-	if fits {
 		return txn.Commit()
+	})
+	if fits {
+		return err
 	}
 	ix.stagedCommits.Add(1)
 	if err := ix.writeStaged(staged); err != nil {
 		return err
 	}
-	txn = ix.db.NewTransaction(true)
-	defer txn.Discard()
-	for _, e := range final {
-		if err := setOrDelete(txn, e); err != nil {
-			return fmt.Errorf("commit record too large for one transaction: %w", err)
+	return ix.write(kvBytes(final), "commit", func(db *badger.DB) error {
+		txn := db.NewTransaction(true)
+		defer txn.Discard()
+		for _, e := range final {
+			if err := setOrDelete(txn, e); err != nil {
+				return fmt.Errorf("commit record too large for one transaction: %w", err)
+			}
 		}
+		return txn.Commit()
+	})
+}
+
+func kvBytes(kvs []kv) int64 {
+	var n int64
+	for _, e := range kvs {
+		n += int64(len(e.k)+len(e.v)) + entryOverhead
 	}
-	return txn.Commit()
+	return n
 }
 
 // setOrDelete writes e; an empty value (only meta keys have them) deletes.
@@ -366,12 +410,14 @@ func setOrDelete(txn *badger.Txn, e kv) error {
 }
 
 func (ix *Index) writeStaged(staged []kv) error {
-	wb := ix.db.NewWriteBatch()
-	defer wb.Cancel()
-	for _, e := range staged {
-		if err := wb.Set(e.k, e.v); err != nil {
-			return err
+	return ix.write(kvBytes(staged), "write segment", func(db *badger.DB) error {
+		wb := db.NewWriteBatch()
+		defer wb.Cancel()
+		for _, e := range staged {
+			if err := wb.Set(e.k, e.v); err != nil {
+				return err
+			}
 		}
-	}
-	return wb.Flush()
+		return wb.Flush()
+	})
 }

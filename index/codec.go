@@ -16,15 +16,21 @@ import (
 )
 
 // On-disk records owned by this package. Every decoder validates lengths and
-// invariants and returns an error (never panics) on bad input; the blob
-// records carry a CRC-32C trailer because they are assembled from chunks.
+// invariants and returns an error (never panics) on bad input, and every
+// record carries a CRC-32C trailer, so a flipped bit is an error, never a
+// changed weight or a changed id (document records of format 1, written
+// before the trailer existed, are still read; Verify lists them). Badger's
+// own checksums (value log entries, table blocks) are verified too (see
+// Options.badger).
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
-	docRecordVersion = 1
+	docRecordV1      = 1 // no checksum (read only)
+	docRecordVersion = 2 // v1 + CRC-32C trailer
 	manifestMagic    = "SPMF"
-	manifestVersion  = 1
+	manifestV1       = 1 // no tombstone digests, no meta (read only)
+	manifestVersion  = 2
 )
 
 // errShort is returned when a record ends early.
@@ -96,8 +102,10 @@ func checkCRC(b []byte, what string) ([]byte, error) {
 	return body, nil
 }
 
-// encodeDoc serialises a stored document (fields sorted, so deterministic).
+// encodeDoc serialises a stored document (fields sorted, so deterministic)
+// with its checksum.
 func encodeDoc(dst []byte, d *Document) []byte {
+	start := len(dst)
 	b := append(dst, docRecordVersion)
 	b = appendStr(b, d.ID)
 	b = appendStr(b, d.Title)
@@ -122,17 +130,26 @@ func encodeDoc(dst []byte, d *Document) []byte {
 	for _, w := range v.Weights {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w))
 	}
-	return b
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
-// decodeDoc parses a document record and checks every invariant Apply
-// enforces, so a corrupt record cannot poison a rebuilt segment.
+// decodeDoc parses a document record, verifies its checksum and checks
+// every invariant Apply enforces, so a corrupt record cannot poison a
+// rebuilt segment.
 func decodeDoc(data []byte) (Document, error) {
 	var d Document
 	if len(data) == 0 {
 		return d, errors.New("document record: empty")
 	}
-	if data[0] != docRecordVersion {
+	switch data[0] {
+	case docRecordVersion:
+		body, err := checkCRC(data, "document record")
+		if err != nil {
+			return d, err
+		}
+		data = body
+	case docRecordV1:
+	default:
 		return d, fmt.Errorf("document record: unknown version %d", data[0])
 	}
 	r := &reader{b: data[1:]}
@@ -190,14 +207,27 @@ type segInfo struct {
 	BlobLen   uint64 // segment.MarshalBinary bytes
 	IDsLen    uint64 // external-id list
 	FieldsLen uint64 // field index
+	// Deleted and TombCRC pin the segment's tombstone record (its
+	// cardinality and the CRC trailer of the stored value; both 0 when it
+	// has none), so a stale or lost tombstone key is detected rather than
+	// resurrecting deleted documents. Unknown (legacy) when !digests.
+	Deleted uint32
+	TombCRC uint32
 }
 
-// manifest is the commit point: the list of live segments. It is rewritten
-// (one small key) in the same transaction that makes a batch visible.
+// manifest is the commit point: the list of live segments and the meta
+// keys. It is rewritten (one small key) in the same transaction that makes
+// a batch visible.
 type manifest struct {
 	Generation uint64
 	NextSegID  uint64
 	Segments   []segInfo
+	// Meta holds Index.SetMeta's keys: inside the manifest they are
+	// checksummed and always consistent with the documents they describe.
+	Meta map[string]string
+	// legacy: read from a format-1 manifest, which has no tombstone
+	// digests and keeps meta under separate keys.
+	legacy bool
 }
 
 func encodeManifest(m *manifest) []byte {
@@ -211,6 +241,18 @@ func encodeManifest(m *manifest) []byte {
 		b = binary.AppendUvarint(b, s.BlobLen)
 		b = binary.AppendUvarint(b, s.IDsLen)
 		b = binary.AppendUvarint(b, s.FieldsLen)
+		b = binary.AppendUvarint(b, uint64(s.Deleted))
+		b = binary.LittleEndian.AppendUint32(b, s.TombCRC)
+	}
+	keys := make([]string, 0, len(m.Meta))
+	for k := range m.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendStr(b, k)
+		b = appendStr(b, m.Meta[k])
 	}
 	return withCRC(b)
 }
@@ -223,31 +265,54 @@ func decodeManifest(data []byte) (*manifest, error) {
 	if !bytes.HasPrefix(body, []byte(manifestMagic)) || len(body) < len(manifestMagic)+1 {
 		return nil, errors.New("manifest: bad magic")
 	}
-	if v := body[len(manifestMagic)]; v != manifestVersion {
+	v := body[len(manifestMagic)]
+	if v != manifestVersion && v != manifestV1 {
 		return nil, fmt.Errorf("manifest: unknown version %d", v)
 	}
 	r := &reader{b: body[len(manifestMagic)+1:]}
-	m := &manifest{Generation: r.uvarint(), NextSegID: r.uvarint()}
+	m := &manifest{Generation: r.uvarint(), NextSegID: r.uvarint(), legacy: v == manifestV1}
 	n := r.length(5)
 	seen := map[uint64]bool{}
 	for i := 0; i < n && r.err == nil; i++ {
 		s := segInfo{ID: r.uvarint()}
 		nd := r.uvarint()
 		s.BlobLen, s.IDsLen, s.FieldsLen = r.uvarint(), r.uvarint(), r.uvarint()
+		var del uint64
+		if !m.legacy {
+			del = r.uvarint()
+			if crc := r.bytes(4); crc != nil {
+				s.TombCRC = binary.LittleEndian.Uint32(crc)
+			}
+		}
 		if r.err != nil {
 			break
 		}
 		switch {
 		case nd > math.MaxUint32:
 			r.err = fmt.Errorf("segment %d: %d docs", s.ID, nd)
+		case del > nd:
+			r.err = fmt.Errorf("segment %d: %d of %d docs deleted", s.ID, del, nd)
 		case s.ID >= m.NextSegID:
 			r.err = fmt.Errorf("segment id %d not below next id %d", s.ID, m.NextSegID)
 		case seen[s.ID]:
 			r.err = fmt.Errorf("segment %d listed twice", s.ID)
 		}
 		seen[s.ID] = true
-		s.NumDocs = uint32(nd)
+		s.NumDocs, s.Deleted = uint32(nd), uint32(del)
 		m.Segments = append(m.Segments, s)
+	}
+	if !m.legacy && r.err == nil {
+		nm := r.length(2)
+		for i := 0; i < nm && r.err == nil; i++ {
+			if m.Meta == nil {
+				m.Meta = make(map[string]string, nm)
+			}
+			k, v := r.str(), r.str()
+			if r.err == nil && (k == "" || m.Meta[k] != "" || v == "") {
+				r.err = fmt.Errorf("meta key %q empty, repeated or without value", k)
+			}
+			m.Meta[k] = v
+		}
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%d trailing bytes", len(r.b))
@@ -284,6 +349,14 @@ func marshalBitmap(bm *roaring.Bitmap) []byte {
 
 // encodeTombstones stores the deleted local docs of one segment.
 func encodeTombstones(bm *roaring.Bitmap) []byte { return withCRC(marshalBitmap(bm)) }
+
+// trailerCRC is the CRC-32C trailer of a record made by withCRC.
+func trailerCRC(rec []byte) uint32 {
+	if len(rec) < 4 {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(rec[len(rec)-4:])
+}
 
 // decodeTombstones parses a tombstone set of a segment with numDocs docs.
 func decodeTombstones(data []byte, numDocs uint32) (*roaring.Bitmap, error) {

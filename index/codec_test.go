@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -17,7 +18,8 @@ func TestCodecRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, d) {
 		t.Fatalf("doc round trip: %v\n got %+v\nwant %+v", err, got, d)
 	}
-	m := &manifest{Generation: 7, NextSegID: 10, Segments: []segInfo{{ID: 3, NumDocs: 5, BlobLen: 1 << 33, IDsLen: 9, FieldsLen: 4}, {ID: 9}}}
+	m := &manifest{Generation: 7, NextSegID: 10, Segments: []segInfo{{ID: 3, NumDocs: 5, BlobLen: 1 << 33, IDsLen: 9, FieldsLen: 4, Deleted: 2, TombCRC: 0xdeadbeef}, {ID: 9}},
+		Meta: map[string]string{"a": "1", "b": "x"}}
 	if gm, err := decodeManifest(encodeManifest(m)); err != nil || !reflect.DeepEqual(gm, m) {
 		t.Fatalf("manifest round trip: %v %+v", err, gm)
 	}
@@ -74,6 +76,24 @@ func TestCodecRoundTrip(t *testing.T) {
 		if _, err := decodeDoc(rec[:i]); err == nil {
 			t.Fatalf("doc record truncated to %d bytes accepted", i)
 		}
+		bad := append([]byte(nil), rec...)
+		bad[i] ^= 0x01
+		if _, err := decodeDoc(bad); err == nil {
+			t.Fatalf("doc record with byte %d flipped accepted", i)
+		}
+	}
+	// Format 1 (no checksum) is still read.
+	v1 := append([]byte{docRecordV1}, rec[1:len(rec)-4]...)
+	if got, err := decodeDoc(v1); err != nil || !reflect.DeepEqual(got, d) {
+		t.Fatalf("format-1 record: %v", err)
+	}
+	// A format-1 manifest (no digests, no meta) is read as legacy.
+	old := []byte(manifestMagic + "\x01")
+	for _, v := range []uint64{4, 6, 1, 5, 2, 0, 0, 0} { // gen, next, 1 segment {5, 2 docs, 0, 0, 0}
+		old = binary.AppendUvarint(old, v)
+	}
+	if gm, err := decodeManifest(withCRC(old)); err != nil || !gm.legacy || gm.Generation != 4 || len(gm.Segments) != 1 || gm.Segments[0].NumDocs != 2 {
+		t.Fatalf("format-1 manifest: %v %+v", err, gm)
 	}
 }
 
@@ -103,17 +123,20 @@ func FuzzDecodeDoc(f *testing.F) {
 	f.Add(encodeDoc(nil, &Document{ID: "x", Vector: sparse.Vector{IDs: []int32{0}, Weights: []float32{0}}}))
 	f.Add([]byte{docRecordVersion, 1, 'a', 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := decodeDoc(b)
-		if err != nil {
-			return
-		}
-		// What decodes is valid and re-encodes to something equivalent.
-		if err := validateDoc(&d); err != nil {
-			t.Fatalf("decoded invalid doc: %v", err)
-		}
-		d2, err := decodeDoc(encodeDoc(nil, &d))
-		if err != nil || !reflect.DeepEqual(d, d2) {
-			t.Fatalf("re-encode: %v", err)
+		// Also with a valid checksum, so the parser behind it is explored.
+		for _, in := range [][]byte{b, withCRC(b)} {
+			d, err := decodeDoc(in)
+			if err != nil {
+				continue
+			}
+			// What decodes is valid and re-encodes to something equivalent.
+			if err := validateDoc(&d); err != nil {
+				t.Fatalf("decoded invalid doc: %v", err)
+			}
+			d2, err := decodeDoc(encodeDoc(nil, &d))
+			if err != nil || !reflect.DeepEqual(d, d2) {
+				t.Fatalf("re-encode: %v", err)
+			}
 		}
 	})
 }
@@ -122,6 +145,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Add(encodeManifest(&manifest{NextSegID: 1}))
 	f.Add(encodeManifest(&manifest{Generation: 3, NextSegID: 5, Segments: []segInfo{{ID: 1, NumDocs: 10, BlobLen: 100, IDsLen: 20, FieldsLen: 8}, {ID: 4, NumDocs: 1}}}))
 	f.Add([]byte("SPMF\x01"))
+	f.Add(encodeManifest(&manifest{NextSegID: 3, Segments: []segInfo{{ID: 2, NumDocs: 4, Deleted: 1, TombCRC: 7}}, Meta: map[string]string{"k": "v"}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// Also with a valid checksum, so the parser behind it is explored.
 		for _, in := range [][]byte{b, withCRC(b)} {
@@ -130,6 +154,7 @@ func FuzzDecodeManifest(f *testing.F) {
 				continue
 			}
 			m2, err := decodeManifest(encodeManifest(m))
+			m.legacy = false // re-encoded in the current format
 			if err != nil || !reflect.DeepEqual(m, m2) {
 				t.Fatalf("re-encode: %v", err)
 			}

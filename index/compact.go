@@ -212,7 +212,7 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 	// remap[k][old local] = out<<32 | new local, or -1 when dropped.
 	remap := make([][]int64, len(sel))
 	var dropped []uint64
-	err = ix.db.View(func(txn *badger.Txn) error {
+	err = ix.view(func(txn *badger.Txn) error {
 		for k, v := range sel {
 			st, tomb := s.segs[v], s.tombs[v]
 			rm := make([]int64, st.info.NumDocs)
@@ -227,16 +227,9 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 				if local%1024 == 0 && ix.stopping() {
 					return errStopped
 				}
-				item, err := txn.Get(docKey(rec))
+				d, err := readDoc(txn, rec, st.ids.id(local))
 				if err != nil {
-					return fmt.Errorf("segment %d doc %d: record: %w", st.info.ID, local, err)
-				}
-				var d Document
-				if err := item.Value(func(b []byte) (err error) { d, err = decodeDoc(b); return err }); err != nil {
 					return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
-				}
-				if d.ID != st.ids.id(local) {
-					return fmt.Errorf("segment %d doc %d: record holds %q, id list %q", st.info.ID, local, d.ID, st.ids.id(local))
 				}
 				if w != nil && w.full(ix.opts.MaxSegmentDocs) {
 					if err := flush(); err != nil {
@@ -259,7 +252,7 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 			}
 		}
 		return nil
-	})
+	}, func() string { return "documents of the segments being merged" })
 	if err != nil {
 		return err
 	}
@@ -314,13 +307,13 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 			}
 		}
 	}
-	man := manifest{Generation: ix.man.Generation + 1, NextSegID: ix.nextSeg}
-	next := &Snapshot{ix: ix, gen: man.Generation}
+	man := manifest{Generation: ix.man.Generation + 1, NextSegID: ix.nextSeg, Meta: ix.man.Meta}
+	next := &Snapshot{ix: ix, gen: man.Generation, next: man.NextSegID}
 	var final []kv
 	inserted := false
 	for i, st := range cur.segs {
 		if !drop[i] {
-			man.Segments = append(man.Segments, st.info)
+			man.Segments = append(man.Segments, ix.man.Segments[i]) // with its tombstone digest
 			next.segs = append(next.segs, st)
 			next.tombs = append(next.tombs, cur.tombs[i])
 			continue
@@ -330,12 +323,15 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 		}
 		inserted = true
 		for o, bt := range outs {
-			man.Segments = append(man.Segments, bt.st.info)
+			info := bt.st.info
+			if outTombs[o] != nil {
+				enc := encodeTombstones(outTombs[o])
+				info.Deleted, info.TombCRC = uint32(outTombs[o].GetCardinality()), trailerCRC(enc)
+				final = append(final, kv{tombKey(bt.st.info.ID), enc})
+			}
+			man.Segments = append(man.Segments, info)
 			next.segs = append(next.segs, bt.st)
 			next.tombs = append(next.tombs, outTombs[o])
-			if outTombs[o] != nil {
-				final = append(final, kv{tombKey(bt.st.info.ID), encodeTombstones(outTombs[o])})
-			}
 		}
 	}
 	r := retired{}
@@ -344,10 +340,14 @@ func (ix *Index) switchMerged(s *Snapshot, sel []int, remap [][]int64, outs []*b
 		final = append(final, kv{r.drop, encodeRecList(dropped)})
 	}
 	final = append(final, kv{manifestKey, encodeManifest(&man)})
+	for _, k := range ix.legacyMeta { // format 1 kept meta under its own keys
+		final = append(final, kv{metaKey(k), nil})
+	}
 	if err := ix.commit(nil, final); err != nil {
 		return err
 	}
-	ix.man = man
+	ix.man, ix.legacyMeta = man, nil
+	ix.markCommitted(man.Generation)
 	next.finishFrom(cur)
 	ix.snap.Store(next)
 	for p := range drop {
@@ -374,7 +374,20 @@ type retired struct {
 // value-log space. Caller holds compactMu.
 func (ix *Index) purgeRetired() {
 	if ix.purge(false) && !ix.opts.InMemory {
-		for ix.db.RunValueLogGC(0.5) == nil {
+		ix.valueLogGC()
+	}
+}
+
+// valueLogGC lets Badger rewrite value-log files that are mostly garbage.
+// A rewrite copies up to a file's live half through the write path, so it
+// only runs with room for that.
+func (ix *Index) valueLogGC() {
+	for {
+		err := ix.write(ix.opts.ValueLogFileSize/2, "value-log GC", func(db *badger.DB) error {
+			return db.RunValueLogGC(0.5)
+		})
+		if err != nil {
+			return
 		}
 	}
 }
@@ -408,16 +421,13 @@ func (ix *Index) deleteRetired(r retired) error {
 	if r.drop == nil {
 		return nil
 	}
-	wb := ix.db.NewWriteBatch()
-	defer wb.Cancel()
-	for _, rec := range r.recs {
-		if err := wb.Delete(docKey(rec)); err != nil {
-			return err
-		}
+	keys := make([][]byte, len(r.recs))
+	for i, rec := range r.recs {
+		keys[i] = docKey(rec)
 	}
-	if err := wb.Flush(); err != nil {
+	if err := ix.deleteKeys(keys); err != nil {
 		return err
 	}
 	// The list goes last: if we crash before, Open deletes the rest.
-	return ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(r.drop) })
+	return ix.deleteKeys([][]byte{r.drop})
 }

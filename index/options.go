@@ -3,8 +3,10 @@ package index
 import (
 	"log"
 	"os"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
@@ -54,6 +56,31 @@ type Options struct {
 	// yourself. Default false (a merge is considered after every Apply).
 	DisableAutoCompaction bool
 
+	// ReadOnly opens the store without writing anything to it: no crash
+	// cleanup, no compaction; Apply, SetMeta and Compact return ErrReadOnly.
+	// A store that was not closed cleanly cannot be opened read-only (its
+	// write-ahead log needs recovery; Open says so). Default false.
+	//
+	// Independently of this option, Open falls back to read-only when the
+	// disk is too full to open the store for writing, and switches back to
+	// read-write by itself once space returns (see MinFreeBytes).
+	ReadOnly bool
+
+	// MinFreeBytes is the free space a write must leave on the filesystem,
+	// on top of what Badger itself may still need (the flush of its
+	// memtables and a compaction, both sized from the files on disk). Badger
+	// writes through memory-mapped files, and a write into a file's hole on
+	// a full disk kills the process with SIGBUS, so the index refuses a
+	// write with ErrNoSpace instead of letting Badger run out. The margin
+	// also covers other writers on the same filesystem (the bm25 index,
+	// logs) between two writes of the index. Default 16 MiB; negative: no
+	// margin beyond Badger's own needs.
+	MinFreeBytes int64
+
+	// SpaceRetryInterval is how often an index that was opened read-only for
+	// lack of space checks whether it can switch to read-write. Default 5 s.
+	SpaceRetryInterval time.Duration
+
 	// Segment is passed to segment.NewBuilder for every new segment.
 	Segment segment.Options
 
@@ -92,6 +119,8 @@ func DefaultOptions() Options {
 		ValueThreshold:        1 << 10,
 		ValueLogFileSize:      256 << 20,
 		BlockCacheSize:        256 << 20,
+		MinFreeBytes:          16 << 20,
+		SpaceRetryInterval:    5 * time.Second,
 	}
 }
 
@@ -128,15 +157,30 @@ func (o Options) withDefaults() Options {
 	if o.BlockCacheSize <= 0 {
 		o.BlockCacheSize = d.BlockCacheSize
 	}
+	if o.MinFreeBytes < 0 {
+		o.MinFreeBytes = 0
+	} else if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = d.MinFreeBytes
+	}
+	if o.SpaceRetryInterval <= 0 {
+		o.SpaceRetryInterval = d.SpaceRetryInterval
+	}
 	if o.Logger == nil {
 		o.Logger = stderrLogger{log.New(os.Stderr, "index: ", log.LstdFlags)}
 	}
 	return o
 }
 
-func (o Options) badger(dir string) badger.Options {
+// badger maps the options onto Badger's. Badger verifies its own checksums
+// too: every value-log entry read (VerifyValueChecksum) and every table
+// block read (OnBlockRead; a table's index is verified when it is opened),
+// so corruption below our records is an error as well.
+func (o Options) badger(dir string, readOnly bool) badger.Options {
 	bo := badger.DefaultOptions(dir).
 		WithInMemory(o.InMemory).
+		WithReadOnly(readOnly && !o.InMemory).
+		WithVerifyValueChecksum(true).
+		WithChecksumVerificationMode(options.OnBlockRead).
 		WithSyncWrites(o.SyncWrites).
 		WithMemTableSize(o.MemTableSize).
 		WithValueThreshold(o.ValueThreshold).

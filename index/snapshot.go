@@ -15,6 +15,7 @@ import (
 type Snapshot struct {
 	ix    *Index
 	gen   uint64
+	next  uint64 // the manifest's next segment id: see Watermark
 	segs  []*segState
 	tombs []*roaring.Bitmap // per view; nil = no deletes (shared, read-only)
 	views []segment.View
@@ -90,36 +91,41 @@ func (s *Snapshot) Lookup(id string) (view int, doc uint32, ok bool) {
 
 // Document reads the stored document of local doc doc of view v (from
 // Badger; the snapshot keeps the segment's records alive until it is
-// garbage).
+// garbage). A damaged record is an error matching ErrCorrupt that names
+// it, never a panic and never altered data.
 func (s *Snapshot) Document(v int, doc uint32) (Document, error) {
-	if _, err := s.ID(v, doc); err != nil {
+	id, err := s.ID(v, doc)
+	if err != nil {
 		return Document{}, err
 	}
+	rec := s.segs[v].ids.recs[doc]
 	var d Document
-	err := s.ix.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(docKey(s.segs[v].ids.recs[doc]))
-		if err != nil {
-			return err
-		}
-		return item.Value(func(b []byte) error {
-			var err error
-			d, err = decodeDoc(b)
-			return err
-		})
-	})
+	err = s.ix.view(func(txn *badger.Txn) (err error) {
+		d, err = readDoc(txn, rec, id)
+		return err
+	}, func() string { return fmt.Sprintf("document %q (record %d/%d)", id, rec>>32, uint32(rec)) })
 	if err != nil {
 		return Document{}, fmt.Errorf("index: view %d doc %d: %w", v, doc, err)
 	}
 	return d, nil
 }
 
-// ForEachDocument calls fn with every live document, in view order; an
-// error from fn or from reading a record stops the walk and is returned.
-func (s *Snapshot) ForEachDocument(fn func(Document) error) error {
+// Watermark orders commits for catching up a mirror of the index (the bm25
+// index): every document a later commit upserts comes from a record at or
+// above the watermark of this snapshot (see ForEachDocumentSince), while
+// compaction never moves records. It only grows.
+func (s *Snapshot) Watermark() uint64 { return s.next }
+
+// ForEachDocumentSince calls fn with every live document upserted after
+// the snapshot whose Watermark was w, in view order (all live documents
+// for w = 0). Documents deleted since are not reported; compare ids to
+// find them.
+func (s *Snapshot) ForEachDocumentSince(w uint64, fn func(Document) error) error {
 	for vi, v := range s.views {
+		recs := s.segs[vi].ids.recs
 		n := v.Segment.NumDocs()
 		for doc := uint32(0); int(doc) < n; doc++ {
-			if v.Live != nil && !v.Live.Contains(doc) {
+			if (v.Live != nil && !v.Live.Contains(doc)) || recs[doc]>>32 < w {
 				continue
 			}
 			d, err := s.Document(vi, doc)
@@ -132,6 +138,12 @@ func (s *Snapshot) ForEachDocument(fn func(Document) error) error {
 		}
 	}
 	return nil
+}
+
+// ForEachDocument calls fn with every live document, in view order; an
+// error from fn or from reading a record stops the walk and is returned.
+func (s *Snapshot) ForEachDocument(fn func(Document) error) error {
+	return s.ForEachDocumentSince(0, fn)
 }
 
 // FilterIDs returns, per view, the local docs of the live documents with
