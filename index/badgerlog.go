@@ -2,13 +2,22 @@ package index
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/ristretto/v2/z"
 )
 
 // Badger, opened for writing, replays every write-ahead log (.mem) and the
@@ -140,4 +149,63 @@ func mapFile(path string) ([]byte, func(), error) {
 	}
 	data, err := os.ReadFile(path)
 	return slices.Clip(data), func() {}, err
+}
+
+// checkTables opens every table Badger's MANIFEST lists the way Badger
+// will, but in this goroutine: Badger opens tables in goroutines of its own,
+// where a damaged footer (a truncated file, garbled lengths) panics out of
+// reach of any recover and kills the process. Here the panic becomes an
+// error matching ErrCorrupt naming the table.
+func checkTables(dir string, bo badger.Options) error {
+	fp, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
+	if err != nil {
+		return nil // a new store, or Badger will say what is wrong
+	}
+	man, _, err := replayManifest(fp, bo)
+	fp.Close()
+	if err != nil {
+		return nil // Badger reports a damaged MANIFEST itself
+	}
+	ids := slices.Sorted(maps.Keys(man.Tables))
+	for _, id := range ids {
+		if err := checkTable(table.NewFilename(id, dir), man.Tables[id].Compression, bo); err != nil {
+			return corrupt("table "+filepath.Base(table.NewFilename(id, dir)), err)
+		}
+	}
+	return nil
+}
+
+func replayManifest(fp *os.File, bo badger.Options) (m badger.Manifest, n int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return badger.ReplayManifestFile(fp, bo.ExternalMagicVersion, bo)
+}
+
+func checkTable(path string, compression options.CompressionType, bo badger.Options) (err error) {
+	mf, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errors.New("missing")
+		}
+		return err
+	}
+	defer mf.Close(-1)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged (the storage library panicked: %.200s)", fmt.Sprint(r))
+		}
+	}()
+	_, err = table.OpenTable(mf, table.Options{
+		ReadOnly:           true,
+		ChkMode:            options.OnBlockRead,
+		BlockSize:          bo.BlockSize,
+		BloomFalsePositive: bo.BloomFalsePositive,
+		Compression:        compression,
+		TableSize:          uint64(bo.BaseTableSize),
+	})
+	return err
 }

@@ -158,7 +158,13 @@ func openBadger(dir string, opts Options, readOnly bool) (db *badger.DB, err err
 			db, err = nil, corrupt("badger files", fmt.Errorf("storage library panicked while opening: %v", r))
 		}
 	}()
-	db, err = badger.Open(opts.badger(dir, readOnly))
+	bo := opts.badger(dir, readOnly)
+	if !opts.InMemory {
+		if err := checkTables(dir, bo); err != nil {
+			return nil, err
+		}
+	}
+	db, err = badger.Open(bo)
 	if err != nil {
 		if errors.Is(err, badger.ErrTruncateNeeded) || strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
 			return nil, &faultError{kind: ErrReadOnly, msg: "the store was not closed cleanly and its log needs recovery, which writes; open it read-write once", err: err}
@@ -206,7 +212,7 @@ func (ix *Index) load() error {
 	err := ix.view(func(txn *badger.Txn) error {
 		item, err := txn.Get(manifestKey)
 		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
+			return checkEmpty(txn)
 		}
 		if err != nil {
 			return err
@@ -259,6 +265,19 @@ func (ix *Index) load() error {
 	}
 	snap.finish()
 	ix.snap.Store(snap)
+	return nil
+}
+
+// checkEmpty is called when there is no manifest: then there must be no
+// committed segment either (a damaged table block reads as a missing key).
+func checkEmpty(txn *badger.Txn) error {
+	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: false})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		if k := it.Item().Key(); len(k) > 0 && k[0] != prefixDoc && k[0] != prefixSeg && k[0] != prefixMeta {
+			return corrupt("manifest", fmt.Errorf("missing, but the store holds key %x", k))
+		}
+	}
 	return nil
 }
 
@@ -546,7 +565,13 @@ func readDoc(txn *badger.Txn, rec uint64, id string) (Document, error) {
 		return Document{}, classify(what(), err)
 	}
 	var d Document
-	if err := item.Value(func(v []byte) (err error) { d, err = decodeDoc(v); return err }); err != nil {
+	if err := item.Value(func(v []byte) (err error) {
+		if len(v) == 0 { // Badger's Item.Value hides failed value-log reads this way
+			return errors.New("value unreadable (its value-log entry failed Badger's checksum or is gone)")
+		}
+		d, err = decodeDoc(v)
+		return err
+	}); err != nil {
 		return Document{}, corrupt(what(), classify("read", err))
 	}
 	if d.ID != id {

@@ -102,18 +102,20 @@ func Verify(dir string, opts Options) (*Report, error) {
 }
 
 // Verify checks the open index's files like the package function Verify
-// (the index keeps serving meanwhile; a concurrent commit may show up as
-// garbage notes).
+// (the index keeps serving meanwhile, with compaction paused; a concurrent
+// commit may show up as garbage notes).
 func (ix *Index) Verify() (*Report, error) {
 	rep := &Report{}
+	ix.compactMu.Lock() // no merge or purge deletes what is being checked
+	defer ix.compactMu.Unlock()
+	ix.mu.Lock()
+	man := ix.man
+	ix.mu.Unlock()
 	ix.dbMu.RLock()
 	defer ix.dbMu.RUnlock()
 	if ix.db == nil {
 		return nil, ErrClosed
 	}
-	ix.mu.Lock()
-	man := ix.man
-	ix.mu.Unlock()
 	v := &verifier{db: ix.db, rep: rep, opts: ix.opts}
 	if !ix.opts.InMemory {
 		v.guard("badger tables", func() error { return classify("table checksums", ix.db.VerifyChecksum()) })

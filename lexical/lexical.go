@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -168,26 +171,77 @@ func Build(docs []dataset.Doc, path string, opts Options) (ix *Index, err error)
 	return ix, nil
 }
 
-// Open opens an on-disk index made by Build.
+// ErrCorrupt is matched (errors.Is) by Open's error when the on-disk index
+// is damaged or incomplete: a creation torn by a crash (bleve's metadata or
+// mapping cut short), a segment failing its checksum, unreadable stored
+// options. The index holds nothing that is not in the sparse store, so the
+// remedy is to rebuild it from there.
+var ErrCorrupt = errors.New("lexical: damaged index")
+
+// Open opens an on-disk index made by Build. It never panics on damaged
+// files: a missing index is an error matching fs.ErrNotExist, a damaged one
+// an error matching ErrCorrupt. Before bleve starts its background merger
+// on the files, Open checks them read-only (see Check), so a damaged
+// segment is reported rather than read.
 func Open(path string) (*Index, error) {
-	bi, err := bleve.Open(path)
+	if _, err := Check(path); err != nil {
+		return nil, err
+	}
+	bi, err := openBleve(path, nil)
 	if err != nil {
-		return nil, fmt.Errorf("lexical: open %s: %w", path, err)
+		return nil, err
 	}
-	raw, err := bi.GetInternal(optionsKey)
-	if err != nil || len(raw) == 0 {
-		bi.Close()
-		return nil, fmt.Errorf("lexical: %s is not a Sparrow lexical index (no stored options)", path)
-	}
-	var so storedOptions
-	if err := json.Unmarshal(raw, &so); err != nil {
-		bi.Close()
-		return nil, fmt.Errorf("lexical: %s: stored options: %v", path, err)
-	}
-	ix, err := wrap(bi, Options{Analyzer: so.Analyzer, Fields: so.Fields}.withDefaults())
+	ix, err := wrapStored(bi, path)
 	if err != nil {
 		bi.Close()
 		return nil, err
+	}
+	return ix, nil
+}
+
+// openBleve opens path, turning a panic inside bleve or bolt on damaged
+// files into an error matching ErrCorrupt.
+func openBleve(path string, config map[string]any) (bi bleve.Index, err error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("lexical: open %s: %w", path, err)
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			bi, err = nil, corruptf(path, "bleve panicked: %v", r)
+		}
+	}()
+	bi, err = bleve.OpenUsing(path, config)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("lexical: open %s: %w", path, err)
+		}
+		return nil, corruptf(path, "%v", err)
+	}
+	return bi, nil
+}
+
+func corruptf(path, format string, a ...any) error {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, a...), "\n", " ")
+	if len(msg) > 500 {
+		msg = msg[:500] + "..."
+	}
+	return fmt.Errorf("%w: %s: %s (rebuild it from the sparse store)", ErrCorrupt, path, msg)
+}
+
+// wrapStored reads the stored options and wraps bi.
+func wrapStored(bi bleve.Index, path string) (*Index, error) {
+	raw, err := bi.GetInternal(optionsKey)
+	if err != nil || len(raw) == 0 {
+		return nil, corruptf(path, "not a Sparrow lexical index (no stored options)")
+	}
+	var so storedOptions
+	if err := json.Unmarshal(raw, &so); err != nil {
+		return nil, corruptf(path, "stored options: %v", err)
+	}
+	ix, err := wrap(bi, Options{Analyzer: so.Analyzer, Fields: so.Fields}.withDefaults())
+	if err != nil {
+		return nil, corruptf(path, "%v", err)
 	}
 	return ix, nil
 }
@@ -221,6 +275,12 @@ func (ix *Index) Add(docs []dataset.Doc) error {
 // AddEach indexes the documents that each passes to add, in batches, without
 // holding them all (total sizes the progress bar; it may be 0).
 func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error) error {
+	return ix.apply(total, each, nil, "")
+}
+
+// apply indexes what each adds and deletes deletes, in batches; mark (if
+// any) goes into the last batch.
+func (ix *Index) apply(total int, each func(add func(dataset.Doc) error) error, deletes []string, mark string) error {
 	bar := progress.New(ix.opts.Progress, total, "indexing", "docs")
 	defer bar.Close()
 	b := ix.bi.NewBatch()
@@ -251,11 +311,18 @@ func (ix *Index) AddEach(total int, each func(add func(dataset.Doc) error) error
 	if err := each(add); err != nil {
 		return err
 	}
+	for _, id := range deletes {
+		b.Delete(id)
+	}
+	if mark != "" {
+		b.SetInternal(markKey, encodeMark(mark))
+	}
 	if b.Size() > 0 {
+		n := b.Size()
 		if err := ix.bi.Batch(b); err != nil {
 			return fmt.Errorf("lexical: batch: %w", err)
 		}
-		bar.Add(b.Size())
+		bar.Add(n)
 	}
 	bar.Finish()
 	return nil

@@ -69,3 +69,18 @@ func DemoCorpus(t testing.TB, n int) string {
 	}
 	return p
 }
+
+// LongEnv is the environment variable `make test-long` sets to run the
+// heavy suites (fault-injection trial counts, soaks) in full.
+const LongEnv = "SPARROW_TEST_LONG"
+
+// Long reports whether the heavy suites run in full (see LongEnv).
+func Long() bool { return os.Getenv(LongEnv) != "" }
+
+// Trials returns short normally and long under `make test-long`.
+func Trials(short, long int) int {
+	if Long() {
+		return long
+	}
+	return short
+}

@@ -1,0 +1,435 @@
+package lexical
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/internal/testenv"
+)
+
+// memSource is a Source over a map (the sparse store in production).
+type memSource struct {
+	docs map[string]dataset.Doc
+	gen  map[string]int // id -> mark at which it was last written
+	now  int
+}
+
+func newMemSource() *memSource {
+	return &memSource{docs: map[string]dataset.Doc{}, gen: map[string]int{}}
+}
+
+func (s *memSource) put(ds ...dataset.Doc) {
+	s.now++
+	for _, d := range ds {
+		s.docs[d.ID], s.gen[d.ID] = d, s.now
+	}
+}
+
+func (s *memSource) del(ids ...string) {
+	s.now++
+	for _, id := range ids {
+		delete(s.docs, id)
+	}
+}
+
+func (s *memSource) Mark() string { return fmt.Sprint(s.now) }
+
+func (s *memSource) Since(mark string, fn func(dataset.Doc) error) error {
+	var m int
+	if mark != "" {
+		if _, err := fmt.Sscan(mark, &m); err != nil {
+			return err
+		}
+	}
+	for _, id := range slices.Sorted(mapKeys(s.docs)) {
+		if s.gen[id] > m {
+			if err := fn(s.docs[id]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *memSource) Has(id string) bool { _, ok := s.docs[id]; return ok }
+
+func (s *memSource) Get(id string) (dataset.Doc, bool, error) { d, ok := s.docs[id]; return d, ok, nil }
+
+func (s *memSource) ForEachID(fn func(string) error) error {
+	for _, id := range slices.Sorted(mapKeys(s.docs)) {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func synthDoc(r *rand.Rand, id string) dataset.Doc {
+	words := []string{"cat", "dog", "bird", "fish", "tree", "river", "stone", "cloud", "light", "sound", "paper", "glass"}
+	var b strings.Builder
+	for range 5 + r.IntN(40) {
+		b.WriteString(words[r.IntN(len(words))])
+		b.WriteByte(' ')
+	}
+	return dataset.Doc{ID: id, Title: words[r.IntN(len(words))], Text: b.String()}
+}
+
+var faultQueries = []string{"cat dog", "river stone", "fish", "light sound paper", "glass tree cloud bird"}
+
+// searchAll runs the fault queries; a wrong answer is any difference.
+func searchAll(ix *Index) ([][]Hit, error) {
+	var out [][]Hit
+	for _, q := range faultQueries {
+		h, err := ix.Search(q, 1000)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// TestCatchUp: an index written with marks that missed the source's last
+// writes (as after an unclean stop) is brought in line by CatchUp, which
+// replays only those; the result searches exactly like a rebuild.
+func TestCatchUp(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	src := newMemSource()
+	dir := t.TempDir()
+	ix, err := Build(nil, filepath.Join(dir, "bm25"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range 5 { // mirrored writes
+		var ds []dataset.Doc
+		for i := range 100 {
+			ds = append(ds, synthDoc(r, fmt.Sprintf("d%d-%d", b, i)))
+		}
+		src.put(ds...)
+		if err := ix.Apply(ds, nil, src.Mark()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ix.CatchUp(src); err != nil { // nothing to do
+		t.Fatal(err)
+	}
+	// Writes the index missed: new documents, an update, deletes.
+	src.put(synthDoc(r, "new1"), synthDoc(r, "new2"), synthDoc(r, "d0-5"))
+	src.del("d1-1", "d2-2")
+	st, err := ix.CatchUp(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (CatchUpStats{Upserted: 3, Deleted: 2}) {
+		t.Fatalf("catch-up replayed %+v, want the 3 upserts and 2 deletes only", st)
+	}
+	ref, err := Build(slices.Collect(func(yield func(dataset.Doc) bool) {
+		for _, id := range slices.Sorted(mapKeys(src.docs)) {
+			yield(src.docs[id])
+		}
+	}), "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sortedIDs(t, ix), sortedIDs(t, ref); !slices.Equal(got, want) {
+		t.Fatalf("after catch-up %d ids, a rebuild has %d", len(got), len(want))
+	}
+	if mark, ok, err := ix.Mark(); err != nil || !ok || mark != src.Mark() {
+		t.Fatalf("mark %q %v %v, want %q", mark, ok, err, src.Mark())
+	}
+	// Without a mark there is nothing to catch up from.
+	plain := mustBuild(t, "", Options{})
+	if _, err := plain.CatchUp(src); !errors.Is(err, ErrNoMark) {
+		t.Fatalf("catch-up without a mark: %v", err)
+	}
+}
+
+func sortedIDs(t *testing.T, ix *Index) []string {
+	var ids []string
+	if err := ix.ForEachID(func(id string) error { ids = append(ids, id); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// TestOpenDamaged: a missing index is fs.ErrNotExist; torn or damaged
+// files are ErrCorrupt, never a panic.
+func TestOpenDamaged(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "none")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing index: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		harm func(dir string) error
+	}{
+		{"torn meta", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "index_meta.json"), []byte(`{"storage":`), 0o644)
+		}},
+		{"empty root", func(dir string) error { return os.Truncate(filepath.Join(dir, "store", "root.bolt"), 0) }},
+		{"no root", func(dir string) error { return os.Remove(filepath.Join(dir, "store", "root.bolt")) }},
+		{"segment flip", func(dir string) error { return flipZap(dir, 0.5) }},
+		{"segment truncated", func(dir string) error {
+			zaps, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
+			return os.Truncate(zaps[0], 100)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "bm25")
+			mustBuild(t, dir, Options{}).Close()
+			if err := tc.harm(dir); err != nil {
+				t.Fatal(err)
+			}
+			ix, err := Open(dir)
+			if !errors.Is(err, ErrCorrupt) {
+				if ix != nil {
+					ix.Close()
+				}
+				t.Fatalf("open: %v, want ErrCorrupt", err)
+			}
+		})
+	}
+}
+
+func flipZap(dir string, at float64) error {
+	zaps, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
+	if len(zaps) == 0 {
+		return errors.New("no segment file")
+	}
+	b, err := os.ReadFile(zaps[0])
+	if err != nil {
+		return err
+	}
+	b[int(at*float64(len(b)))] ^= 1
+	return os.WriteFile(zaps[0], b, 0o644)
+}
+
+const lexFaultEnv = "SPARROW_LEXICAL_FAULT_CHILD"
+
+// lexFaultChild: "build DIR N" builds an index of N synthetic documents
+// (printing "built" when done; the parent may kill it mid-way), "check
+// DIR REF" opens a damaged copy, catches it up against the source it was
+// built from and compares every fault query with REF's answers.
+func lexFaultChild() {
+	sc := bufio.NewScanner(os.Stdin)
+	src := lexSource(300)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch f[0] {
+		case "build":
+			if _, err := buildFrom(src, f[1]); err != nil {
+				fmt.Println("error", err)
+				continue
+			}
+			fmt.Println("built")
+		case "check":
+			fmt.Println(checkLexCopy(f[1], f[2], src))
+		}
+	}
+	os.Exit(0)
+}
+
+func lexSource(n int) *memSource {
+	r := rand.New(rand.NewPCG(7, 7))
+	src := newMemSource()
+	for i := range n {
+		src.put(synthDoc(r, fmt.Sprintf("d%d", i)))
+	}
+	return src
+}
+
+// buildFrom builds an on-disk index of src in three marked batches, with
+// a delete, so there are several segments and a deletion bitmap.
+func buildFrom(src *memSource, dir string) (*Index, error) {
+	ix, err := Build(nil, dir, Options{BatchSize: 100})
+	if err != nil {
+		return nil, err
+	}
+	ids := slices.Sorted(mapKeys(src.docs))
+	for i := 0; i < len(ids); i += 100 {
+		var ds []dataset.Doc
+		for _, id := range ids[i:min(i+100, len(ids))] {
+			ds = append(ds, src.docs[id])
+		}
+		if err := ix.Apply(ds, nil, src.Mark()); err != nil {
+			return nil, err
+		}
+	}
+	if err := ix.Apply(nil, []string{"zz-none"}, src.Mark()); err != nil {
+		return nil, err
+	}
+	return ix, ix.Close()
+}
+
+func checkLexCopy(dir, ref string, src *memSource) string {
+	want, err := answers(ref, nil)
+	if err != nil {
+		return "error reference: " + err.Error()
+	}
+	got, err := answers(dir, src)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return "open-error corrupt"
+	case err != nil:
+		return "open-error other " + strings.ReplaceAll(err.Error(), "\n", " ")
+	case !reflect.DeepEqual(got, want):
+		return "WRONG answers differ"
+	}
+	return "ok"
+}
+
+// answers opens dir (catching it up against src when given) and runs the
+// fault queries.
+func answers(dir string, src Source) ([][]Hit, error) {
+	ix, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer ix.Close()
+	if src != nil {
+		if _, err := ix.CatchUp(src); err != nil {
+			return nil, err
+		}
+	}
+	return searchAll(ix)
+}
+
+type lexChild struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+func startLexChild(t *testing.T) *lexChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLexicalFaults$", "-test.count=1")
+	cmd.Env = append(os.Environ(), lexFaultEnv+"=1")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return &lexChild{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+}
+
+func (c *lexChild) ask(line string) (string, bool) {
+	fmt.Fprintln(c.in, line)
+	if c.out.Scan() {
+		return c.out.Text(), true
+	}
+	return fmt.Sprint(c.cmd.Wait()), false
+}
+
+func (c *lexChild) kill() { c.cmd.Process.Signal(syscall.SIGKILL); c.cmd.Wait() }
+
+// TestLexicalFaults: torn creations (a child building indexes is killed at
+// random moments) open cleanly or fail with ErrCorrupt; damaged copies of
+// every file kind (segments, bolt root, index metadata) either fail to open
+// with ErrCorrupt or, once caught up against their source, answer every
+// query exactly as the undamaged index. No trial may crash the child.
+func TestLexicalFaults(t *testing.T) {
+	if os.Getenv(lexFaultEnv) != "" {
+		lexFaultChild()
+		return
+	}
+	base := t.TempDir()
+	seed := uint64(time.Now().UnixNano())
+	r := rand.New(rand.NewPCG(seed, 1))
+	torn := map[string]int{}
+	for trial := range testenv.Trials(6, 60) {
+		dir := filepath.Join(base, fmt.Sprintf("torn%d", trial))
+		c := startLexChild(t)
+		fmt.Fprintln(c.in, "build "+dir)
+		time.Sleep(time.Duration(r.IntN(400)) * time.Millisecond)
+		c.kill()
+		ix, err := Open(dir)
+		switch {
+		case err == nil:
+			torn["opened"]++
+			ix.Close()
+		case errors.Is(err, ErrCorrupt):
+			torn["corrupt"]++
+		case errors.Is(err, fs.ErrNotExist):
+			torn["absent"]++
+		default:
+			t.Errorf("torn creation %d: %v (neither ErrCorrupt nor fs.ErrNotExist)", trial, err)
+		}
+	}
+
+	c := startLexChild(t)
+	defer func() { c.kill() }()
+	ref := filepath.Join(base, "ref")
+	if got, _ := c.ask("build " + ref); got != "built" {
+		t.Fatalf("reference: %s", got)
+	}
+	var files []string
+	filepath.WalkDir(ref, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, strings.TrimPrefix(p, ref+"/"))
+		}
+		return nil
+	})
+	counts := map[string]map[string]int{}
+	trials := testenv.Trials(30, 300)
+	for trial := range trials {
+		file := files[r.IntN(len(files))]
+		dir := filepath.Join(base, fmt.Sprintf("t%d", trial))
+		if err := os.CopyFS(dir, os.DirFS(ref)); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, file))
+		if len(b) > 0 {
+			off := r.IntN(len(b))
+			if r.IntN(4) == 0 {
+				b = b[:off]
+			} else {
+				b[off] ^= byte(1 << r.IntN(8))
+			}
+			os.WriteFile(filepath.Join(dir, file), b, 0o644)
+		}
+		reply, alive := c.ask("check " + dir + " " + ref)
+		out := strings.Fields(reply + " -")[0]
+		if !alive {
+			out = "CRASH"
+			c = startLexChild(t)
+		}
+		kind := filepath.Ext(file)
+		if kind == "" || kind == ".json" {
+			kind = filepath.Base(file)
+		}
+		if counts[kind] == nil {
+			counts[kind] = map[string]int{}
+		}
+		counts[kind][out]++
+		if out == "CRASH" || out == "WRONG" || out == "error" {
+			t.Errorf("trial %d: %s damaged: %s", trial, file, reply)
+		}
+		os.RemoveAll(dir)
+	}
+	t.Logf("bm25 faults (seed %d): torn creations %v; %d damaged copies by file kind: %v", seed, torn, trials, counts)
+}
