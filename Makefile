@@ -8,7 +8,7 @@ DEMO_ADDR ?= 127.0.0.1:8080
 # binaries that serve and benchmark use them, as docs/BENCHMARKS.md measured.
 SIMD := $(if $(filter amd64,$(shell $(GO) env GOARCH)),GOEXPERIMENT=simd,)
 
-.PHONY: demo test lint check deps model bench build
+.PHONY: demo test test-long lint check deps model bench build
 
 build:
 	$(GO) build ./...
@@ -29,6 +29,13 @@ test: deps
 	$(GO) test -race -count=1 -timeout 40m ./...
 	GOEXPERIMENT=simd $(GO) test -race -count=1 -timeout 20m ./scoring/... ./index/segment/...
 	$(GO) test -count=1 -run 'Allocs' ./encoder/... # allocation counts: not under -race (its sync.Pool drops items)
+
+# Heavy suites outside the fast path: the fault-injection trials in full
+# (1,000 corruption trials, 200 kill -9 trials, 10 disk fills on a tmpfs when
+# run as root, bm25 damage trials); docs/BENCHMARKS.md "Reliability" has the
+# numbers. The soak runs separately: SPARROW_SOAK=30m go test -run Soak ./index/
+test-long:
+	SPARROW_TEST_LONG=1 $(GO) test -count=1 -timeout 60m -run 'Trials|DiskFull|LexicalFaults|CrashRecovery' -v ./index/ ./lexical/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
