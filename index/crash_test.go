@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sparrow-search/sparrow/internal/testenv"
 )
 
 // The crash test re-executes this test binary as a child that ingests
@@ -125,9 +127,11 @@ func TestCrashRecovery(t *testing.T) {
 		crashChild(dir)
 		return
 	}
-	trials := 20
+	// TestKillTrials covers more (creation, deletes, compactions); this one
+	// keeps its long run.
+	trials := testenv.Trials(5, 20)
 	if testing.Short() {
-		trials = 5
+		trials = 3
 	}
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
