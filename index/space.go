@@ -3,7 +3,6 @@ package index
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -130,10 +129,4 @@ func (g *spaceGuard) canOpen(margin int64) error {
 		return noSpace(fmt.Sprintf("%s has %d bytes free, opening it for writing needs %d", g.dir, free, need), syscall.ENOSPC)
 	}
 	return nil
-}
-
-// memFiles lists the write-ahead log files (for tests and messages).
-func memFiles(dir string) []string {
-	m, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
-	return m
 }
