@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -85,6 +86,17 @@ func appendStr(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// appendStrMap appends a count and the key/value pairs in key order (so
+// records are deterministic).
+func appendStrMap(b []byte, m map[string]string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		b = appendStr(b, k)
+		b = appendStr(b, m[k])
+	}
+	return b
+}
+
 // withCRC appends the CRC-32C of b.
 func withCRC(b []byte) []byte {
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
@@ -110,16 +122,7 @@ func encodeDoc(dst []byte, d *Document) []byte {
 	b = appendStr(b, d.ID)
 	b = appendStr(b, d.Title)
 	b = appendStr(b, d.Text)
-	keys := make([]string, 0, len(d.Fields))
-	for k := range d.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		b = appendStr(b, k)
-		b = appendStr(b, d.Fields[k])
-	}
+	b = appendStrMap(b, d.Fields)
 	v := d.Vector
 	b = binary.AppendUvarint(b, uint64(len(v.IDs)))
 	prev := int32(-1)
@@ -244,17 +247,7 @@ func encodeManifest(m *manifest) []byte {
 		b = binary.AppendUvarint(b, uint64(s.Deleted))
 		b = binary.LittleEndian.AppendUint32(b, s.TombCRC)
 	}
-	keys := make([]string, 0, len(m.Meta))
-	for k := range m.Meta {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		b = appendStr(b, k)
-		b = appendStr(b, m.Meta[k])
-	}
-	return withCRC(b)
+	return withCRC(appendStrMap(b, m.Meta))
 }
 
 func decodeManifest(data []byte) (*manifest, error) {

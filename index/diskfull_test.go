@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -118,41 +116,26 @@ func diskFullChild(dir string) {
 }
 
 type diskFullProc struct {
+	*faultChild
 	t     *testing.T
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Scanner
 	first string
 }
 
 func startDiskFullChild(t *testing.T, dir string, minFree int64) *diskFullProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFull$", "-test.count=1")
-	cmd.Env = append(os.Environ(), diskFullEnv+"="+dir, fmt.Sprintf("%s=%d", diskFullFreeEnv, minFree))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &diskFullProc{t: t, cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	c := startChild(t, "TestDiskFull", diskFullEnv+"="+dir, fmt.Sprintf("%s=%d", diskFullFreeEnv, minFree))
+	p := &diskFullProc{faultChild: c, t: t}
 	p.first = p.line()
 	return p
 }
 
 func (p *diskFullProc) line() string {
 	p.t.Helper()
-	if !p.out.Scan() {
-		err := p.cmd.Wait()
-		p.t.Fatalf("child died: %v", err)
+	l, ok := p.next()
+	if !ok {
+		p.t.Fatalf("child died: %s", l)
 	}
-	return p.out.Text()
+	return l
 }
 
 func (p *diskFullProc) do(cmd string) string {
@@ -225,7 +208,7 @@ func testDiskFull(t *testing.T, minFree int64) {
 	fs := smallFS(t, 256<<20)
 	dir := filepath.Join(fs, "sparse")
 	p := startDiskFullChild(t, dir, minFree)
-	defer p.cmd.Process.Kill()
+	defer p.kill()
 
 	fills, refusals, acked, nearFull := testenv.Trials(3, 10), 0, 0, 0
 	for i := range fills {
@@ -260,7 +243,7 @@ func testDiskFull(t *testing.T, minFree int64) {
 	p.cmd.Wait()
 	ballast := fill(t, fs, 0)
 	p = startDiskFullChild(t, dir, minFree)
-	defer p.cmd.Process.Kill()
+	defer p.kill()
 	if !strings.HasSuffix(p.first, " true") {
 		t.Fatalf("open on a full disk: %q, want read-only", p.first)
 	}
@@ -290,7 +273,7 @@ func testDiskFull(t *testing.T, minFree int64) {
 	p.cmd.Wait()
 	os.Remove(ballast)
 	p = startDiskFullChild(t, dir, minFree)
-	defer p.cmd.Process.Kill()
+	defer p.kill()
 	p.check()
 	t.Logf("disk full: %d fills survived (%d with batches acknowledged up to the refusal), %d writes refused with ErrNoSpace, "+
 		"%d batches (%d documents) acknowledged and intact; reopened read-only on a full disk, writable again without a restart",

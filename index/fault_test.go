@@ -68,6 +68,21 @@ func faultBatch(k int) (ups []Document, dels []string) {
 	return ups, []string{"b3-2", "big7"}
 }
 
+// applyOps commits upserts, deletes and meta key/value pairs as one batch.
+func applyOps(ix *Index, ups []Document, dels []string, meta ...string) error {
+	var b Batch
+	for _, d := range ups {
+		b.Upsert(d)
+	}
+	for _, id := range dels {
+		b.Delete(id)
+	}
+	for i := 0; i+1 < len(meta); i += 2 {
+		b.SetMeta(meta[i], meta[i+1])
+	}
+	return ix.Apply(&b)
+}
+
 func faultModel() (map[string]Document, map[string]string) {
 	m := map[string]Document{}
 	for k := range faultBatches {
@@ -91,15 +106,7 @@ func buildFaultStore(dir string, crash bool) error {
 	}
 	for k := range faultBatches {
 		ups, dels := faultBatch(k)
-		var b Batch
-		for _, d := range ups {
-			b.Upsert(d)
-		}
-		for _, id := range dels {
-			b.Delete(id)
-		}
-		b.SetMeta("last-batch", strconv.Itoa(k))
-		if err := ix.Apply(&b); err != nil {
+		if err := applyOps(ix, ups, dels, "last-batch", strconv.Itoa(k)); err != nil {
 			return err
 		}
 		if k == 5 {
@@ -304,10 +311,13 @@ type faultChild struct {
 	out *bufio.Scanner
 }
 
-func startFaultChild(t *testing.T, test, env string) *faultChild {
+// startChild runs this test binary's test as a child with env added
+// ("KEY=value" entries); it talks over stdin and stdout.
+func startChild(t *testing.T, test string, env ...string) *faultChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env+"=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +338,11 @@ func startFaultChild(t *testing.T, test, env string) *faultChild {
 // died (its exit status is in the reply then).
 func (c *faultChild) ask(cmd string) (string, bool) {
 	fmt.Fprintln(c.in, cmd)
+	return c.next()
+}
+
+// next returns the child's next line, or its exit status and false.
+func (c *faultChild) next() (string, bool) {
 	if c.out.Scan() {
 		return c.out.Text(), true
 	}
@@ -396,7 +411,7 @@ func TestCorruptionTrials(t *testing.T) {
 	}
 	trials := testenv.Trials(40, 1000)
 	base := t.TempDir()
-	c := startFaultChild(t, "TestCorruptionTrials", corruptEnv)
+	c := startChild(t, "TestCorruptionTrials", corruptEnv+"=1")
 	defer c.kill()
 	refs := []string{filepath.Join(base, "clean"), filepath.Join(base, "crashed")}
 	if got, ok := c.ask("build " + refs[0]); got != "built" || !ok {
@@ -424,7 +439,7 @@ func TestCorruptionTrials(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	r := rand.New(rand.NewPCG(seed, 3))
 	t.Logf("seed %d", seed)
-	c = startFaultChild(t, "TestCorruptionTrials", corruptEnv)
+	c = startChild(t, "TestCorruptionTrials", corruptEnv+"=1")
 	defer func() { c.kill() }()
 	counts := map[string]map[string]int{} // kind -> outcome -> n
 	var failures []string
@@ -452,7 +467,7 @@ func TestCorruptionTrials(t *testing.T) {
 		outcome := strings.Fields(reply + " -")[0]
 		if !alive {
 			outcome = "CRASH"
-			c = startFaultChild(t, "TestCorruptionTrials", corruptEnv)
+			c = startChild(t, "TestCorruptionTrials", corruptEnv+"=1")
 		}
 		if counts[kind] == nil {
 			counts[kind] = map[string]int{}

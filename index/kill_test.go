@@ -31,6 +31,55 @@ import (
 
 const killEnv = "SPARROW_INDEX_KILL_DIR"
 
+// crashOptions merges aggressively and keeps transactions small, so kills
+// land mid-merge and about half the batches take the staged
+// (multi-transaction) commit path.
+func crashOptions() Options {
+	o := DefaultOptions() // SyncWrites on
+	o.Segment.Scale = testScale
+	o.CompactionMinSegments = 3
+	o.CompactionFloorDocs = 200
+	o.MinBlobDocs = 300 // batches without blobs, most merged segments with
+	// Small transactions: about half the batches take the staged
+	// (multi-transaction) commit path.
+	o.MemTableSize = 1 << 20
+	o.ValueThreshold = 1 << 15
+	o.Logger = nopLogger{}
+	return o
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Errorf(string, ...any)   {}
+func (nopLogger) Warningf(string, ...any) {}
+func (nopLogger) Infof(string, ...any)    {}
+func (nopLogger) Debugf(string, ...any)   {}
+
+// crashBatch is batch k: new docs, the marker doc (its title is k), a new
+// version of one doc of batch k-2 and a delete of one doc of batch k-1.
+func crashBatch(k int) (ups []Document, dels []string) {
+	r := rand.New(rand.NewPCG(uint64(k), 77))
+	doc := func(id string) Document {
+		return Document{
+			ID: id, Title: fmt.Sprintf("batch %d", k),
+			Text:   strings.Repeat(fmt.Sprintf("words of %s ", id), 50+r.IntN(150)),
+			Fields: map[string]string{"batch": strconv.Itoa(k)},
+			Vector: randVector(r, 5+r.IntN(40)),
+		}
+	}
+	for i := range 10 + r.IntN(60) {
+		ups = append(ups, doc(fmt.Sprintf("b%d-%d", k, i)))
+	}
+	ups = append(ups, Document{ID: "marker", Title: strconv.Itoa(k), Vector: randVector(r, 1)})
+	if k >= 2 {
+		ups = append(ups, doc(fmt.Sprintf("b%d-1", k-2)))
+	}
+	if k >= 1 {
+		dels = append(dels, fmt.Sprintf("b%d-0", k-1))
+	}
+	return ups, dels
+}
+
 // killOp is what step k does: "ingest", "delete" (a batch of deletes) or
 // "compact" (Compact, then an ingest batch).
 func killOp(k int) string {
@@ -107,7 +156,7 @@ func killChild(dir string) {
 			fmt.Fprintln(os.Stderr, "child apply:", err)
 			os.Exit(2)
 		}
-		fmt.Printf("ack %d\n", k)
+		fmt.Printf("ack %d %d %d\n", k, ix.stagedCommits.Load(), ix.merges.Load())
 	}
 	os.Exit(3)
 }
@@ -123,7 +172,7 @@ func TestKillTrials(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 9))
 	phases := map[string]int{}
 	var dir string
-	committed, acked, checked := -1, -1, 0
+	committed, acked, checked, staged, merges := -1, -1, 0, 0, 0
 	for trial := range trials {
 		if trial%10 == 0 { // a new store: kill its creation too
 			dir = filepath.Join(base, fmt.Sprintf("s%d", trial))
@@ -159,7 +208,7 @@ func TestKillTrials(t *testing.T) {
 		} else {
 			killAfter = 0
 		}
-		phase, seen, killed := "start", 0, false
+		phase, seen, killed, trialStaged, trialMerges := "start", 0, false, 0, 0
 		kill := func() {
 			if !killed {
 				cmd.Process.Kill() // SIGKILL
@@ -184,10 +233,11 @@ func TestKillTrials(t *testing.T) {
 					phase = strings.TrimPrefix(line, "step ")
 					continue
 				}
-				var k int
-				if _, err := fmt.Sscanf(line, "ack %d", &k); err != nil {
+				var k, st, mg int
+				if _, err := fmt.Sscanf(line, "ack %d %d %d", &k, &st, &mg); err != nil {
 					continue
 				}
+				trialStaged, trialMerges = st, mg
 				if want := max(acked, committed) + 1; k != want {
 					t.Fatalf("trial %d: child acknowledged batch %d, expected %d next", trial, k, want)
 				}
@@ -205,9 +255,12 @@ func TestKillTrials(t *testing.T) {
 		k, n := checkKilled(t, trial, dir, acked, committed)
 		committed = k
 		checked += n
+		staged += trialStaged
+		merges += trialMerges
 	}
-	t.Logf("kill -9 trials: %d (seed %d), killed during: %v; 0 failed startups, %d acknowledged-document checks (all present, identical, nothing half applied), Verify clean after every trial",
-		trials, seed, phases, checked)
+	t.Logf("kill -9 trials: %d (seed %d), killed during: %v; 0 failed startups, %d acknowledged-document checks (all present, identical, nothing half applied), "+
+		"Verify clean after every trial; the children committed %d batches through the staged multi-transaction path and %d background merges",
+		trials, seed, phases, checked, staged, merges)
 }
 
 // checkKilled reopens a killed child's store and checks it; it returns the
