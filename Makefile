@@ -35,7 +35,7 @@ test: deps
 # run as root, bm25 damage trials); docs/BENCHMARKS.md "Reliability" has the
 # numbers. The soak runs separately: SPARROW_SOAK=30m go test -run Soak ./index/
 test-long:
-	SPARROW_TEST_LONG=1 $(GO) test -count=1 -timeout 60m -run 'Trials|DiskFull|LexicalFaults|CrashRecovery' -v ./index/ ./lexical/
+	SPARROW_TEST_LONG=1 $(GO) test -count=1 -timeout 60m -run 'Trials|DiskFull|LexicalFaults' -v ./index/ ./lexical/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

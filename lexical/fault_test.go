@@ -433,3 +433,64 @@ func TestLexicalFaults(t *testing.T) {
 	}
 	t.Logf("bm25 faults (seed %d): torn creations %v; %d damaged copies by file kind: %v", seed, torn, trials, counts)
 }
+
+// TestRecoveryCost measures what an unclean stop costs the bm25 index at
+// each size in SPARROW_BM25_RECOVERY (e.g. "8000,32000,128000"; skipped
+// unless set): a rebuild from the source against a catch-up with nothing
+// missing and with the last 100-document batch missing. For
+// docs/BENCHMARKS.md ("Reliability").
+func TestRecoveryCost(t *testing.T) {
+	spec := os.Getenv("SPARROW_BM25_RECOVERY")
+	if spec == "" {
+		t.Skip("set SPARROW_BM25_RECOVERY=8000,32000 to measure bm25 recovery cost")
+	}
+	for _, f := range strings.Split(spec, ",") {
+		var n int
+		fmt.Sscan(f, &n)
+		r := rand.New(rand.NewPCG(uint64(n), 1))
+		src := newMemSource()
+		dir := t.TempDir()
+		ix, err := Build(nil, filepath.Join(dir, "bm25"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b := 0; b < n; b += 100 {
+			var ds []dataset.Doc
+			for i := range 100 {
+				d := synthDoc(r, fmt.Sprintf("d%d", b+i))
+				d.Text = strings.Repeat(d.Text, 4) // ~1 KB of text
+				ds = append(ds, d)
+			}
+			src.put(ds...)
+			if b+100 < n { // the last batch is missed, as after an unclean stop
+				if err := ix.Apply(ds, nil, src.Mark()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		start := time.Now()
+		st, err := ix.CatchUp(src)
+		if err != nil || st.Upserted != 100 {
+			t.Fatalf("catch-up: %+v %v", st, err)
+		}
+		missing := time.Since(start)
+		start = time.Now()
+		if _, err := ix.CatchUp(src); err != nil {
+			t.Fatal(err)
+		}
+		none := time.Since(start)
+		ix.Close()
+		start = time.Now()
+		rb, err := Build(nil, filepath.Join(dir, "rebuilt"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rb.AddEach(n, func(add func(dataset.Doc) error) error { return src.Since("", add) }); err != nil {
+			t.Fatal(err)
+		}
+		rebuild := time.Since(start)
+		rb.Close()
+		t.Logf("%d docs: rebuild %v; catch-up %v with the last 100 missing, %v with nothing missing",
+			n, rebuild.Round(time.Millisecond), missing.Round(time.Millisecond), none.Round(time.Millisecond))
+	}
+}
