@@ -21,4 +21,20 @@
 //     records are never rewritten: segments point at them by key.
 //   - Segments smaller than Options.MinBlobDocs store no serialised blob and
 //     are rebuilt from their records on Open.
+//
+// Faults (see errors.go; callers test them with errors.Is):
+//
+//   - Every record carries a CRC-32C (codec.go), the manifest pins each
+//     segment's tombstones and holds the meta keys, Badger's own value and
+//     block checksums are on, and a commit mark catches a store that came
+//     back at an older commit. A damaged record is ErrCorrupt naming it —
+//     never a panic (reads recover from Badger's), never altered data.
+//     Before Badger opens a store, checkTables and checkLogs look for the
+//     damage Badger would crash on or silently truncate away (badgerlog.go).
+//     Verify walks everything and lists every problem.
+//   - Badger writes through sparse memory-mapped files, so a full disk
+//     would be SIGBUS; a statfs guard (space.go) refuses writes with
+//     ErrNoSpace first. Reads go on; writes resume when space returns; Open
+//     on a full disk opens read-only and switches back by itself. I/O faults
+//     are ErrIO and stop writes until reopen.
 package index
