@@ -202,7 +202,11 @@ func TestKillTrials(t *testing.T) {
 		// steps.
 		fresh := trial%10 == 0
 		killAfter := 1 + r.IntN(12)
-		timer := time.NewTimer(time.Duration(r.IntN(300000)) * time.Microsecond)
+		window := 300000 // µs
+		if fresh {
+			window = 60000 // process start and store creation
+		}
+		timer := time.NewTimer(time.Duration(r.IntN(window)) * time.Microsecond)
 		if r.IntN(5) > 0 && !(fresh && r.IntN(2) == 0) {
 			timer.Stop()
 		} else {
@@ -214,7 +218,7 @@ func TestKillTrials(t *testing.T) {
 				cmd.Process.Kill() // SIGKILL
 				killed = true
 				p := strings.Fields(phase)[0]
-				if fresh && (p == "open" || p == "start") {
+				if fresh { // a new store, before its first acknowledged batch
 					p = "create"
 				}
 				phases[p]++
