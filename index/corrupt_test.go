@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -280,5 +281,71 @@ func TestVerify(t *testing.T) {
 	}
 	if _, err := Open(dir, diskOptions()); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("open of the damaged store: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestFormat1Store: a store written before checksummed records (format-1
+// manifest, meta under its own keys, records without a trailer) opens, and
+// its next commit moves the meta keys into the manifest.
+func TestFormat1Store(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(11, 12))
+	d := randDoc(r, "old", 5)
+	buildDisk(t, dir, []Document{d})
+	raw := rawGet(t, dir, manifestKey)
+	man, err := decodeManifest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := []byte(manifestMagic + "\x01")
+	for _, v := range []uint64{man.Generation, man.NextSegID, uint64(len(man.Segments))} {
+		v1 = binary.AppendUvarint(v1, v)
+	}
+	for _, s := range man.Segments {
+		for _, v := range []uint64{s.ID, uint64(s.NumDocs), s.BlobLen, s.IDsLen, s.FieldsLen} {
+			v1 = binary.AppendUvarint(v1, v)
+		}
+	}
+	rec := encodeDoc(nil, &d)
+	rec = append([]byte{docRecordV1}, rec[1:len(rec)-4]...)
+	rawUpdate(t, dir, func(txn *badger.Txn) error {
+		for _, e := range []kv{{manifestKey, withCRC(v1)}, {metaKey("source"), []byte("corpus.jsonl")}, {docKey(recKey(1, 0)), rec}} {
+			if err := txn.Set(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	os.Remove(filepath.Join(dir, commitMarkFile))
+	ix, err := Open(dir, diskOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := ix.Get("old"); err != nil || !ok || !reflect.DeepEqual(got, d) {
+		t.Fatalf("format-1 record: ok=%v err=%v", ok, err)
+	}
+	if v, _ := ix.Meta("source"); v != "corpus.jsonl" {
+		t.Fatalf("format-1 meta: %q", v)
+	}
+	if err := ix.SetMeta("other", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := decodeManifest(rawGet(t, dir, manifestKey)); err != nil || m.legacy || m.Meta["source"] != "corpus.jsonl" || m.Meta["other"] != "x" {
+		t.Fatalf("manifest after the first commit: %v %+v", err, m)
+	}
+	db, err := badger.Open(diskOptions().badger(dir, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.View(func(txn *badger.Txn) error { _, err := txn.Get(metaKey("source")); return err }); !errors.Is(err, badger.ErrKeyNotFound) {
+		t.Fatalf("format-1 meta key after migration: %v", err)
+	}
+	db.Close()
+	rep, err := Verify(dir, diskOptions())
+	if err != nil || !rep.OK() || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "format 1") {
+		t.Fatalf("Verify: %v %+v", err, rep)
 	}
 }
