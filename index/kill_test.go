@@ -94,7 +94,16 @@ func killOp(k int) string {
 
 func killBatch(k int) (ups []Document, dels []string) {
 	if killOp(k) != "delete" {
-		return crashBatch(k)
+		ups, dels = crashBatch(k)
+		if k%6 == 2 { // too large for one Badger transaction: the staged commit path
+			r := rand.New(rand.NewPCG(uint64(k), 78))
+			for i := range 150 {
+				d := randDoc(r, fmt.Sprintf("big%d-%d", k, i), 30)
+				d.Text = strings.Repeat(d.Text+" ", 40)
+				ups = append(ups, d)
+			}
+		}
+		return ups, dels
 	}
 	prev, _ := crashBatch(k - 1)
 	for i, d := range prev {
