@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/index"
-	"github.com/sparrow-search/sparrow/internal/indexdir"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -29,16 +29,16 @@ func runVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return errors.New("--index is required")
 	}
-	sparseDir, bm25Dir := filepath.Join(*dir, indexdir.SparseDir), filepath.Join(*dir, indexdir.BM25Dir)
+	sparseDir, bm25Dir := filepath.Join(*dir, collection.SparseDir), filepath.Join(*dir, collection.BM25Dir)
 	if _, err := os.Stat(sparseDir); err != nil {
 		if _, err2 := os.Stat(filepath.Join(*dir, "MANIFEST")); err2 != nil {
-			return fmt.Errorf("%s is neither an index directory (no %s/) nor a sparse store: %v", *dir, indexdir.SparseDir, err)
+			return fmt.Errorf("%s is neither an index directory (no %s/) nor a sparse store: %v", *dir, collection.SparseDir, err)
 		}
 		sparseDir, bm25Dir = *dir, ""
 	}
 	problems := verifySparse(sparseDir, stdout)
 	if bm25Dir != "" {
-		_, dirty := os.Stat(filepath.Join(*dir, indexdir.DirtyFile))
+		_, dirty := os.Stat(filepath.Join(*dir, collection.DirtyFile))
 		problems += verifyBM25(bm25Dir, sparseDir, dirty == nil, stdout)
 	}
 	if problems > 0 {
