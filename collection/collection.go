@@ -198,6 +198,11 @@ func (c *Collection) openLexical() error {
 			return nil
 		}
 		reason = err.Error()
+	} else if !c.opts.ReadOnly {
+		caught, err := c.catchUpLexical(path)
+		if caught || err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	if err := c.rebuildLexical(); err != nil {
@@ -206,6 +211,29 @@ func (c *Collection) openLexical() error {
 	c.opts.Logger.Info("rebuilt bm25 index from the sparse store", "dir", c.dir, "reason", reason,
 		"documents", c.sparse.Snapshot().NumDocs(), "took", time.Since(start).String())
 	return nil
+}
+
+// catchUpLexical brings a bm25/ that may lag sparse/ in line by replaying
+// what it missed (lexical.Index.CatchUp); caught is false when bm25/ does
+// not open or has no mark (then it is rebuilt).
+func (c *Collection) catchUpLexical(path string) (caught bool, err error) {
+	lx, err := lexical.Open(path)
+	if err != nil {
+		return false, nil
+	}
+	start := time.Now()
+	st, err := lx.CatchUp(snapshotSource{c.sparse.Snapshot()})
+	if err != nil {
+		c.opts.Logger.Info("bm25 index cannot be caught up, rebuilding it", "dir", c.dir, "reason", err.Error())
+		return false, lx.Close()
+	}
+	c.lex = lx
+	if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return true, err
+	}
+	c.opts.Logger.Info("caught up bm25 index with the sparse store", "dir", c.dir, "upserted", st.Upserted,
+		"deleted", st.Deleted, "missing", st.Missing, "took", time.Since(start).String())
+	return true, syncDir(c.dir)
 }
 
 // rebuildLexical replaces bm25/ with an index of every live document of

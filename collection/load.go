@@ -275,6 +275,9 @@ func buildLexical(snap *index.Snapshot, path string, opts lexical.Options) (*lex
 			return add(dataset.Doc{ID: d.ID, Title: d.Title, Text: d.Text})
 		})
 	})
+	if err == nil {
+		err = lx.Apply(nil, nil, lexMark(snap))
+	}
 	if err != nil {
 		lx.Close()
 		if path != "" {

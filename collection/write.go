@@ -66,7 +66,7 @@ func (c *Collection) write(docs []index.Document, set func(*index.Batch)) error 
 	if err := c.sparse.Apply(b); err != nil {
 		return err
 	}
-	return c.lex.Add(lexDocs)
+	return c.lex.Apply(lexDocs, nil, lexMark(c.sparse.Snapshot()))
 }
 
 // encodeDocs turns docs into stored documents: a given token vector is
@@ -145,7 +145,7 @@ func (c *Collection) Delete(ctx context.Context, id string) (bool, error) {
 	if err := c.sparse.Apply(b); err != nil {
 		return false, err
 	}
-	return true, c.lex.Delete([]string{id})
+	return true, c.lex.Apply(nil, []string{id}, lexMark(c.sparse.Snapshot()))
 }
 
 // Get returns the stored document with this id, its vector as Tokens.
