@@ -30,12 +30,14 @@ test: deps
 	GOEXPERIMENT=simd $(GO) test -race -count=1 -timeout 20m ./scoring/... ./index/segment/...
 	$(GO) test -count=1 -run 'Allocs' ./encoder/... # allocation counts: not under -race (its sync.Pool drops items)
 
-# Heavy suites outside the fast path: the fault-injection trials in full
-# (1,000 corruption trials, 200 kill -9 trials, 10 disk fills on a tmpfs when
-# run as root, bm25 damage trials); docs/BENCHMARKS.md "Reliability" has the
-# numbers. The soak runs separately: SPARROW_SOAK=30m go test -run Soak ./index/
+# Heavy suites outside the fast path (SPARROW_TEST_LONG=1; no -race, full counts):
+# the fault-injection trials (1,000 corruption trials, 200 kill -9 trials, 10 disk
+# fills on a tmpfs when run as root, bm25 damage trials; docs/BENCHMARKS.md
+# "Reliability"), the kill -9 tests of indexer build, searchd and collection, the
+# generated malformed-request suite. The soak runs separately:
+# SPARROW_SOAK=30m go test -run Soak ./index/
 test-long:
-	SPARROW_TEST_LONG=1 $(GO) test -count=1 -timeout 60m -run 'Trials|DiskFull|LexicalFaults' -v ./index/ ./lexical/
+	SPARROW_TEST_LONG=1 $(GO) test -count=1 -timeout 90m ./...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
