@@ -17,6 +17,9 @@ import (
 // of existing ones (compaction).
 type segWriter struct {
 	b      *segment.Builder
+	dict   *termDict
+	lens   []uint32       // document lengths in words
+	words  map[int32]bool // word ids the segment's postings use
 	ids    []string
 	recs   []uint64 // record keys, when reusing records
 	raws   [][]byte // encoded new records
@@ -25,8 +28,8 @@ type segWriter struct {
 	idBytes int
 }
 
-func newSegWriter(opts segment.Options) *segWriter {
-	return &segWriter{b: segment.NewBuilder(opts), fields: fieldIndex{}}
+func newSegWriter(opts segment.Options, dict *termDict) *segWriter {
+	return &segWriter{b: segment.NewBuilder(opts), dict: dict, words: map[int32]bool{}, fields: fieldIndex{}}
 }
 
 func (w *segWriter) n() int { return len(w.ids) }
@@ -43,7 +46,15 @@ func (w *segWriter) full(maxDocs int) bool {
 // add appends a validated document. raw is its new encoded record, or nil
 // when the document keeps its existing record rec.
 func (w *segWriter) add(d *Document, rec uint64, raw []byte) (uint32, error) {
-	local := w.b.Add(d.Vector)
+	v, err := w.dict.wordVector(d, false)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range v.IDs[len(d.Vector.IDs):] {
+		w.words[id] = true
+	}
+	local := w.b.Add(v)
+	w.lens = append(w.lens, d.Length)
 	if int(local) != len(w.ids) {
 		return 0, fmt.Errorf("segment builder returned doc %d, want %d", local, len(w.ids))
 	}
@@ -71,6 +82,7 @@ type built struct {
 	st         *segState
 	blob       []byte
 	fieldsBlob []byte
+	wordsBlob  []byte
 	raws       [][]byte // new records (Apply)
 }
 
@@ -92,12 +104,14 @@ func (w *segWriter) finish(minBlob int) (*built, error) {
 		}
 	}
 	bt := &built{
-		st:         &segState{seg: seg, ids: newIDList(w.ids, w.recs), fields: w.fields},
+		st:         &segState{seg: seg, ids: newIDList(w.ids, w.recs), fields: w.fields, words: newSegWords(w.lens)},
 		blob:       blob,
 		fieldsBlob: encodeFieldIndex(w.fields),
+		wordsBlob:  w.wordsBlob(),
 		raws:       w.raws,
 	}
-	bt.st.info = segInfo{NumDocs: uint32(len(w.ids)), BlobLen: uint64(len(blob)), FieldsLen: uint64(len(bt.fieldsBlob))}
+	bt.st.info = segInfo{NumDocs: uint32(len(w.ids)), BlobLen: uint64(len(blob)), FieldsLen: uint64(len(bt.fieldsBlob)),
+		WordsLen: uint64(len(bt.wordsBlob))}
 	return bt, nil
 }
 
@@ -119,6 +133,7 @@ func (bt *built) assign(id uint64, dst []kv) []kv {
 	dst = appendChunks(dst, id, kindBlob, bt.blob)
 	dst = appendChunks(dst, id, kindIDs, idsBlob)
 	dst = appendChunks(dst, id, kindFields, bt.fieldsBlob)
+	dst = appendChunks(dst, id, kindWords, bt.wordsBlob)
 	return dst
 }
 
@@ -175,7 +190,7 @@ func (ix *Index) Apply(b *Batch) error {
 			w = nil
 		}
 		if w == nil {
-			w = newSegWriter(ix.opts.Segment)
+			w = newSegWriter(ix.opts.Segment, ix.dict)
 		}
 		if _, err := w.add(&o.doc, 0, encodeDoc(nil, &o.doc)); err != nil {
 			return fmt.Errorf("index: document %q: %w", o.doc.ID, err)

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // On-disk records owned by this package. Every decoder validates lengths and
@@ -28,10 +29,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
 	docRecordV1      = 1 // no checksum (read only)
-	docRecordVersion = 2 // v1 + CRC-32C trailer
+	docRecordV2      = 2 // v1 + CRC-32C trailer (read only)
+	docRecordVersion = 3 // v2 + word terms and length
 	manifestMagic    = "SPMF"
 	manifestV1       = 1 // no tombstone digests, no meta (read only)
-	manifestVersion  = 2
+	manifestV2       = 2 // no words blob lengths (read only)
+	manifestVersion  = 3
 )
 
 // errShort is returned when a record ends early.
@@ -133,6 +136,12 @@ func encodeDoc(dst []byte, d *Document) []byte {
 	for _, w := range v.Weights {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w))
 	}
+	b = binary.AppendUvarint(b, uint64(len(d.Words)))
+	for _, w := range d.Words {
+		b = appendStr(b, w.Text)
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(w.Weight))
+	}
+	b = binary.AppendUvarint(b, uint64(d.Length))
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
@@ -144,8 +153,9 @@ func decodeDoc(data []byte) (Document, error) {
 	if len(data) == 0 {
 		return d, errors.New("document record: empty")
 	}
-	switch data[0] {
-	case docRecordVersion:
+	version := data[0]
+	switch version {
+	case docRecordVersion, docRecordV2:
 		body, err := checkCRC(data, "document record")
 		if err != nil {
 			return d, err
@@ -190,6 +200,23 @@ func decodeDoc(data []byte) (Document, error) {
 			}
 		}
 	}
+	if version >= docRecordVersion {
+		nw := r.length(5)
+		if r.err == nil && nw > 0 {
+			d.Words = make([]sparse.Term, nw)
+			for i := 0; i < nw && r.err == nil; i++ {
+				d.Words[i].Text = r.str()
+				if w := r.bytes(4); r.err == nil {
+					d.Words[i].Weight = math.Float32frombits(binary.LittleEndian.Uint32(w))
+				}
+			}
+		}
+		if l := r.uvarint(); l > math.MaxUint32 {
+			r.err = fmt.Errorf("length %d out of range", l)
+		} else {
+			d.Length = uint32(l)
+		}
+	}
 	if r.err != nil {
 		return Document{}, fmt.Errorf("document record: %w", r.err)
 	}
@@ -216,6 +243,10 @@ type segInfo struct {
 	// resurrecting deleted documents. Unknown (legacy) when !digests.
 	Deleted uint32
 	TombCRC uint32
+	// WordsLen is the length of the segment's words blob (document lengths
+	// and the texts of its word term ids); 0 for a segment written before
+	// word terms, which has none.
+	WordsLen uint64
 }
 
 // manifest is the commit point: the list of live segments and the meta
@@ -246,6 +277,7 @@ func encodeManifest(m *manifest) []byte {
 		b = binary.AppendUvarint(b, s.FieldsLen)
 		b = binary.AppendUvarint(b, uint64(s.Deleted))
 		b = binary.LittleEndian.AppendUint32(b, s.TombCRC)
+		b = binary.AppendUvarint(b, s.WordsLen)
 	}
 	return withCRC(appendStrMap(b, m.Meta))
 }
@@ -259,7 +291,7 @@ func decodeManifest(data []byte) (*manifest, error) {
 		return nil, errors.New("manifest: bad magic")
 	}
 	v := body[len(manifestMagic)]
-	if v != manifestVersion && v != manifestV1 {
+	if v != manifestVersion && v != manifestV2 && v != manifestV1 {
 		return nil, fmt.Errorf("manifest: unknown version %d", v)
 	}
 	r := &reader{b: body[len(manifestMagic)+1:]}
@@ -276,6 +308,9 @@ func decodeManifest(data []byte) (*manifest, error) {
 			if crc := r.bytes(4); crc != nil {
 				s.TombCRC = binary.LittleEndian.Uint32(crc)
 			}
+		}
+		if v >= manifestVersion {
+			s.WordsLen = r.uvarint()
 		}
 		if r.err != nil {
 			break

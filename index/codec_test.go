@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
 	"reflect"
@@ -82,10 +83,24 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Fatalf("doc record with byte %d flipped accepted", i)
 		}
 	}
-	// Format 1 (no checksum) is still read.
-	v1 := append([]byte{docRecordV1}, rec[1:len(rec)-4]...)
+	// Formats 1 (no checksum) and 2 (no words, no length) are still read:
+	// d has neither, which format 3 writes as two zero bytes.
+	if len(d.Words) != 0 || d.Length != 0 || !bytes.HasSuffix(rec[:len(rec)-4], []byte{0, 0}) {
+		t.Fatal("the legacy cases need a document without words and length")
+	}
+	body := rec[1 : len(rec)-4-2]
+	v1 := append([]byte{docRecordV1}, body...)
 	if got, err := decodeDoc(v1); err != nil || !reflect.DeepEqual(got, d) {
 		t.Fatalf("format-1 record: %v", err)
+	}
+	if got, err := decodeDoc(withCRC(append([]byte{docRecordV2}, body...))); err != nil || !reflect.DeepEqual(got, d) {
+		t.Fatalf("format-2 record: %v", err)
+	}
+	dw := d
+	dw.Words = []sparse.Term{{Text: "flow", Weight: 1.5}, {Text: "flow rate", Weight: 0.25}}
+	dw.Length = 42
+	if got, err := decodeDoc(encodeDoc(nil, &dw)); err != nil || !reflect.DeepEqual(got, dw) {
+		t.Fatalf("record with words: %+v, %v", got, err)
 	}
 	// A format-1 manifest (no digests, no meta) is read as legacy.
 	old := []byte(manifestMagic + "\x01")

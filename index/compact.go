@@ -242,7 +242,7 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 						return err
 					}
 					outIDs = append(outIDs, id)
-					w = newSegWriter(ix.opts.Segment)
+					w = newSegWriter(ix.opts.Segment, ix.dict)
 				}
 				nl, err := w.add(&d, rec, nil)
 				if err != nil {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	"github.com/sparrow-search/sparrow/sparse"
@@ -11,15 +12,33 @@ import (
 // (the bert-base-uncased WordPiece vocabulary).
 const VocabSize = 30522
 
+// WordBase is the first term id of word terms (Document.Words): the index
+// numbers the words it has seen WordBase, WordBase+1, ... in the order it
+// first sees them (its term dictionary), so word ids never meet WordPiece
+// ids. Segments, snapshots and queries use these ids.
+const WordBase = VocabSize
+
+// MaxWordBytes bounds a word term's text.
+const MaxWordBytes = 256
+
+// maxWords bounds the term dictionary: ids stay int32.
+const maxWords = 1<<31 - 1 - WordBase
+
 // MaxIDBytes bounds an external document id.
 const MaxIDBytes = 1024
 
 // Document is what the index stores per external id: stored fields and the
-// exact (unquantised) sparse vector.
+// exact (unquantised) sparse vector: WordPiece weights by token id (Vector)
+// and word terms by text (Words, ascending by text), which the index maps to
+// ids of its own from WordBase on.
 type Document struct {
 	ID, Title, Text string
 	Fields          map[string]string
 	Vector          sparse.Vector
+	Words           []sparse.Term
+	// Length is the document's length in analysed words (BM25's dl); the
+	// index sums it over live documents (Snapshot.TotalLength).
+	Length uint32
 }
 
 // Batch is an ordered list of upserts and deletes applied atomically by
@@ -87,6 +106,29 @@ func validateDoc(d *Document) error {
 	}
 	if err := validateVector(d.Vector); err != nil {
 		return fmt.Errorf("document %q: %w", d.ID, err)
+	}
+	if err := validateWords(d.Words); err != nil {
+		return fmt.Errorf("document %q: %w", d.ID, err)
+	}
+	return nil
+}
+
+// validateWords checks word terms: texts non-empty, valid UTF-8, at most
+// MaxWordBytes, strictly ascending; weights finite and non-negative.
+func validateWords(ws []sparse.Term) error {
+	for i, w := range ws {
+		switch {
+		case w.Text == "":
+			return fmt.Errorf("word %d: empty text", i)
+		case len(w.Text) > MaxWordBytes:
+			return fmt.Errorf("word %.40q...: longer than %d bytes", w.Text, MaxWordBytes)
+		case !utf8.ValidString(w.Text):
+			return fmt.Errorf("word %q: not valid UTF-8", w.Text)
+		case i > 0 && w.Text <= ws[i-1].Text:
+			return fmt.Errorf("word %q: not ascending (previous %q)", w.Text, ws[i-1].Text)
+		case !(w.Weight >= 0 && w.Weight <= math.MaxFloat32):
+			return fmt.Errorf("word %q: weight %v must be finite and >= 0", w.Text, w.Weight)
+		}
 	}
 	return nil
 }

@@ -64,6 +64,8 @@ type Index struct {
 	legacyMeta []string
 
 	snap atomic.Pointer[Snapshot]
+	// dict is the term dictionary of word terms (terms.go).
+	dict *termDict
 
 	stagedCommits atomic.Int64 // batches that took the multi-transaction path (tests)
 	merges        atomic.Int64 // committed merges (tests)
@@ -81,6 +83,10 @@ type segState struct {
 	seg    *segment.Segment
 	ids    *idList
 	fields fieldIndex
+	words  segWords
+	// del caches the deleted documents' share of the statistics for the
+	// latest tombstone set seen (Snapshot.termStats).
+	del atomic.Pointer[deleted]
 }
 
 // Open opens (creating if needed) the index in dir. With opts.InMemory, dir
@@ -95,7 +101,7 @@ type segState struct {
 // them; Verify lists every problem.
 func Open(dir string, opts Options) (*Index, error) {
 	opts = opts.withDefaults()
-	ix := &Index{dir: dir, opts: opts, trigger: make(chan struct{}, 1), stop: make(chan struct{})}
+	ix := &Index{dir: dir, opts: opts, trigger: make(chan struct{}, 1), stop: make(chan struct{}), dict: newTermDict()}
 	ix.gcCond = sync.NewCond(&ix.gcMu)
 	readOnly := opts.ReadOnly
 	var roCause error
@@ -474,6 +480,12 @@ func (ix *Index) loadSegment(info segInfo, legacy bool) (*segState, *roaring.Bit
 		if st.ids.len() != int(info.NumDocs) {
 			return fmt.Errorf("id list has %d ids, manifest says %d docs", st.ids.len(), info.NumDocs)
 		}
+		// the words blob first: rebuilding from records maps word texts
+		// to the ids this segment's postings used
+		part = "words"
+		if st.words, err = ix.loadWords(txn, info); err != nil {
+			return err
+		}
 		if info.BlobLen == 0 {
 			part = "records"
 			st.seg, err = ix.rebuildSegment(txn, st.ids)
@@ -548,7 +560,11 @@ func (ix *Index) rebuildSegment(txn *badger.Txn, ids *idList) (*segment.Segment,
 		if err != nil {
 			return nil, err
 		}
-		b.Add(d.Vector)
+		v, err := ix.dict.wordVector(&d, true)
+		if err != nil {
+			return nil, err
+		}
+		b.Add(v)
 	}
 	return b.Build()
 }

@@ -10,6 +10,7 @@ import "encoding/binary"
 //	"S" seg(8) "i" chunk(4)      id list: local doc -> external id and record key
 //	"S" seg(8) "f" chunk(4)      field index (field=value -> roaring set of local docs)
 //	"S" seg(8) "t"               tombstones: roaring set of deleted local docs
+//	"S" seg(8) "w" chunk(4)      words: document lengths, texts of the segment's word term ids
 //	"D" origin(4) local(4)       document record (stored fields + exact vector)
 //	"X" gen(8)                   record keys a compaction dropped, deleted later
 //
@@ -31,6 +32,7 @@ const (
 	kindIDs    = 'i'
 	kindFields = 'f'
 	kindTomb   = 't'
+	kindWords  = 'w'
 
 	// chunkSize cuts large blobs into values Badger handles well (value log
 	// entries, small against ValueLogFileSize and transaction limits).

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -20,6 +21,10 @@ type Snapshot struct {
 	tombs []*roaring.Bitmap // per view; nil = no deletes (shared, read-only)
 	views []segment.View
 	live  int
+
+	statsOnce sync.Once // TermStats
+	stats     *TermStats
+	statsErr  error
 }
 
 // finishFrom computes views and counts, reusing prev's live sets for

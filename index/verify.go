@@ -11,6 +11,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // Problem is one piece of damage Verify found.
@@ -141,9 +142,10 @@ type verifier struct {
 }
 
 type verifiedSeg struct {
-	info segInfo
-	ids  *idList
-	tomb *roaring.Bitmap
+	words map[string]int32 // the words blob: text -> id
+	info  segInfo
+	ids   *idList
+	tomb  *roaring.Bitmap
 }
 
 // guard runs fn, turning a panic or a memory fault inside Badger into a
@@ -240,6 +242,23 @@ func (v *verifier) segment(info segInfo, legacy bool) {
 		}
 		return err
 	})
+	if info.WordsLen > 0 {
+		v.view(where+" words", func(txn *badger.Txn) error {
+			raw, err := readChunks(txn, info.ID, kindWords, info.WordsLen)
+			if err != nil {
+				return err
+			}
+			_, ids, texts, err := decodeWords(raw, info.NumDocs)
+			if err != nil {
+				return err
+			}
+			vs.words = make(map[string]int32, len(ids))
+			for i, id := range ids {
+				vs.words[texts[i]] = id
+			}
+			return nil
+		})
+	}
 	v.view(where+" tombstones", func(txn *badger.Txn) (err error) {
 		vs.tomb, err = readTombstones(txn, info, legacy)
 		return err
@@ -279,7 +298,11 @@ func (v *verifier) records(vs verifiedSeg, seg *segment.Segment) {
 					return nil
 				})
 			}
-			if seg != nil && !sameTerms(d.Vector.IDs, d.Vector.Weights, seg.Vector(uint32(i)).IDs) {
+			full, err := vs.fullVector(&d)
+			if err != nil {
+				return err
+			}
+			if seg != nil && !sameTerms(full.IDs, full.Weights, seg.Vector(uint32(i)).IDs) {
 				return errors.New("record and segment postings disagree on its terms")
 			}
 			return nil
@@ -397,4 +420,23 @@ func (v *verifier) walkKeys(man *manifest) {
 	for _, p := range prefixes {
 		v.rep.problem("keys", fmt.Errorf("%d keys with unknown prefix %q", unknown[p], p))
 	}
+}
+
+// fullVector is a record's segment vector: its WordPiece ids and its words
+// under the ids the segment's words blob gives them.
+func (vs verifiedSeg) fullVector(d *Document) (sparse.Vector, error) {
+	if len(d.Words) == 0 {
+		return d.Vector, nil
+	}
+	dict := newTermDict()
+	for _, w := range d.Words {
+		id, ok := vs.words[w.Text]
+		if !ok {
+			return sparse.Vector{}, fmt.Errorf("word %q is not in the segment's words", w.Text)
+		}
+		if err := dict.register(id, w.Text); err != nil {
+			return sparse.Vector{}, err
+		}
+	}
+	return dict.wordVector(d, true)
 }

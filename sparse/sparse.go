@@ -46,3 +46,11 @@ func Validate(v Vector, numTerms int32) error {
 	}
 	return nil
 }
+
+// Term is a weighted term named by its text: a word of the extended
+// vocabulary, which the index maps to an id of its own (beyond the
+// WordPiece ids).
+type Term struct {
+	Text   string
+	Weight float32
+}
