@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -106,8 +107,10 @@ func buildDir(dir, identity, ref string, opts BuildOptions) (string, error) {
 
 // replace publishes the complete directory tmp as dir. When dir holds a
 // collection, the two are exchanged atomically where the system can
-// (renameat2 RENAME_EXCHANGE on Linux), so dir never goes missing, and the
-// old one is deleted afterwards.
+// (renameat2 RENAME_EXCHANGE on Linux), so dir never goes missing. The old
+// collection is moved aside (.NAME.replaced-*) and deleted, unless a
+// process has it open (a running searchd: its stores write there until it
+// closes them, and its catalog deletes it then).
 func replace(tmp, dir string) error {
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return publish(tmp, dir)
@@ -117,22 +120,32 @@ func replace(tmp, dir string) error {
 	if err := syncTree(tmp); err != nil {
 		return err
 	}
-	old := replacedDir(dir)
-	if err := os.RemoveAll(old); err != nil {
-		return err
-	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	aside := fmt.Sprintf("%s-%d-%d", replacedDir(dir), os.Getpid(), time.Now().UnixNano())
 	if err := exchange(tmp, dir); err == nil {
-		if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+		err = os.Rename(tmp, aside) // tmp holds the old collection now
+		if err != nil {
 			return err
 		}
-		return os.RemoveAll(tmp)
+	} else { // no atomic exchange: move the old one aside, then publish
+		if err := os.Rename(dir, aside); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			return err
+		}
 	}
-	// No atomic exchange: move the old one aside, then publish.
-	if err := os.Rename(dir, old); err != nil {
+	if err := syncDir(parent); err != nil {
 		return err
 	}
-	if err := publish(tmp, dir); err != nil {
-		return err
+	if inUse(aside) {
+		return nil
 	}
-	return os.RemoveAll(old)
+	return os.RemoveAll(aside)
+}
+
+// isReplaced reports whether path is a collection moved aside by replace.
+func isReplaced(path string) bool {
+	base := filepath.Base(path)
+	return strings.HasPrefix(base, ".") && strings.Contains(base, ".replaced-")
 }

@@ -3,6 +3,8 @@ package collection
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,4 +176,64 @@ func TestLoadInMemoryMatchesBuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A collection still open when Build --force replaces its directory (a
+// running searchd) does not touch the new directory when it closes: its
+// stores reach their files through the pinned directory, not the name.
+func TestReplacedWhileOpenLeavesTheNewOneAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "idx")
+	bo := BuildOptions{Options: Options{Logger: quiet, Models: testModels}}
+	if _, err := Build(ctx, dir, corpusSource(t, testenv.DemoCorpus(t, 30)), bo); err != nil {
+		t.Fatal(err)
+	}
+	served, err := Open(dir, Options{Logger: quiet, Models: testModels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Writes to the served collection: a memtable and a bm25 segment that
+	// its Close will flush.
+	if err := served.Upsert(ctx, testDocs); err != nil {
+		t.Fatal(err)
+	}
+	bo.Force = true
+	if _, err := Build(ctx, dir, corpusSource(t, testenv.DemoCorpus(t, 12)), bo); err != nil {
+		t.Fatal(err)
+	}
+	before := treeState(t, dir)
+	served.Close() // may fail: its directory is gone
+	if after := treeState(t, dir); after != before {
+		t.Fatalf("closing the replaced collection changed the new directory:\nbefore %s\nafter  %s", before, after)
+	}
+	c, err := Open(dir, Options{Logger: quiet, Models: testModels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if st, _ := c.Stats(); st.Documents != 12 {
+		t.Fatalf("the replacement has %d documents, want 12", st.Documents)
+	}
+}
+
+// treeState lists every file under dir with its size and modification time.
+func treeState(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %d %d; ", strings.TrimPrefix(p, dir), info.Size(), info.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

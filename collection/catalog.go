@@ -100,8 +100,8 @@ func (k *Catalog) removeLeftovers() error {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if e.IsDir() && strings.HasPrefix(n, ".") && (strings.Contains(n, ".creating-") || strings.Contains(n, ".deleting-")) {
-			k.opts.Logger.Warn("removing the leftover of an interrupted create or delete", "dir", filepath.Join(k.dir, n))
+		if e.IsDir() && strings.HasPrefix(n, ".") && (strings.Contains(n, ".creating-") || strings.Contains(n, ".deleting-") || strings.Contains(n, ".replaced-")) {
+			k.opts.Logger.Warn("removing the leftover of an interrupted create, delete or replacement", "dir", filepath.Join(k.dir, n))
 			if err := os.RemoveAll(filepath.Join(k.dir, n)); err != nil {
 				return err
 			}
@@ -364,7 +364,15 @@ func (k *Catalog) rescanOne(name string, ch *Changes) {
 		k.mu.Lock()
 		delete(k.cols, name)
 		k.mu.Unlock()
-		e.c.Close()
+		// Replaced by Build: the old collection was moved aside and left
+		// for us to delete once we let go of it.
+		old := e.c.location()
+		if err := e.c.Close(); err != nil {
+			k.opts.Logger.Warn("closing a replaced index", "index", name, "err", err)
+		}
+		if isReplaced(old) {
+			os.RemoveAll(old)
+		}
 		ch.Reopened = append(ch.Reopened, name)
 	}
 	if _, err := k.openLocked(name); err != nil {
@@ -387,9 +395,15 @@ func (k *Catalog) forget(name string, ch *Changes) {
 	delete(k.broken, name)
 	k.mu.Unlock()
 	if open {
-		e.c.Close()
 		ch.Closed = append(ch.Closed, name)
-		k.opts.Logger.Info("index directory is gone; closed the index", "index", name)
+		k.opts.Logger.Info("index directory is gone; closing the index", "index", name)
+		// In the background: with its directory deleted, a store that
+		// still has writes to flush retries for ever (Badger).
+		go func() {
+			if err := e.c.Close(); err != nil {
+				k.opts.Logger.Warn("closing a removed index", "index", name, "err", err)
+			}
+		}()
 	}
 }
 

@@ -184,6 +184,14 @@ func TestCatalogRescan(t *testing.T) {
 	if st, _ := c.Stats(); st.Documents != 5 {
 		t.Fatalf("replaced collection: %d documents, want 5", st.Documents)
 	}
+	// The replaced one, moved aside while open here, is gone once closed.
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("after the reopen the data directory holds %v", names)
+	}
 	// A removed directory is closed by Rescan.
 	if err := os.RemoveAll(filepath.Join(dir, "late")); err != nil {
 		t.Fatal(err)

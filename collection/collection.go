@@ -24,7 +24,9 @@ import (
 // at a time (sparse/ and bm25/ see them in the same order). Close waits for
 // the operations in flight; later calls return ErrClosed.
 type Collection struct {
-	dir      string // "" in memory
+	dir      string   // the directory's files are reached through this path ("" in memory): pinned, see pinDir
+	name     string   // the directory as the caller named it, for Dir and messages
+	pin      *os.File // holds the directory open while dir is a /proc/self/fd path
 	opts     Options
 	manifest Manifest // Meta lives in meta
 	meta     atomic.Pointer[map[string]json.RawMessage]
@@ -160,7 +162,11 @@ func open(dir string, m Manifest, opts Options) (*Collection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model %q: %w", m.Model, err)
 	}
-	c := &Collection{dir: dir, opts: opts, manifest: m, model: model}
+	c := &Collection{dir: dir, name: dir, opts: opts, manifest: m, model: model}
+	if dir != "" {
+		c.pin, c.dir = pinDir(dir)
+		dir = c.dir
+	}
 	c.meta.Store(&m.Meta)
 	c.manifest.Meta = nil
 	if opts.DocCache > 0 {
@@ -171,13 +177,53 @@ func open(dir string, m Manifest, opts Options) (*Collection, error) {
 		sparseDir = filepath.Join(dir, SparseDir)
 	}
 	if c.sparse, err = index.Open(sparseDir, indexOptions(opts)); err != nil {
-		return nil, explainLock(dir, err)
+		c.unpin()
+		return nil, explainLock(c.name, err)
 	}
 	if err := c.openLexical(); err != nil {
 		c.sparse.Close()
+		c.unpin()
 		return nil, err
 	}
 	return c, nil
+}
+
+// pinDir returns a path that names dir's directory itself, wherever it is
+// later moved: on Linux /proc/self/fd/N of an open descriptor. Badger and
+// bleve reach their files by path, so without it a collection still open
+// when its directory is replaced (indexer build --force under a running
+// searchd) would, on Close, flush tables into, and delete log files from,
+// the directory that replaced it. Elsewhere it returns dir.
+func pinDir(dir string) (*os.File, string) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, dir
+	}
+	path := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	want, err1 := f.Stat()
+	got, err2 := os.Stat(path)
+	if err1 != nil || err2 != nil || !os.SameFile(want, got) {
+		f.Close()
+		return nil, dir
+	}
+	return f, path
+}
+
+// location is where the collection's directory is now: it may have been
+// moved since it was opened (replaced by Build).
+func (c *Collection) location() string {
+	if c.pin != nil {
+		if p, err := os.Readlink(c.dir); err == nil {
+			return p
+		}
+	}
+	return c.name
+}
+
+func (c *Collection) unpin() {
+	if c.pin != nil {
+		c.pin.Close()
+	}
 }
 
 // openLexical opens bm25/, or rebuilds it from sparse/ when it may lag, is
@@ -208,7 +254,7 @@ func (c *Collection) openLexical() error {
 	if err := c.rebuildLexical(); err != nil {
 		return fmt.Errorf("rebuilding the bm25 index (%s): %w", reason, err)
 	}
-	c.opts.Logger.Info("rebuilt bm25 index from the sparse store", "dir", c.dir, "reason", reason,
+	c.opts.Logger.Info("rebuilt bm25 index from the sparse store", "dir", c.name, "reason", reason,
 		"documents", c.sparse.Snapshot().NumDocs(), "took", time.Since(start).String())
 	return nil
 }
@@ -296,11 +342,12 @@ func (c *Collection) Close() error {
 			syncDir(c.dir)
 		}
 	}
+	c.unpin()
 	return err
 }
 
 // Dir is the collection's directory ("" in memory).
-func (c *Collection) Dir() string { return c.dir }
+func (c *Collection) Dir() string { return c.name }
 
 // Manifest returns the collection's manifest. Its Meta map is shared: do
 // not modify it (SetMeta replaces it).
@@ -367,7 +414,7 @@ func (c *Collection) Stats() (Stats, error) {
 	st := c.sparse.Stats()
 	out := Stats{Documents: st.Docs, Deleted: st.Deleted, Segments: st.Segments, Postings: st.Postings}
 	if c.dir != "" {
-		out.DiskBytes = diskBytes(c.dir)
+		out.DiskBytes = diskBytes(c.dir + string(filepath.Separator)) // through the pinned link
 	}
 	return out, nil
 }
