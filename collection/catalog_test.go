@@ -3,9 +3,13 @@ package collection
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -256,4 +260,73 @@ func TestCatalogReadOnly(t *testing.T) {
 	if res := mustSearch(t, c, Query{Text: "vitamin"}); len(res.Hits) == 0 {
 		t.Fatal("read-only search finds nothing")
 	}
+}
+
+// Read-only mode changes no file, even when bm25/ may lag (it is built in
+// memory then) (issue 13 item 8: --read-only opened the stores read-write).
+func TestReadOnlyChangesNoFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	newTestCollection(t, filepath.Join(dir, "clean"), Options{}).Close()
+	newTestCollection(t, filepath.Join(dir, "lagging"), Options{}).Close()
+	if err := os.WriteFile(filepath.Join(dir, "lagging", DirtyFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := contentState(t, dir)
+	k := openCatalog(t, dir, Options{ReadOnly: true})
+	for _, name := range []string{"clean", "lagging"} {
+		c, err := k.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range []string{ModeSparse, ModeBM25, ModeHybrid} {
+			if res := mustSearch(t, c, Query{Text: "ocean water", Mode: mode, Explain: true, Snippets: true}); len(res.Hits) == 0 || res.Hits[0].ID != "d2" {
+				t.Fatalf("%s %s: %v", name, mode, ids(res.Hits))
+			}
+		}
+		if _, ok, err := c.Get("d1"); !ok || err != nil {
+			t.Fatalf("Get: %v %v", ok, err)
+		}
+		if _, err := c.Delete(context.Background(), "d1"); !errors.Is(err, ErrReadOnly) {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	if _, err := k.Rescan(); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := contentState(t, dir); after != before {
+		t.Fatalf("read-only use changed files:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// contentState lists every file under dir with its size, modification
+// time and a hash of its content.
+func contentState(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			if err == nil {
+				fmt.Fprintf(&b, "%s/; ", strings.TrimPrefix(p, dir))
+			}
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %d %d %08x; ", strings.TrimPrefix(p, dir), info.Size(), info.ModTime().UnixNano(), crc32.ChecksumIEEE(data))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

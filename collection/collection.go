@@ -145,6 +145,7 @@ func Open(dir string, opts Options) (*Collection, error) {
 func indexOptions(opts Options) index.Options {
 	io := index.DefaultOptions()
 	io.Logger = storeLogger{opts.Logger}
+	io.ReadOnly = opts.ReadOnly && !opts.InMemory
 	if opts.InMemory {
 		io.InMemory = true
 		// Segment blobs only speed up a reopen, which an in-memory store
@@ -234,6 +235,9 @@ func (c *Collection) openLexical() error {
 		c.lex = lx
 		return err
 	}
+	if c.opts.ReadOnly {
+		return c.openLexicalReadOnly()
+	}
 	path := filepath.Join(c.dir, BM25Dir)
 	_, dirtyErr := os.Stat(filepath.Join(c.dir, DirtyFile))
 	reason := "it may lag the sparse store (bm25.dirty)"
@@ -255,6 +259,36 @@ func (c *Collection) openLexical() error {
 		return fmt.Errorf("rebuilding the bm25 index (%s): %w", reason, err)
 	}
 	c.opts.Logger.Info("rebuilt bm25 index from the sparse store", "dir", c.name, "reason", reason,
+		"documents", c.sparse.Snapshot().NumDocs(), "took", time.Since(start).String())
+	return nil
+}
+
+// openLexicalReadOnly opens bm25/ without writing to it, or, when it may
+// lag sparse/ or does not open, builds the bm25 index in memory from
+// sparse/ (nothing on disk changes in read-only mode).
+func (c *Collection) openLexicalReadOnly() error {
+	path := filepath.Join(c.dir, BM25Dir)
+	_, dirtyErr := os.Stat(filepath.Join(c.dir, DirtyFile))
+	reason := "it may lag the sparse store (bm25.dirty)"
+	lo := lexical.Options{Analyzer: c.opts.Analyzer}
+	if lx, err := lexical.OpenReadOnly(path); err == nil {
+		if dirtyErr != nil {
+			c.lex = lx
+			return nil
+		}
+		o := lx.Options()
+		lo = lexical.Options{Analyzer: o.Analyzer, Fields: o.Fields}
+		lx.Close()
+	} else if dirtyErr != nil {
+		reason = err.Error()
+	}
+	start := time.Now()
+	lx, err := buildLexical(c.sparse.Snapshot(), "", lo)
+	if err != nil {
+		return fmt.Errorf("building the bm25 index in memory (%s): %w", reason, err)
+	}
+	c.lex = lx
+	c.opts.Logger.Info("read-only: built the bm25 index in memory from the sparse store", "dir", c.name, "reason", reason,
 		"documents", c.sparse.Snapshot().NumDocs(), "took", time.Since(start).String())
 	return nil
 }

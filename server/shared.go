@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/lexical"
 	"github.com/valyala/fasthttp"
 )
 
@@ -86,10 +88,14 @@ func ErrorStatus(err error) (int, string) {
 		return 503, fmt.Sprintf("%v (see the server log; fix or remove the directory, it is retried every rescan)", err)
 	case errors.Is(err, collection.ErrClosed):
 		return 404, "the index was deleted while the request ran"
-	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+	case errors.Is(err, index.ErrNoSpace) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		return 507, fmt.Sprintf("not enough storage to complete the write: %v", err)
-	case errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS):
+	case errors.Is(err, index.ErrIO) || errors.Is(err, syscall.EIO) || errors.Is(err, syscall.EROFS):
 		return 503, fmt.Sprintf("storage fault; the write was not completed: %v", err)
+	case errors.Is(err, index.ErrCorrupt) || errors.Is(err, lexical.ErrCorrupt):
+		return 500, fmt.Sprintf("stored data is damaged (run `indexer verify`): %v", err)
+	case errors.Is(err, index.ErrReadOnly):
+		return 403, fmt.Sprintf("the index is read-only: %v", err)
 	}
 	return 500, fmt.Sprintf("internal error: %v", err)
 }

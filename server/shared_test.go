@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/index"
 	"github.com/valyala/fasthttp"
 )
 
@@ -72,6 +73,10 @@ func TestErrorStatus(t *testing.T) {
 		{"quota", pathErr(syscall.EDQUOT), 507},
 		{"i/o error", pathErr(syscall.EIO), 503},
 		{"read-only filesystem", pathErr(syscall.EROFS), 503},
+		{"index: no space", fmt.Errorf("upsert: %w", index.ErrNoSpace), 507},
+		{"index: i/o", fmt.Errorf("upsert: %w", index.ErrIO), 503},
+		{"index: corrupt", fmt.Errorf("get: %w", index.ErrCorrupt), 500},
+		{"index: read-only", index.ErrReadOnly, 403},
 		{"other", errors.New("boom"), 500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
