@@ -79,7 +79,12 @@ func runBleve(rep *Report, n int, docText func(int) string, qs []sparse.Vector) 
 			times[i], walls[i] = cputime.Thread()-t0, time.Since(w0)
 		}
 		lat := summarize(times, walls)
-		store(rep, k, "bleve_bm25", lat)
+		switch k {
+		case 10:
+			rep.Algorithms["bleve_bm25"] = lat
+		case 100:
+			rep.AlgorithmsK100["bleve_bm25"] = lat
+		}
 		fmt.Fprintf(os.Stderr, "k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus (%d docs)\n", k, "bleve_bm25", lat.MeanUS, lat.P50US, lat.P99US, n)
 	}
 	return nil

@@ -42,11 +42,12 @@ func TestSynthStatistics(t *testing.T) {
 	if !equal(a, b) {
 		t.Error("doc 7 differs between calls")
 	}
-	qs := newQuerySampler(o, n, func(id int32) uint32 { return df[id] }, o.Vocab)
+	m := mixes["heavy"]
+	qs := newQuerySampler(m, o.Seed, n, func(id int32) uint32 { return df[id] }, o.Vocab, nil)
 	var terms float64
 	for i := 0; i < 1000; i++ {
 		q := qs.query(i)
-		if len(q) < o.QMin || len(q) > o.QMax {
+		if len(q) < m.LenMin || len(q) > m.LenMax {
 			t.Fatalf("query %d has %d terms", i, len(q))
 		}
 		terms += float64(len(q))

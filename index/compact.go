@@ -10,6 +10,8 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/sparrow-search/sparrow/index/segment"
 )
 
 // errStopped aborts a merge when the index is closing.
@@ -212,44 +214,51 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 	// remap[k][old local] = out<<32 | new local, or -1 when dropped.
 	remap := make([][]int64, len(sel))
 	var dropped []uint64
+	// The live documents in the order segment.Options.Reorder asks for.
+	views := make([]segment.View, len(sel))
+	for k, v := range sel {
+		views[k] = s.views[v]
+		rm := make([]int64, s.segs[v].info.NumDocs)
+		remap[k] = rm
+		if tomb := s.tombs[v]; tomb != nil {
+			for it := tomb.Iterator(); it.HasNext(); {
+				local := it.Next()
+				rm[local] = -1
+				dropped = append(dropped, s.segs[v].ids.recs[local])
+			}
+		}
+	}
+	order := segment.MergeOrder(views, ix.opts.Segment)
 	err = ix.view(func(txn *badger.Txn) error {
-		for k, v := range sel {
-			st, tomb := s.segs[v], s.tombs[v]
-			rm := make([]int64, st.info.NumDocs)
-			remap[k] = rm
-			for local := range st.info.NumDocs {
-				rec := st.ids.recs[local]
-				if tomb != nil && tomb.Contains(local) {
-					rm[local] = -1
-					dropped = append(dropped, rec)
-					continue
+		for i, ref := range order {
+			k, local := ref.View, ref.Doc
+			st, rm := s.segs[sel[k]], remap[k]
+			rec := st.ids.recs[local]
+			if i%1024 == 0 && ix.stopping() {
+				return errStopped
+			}
+			d, err := readDoc(txn, rec, st.ids.id(local))
+			if err != nil {
+				return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
+			}
+			if w != nil && w.full(ix.opts.MaxSegmentDocs) {
+				if err := flush(); err != nil {
+					return err
 				}
-				if local%1024 == 0 && ix.stopping() {
-					return errStopped
-				}
-				d, err := readDoc(txn, rec, st.ids.id(local))
-				if err != nil {
-					return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
-				}
-				if w != nil && w.full(ix.opts.MaxSegmentDocs) {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-				if w == nil {
-					id, err := ix.allocSeg()
-					if err != nil {
-						return err
-					}
-					outIDs = append(outIDs, id)
-					w = newSegWriter(ix.opts.Segment, ix.dict)
-				}
-				nl, err := w.add(&d, rec, nil)
+			}
+			if w == nil {
+				id, err := ix.allocSeg()
 				if err != nil {
 					return err
 				}
-				rm[local] = int64(len(outs))<<32 | int64(nl)
+				outIDs = append(outIDs, id)
+				w = newSegWriter(ix.opts.Segment, ix.dict)
 			}
+			nl, err := w.add(&d, rec, nil)
+			if err != nil {
+				return err
+			}
+			rm[local] = int64(len(outs))<<32 | int64(nl)
 		}
 		return nil
 	}, func() string { return "documents of the segments being merged" })

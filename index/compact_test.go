@@ -165,9 +165,18 @@ func manifestIDs(ix *Index) []uint64 {
 	return ids
 }
 
+// Compaction keeps every search result and stored document, with the
+// documents in their original order or reordered (segment.Options.Reorder).
 func TestCompactIdentical(t *testing.T) {
+	for _, reorder := range []bool{false, true} {
+		t.Run(fmt.Sprint("reorder=", reorder), func(t *testing.T) { checkCompactIdentical(t, reorder) })
+	}
+}
+
+func checkCompactIdentical(t *testing.T, reorder bool) {
 	dir := t.TempDir()
 	o := testOptions()
+	o.Segment.Reorder = reorder
 	o.InMemory = false
 	o.MinBlobDocs = 100 // batches are stored without blobs, the merged segment with one
 	ix, err := Open(dir, o)

@@ -12,13 +12,14 @@ import (
 // decreasing bound order (bucketed) and scored exactly from the block-wise
 // forward index; the walk stops when no remaining bound can reach the
 // threshold. It needs segments built with their BMP structures
-// (segment.Options.SkipBMP false) and reports an error for others.
+// (segment.Options.BMP) and reports an error for others.
 type BMP struct {
 	// Alpha in (0, 1) makes it approximate: a range is skipped when
 	// Alpha*bound cannot reach the threshold. 0 (default) or >= 1: exact.
 	Alpha float64
 
 	ub     []int32
+	ranges []uint32
 	counts []uint32
 	order  []uint32
 	alpha  float64 // Alpha, or 0 when exact
@@ -29,7 +30,7 @@ type BMP struct {
 func (*BMP) Name() string { return "bmp" }
 
 // errNoBMP is BMP's error for a segment without its structures.
-var errNoBMP = errors.New("the segment was built without BMP structures (segment.Options.SkipBMP)")
+var errNoBMP = errors.New("the segment was built without BMP structures (segment.Options.BMP)")
 
 func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 	if !l.HasBMP {
@@ -46,8 +47,17 @@ func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 	if cap(a.ub) < nr {
 		a.ub = make([]int32, nr)
 	}
-	ub := a.ub[:nr]
-	clear(ub)
+	ub := a.ub[:nr] // clear between queries
+	// The ranges with a bound: all of them when a term has dense maxima
+	// (it has pairs in at least a fifth of the ranges, so this costs what
+	// its postings do), else those the terms' sparse maxima list.
+	rs := a.ranges[:0]
+	dense := false
+	for _, t := range q {
+		if l.UBBlkOff[t.t+1] == l.UBBlkOff[t.t] && l.UBOff[t.t+1] > l.UBOff[t.t] {
+			dense = true
+		}
+	}
 	for _, t := range q {
 		m := l.UBMax[l.UBOff[t.t]:l.UBOff[t.t+1]]
 		blk := l.UBBlk[l.UBBlkOff[t.t]:l.UBBlkOff[t.t+1]]
@@ -56,12 +66,28 @@ func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 			continue
 		}
 		for i, r := range blk {
+			if !dense && ub[r] == 0 {
+				rs = append(rs, r)
+			}
 			ub[r] += t.w * int32(m[i])
 		}
 	}
-	maxUB := maxInt32(ub)
+	if dense {
+		for r := range uint32(nr) {
+			rs = append(rs, r)
+		}
+	}
+	a.ranges = rs
+	defer func() {
+		for _, r := range rs {
+			ub[r] = 0
+		}
+	}()
+	var maxUB int32
+	for _, r := range rs {
+		maxUB = max(maxUB, ub[r])
+	}
 	if a.prunable(s, maxUB) {
-		clear(ub)
 		return nil
 	}
 	// Bucket ranges by bound: bucket b holds bounds in
@@ -74,8 +100,8 @@ func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 	}
 	counts := a.counts[:nb+1]
 	clear(counts)
-	for _, u := range ub {
-		if u >= lo {
+	for _, r := range rs {
+		if u := ub[r]; u >= lo {
 			counts[(u-lo)/step+1]++
 		}
 	}
@@ -87,10 +113,10 @@ func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 		a.order = make([]uint32, total)
 	}
 	order := a.order[:total]
-	for r, u := range ub {
-		if u >= lo {
+	for _, r := range rs {
+		if u := ub[r]; u >= lo {
 			b := (u - lo) / step
-			order[counts[b]] = uint32(r)
+			order[counts[b]] = r
 			counts[b]++
 		}
 	}
@@ -111,7 +137,6 @@ func (a *BMP) search(s *collector, l *segment.Layout, q []qterm) error {
 			a.scoreRange(s, l, q, r, rb)
 		}
 	}
-	clear(ub)
 	return nil
 }
 

@@ -114,9 +114,7 @@ func (c *postingCursor) NextGEQ(d uint32) {
 		if c.blk > b && c.l.BlkLast[c.blk-1] < d {
 			b = c.blk
 		}
-		for b < c.end && c.l.BlkLast[b] < d {
-			b++
-		}
+		b = c.skipBlocks(b, d)
 		c.blk = b
 		if b >= c.end {
 			c.doc = NoMore
@@ -148,4 +146,31 @@ func (c *postingCursor) NextGEQ(d uint32) {
 	}
 	c.i = i
 	c.doc = c.docs[i]
+}
+
+// skipBlocks returns the first block at or after b whose last doc is >= d
+// (c.end if none): galloping, so that a far target (a sparse candidate
+// probing a long list) costs the log of the blocks skipped, not their
+// number.
+func (c *postingCursor) skipBlocks(b int, d uint32) int {
+	last := c.l.BlkLast
+	if b >= c.end || last[b] >= d {
+		return b
+	}
+	// last[b] < d: gallop to a block at or past d, then binary search.
+	lo, step := b, 1
+	for lo+step < c.end && last[lo+step] < d {
+		lo += step
+		step <<= 1
+	}
+	hi := min(lo+step, c.end) // last[lo] < d; last[hi] >= d or hi == end
+	for lo+1 < hi {
+		m := int(uint(lo+hi) >> 1)
+		if last[m] < d {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return hi
 }

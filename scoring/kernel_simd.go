@@ -31,27 +31,6 @@ func addScaledU8(dst []int32, src []uint8, w int32) {
 	}
 }
 
-// maxInt32 returns the largest element (0 for none).
-func maxInt32(a []int32) int32 {
-	var m int32
-	i := 0
-	if avx512 && len(a) >= 16 {
-		mv := archsimd.LoadInt32x16Slice(a[:16])
-		for i = 16; i+16 <= len(a); i += 16 {
-			mv = mv.Max(archsimd.LoadInt32x16Slice(a[i : i+16]))
-		}
-		var buf [16]int32
-		mv.Store(&buf)
-		for _, v := range buf {
-			m = max(m, v)
-		}
-	}
-	for ; i < len(a); i++ {
-		m = max(m, a[i])
-	}
-	return m
-}
-
 // scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order. fn may raise
 // the threshold; callers re-check.
 func scanAbove(a []int32, thr int32, fn func(int, int32)) {
@@ -78,7 +57,7 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 var candIota = [16]uint32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 
 // growCands makes room for n candidates plus one 16-lane store past them.
-func growCands(out []uint16, scores []int32, n int) ([]uint16, []int32) {
+func growCands(out []uint32, scores []int32, n int) ([]uint32, []int32) {
 	if cap(out)-len(out) < n+16 {
 		out = slices.Grow(out, n+16)
 	}
@@ -88,48 +67,14 @@ func growCands(out []uint16, scores []int32, n int) ([]uint16, []int32) {
 	return out, scores
 }
 
-// windowCandidates appends to out (and their scores to scores) the
-// offsets of marked docs whose score is at least lo, in ascending order,
-// and clears the accumulators and marks: 64 docs per mark word, compared
-// and cleared 16 at a time.
-func windowCandidates(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
-	if !avx512 {
-		return windowCandidatesScalar(acc, seen, lo, out, scores)
-	}
-	lv := archsimd.BroadcastInt32x16(lo)
-	var zero archsimd.Int32x16
-	for wi, x := range seen {
-		if x == 0 {
-			continue
-		}
-		seen[wi] = 0
-		a := acc[wi*64 : wi*64+64]
-		m := uint64(archsimd.LoadInt32x16Slice(a[0:16]).GreaterEqual(lv).ToBits()) |
-			uint64(archsimd.LoadInt32x16Slice(a[16:32]).GreaterEqual(lv).ToBits())<<16 |
-			uint64(archsimd.LoadInt32x16Slice(a[32:48]).GreaterEqual(lv).ToBits())<<32 |
-			uint64(archsimd.LoadInt32x16Slice(a[48:64]).GreaterEqual(lv).ToBits())<<48
-		m &= x
-		for m != 0 {
-			off := wi<<6 | bits.TrailingZeros64(m)
-			out = append(out, uint16(off))
-			scores = append(scores, acc[off])
-			m &= m - 1
-		}
-		zero.StoreSlice(a[0:16])
-		zero.StoreSlice(a[16:32])
-		zero.StoreSlice(a[32:48])
-		zero.StoreSlice(a[48:64])
-	}
-	return out, scores
-}
-
-// denseCandidates is windowCandidates without marks, for windows where most
-// docs were touched: every accumulator is compared (acc > 0 marks a touched
-// doc, and lo >= 1) and the whole window is cleared, 16 at a time. With
+// denseCandidates appends to out (and their scores to scores) the
+// offsets of the accumulators that reach lo (>= 1), in ascending order, and
+// clears every accumulator, 16 at a time: for windows where most docs were
+// touched. With
 // many (unpredictable) candidates expected, the passing lanes are
 // compressed into the outputs (VPCOMPRESSD) without a branch per
 // candidate; with few, a branch on each 16-lane mask is cheaper.
-func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, many bool) ([]uint16, []int32) {
+func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, many bool) ([]uint32, []int32) {
 	if !many {
 		return denseCandidatesFew(acc, lo, out, scores)
 	}
@@ -148,7 +93,7 @@ func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, many b
 			v := archsimd.LoadInt32x16Slice(a)
 			m := v.GreaterEqual(lv)
 			v.Compress(m).StoreSlice(sc[n : n+16])
-			idx.Compress(m).TruncateToUint16().StoreSlice(o[n : n+16])
+			idx.Compress(m).StoreSlice(o[n : n+16])
 			n += bits.OnesCount16(m.ToBits())
 			zero.StoreSlice(a)
 			idx = idx.Add(step)
@@ -156,7 +101,7 @@ func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, many b
 	}
 	for ; i < len(acc); i++ {
 		v := acc[i]
-		o[n], sc[n] = uint16(i), v
+		o[n], sc[n] = uint32(i), v
 		if v >= lo {
 			n++
 		}
@@ -166,7 +111,7 @@ func denseCandidates(acc []int32, lo int32, out []uint16, scores []int32, many b
 }
 
 // denseCandidatesFew is denseCandidates for few candidates.
-func denseCandidatesFew(acc []int32, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
+func denseCandidatesFew(acc []int32, lo int32, out []uint32, scores []int32) ([]uint32, []int32) {
 	i := 0
 	if avx512 {
 		lv := archsimd.BroadcastInt32x16(lo)
@@ -184,7 +129,7 @@ func denseCandidatesFew(acc []int32, lo int32, out []uint16, scores []int32) ([]
 					uint64(v2.GreaterEqual(lv).ToBits())<<32 | uint64(v3.GreaterEqual(lv).ToBits())<<48
 				for m != 0 {
 					j := i + bits.TrailingZeros64(m)
-					out = append(out, uint16(j))
+					out = append(out, uint32(j))
 					scores = append(scores, acc[j])
 					m &= m - 1
 				}
@@ -197,7 +142,7 @@ func denseCandidatesFew(acc []int32, lo int32, out []uint16, scores []int32) ([]
 	}
 	for ; i < len(acc); i++ {
 		if v := acc[i]; v >= lo {
-			out = append(out, uint16(i))
+			out = append(out, uint32(i))
 			scores = append(scores, v)
 		}
 		acc[i] = 0

@@ -31,18 +31,13 @@ func TestAddScaledU8(t *testing.T) {
 	}
 }
 
-func TestMaxAndScan(t *testing.T) {
+func TestScanAbove(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(6, 6))
 	for _, n := range []int{0, 1, 16, 31, 64, 257} {
 		a := make([]int32, n)
-		var want int32
 		for i := range a {
 			a[i] = int32(r.IntN(100))
-			want = max(want, a[i])
-		}
-		if got := maxInt32(a); got != want {
-			t.Fatalf("n=%d: max %d want %d", n, got, want)
 		}
 		thr := int32(50)
 		var got, exp []int
@@ -63,46 +58,59 @@ func TestMaxAndScan(t *testing.T) {
 	}
 }
 
+// The window gives exactly the candidates (score >= lo), ascending, with
+// their scores, from its listed docs (extract, which also clears them) and
+// from the docs caught crossing lo (crossed), for spans that take the
+// radix sort and wider ones.
 func TestWindowCandidates(t *testing.T) {
 	t.Parallel()
-	t.Run("kernel", func(t *testing.T) { t.Parallel(); checkWindowCandidates(t, windowCandidates) })
-	t.Run("scalar", func(t *testing.T) { t.Parallel(); checkWindowCandidates(t, windowCandidatesScalar) })
-}
-
-func checkWindowCandidates(t *testing.T, windowCandidates func([]int32, []uint64, int32, []uint16, []int32) ([]uint16, []int32)) {
 	r := rand.New(rand.NewPCG(7, 7))
-	const W = 1 << windowBits
-	acc := make([]int32, W)
-	seen := make([]uint64, W/64)
-	for trial := 0; trial < 20; trial++ {
-		density := r.Float64()
-		for i := 0; i < W; i++ {
-			if r.Float64() < density {
-				acc[i] = 1 + int32(r.IntN(100))
-				seen[i>>6] |= 1 << (i & 63)
+	for _, span := range []int{1, 64, 1 << windowBits, 1<<16 + 3} {
+		var w window
+		w.resize(span)
+		w0 := uint32(r.IntN(1000))
+		for trial := 0; trial < 10; trial++ {
+			density := r.Float64()
+			lo := int32(1 + r.IntN(100))
+			want := map[uint32]bool{}
+			for off := range uint32(span) {
+				if r.Float64() >= density {
+					continue
+				}
+				for range 1 + r.IntN(3) { // a few postings per doc, crossing at most once
+					s := int32(1 + r.IntN(40))
+					old := w.acc[off]
+					a := old + s
+					w.acc[off] = a
+					w.touched = append(w.touched, w0+off)
+					if a >= lo && old < lo {
+						w.cand = append(w.cand, off)
+					}
+				}
+				if w.acc[off] >= lo {
+					want[off] = true
+				}
 			}
-		}
-		lo := int32(1 + r.IntN(100))
-		var wantOff []uint16
-		var wantSc []int32
-		for i := 0; i < W; i++ {
-			if seen[i>>6]&(1<<(i&63)) != 0 && acc[i] >= lo {
-				wantOff = append(wantOff, uint16(i))
-				wantSc = append(wantSc, acc[i])
+			r.Shuffle(len(w.touched), func(i, j int) { w.touched[i], w.touched[j] = w.touched[j], w.touched[i] })
+			r.Shuffle(len(w.cand), func(i, j int) { w.cand[i], w.cand[j] = w.cand[j], w.cand[i] })
+			check := func(name string, offs []uint32, scores []int32, acc []int32) {
+				t.Helper()
+				if len(offs) != len(want) || !slices.IsSorted(offs) {
+					t.Fatalf("%s span %d trial %d: %d candidates (sorted %v), want %d", name, span, trial, len(offs), slices.IsSorted(offs), len(want))
+				}
+				for i, off := range offs {
+					if !want[off] || scores[i] != acc[off] {
+						t.Fatalf("%s span %d: candidate %d score %d, want %d", name, span, off, scores[i], acc[off])
+					}
+				}
 			}
-		}
-		off, sc := windowCandidates(acc, seen, lo, nil, nil)
-		if !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) {
-			t.Fatalf("trial %d: %d candidates, want %d", trial, len(off), len(wantOff))
-		}
-		for i := range acc {
-			if acc[i] != 0 {
-				t.Fatalf("acc[%d] not cleared", i)
-			}
-		}
-		for i := range seen {
-			if seen[i] != 0 {
-				t.Fatalf("seen[%d] not cleared", i)
+			before := slices.Clone(w.acc)
+			offs, scores := w.crossed(nil, nil)
+			check("crossed", offs, scores, before)
+			offs, scores = w.extract(w0, lo, nil, nil)
+			check("extract", offs, scores, before)
+			if slices.ContainsFunc(w.acc, func(v int32) bool { return v != 0 }) || len(w.touched)+len(w.cand) != 0 {
+				t.Fatalf("span %d trial %d: not clear", span, trial)
 			}
 		}
 	}
@@ -123,12 +131,12 @@ func TestDenseCandidates(t *testing.T) {
 		}
 		lo := int32(1 + r.IntN(100))
 		pre := r.IntN(40)
-		out := make([]uint16, pre, pre+r.IntN(20))
+		out := make([]uint32, pre, pre+r.IntN(20))
 		scores := make([]int32, pre, pre+r.IntN(20))
 		wantOff, wantSc := slices.Clone(out), slices.Clone(scores)
 		for i, v := range acc {
 			if v >= lo {
-				wantOff = append(wantOff, uint16(i))
+				wantOff = append(wantOff, uint32(i))
 				wantSc = append(wantSc, v)
 			}
 		}

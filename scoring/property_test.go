@@ -105,22 +105,27 @@ func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
 }
 
 // variants are the algorithms the property tests compare with exhaustive:
-// every registered one in its default configuration, plus WMaxScore with
-// small windows (so that it crosses many of them on small corpora) on its
-// marked and dense window paths, probing or accumulating its non-essential
-// lists.
+// every registered one in its default configuration, WMaxScore with small
+// windows (so that it crosses many of them on small corpora) in each window
+// mode, probing or walking its non-essential lists, with one window over
+// the view, and the planner with each strategy forced.
 func variants() map[string]func() Algorithm {
 	m := map[string]func() Algorithm{}
 	for _, name := range Algorithms() {
 		m[name] = func() Algorithm { a, _ := New(name); return a }
 	}
-	for _, ds := range []uint{1, 20} { // 1: mostly marked windows, 20: dense
-		for _, cc := range []int64{-1, 1 << 30} { // -1: always probe, 1<<30: always accumulate
-			m[fmt.Sprintf("wmaxscore/w7/dense%d/cand%d", ds, cc)] = func() Algorithm {
-				return &WMaxScore{WindowBits: 7, DenseShift: ds, CandCost: cc}
-			}
-		}
+	for _, c := range []WMaxScore{
+		{WindowBits: 7, DenseShift: 1, ClearShift: 1, CandCost: -1},       // listed windows, probes
+		{WindowBits: 7, DenseShift: 1, ClearShift: 30, CandCost: 1 << 30}, // cleared windows, walks
+		{WindowBits: 7, DenseShift: 20, CandCost: -1},                     // scanned windows, probes
+		{WindowBits: 7, DenseShift: 20, CandCost: 1 << 30},                // scanned windows, walks
+		{WindowBits: 32, ClearShift: 30},                                  // one window over the view
+	} {
+		m[fmt.Sprintf("wmaxscore/%+v", c)] = func() Algorithm { a := c; return &a }
 	}
+	// The planner with each strategy forced.
+	m["planner/sparse"] = func() Algorithm { return &Planner{SparseDensity: 1 << 40} }
+	m["planner/windowed"] = func() Algorithm { return &Planner{SparseDensity: -1, Windowed: WMaxScore{WindowBits: 8}} }
 	return m
 }
 
@@ -155,7 +160,9 @@ func checkAlgorithm(t *testing.T, s *Searcher) {
 		specs = specs[:5]
 	}
 	ref := NewSearcher(new(Exhaustive))
+	_, needBMP := s.alg.(*BMP)
 	for si, spec := range specs {
+		spec.opts.BMP = needBMP
 		nviews := 1 + r.IntN(3)
 		var views []segment.View
 		for v := 0; v < nviews; v++ {

@@ -46,8 +46,9 @@ type Options struct {
 	Alpha float64
 }
 
-// DefaultAlgorithm is the fastest rank-safe algorithm on the benchmark.
-const DefaultAlgorithm = "wmaxscore"
+// DefaultAlgorithm is the query planner (Planner), which picks a rank-safe
+// strategy per query and view.
+const DefaultAlgorithm = "planner"
 
 // registry maps each algorithm name to a constructor of its default
 // configuration (the constructors are the algorithms' zero values).
@@ -59,11 +60,21 @@ var registry = map[string]func() Algorithm{
 	"bmp":        func() Algorithm { return new(BMP) },
 	"taat":       func() Algorithm { return new(TAAT) },
 	"wmaxscore":  func() Algorithm { return new(WMaxScore) },
+	"sparse":     func() Algorithm { return new(SparseMaxScore) },
+	"planner":    func() Algorithm { return new(Planner) },
 }
 
 // pools keeps reusable Searchers per algorithm name, so that Search
 // allocates no scratch space in the steady state.
-var pools = func() map[string]*sync.Pool {
+var pools = map[string]*sync.Pool{}
+
+func init() {
+	for name, mk := range registry {
+		pools[name] = &sync.Pool{New: func() any { return NewSearcher(mk()) }}
+	}
+}
+
+var _ = func() map[string]*sync.Pool {
 	m := map[string]*sync.Pool{}
 	for name, mk := range registry {
 		m[name] = &sync.Pool{New: func() any { return NewSearcher(mk()) }}

@@ -1,13 +1,7 @@
 package scoring
 
 import (
-	"math/bits"
-	"runtime"
 	"slices"
-	"sync"
-	"weak"
-
-	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 )
@@ -24,7 +18,6 @@ import (
 type TAAT struct {
 	acc     []int32
 	seen    []uint64
-	allow   []uint64 // the filter as a bitset
 	ts      []qterm
 	rem     []int32
 	touched []uint32
@@ -47,7 +40,6 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 		a.seen = make([]uint64, words)
 	}
 	seen := a.seen[:words]
-	allowed := allowedBits(l, s.live, s.filter, &a.allow)
 
 	ts := append(a.ts[:0], q...)
 	a.ts = ts
@@ -67,6 +59,9 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 		rem[i] = rem[i+1] + ts[i].w*int32(l.TermMax[ts[i].t])
 	}
 	k := s.k()
+	// The k-th partial score bounds the final k-th score only if every
+	// doc counted can be returned: not with deleted or filtered docs.
+	visibleAll := s.live == nil && s.filter == nil
 	touched := a.touched[:0]
 	var docs [segment.MaxBlockSize]uint32
 	var imps [segment.MaxBlockSize]uint8
@@ -85,9 +80,6 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 			l.DecodeBlock(b, m, base, docs[:], imps[:])
 			base = l.BlkLast[b] + 1
 			for j, d := range docs[:m] {
-				if allowed != nil && allowed[d>>6]&(1<<(d&63)) == 0 {
-					continue
-				}
 				a := acc[d]
 				if a == 0 {
 					touched = append(touched, d)
@@ -99,7 +91,7 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 		}
 		// The k-th partial score is at most maxAcc: only compute it when
 		// it could end phase 1.
-		if i+1 < len(ts) && rem[i+1] < max(maxAcc, s.thr) {
+		if visibleAll && i+1 < len(ts) && rem[i+1] < max(maxAcc, s.thr) {
 			thr = max(s.thr, a.kthPartial(acc, touched, k))
 		}
 	}
@@ -108,16 +100,12 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 		// Phase 2: only candidates; drop hopeless ones, probe the rest.
 		cands := a.cands[:0]
 		for _, d := range touched {
-			if acc[d]+rem[i] >= thr {
+			if acc[d]+rem[i] >= thr && seen[d>>6]&(1<<(d&63)) == 0 {
 				seen[d>>6] |= 1 << (d & 63)
+				cands = append(cands, d)
 			}
 		}
-		for w, x := range seen {
-			for x != 0 {
-				cands = append(cands, uint32(w*64+bits.TrailingZeros64(x)))
-				x &= x - 1
-			}
-		}
+		slices.Sort(cands) // doc order for NextGEQ (cost follows the candidates, not N)
 		c := &a.probe
 		for ; i < len(ts) && len(cands) > 0; i++ {
 			t := ts[i]
@@ -134,7 +122,7 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 				keep = append(keep, d)
 			}
 			cands = keep
-			if i+1 < len(ts) {
+			if visibleAll && i+1 < len(ts) {
 				thr = max(s.thr, a.kthPartial(acc, cands, k))
 			}
 		}
@@ -205,57 +193,4 @@ func siftDown(h []int32, i int) {
 		h[i], h[c] = h[c], h[i]
 		i = c
 	}
-}
-
-// allowedBits is the view's Live AND Filter as a dense bitset, or nil when
-// every doc is allowed. A Live set (immutable, shared by the snapshots of a
-// segment) is made dense once and cached; a filter is written into *buf
-// (reused). No allocation per query.
-func allowedBits(l *segment.Layout, liveBM, filter *roaring.Bitmap, buf *[]uint64) []uint64 {
-	if liveBM == nil && filter == nil {
-		return nil
-	}
-	words := (l.NumDocs + 63) / 64
-	var live []uint64
-	if liveBM != nil {
-		live = denseLive(liveBM, words)
-		if filter == nil {
-			return live
-		}
-	}
-	n := max(words, int(filter.DenseSize()))
-	if cap(*buf) < n {
-		*buf = make([]uint64, n)
-	}
-	out := (*buf)[:n]
-	clear(out)
-	filter.WriteDenseTo(out)
-	out = out[:words]
-	if live != nil {
-		for i := range out {
-			out[i] &= live[i]
-		}
-	}
-	return out
-}
-
-// denseCache maps a Live bitmap (by weak pointer, so a new bitmap at a
-// reused address never hits a stale entry) to its dense form; the entry is
-// dropped when the bitmap is collected.
-var denseCache sync.Map // weak.Pointer[roaring.Bitmap] -> []uint64
-
-func denseLive(bm *roaring.Bitmap, words int) []uint64 {
-	key := weak.Make(bm)
-	if v, ok := denseCache.Load(key); ok {
-		if d := v.([]uint64); len(d) >= words {
-			return d[:words]
-		}
-	}
-	d := make([]uint64, max(words, int(bm.DenseSize())))
-	bm.WriteDenseTo(d)
-	d = d[:words]
-	if _, loaded := denseCache.LoadOrStore(key, d); !loaded {
-		runtime.AddCleanup(bm, func(k weak.Pointer[roaring.Bitmap]) { denseCache.Delete(k) }, key)
-	}
-	return d
 }

@@ -1,82 +1,129 @@
 package scoring
 
 import (
-	"math/bits"
-
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// windowBits sets the largest window of WMaxScore: 1<<windowBits docs.
-const windowBits = 14
+// windowBits is the default window of WMaxScore: 1<<windowBits docs.
+const windowBits = 16
+
+// maxDenseBits bounds the windows that may be processed densely (a scan
+// or a clear of every accumulator): cache-resident ones.
+const maxDenseBits = 16
 
 // WMaxScore's window ends are computed in uint32: the last window of the
-// largest segment must end below 2^32 (a compile error here if windowBits
-// outgrows the headroom that segment.MaxDocs leaves).
+// largest segment must end below 2^32 (a compile error here if windows of
+// the default size outgrow the headroom that segment.MaxDocs leaves;
+// larger windows cover whole segments and are clipped to NumDocs).
 const _ uint32 = segment.MaxDocs + 1<<windowBits - 1
 
+// How a window's accumulators are handled.
+type windowMode int
+
+const (
+	listed  windowMode = iota // the postings' docs listed, candidates and clearing from the list
+	cleared                   // candidates caught as they cross the bound, the span cleared whole
+	scanned                   // every accumulator scanned and cleared (SIMD)
+)
+
 // WMaxScore is windowed block-max MaxScore (as Lucene's
-// MaxScoreBulkScorer): the doc space is cut into windows of 16,384 docs
-// (fastest of 2^11..2^16 on the 1M benchmark). In each window every list's
-// bound is the largest block maximum it has there (0 when it has no
-// posting there); a window whose bounds cannot reach the threshold is
-// skipped without decoding anything. Otherwise the lists whose bounds
-// together stay below the threshold are non-essential; the essential lists
-// are accumulated term-at-a-time into a window-local (cache-resident)
-// array. The docs seen there whose partial score plus the non-essential
-// bounds can reach the threshold are candidates; they meet the
-// non-essential lists one list at a time, highest bound first, and drop
-// out as soon as their score plus the remaining bounds falls below the
-// threshold. Each list is probed per candidate, or, when candidates are
-// many, accumulated in the window and looked up.
+// MaxScoreBulkScorer): the doc space is cut into windows of 65,536 docs
+// (their 256 KB of accumulators stay in the 1 MB L2 cache; fastest of
+// 2^13..2^17 on the 1M benchmark). In each window every list's bound is
+// the largest block maximum it has there (0 when it has no posting there);
+// a window whose bounds cannot reach the threshold is skipped without
+// decoding anything, and windows without postings are never visited, so
+// the cost follows the postings, not the segment size. Otherwise the lists
+// whose bounds together stay below the threshold are non-essential; the
+// essential lists are accumulated term-at-a-time into the window, and the
+// docs whose score reaches the threshold minus the non-essential bounds
+// are candidates. Candidates meet the non-essential lists one list at a
+// time, highest bound first, and drop out as soon as their score plus the
+// remaining bounds falls below the threshold. Each list is probed per
+// candidate, or, when candidates are many, walked (its postings test the
+// candidates' bitmap).
+//
+// How a window's accumulators are found and cleared follows the expected
+// essential postings there: listed (few: every posting's doc is listed, a
+// cheap bulk copy, and one pass over the list finds the candidates and
+// clears), cleared (many, portable: candidates are caught as their score
+// crosses the bound and the window is cleared whole) or scanned (many,
+// SIMD: every accumulator is compared and cleared 16 at a time).
 //
 // The zero value is the measured default configuration.
 type WMaxScore struct {
-	// WindowBits is log2 of the window in docs, 6..14; 0 = 14 (16,384).
+	// WindowBits is log2 of the window in docs, 6..32 (windows larger than
+	// the segment cover it whole); 0 = 16.
 	WindowBits uint
-	// DenseShift: a window is processed densely (no per-posting marks, a
-	// full scan) when its essential lists are expected to hold at least
-	// window>>DenseShift postings. 0 = 7 (128 in a 16K window: marked
-	// windows cost ~8 ns per posting in their mark scans, a dense scan ~2 us
-	// per window; 7 was fastest of 4..20 on the 1M benchmark).
+	// DenseShift: with the SIMD kernels, a window of at most 2^16 docs is
+	// scanned when its essential lists are expected to hold at least
+	// window>>DenseShift postings. 0 = 5 with the SIMD kernels (fastest of
+	// 4..7 on the 1M benchmark), and never in the portable build, whose
+	// scalar scan costs more than the lists (tests set it to cover the
+	// scalar code).
 	DenseShift uint
-	// CandCost: a non-essential list is accumulated in a window instead of
-	// probed when the candidates left x CandCost exceed its expected
-	// postings there (a probe that decodes or searches a block costs about
-	// as much as accumulating a dozen postings; 16 and 32 measured best of
-	// 1..256 on the 1M benchmark). 0 = 16; negative: always probe.
+	// ClearShift: otherwise a window of at most 2^16 docs is cleared whole
+	// when its essential lists are expected to hold at least
+	// window>>ClearShift postings (a 256 KB clear, ~8 us, against ~1.5 ns
+	// per listed posting). 0 = 5 (fastest of 3..8, portable build).
+	ClearShift uint
+	// CandCost: a non-essential list is walked instead of probed when the
+	// candidates left x CandCost exceed its expected postings in the
+	// window (a probe that decodes or searches a block costs about as much
+	// as walking a dozen postings). 0 = 16; negative: always probe.
 	CandCost int64
 
 	cursors cursorSet
 	wmax    []int32
 	order   []int
 	est     []int64
-	acc     [1 << windowBits]int32
-	seen    [1 << windowBits / 64]uint64
-	cand    []uint16
+	win     window
+	cand    []uint32
 	scores  []int32
 }
 
 // Name implements Algorithm.
 func (*WMaxScore) Name() string { return "wmaxscore" }
 
-// config returns the tuning fields with defaults applied.
-func (a *WMaxScore) config() (windowShift, denseShift uint, candCost int64) {
-	windowShift, denseShift, candCost = a.WindowBits, a.DenseShift, a.CandCost
-	if windowShift == 0 || windowShift > windowBits {
-		windowShift = windowBits
+// wmsConfig is a WMaxScore configuration with the defaults applied.
+type wmsConfig struct {
+	windowShift, denseShift, clearShift uint
+	candCost                            int64
+}
+
+// config applies the defaults, with windows of 1<<bits docs (0 = WindowBits).
+func (a *WMaxScore) config(bits uint) wmsConfig {
+	c := wmsConfig{windowShift: bits, denseShift: a.DenseShift, clearShift: a.ClearShift, candCost: a.CandCost}
+	if c.windowShift == 0 {
+		c.windowShift = a.WindowBits
 	}
-	windowShift = max(windowShift, 6)
-	if denseShift == 0 {
-		denseShift = 7
+	if c.windowShift == 0 {
+		c.windowShift = windowBits
 	}
-	if candCost == 0 {
-		candCost = 16
+	c.windowShift = min(max(c.windowShift, 6), 32)
+	if c.denseShift == 0 && SIMD {
+		c.denseShift = 5
 	}
-	return
+	if c.clearShift == 0 {
+		c.clearShift = 5
+	}
+	if c.candCost == 0 {
+		c.candCost = 16
+	}
+	return c
 }
 
 func (a *WMaxScore) search(s *collector, l *segment.Layout, q []qterm) error {
-	windowShift, denseShift, candCost := a.config()
+	return a.run(s, l, q, 0)
+}
+
+// run searches with windows of 1<<bits docs (0 = WindowBits).
+func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) error {
+	if l.NumDocs == 0 {
+		return nil
+	}
+	cfg := a.config(bits)
+	windowShift := cfg.windowShift
 	cs, _ := a.cursors.open(l, q)
 	n := len(cs)
 	if cap(a.wmax) < n {
@@ -85,17 +132,18 @@ func (a *WMaxScore) search(s *collector, l *segment.Layout, q []qterm) error {
 		a.est = make([]int64, n)
 	}
 	wmax, order := a.wmax[:n], a.order[:n]
+	N := uint64(l.NumDocs)
+	W := uint64(1) << windowShift
+	span := min(W, N)
+	a.win.resize(int(span))
 	// est[i]: expected postings of list i in a window.
 	est := a.est[:n]
 	for i, c := range cs {
-		est[i] = int64(l.TermCount[c.t]) << windowShift / int64(max(1, l.NumDocs))
+		est[i] = int64(uint64(l.TermCount[c.t]) * span / N)
 	}
-	W := uint32(1) << windowShift
-	acc := a.acc[:W]
-	seen := a.seen[:W/64]
-	N := uint32(l.NumDocs)
+	small := windowShift <= maxDenseBits
 	lastDense := 0
-	for w0 := uint32(0); w0 < N; {
+	for w0 := uint64(0); w0 < N; w0 += W {
 		minDoc := NoMore
 		for _, c := range cs {
 			minDoc = min(minDoc, c.doc)
@@ -103,248 +151,177 @@ func (a *WMaxScore) search(s *collector, l *segment.Layout, q []qterm) error {
 		if minDoc == NoMore {
 			return nil
 		}
-		if minDoc >= w0+W {
-			w0 = minDoc &^ (W - 1)
+		if uint64(minDoc) >= w0+W {
+			w0 = uint64(minDoc) &^ (W - 1)
 		}
-		w1 := min(w0+W, N) - 1
+		w1 := uint32(min(w0+W, N) - 1)
 		var total int32
+		whole := w0 == 0 && uint64(w1) == N-1
 		for i, c := range cs {
-			wmax[i] = c.windowMax(w0, w1)
+			if whole {
+				wmax[i] = c.maxScore
+			} else {
+				wmax[i] = c.windowMax(uint32(w0), w1)
+			}
 			total += wmax[i]
 		}
-		thr := s.thr
-		if total < thr {
-			w0 += W
+		if total < s.thr {
 			continue
 		}
-		// Order lists by window bound, ascending (insertion sort: few lists).
-		for i := range order {
-			order[i] = i
-		}
-		for i := 1; i < n; i++ {
-			for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
-				order[j], order[j-1] = order[j-1], order[j]
-			}
-		}
-		e := 0
-		var nonEss int32
-		for e < n && nonEss+wmax[order[e]] < thr {
-			nonEss += wmax[order[e]]
-			e++
-		}
-		// Probing a non-essential list costs about one step per candidate;
-		// accumulating it costs one per posting. Lists expected to have
-		// fewer postings in the window than there are candidates are
-		// cheaper to accumulate, so they become essential (this only
-		// lowers the non-essential bound, so it stays safe).
-		var cands int64
-		for _, i := range order[e:] {
-			cands += est[i]
-		}
-		for e > 0 && est[order[e-1]] < cands {
-			e--
-			nonEss -= wmax[order[e]]
-			cands += est[order[e]]
-		}
-		// Windows where the essential lists touch many docs skip the
-		// per-posting marks and scan (and clear) the whole window instead.
+		e, nonEss := a.partition(s.thr, wmax, order, est)
+		// Windows where the essential lists touch many docs are cleared
+		// (or scanned and cleared) whole.
 		var essPost int64
 		for _, i := range order[e:] {
 			if wmax[i] > 0 {
 				essPost += est[i]
 			}
 		}
-		var cand []uint16
-		var scores []int32
-		if essPost<<denseShift >= int64(W) {
-			for _, i := range order[e:] {
-				if wmax[i] > 0 {
-					cs[i].accumulateDense(w0, w1, acc)
-				}
-			}
-			// The previous dense window's candidate count predicts this
-			// one's (1/64 of the window counts as many).
-			cand, scores = denseCandidates(acc[:w1-w0+1], s.thr-nonEss, a.cand[:0], a.scores[:0], lastDense<<6 >= int(W))
+		mode := listed
+		switch {
+		case small && cfg.denseShift > 0 && essPost<<cfg.denseShift >= int64(span):
+			mode = scanned
+		case small && essPost<<cfg.clearShift >= int64(span):
+			mode = cleared
+		}
+		cand, scores := a.essentials(s, cs, order[e:], uint32(w0), w1, s.thr-nonEss, mode, lastDense<<6 >= int(span))
+		if mode == scanned {
 			lastDense = len(cand)
-		} else {
-			for _, i := range order[e:] {
-				if wmax[i] > 0 {
-					cs[i].accumulate(w0, w1, acc, seen)
-				}
-			}
-			cand, scores = windowCandidates(acc, seen, s.thr-nonEss, a.cand[:0], a.scores[:0])
 		}
-		a.cand, a.scores = cand, scores
-		// Non-essential lists, highest bound first, one list at a time over
-		// the candidates still able to reach the threshold: a list with
-		// fewer postings in the window than candidates x candCost is
-		// accumulated into the (cleared) window array and looked up, the
-		// others are probed with NextGEQ (candCost < 0: always).
-		// Candidates stay in doc order.
-		rest := nonEss
-		accumulated := false
-		for j := e - 1; j >= 0 && len(cand) > 0; j-- {
-			i := order[j]
-			if wmax[i] == 0 {
-				continue
-			}
-			// Keep candidates that this list and the ones after it can
-			// still lift to the threshold.
-			need := s.thr - rest
-			rest -= wmax[i]
-			kept := 0
-			for ci, off := range cand {
-				// Branch-free compaction: which candidates drop out is
-				// unpredictable.
-				sc := scores[ci]
-				cand[kept], scores[kept] = off, sc
-				if sc >= need {
-					kept++
-				}
-			}
-			cand, scores = cand[:kept], scores[:kept]
-			if kept == 0 {
-				break
-			}
-			c := cs[i]
-			if int64(kept)*candCost > est[i] {
-				c.accumulateDense(w0, w1, acc)
-				accumulated = true
-				// Later lookups are of a subset of these candidates, so
-				// zeroing just them keeps the next list's sums apart.
-				for ci, off := range cand {
-					scores[ci] += acc[off]
-					acc[off] = 0
-				}
-				continue
-			}
-			c.probe(w0, cand, scores)
-		}
-		if accumulated {
-			clear(acc[:w1-w0+1])
-		}
-		if rest == 0 {
-			for ci, off := range cand {
-				if sc := scores[ci]; sc >= s.thr {
-					s.offer(w0+uint32(off), sc)
-				}
+		cand, scores = a.nonEssentials(s, cs, order[:e], uint32(w0), w1, nonEss, cfg.candCost, cand, scores)
+		for ci, off := range cand {
+			if sc := scores[ci]; sc >= s.thr {
+				s.offer(uint32(w0)+off, sc)
 			}
 		}
-		w0 += W
+		a.cand, a.scores = cand[:0], scores[:0]
 	}
 	return nil
 }
 
-// probe adds the cursor's score to scores[i] for each candidate doc
-// w0+cand[i] (ascending) that the list holds.
-func (c *postingCursor) probe(w0 uint32, cand []uint16, scores []int32) {
-	scores = scores[:len(cand)]
-	for ci, off := range cand {
-		d := w0 + uint32(off)
-		if c.doc < d {
-			c.NextGEQ(d)
-		}
-		if c.doc == d {
-			scores[ci] += c.Score()
+// partition orders the lists by window bound, ascending (insertion sort:
+// few lists), and returns the first essential one and the summed bounds
+// of the non-essential ones before it.
+func (a *WMaxScore) partition(thr int32, wmax []int32, order []int, est []int64) (int, int32) {
+	n := len(order)
+	for i := range order {
+		order[i] = i
+	}
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
+	e := 0
+	var nonEss int32
+	for e < n && nonEss+wmax[order[e]] < thr {
+		nonEss += wmax[order[e]]
+		e++
+	}
+	// Probing a non-essential list costs about one step per candidate;
+	// accumulating it costs one per posting. Lists expected to have fewer
+	// postings in the window than there are candidates are cheaper to
+	// accumulate, so they become essential (this only lowers the
+	// non-essential bound, so it stays safe).
+	var cands int64
+	for _, i := range order[e:] {
+		cands += est[i]
+	}
+	for e > 0 && est[order[e-1]] < cands {
+		e--
+		nonEss -= wmax[order[e]]
+		cands += est[order[e]]
+	}
+	return e, nonEss
 }
 
-// windowMax bounds the cursor's score in [w0, w1] by the block maxima of
-// the blocks overlapping it (0 if the list has nothing there).
-func (c *postingCursor) windowMax(w0, w1 uint32) int32 {
-	if c.doc > w1 {
-		return 0
-	}
-	b := c.blk
-	if c.dec == b && c.doc >= w0 {
-		// Decoded and positioned inside the window.
-	} else {
-		for b < c.end && c.l.BlkLast[b] < w0 {
-			b++
-		}
-		if b >= c.end {
-			return 0
-		}
-		c.blk = b
-	}
-	m := c.l.BlkMax[b]
-	for c.l.BlkLast[b] < w1 && b+1 < c.end {
-		b++
-		m = max(m, c.l.BlkMax[b])
-	}
-	return c.w * int32(m)
-}
-
-// accumulate adds the cursor's scores for docs in [w0, w1] into acc (doc
-// offsets from w0) and marks them in seen, leaving the cursor at the first
-// doc after w1.
-func (c *postingCursor) accumulate(w0, w1 uint32, acc []int32, seen []uint64) {
-	c.NextGEQ(w0)
-	w := c.w
-	for c.doc <= w1 {
-		i, n := c.i, c.n
-		docs, imps := c.docs[:n], c.imps[:n:n]
-		for ; i < n; i++ {
-			d := docs[i]
-			if d > w1 {
-				break
+// essentials accumulates the essential lists ess in [w0, w1] and returns
+// the candidates (offsets from w0, ascending) whose score reaches lo, with
+// their scores, and leaves the window clear.
+func (a *WMaxScore) essentials(s *collector, cs []*postingCursor, ess []int, w0, w1 uint32, lo int32, mode windowMode, many bool) ([]uint32, []int32) {
+	win := &a.win
+	acc := win.acc[:w1-w0+1]
+	switch mode {
+	case scanned:
+		for _, i := range ess {
+			if a.wmax[i] > 0 {
+				cs[i].accumulateDense(w0, w1, acc)
 			}
-			off := d - w0
-			acc[off] += w * int32(imps[i])
-			seen[off>>6] |= 1 << (off & 63)
 		}
-		if i < n {
-			c.i = i
-			c.doc = docs[i]
-			return
-		}
-		c.i = n - 1
-		c.Next()
-	}
-}
-
-// accumulateDense is accumulate without the marks.
-func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
-	c.NextGEQ(w0)
-	w := c.w
-	for c.doc <= w1 {
-		i, n := c.i, c.n
-		docs, imps := c.docs[:n], c.imps[:n:n]
-		for ; i < n; i++ {
-			d := docs[i]
-			if d > w1 {
-				break
+		// The previous dense window's candidate count predicts this one's
+		// (1/64 of the window counts as many).
+		return denseCandidates(acc, lo, a.cand[:0], a.scores[:0], many)
+	case cleared:
+		for _, i := range ess {
+			if a.wmax[i] > 0 {
+				cs[i].accumulateCross(w0, w1, win, lo)
 			}
-			acc[d-w0] += w * int32(imps[i])
 		}
-		if i < n {
-			c.i = i
-			c.doc = docs[i]
-			return
-		}
-		c.i = n - 1
-		c.Next()
+		cand, scores := win.crossed(a.cand[:0], a.scores[:0])
+		clear(acc)
+		return cand, scores
 	}
+	for _, i := range ess {
+		if a.wmax[i] > 0 {
+			cs[i].accumulate(w0, w1, win)
+		}
+	}
+	return win.extract(w0, lo, a.cand[:0], a.scores[:0])
 }
 
-// windowCandidatesScalar is windowCandidates without SIMD (the portable
-// build, and the SIMD build on CPUs without AVX-512).
-func windowCandidatesScalar(acc []int32, seen []uint64, lo int32, out []uint16, scores []int32) ([]uint16, []int32) {
-	for wi, x := range seen {
-		if x == 0 {
+// nonEssentials lets the candidates meet the non-essential lists nonEss
+// (ascending bounds, summing to rest), highest bound first, one list at a
+// time over the candidates still able to reach the threshold. A list with
+// fewer postings in the window than candidates x candCost is walked: each
+// of its postings tests the candidates' bitmap and adds to a candidate's
+// accumulator (no other accumulator is touched, so nothing needs
+// clearing); the others are probed with NextGEQ (candCost < 0: always).
+// Candidates stay in doc order. It returns the candidates that can still
+// reach the threshold, with their full scores; the window stays clear.
+func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, rest int32, candCost int64, cand []uint32, scores []int32) ([]uint32, []int32) {
+	win := &a.win
+	acc, bits := win.acc, win.bits
+	for j := len(nonEss) - 1; j >= 0 && len(cand) > 0; j-- {
+		i := nonEss[j]
+		if a.wmax[i] == 0 {
 			continue
 		}
-		seen[wi] = 0
-		for x != 0 {
-			off := wi<<6 | bits.TrailingZeros64(x)
-			x &= x - 1
-			if v := acc[off]; v >= lo {
-				out = append(out, uint16(off))
-				scores = append(scores, v)
+		// Keep candidates that this list and the ones after it can still
+		// lift to the threshold.
+		need := s.thr - rest
+		rest -= a.wmax[i]
+		kept := 0
+		for ci, off := range cand {
+			// Branch-free compaction: which candidates drop out is
+			// unpredictable.
+			sc := scores[ci]
+			cand[kept], scores[kept] = off, sc
+			if sc >= need {
+				kept++
 			}
-			acc[off] = 0
 		}
+		cand, scores = cand[:kept], scores[:kept]
+		if kept == 0 {
+			break
+		}
+		c := cs[i]
+		if int64(kept)*candCost > a.est[i] {
+			for _, off := range cand {
+				bits[off>>6] |= 1 << (off & 63)
+			}
+			c.walk(w0, w1, bits, acc)
+			for ci, off := range cand {
+				scores[ci] += acc[off]
+				acc[off] = 0
+				bits[off>>6] = 0
+			}
+			continue
+		}
+		c.probe(w0, cand, scores)
 	}
-	return out, scores
+	if rest > 0 {
+		// Some list was never met: candidates fell short of it.
+		return cand[:0], scores[:0]
+	}
+	return cand, scores
 }

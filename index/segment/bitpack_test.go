@@ -1,9 +1,13 @@
 package segment
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/internal/cputime"
 )
 
 // Every width and length round-trips through packDeltas/unpackDeltas (the
@@ -38,5 +42,30 @@ func TestPackUnpackAllWidths(t *testing.T) {
 				t.Fatalf("w=%d n=%d: mismatch", w, n)
 			}
 		}
+	}
+}
+
+// BenchmarkUnpack decodes 128-posting blocks of each width class (the
+// build's unpacker: scalar in the portable build).
+func BenchmarkUnpack(b *testing.B) {
+	for _, w := range []int{3, 6, 8, 12, 20} {
+		b.Run(fmt.Sprint("w=", w), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, uint64(w)))
+			docs := make([]uint32, 128)
+			prev := uint32(0)
+			for i := range docs {
+				docs[i] = prev + uint32(r.Uint64()&(1<<uint(w)-1))
+				prev = docs[i] + 1
+			}
+			buf := append(packDeltas(nil, docs, 0), make([]byte, 8)...)
+			got := make([]uint32, 128)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := cputime.Thread()
+			for b.Loop() {
+				unpackDeltas(buf[1:], 128, uint(buf[0]), 0, got)
+			}
+			b.ReportMetric(float64((cputime.Thread()-t0).Nanoseconds())/float64(b.N*128), "cpu-ns/value")
+		})
 	}
 }

@@ -133,7 +133,7 @@ func (b *Builder) Build() (*Segment, error) {
 	if err := b.inv.finish(&l); err != nil {
 		return nil, err
 	}
-	if !o.SkipBMP {
+	if o.BMP {
 		chunk := bmpChunkDocs
 		if b.bmpChunk > 0 {
 			chunk = b.bmpChunk

@@ -16,7 +16,7 @@ import (
 //	CRC-32C of everything before it, u32
 //
 // Version 1 had no Flags word and always carried the BMP structures; Decode
-// still reads it. Without BMP (Options.SkipBMP) the BMP arrays are empty.
+// still reads it. Without BMP (Options.BMP false) the BMP arrays are empty.
 const (
 	magic   = "SPRWSEG\x00"
 	version = 2

@@ -32,15 +32,24 @@ type Options struct {
 	// builder then keeps float weights until Build (8 bytes per posting).
 	// A fixed Scale lets Add quantise at once (5 bytes per posting).
 	Scale float32
-	// SkipBMP leaves out the Block-Max Pruning structures (range maxima and
-	// the block-wise forward index: about 8 bytes per posting on top of the
-	// inverted index's 2.1, and most of the build's memory). The "bmp"
-	// algorithm then reports an error for the segment, and Vector decodes
-	// from the inverted lists instead (one block per vocabulary term: fine
-	// for occasional use such as explaining a hit). Default false (built);
-	// the default search algorithm does not use them, so large segments
-	// where memory matters should set it.
-	SkipBMP bool
+	// BMP builds the Block-Max Pruning structures: per-range term maxima
+	// and a block-wise forward index (about 8 bytes per posting on top of
+	// the inverted index's ~2, and most of the build's memory and time).
+	// Only the "bmp" algorithm uses them; without them it reports an error
+	// for the segment, and Vector decodes from the inverted lists instead
+	// (one block per vocabulary term: fine for occasional use such as
+	// explaining a hit). Default false: the default query planner does not
+	// need them, and the whole index stays within ~2 bytes per posting.
+	BMP bool
+	// Reorder asks merges of segments (MergeOrder, called by the index's
+	// compaction) to write documents in a recursive graph bisection order
+	// (ReorderBP): documents that share terms get nearby ids, so posting
+	// gaps shrink and a doc-id range's block maxima describe similar
+	// documents, which pruning can skip together. It costs a doc-term graph
+	// of 4 bytes per posting during the merge and about a minute of CPU
+	// per million documents (docs/BENCHMARKS.md). Builder itself keeps the
+	// order of Add. Default false.
+	Reorder bool
 }
 
 func (o Options) withDefaults() Options {
@@ -83,7 +92,7 @@ type Layout struct {
 	Scale     float32
 	BlockSize int
 	RangeBits int
-	HasBMP    bool // the Block-Max Pruning fields below are present (else all empty)
+	HasBMP    bool // the Block-Max Pruning fields below are present (else all empty; Options.BMP)
 
 	TermCount []uint32 // postings per term
 	TermMax   []uint8  // max impact per term
@@ -148,7 +157,7 @@ func topImpacts(hist *[256]uint32, dst []uint8) {
 func (l *Layout) NumRanges() int { return max(0, len(l.FwdEnt)-1) }
 
 // HasBMP reports whether the segment carries the Block-Max Pruning
-// structures (see Options.SkipBMP).
+// structures (see Options.BMP).
 func (s *Segment) HasBMP() bool { return s.l.HasBMP }
 
 // Segment is an immutable, searchable set of documents with local ids
@@ -175,6 +184,13 @@ func (s *Segment) InvertedBytes() int64 {
 	l := &s.l
 	return int64(len(l.Data)) + int64(len(l.BlkLast))*4 + int64(len(l.BlkMax)) +
 		int64(len(l.BlkOff))*8 + int64(len(l.TermCount))*4 + int64(len(l.TermMax)) + int64(len(l.TermBlk))*4
+}
+
+// Bytes is the size of everything the segment holds in memory to serve
+// queries: the inverted index, the BMP structures when built, and the
+// derived per-term top impacts.
+func (s *Segment) Bytes() int64 {
+	return s.InvertedBytes() + s.BMPBytes() + int64(len(s.l.TermTop))
 }
 
 // BMPBytes is the size of the Block-Max Pruning structures (range maxima and

@@ -65,8 +65,8 @@ func roundTrip(t *testing.T, s *Segment) (*Segment, []byte) {
 
 func TestRoundTripAndVector(t *testing.T) {
 	t.Parallel()
-	for i, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {BlockSize: 256, RangeBits: 8, Scale: 0.02},
-		{SkipBMP: true}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
+	for i, o := range []Options{{BMP: true}, {BlockSize: 8, RangeBits: 2, BMP: true}, {BlockSize: 256, RangeBits: 8, Scale: 0.02, BMP: true},
+		{}, {BlockSize: 8, Scale: 0.02}} {
 		t.Run(fmt.Sprintf("%+v", o), func(t *testing.T) {
 			t.Parallel()
 			checkRoundTripAndVector(t, randomVectors(rand.New(rand.NewPCG(1, uint64(i))), 700, 300, 40), o)
@@ -82,8 +82,8 @@ func checkRoundTripAndVector(t *testing.T, vs []sparse.Vector, o Options) {
 		if !bytes.Equal(data, data2) {
 			t.Fatal("re-marshalled segment differs")
 		}
-		if s2.HasBMP() == o.SkipBMP || (o.SkipBMP && s2.BMPBytes() != 0) {
-			t.Fatalf("HasBMP %v with SkipBMP %v (%d BMP bytes)", s2.HasBMP(), o.SkipBMP, s2.BMPBytes())
+		if s2.HasBMP() != o.BMP || (!o.BMP && s2.BMPBytes() != 0) {
+			t.Fatalf("HasBMP %v with BMP %v (%d BMP bytes)", s2.HasBMP(), o.BMP, s2.BMPBytes())
 		}
 		var postings int64
 		for d, v := range vs {
@@ -137,7 +137,7 @@ func TestStreamingBuildMatchesBuffered(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(9, 9))
 	vs := randomVectors(r, 900, 400, 50)
-	for _, o := range []Options{{}, {BlockSize: 16, RangeBits: 3}, {SkipBMP: true}} {
+	for _, o := range []Options{{BMP: true}, {BlockSize: 16, RangeBits: 3, BMP: true}, {}} {
 		a := build(t, vs, o)
 		o.Scale = a.Scale()
 		b := build(t, vs, o)
@@ -155,7 +155,7 @@ func TestDecodeVersions(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(8, 8))
 	vs := randomVectors(r, 200, 100, 20)
-	s := build(t, vs, Options{})
+	s := build(t, vs, Options{BMP: true})
 	data, _ := s.MarshalBinary()
 	body := data[:len(data)-4]
 	hdr := len(magic) + 4 + 3*8 + 3*4 // up to the flags word
@@ -241,7 +241,7 @@ func TestDecodeRejectsCorruption(t *testing.T) {
 // promises holds for decoded segments too); MaxDocs itself is accepted.
 func TestDecodeRejectsTooManyDocs(t *testing.T) {
 	t.Parallel()
-	s := build(t, randomVectors(rand.New(rand.NewPCG(5, 5)), 3, 10, 4), Options{SkipBMP: true})
+	s := build(t, randomVectors(rand.New(rand.NewPCG(5, 5)), 3, 10, 4), Options{})
 	data, _ := s.MarshalBinary()
 	body := slices.Clone(data[:len(data)-4])
 	for _, nd := range []uint64{MaxDocs, MaxDocs + 1, 1 << 32} {
@@ -259,7 +259,7 @@ func FuzzDecode(f *testing.F) {
 		s := build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4, RangeBits: 2})
 		data, _ := s.MarshalBinary()
 		f.Add(data)
-		s = build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4, SkipBMP: true})
+		s = build(f, randomVectors(r, n, 20, 6), Options{BlockSize: 4})
 		data, _ = s.MarshalBinary()
 		f.Add(data)
 	}
@@ -304,7 +304,7 @@ func FuzzDecodeUnchecked(f *testing.F) {
 func TestTermTop(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 5))
-	for _, o := range []Options{{}, {BlockSize: 8, Scale: 0.02, SkipBMP: true}} {
+	for _, o := range []Options{{BMP: true}, {BlockSize: 8, Scale: 0.02}} {
 		vs := randomVectors(r, 3000, 60, 40)
 		s := build(t, vs, o)
 		s2, _ := roundTrip(t, s)
@@ -359,7 +359,7 @@ func TestBuildBMPChunks(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(6, 6))
 	vs := randomVectors(r, 2000, 300, 40)
-	for _, o := range []Options{{}, {BlockSize: 8, RangeBits: 2}, {RangeBits: 8}} {
+	for _, o := range []Options{{BMP: true}, {BlockSize: 8, RangeBits: 2, BMP: true}, {RangeBits: 8, BMP: true}} {
 		want, err := build(t, vs, o).MarshalBinary()
 		if err != nil {
 			t.Fatal(err)

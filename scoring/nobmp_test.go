@@ -9,16 +9,16 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// A segment built without BMP structures answers every other algorithm
+// A segment built without BMP structures (the default) answers every other algorithm
 // exactly like one built with them; bmp reports a clear error.
-func TestSkipBMP(t *testing.T) {
+func TestWithoutBMP(t *testing.T) {
 	t.Parallel()
-	spec := corpusSpec{docs: 3000, vocab: 300, maxLen: 40, zipf: 1.05, levels: 4, opts: segment.Options{Scale: 0.01}}
+	spec := corpusSpec{docs: 3000, vocab: 300, maxLen: 40, zipf: 1.05, levels: 4, opts: segment.Options{Scale: 0.01, BMP: true}}
 	with := buildCorpus(t, rand.New(rand.NewPCG(5, 5)), spec)
-	spec.opts.SkipBMP = true
+	spec.opts.BMP = false
 	without := buildCorpus(t, rand.New(rand.NewPCG(5, 5)), spec)
 	if without.HasBMP() || !with.HasBMP() {
-		t.Fatal("HasBMP does not follow SkipBMP")
+		t.Fatal("HasBMP does not follow Options.BMP")
 	}
 	r := rand.New(rand.NewPCG(6, 6))
 	for qi := 0; qi < 30; qi++ {
@@ -31,7 +31,7 @@ func TestSkipBMP(t *testing.T) {
 			for _, alg := range Algorithms() {
 				got, err := Search([]segment.View{{Segment: without}}, q, Options{K: k, Algorithm: alg})
 				if alg == "bmp" {
-					if len(want) > 0 && (err == nil || !strings.Contains(err.Error(), "SkipBMP")) {
+					if len(want) > 0 && (err == nil || !strings.Contains(err.Error(), "Options.BMP")) {
 						t.Fatalf("bmp on a segment without BMP: err %v", err)
 					}
 					continue

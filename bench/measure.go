@@ -1,0 +1,230 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/internal/cputime"
+	"github.com/sparrow-search/sparrow/scoring"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// harness times query algorithms single-threaded on one set of views
+// (the calling goroutine must be locked to its OS thread: thread CPU time).
+type harness struct {
+	views  []segment.View
+	algs   []string // "exhaustive" first: the others are checked against it
+	ks     []int
+	reps   int
+	alphas []float64 // approximate BMP runs
+	// perQuery collects per-query top-10 thread CPU microseconds, keyed
+	// "MIX/ALGORITHM" (and "MIX/_terms", "MIX/_postings").
+	perQuery map[string][]float64
+}
+
+// search runs one query.
+func (h *harness) search(name string, q sparse.Vector, k int, alpha float64) ([]scoring.Hit, error) {
+	return scoring.Search(h.views, q, scoring.Options{K: k, Algorithm: name, Alpha: alpha})
+}
+
+// timeAll times name on every query, keeping each query's fastest of
+// h.reps passes (after a short warm-up pass).
+func (h *harness) timeAll(name string, qs []sparse.Vector, k int, alpha float64) (cpu, wall []time.Duration, err error) {
+	cpu = make([]time.Duration, len(qs))
+	wall = make([]time.Duration, len(qs))
+	for _, q := range qs[:min(len(qs), 50)] {
+		if _, err := h.search(name, q, k, alpha); err != nil {
+			return nil, nil, err
+		}
+	}
+	for rep := 0; rep < max(1, h.reps); rep++ {
+		for i, q := range qs {
+			w0, t0 := time.Now(), cputime.Thread()
+			if _, err := h.search(name, q, k, alpha); err != nil {
+				return nil, nil, err
+			}
+			t, w := cputime.Thread()-t0, time.Since(w0)
+			if rep == 0 || t < cpu[i] {
+				cpu[i] = t
+			}
+			if rep == 0 || w < wall[i] {
+				wall[i] = w
+			}
+		}
+	}
+	return cpu, wall, nil
+}
+
+// pairedSlower re-times query q 5 times alternating with exhaustive and
+// reports whether name's best time is still above exhaustive's best.
+func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (bool, error) {
+	bestEx, bestAlg := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	for range 5 {
+		for _, a := range []string{"exhaustive", name} {
+			t0 := cputime.Thread()
+			if _, err := h.search(a, q, k, 0); err != nil {
+				return false, err
+			}
+			if d := cputime.Thread() - t0; a == name {
+				bestAlg = min(bestAlg, d)
+			} else {
+				bestEx = min(bestEx, d)
+			}
+		}
+	}
+	return bestAlg > bestEx, nil
+}
+
+// runMix measures every algorithm on one mix's queries at every k.
+func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
+	if h.perQuery != nil {
+		l := h.views[0].Segment.Layout()
+		terms := make([]float64, len(qs))
+		posts := make([]float64, len(qs))
+		for i, q := range qs {
+			terms[i] = float64(len(q.IDs))
+			for _, id := range q.IDs {
+				if int(id) < l.NumTerms {
+					posts[i] += float64(l.TermCount[id])
+				}
+			}
+		}
+		h.perQuery[mr.Mix.Name+"/_terms"], h.perQuery[mr.Mix.Name+"/_postings"] = terms, posts
+	}
+	for _, k := range h.ks {
+		want := make([][]scoring.Hit, len(qs))
+		var exTimes []time.Duration
+		for _, name := range h.algs {
+			times, walls, err := h.timeAll(name, qs, k, 0)
+			if err != nil {
+				return err
+			}
+			var slow []int
+			for i, q := range qs {
+				hits, err := h.search(name, q, k, 0)
+				if err != nil {
+					return err
+				}
+				if name == "exhaustive" {
+					want[i] = hits
+					continue
+				}
+				if !slices.Equal(hits, want[i]) {
+					mr.IdenticalTopK = false
+					if len(mr.Mismatches) < 20 {
+						mr.Mismatches = append(mr.Mismatches, fmt.Sprintf("%s k=%d query %d", name, k, i))
+					}
+				}
+				if k == 10 && times[i] > exTimes[i] {
+					slow = append(slow, i)
+				}
+			}
+			if name == "exhaustive" {
+				exTimes = times
+			}
+			if k == 10 && name != "exhaustive" {
+				mr.SlowerThanExhaustive[name] = len(slow)
+				mr.SlowerPaired[name] = 0
+				for _, i := range slow {
+					s, err := h.pairedSlower(name, qs[i], k)
+					if err != nil {
+						return err
+					}
+					if s {
+						mr.SlowerPaired[name]++
+					}
+				}
+			}
+			lat := summarize(times, walls)
+			mr.store(k, name, lat)
+			if k == 10 && h.perQuery != nil {
+				us := make([]float64, len(times))
+				for i, t := range times {
+					us[i] = float64(t.Nanoseconds()) / 1e3
+				}
+				h.perQuery[mr.Mix.Name+"/"+name] = us
+			}
+			fmt.Fprintf(os.Stderr, "%s k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus (wall mean %8.1fus)\n",
+				mr.Mix.Name, k, name, lat.MeanUS, lat.P50US, lat.P99US, lat.WallMeanUS)
+		}
+		if err := h.runAlphas(mr, qs, k, want); err != nil {
+			return err
+		}
+	}
+	mr.Plans = map[string]int{}
+	for _, q := range qs {
+		plans, err := scoring.Plans(h.views, q)
+		if err != nil {
+			return err
+		}
+		for _, p := range plans {
+			if p != "" {
+				mr.Plans[string(p)]++
+			}
+		}
+	}
+	return nil
+}
+
+// runAlphas times approximate BMP and its recall against the exhaustive top-k.
+func (h *harness) runAlphas(mr *MixReport, qs []sparse.Vector, k int, want [][]scoring.Hit) error {
+	for _, a := range h.alphas {
+		name := fmt.Sprintf("bmp_alpha%g", a)
+		times, walls, err := h.timeAll("bmp", qs, k, a)
+		if err != nil {
+			return err
+		}
+		var recall float64
+		for i, q := range qs {
+			hits, err := h.search("bmp", q, k, a)
+			if err != nil {
+				return err
+			}
+			recall += overlap(hits, want[i])
+		}
+		lat := summarize(times, walls)
+		recall /= float64(max(1, len(qs)))
+		lat.Recall = &recall
+		mr.store(k, name, lat)
+		fmt.Fprintf(os.Stderr, "%s k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus recall %.4f\n", mr.Mix.Name, k, name, lat.MeanUS, lat.P50US, lat.P99US, recall)
+	}
+	return nil
+}
+
+func overlap(got, want []scoring.Hit) float64 {
+	if len(want) == 0 {
+		return 1
+	}
+	set := map[uint32]bool{}
+	for _, h := range want {
+		set[h.Doc] = true
+	}
+	n := 0
+	for _, h := range got {
+		if set[h.Doc] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(want))
+}
+
+// queryStats fills a mix's query statistics.
+func queryStats(mr *MixReport, l *segment.Layout, qs []sparse.Vector) {
+	mr.Queries = len(qs)
+	var nt int
+	var qp int64
+	for _, q := range qs {
+		nt += len(q.IDs)
+		for _, id := range q.IDs {
+			if int(id) < l.NumTerms {
+				qp += int64(l.TermCount[id])
+			}
+		}
+	}
+	mr.QueryTermsMean = float64(nt) / float64(max(1, len(qs)))
+	mr.QueryPostingsMean = float64(qp) / float64(max(1, len(qs)))
+}

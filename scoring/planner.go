@@ -1,0 +1,95 @@
+package scoring
+
+import (
+	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// Planner is the default algorithm (DefaultAlgorithm): for each query and
+// view it picks a strategy from cheap statistics, so that the cost follows
+// the postings the query touches and never the segment size alone:
+//
+//   - "sparse" (SparseMaxScore) when the query's lists hold few postings
+//     for the view's size (light queries): term-at-a-time MaxScore with
+//     sparse accumulators, no per-window work at all;
+//   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
+//     per-window bounds prune more and whose accumulators stay in cache.
+//
+// The statistics are the postings P of the query's lists in the view and
+// its docs N (list lengths, known without reading a posting). Both
+// strategies are rank-safe, so the choice only moves the cost. Filters
+// and deleted docs do not change it (both strategies test them only for
+// docs that reach the top k).
+type Planner struct {
+	// SparseDensity: a view is searched sparsely when P*SparseDensity < N
+	// (negative: never). 0 = 32 (the crossover, P ~ N/32, measured on the 1M benchmark's
+	// mixes in both builds; below it the windowed strategy's bookkeeping
+	// costs more than its cache locality saves).
+	SparseDensity int64
+	// Windowed configures the windowed strategy (its zero value is
+	// WMaxScore's default).
+	Windowed WMaxScore
+
+	sparse SparseMaxScore
+}
+
+// Name implements Algorithm.
+func (*Planner) Name() string { return "planner" }
+
+// Plan is the strategy the planner picks for a query on one view.
+type Plan string
+
+// The planner's strategies.
+const (
+	PlanSparse   Plan = "sparse"
+	PlanWindowed Plan = "windowed"
+)
+
+// plan picks the strategy for query terms q on layout l.
+func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
+	var postings int64
+	for _, t := range q {
+		postings += int64(l.TermCount[t.t])
+	}
+	density := p.SparseDensity
+	if density == 0 {
+		density = 32
+	}
+	if density > 0 && postings*density < int64(l.NumDocs) {
+		return PlanSparse, &p.sparse
+	}
+	return PlanWindowed, &p.Windowed
+}
+
+func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
+	_, a := p.plan(l, q)
+	return a.search(c, l, q)
+}
+
+// Plans returns the strategy the default planner picks for q on each view
+// (the bench reports how often each is chosen). Views without any of q's
+// terms get "".
+func Plans(views []segment.View, q sparse.Vector) ([]Plan, error) {
+	qt, _, err := quantiseQuery(q, nil)
+	if err != nil {
+		return nil, err
+	}
+	var p Planner
+	out := make([]Plan, len(views))
+	for v, view := range views {
+		if view.Segment == nil {
+			continue
+		}
+		l := view.Segment.Layout()
+		var terms []qterm
+		for _, t := range qt {
+			if int(t.t) < l.NumTerms && l.TermCount[t.t] > 0 {
+				terms = append(terms, t)
+			}
+		}
+		if len(terms) > 0 {
+			out[v], _ = p.plan(l, terms)
+		}
+	}
+	return out, nil
+}
