@@ -20,9 +20,16 @@ type Vector struct {
 // Len is the number of non-zero entries.
 func (v Vector) Len() int { return len(v.IDs) }
 
+// MaxWeight bounds every weight Validate accepts: learned sparse encoders
+// and BM25-style weights stay below ~20, so 10,000 leaves three orders of
+// magnitude of headroom while keeping scores (sums of query weight times
+// document weight) far from float32 overflow and one document from
+// dwarfing all others (index/segment's quantisation also clamps outliers).
+const MaxWeight = 1e4
+
 // Validate checks v's shape: as many weights as ids, ids strictly ascending
-// in [0, numTerms), weights finite and non-negative. The error names the
-// first offending entry.
+// in [0, numTerms), weights finite, non-negative and at most MaxWeight. The
+// error names the first offending entry.
 func Validate(v Vector, numTerms int32) error {
 	if len(v.IDs) != len(v.Weights) {
 		return fmt.Errorf("vector has %d ids but %d weights", len(v.IDs), len(v.Weights))
@@ -42,6 +49,9 @@ func Validate(v Vector, numTerms int32) error {
 		}
 		if w < 0 {
 			return fmt.Errorf("vector entry %d (token %d): negative weight %v", i, id, w)
+		}
+		if w > MaxWeight {
+			return fmt.Errorf("vector entry %d (token %d): weight %v exceeds the maximum %v (sparse.MaxWeight)", i, id, w, float32(MaxWeight))
 		}
 	}
 	return nil

@@ -118,10 +118,7 @@ func (b *Builder) Build() (*Segment, error) {
 	}
 	scale := o.Scale
 	if scale <= 0 {
-		scale = b.maxW / 255
-		if !(scale > 0) {
-			scale = 1
-		}
+		scale = robustScale(b.weights, b.maxW)
 		for d := 0; d < numDocs; d++ {
 			for p := b.docStart[d]; p < b.docStart[d+1]; p++ {
 				b.inv.add(uint32(d), b.terms[p], quantise(b.weights[p], scale))
@@ -141,4 +138,44 @@ func (b *Builder) Build() (*Segment, error) {
 		l.buildBMP(chunk)
 	}
 	return &Segment{l: l}, nil
+}
+
+// robustScale derives the quantisation step from the weights: the largest
+// weight over 255 levels, not counting outliers, weights more than twice
+// the r-th largest (r = max(16, postings/8192)), which clamp to impact
+// 255. So one absurd weight (a document with {"the": 1e4} merged into a
+// clean segment) changes no other document's impacts: it neither
+// flattens them (max/255 would round them all to 1) nor defeats pruning.
+func robustScale(weights []float32, maxW float32) float32 {
+	if !(maxW > 0) {
+		return 1
+	}
+	// Weights by their top 16 bits (sign, exponent, 7 mantissa bits):
+	// non-negative floats order like their bits.
+	var hist [1 << 15]uint32
+	for _, w := range weights {
+		if w > 0 {
+			hist[math.Float32bits(w)>>16]++
+		}
+	}
+	r := uint64(max(16, len(weights)>>13))
+	var seen uint64
+	for k := len(hist) - 1; k >= 0; k-- {
+		if seen += uint64(hist[k]); seen < r {
+			continue
+		}
+		// The r-th largest is at least this bucket's lower bound.
+		limit := 2 * math.Float32frombits(uint32(k)<<16)
+		if maxW <= limit || !(limit > 0) {
+			break
+		}
+		var m float32
+		for _, w := range weights {
+			if w <= limit {
+				m = max(m, w)
+			}
+		}
+		return m / 255
+	}
+	return maxW / 255
 }

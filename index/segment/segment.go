@@ -27,10 +27,15 @@ type Options struct {
 	// Scale is the impact quantisation step: weight w is stored as
 	// q = round(w/Scale) clamped to [1, 255], so |w - q*Scale| <= Scale/2 for
 	// Scale/2 <= w <= 255.5*Scale (smaller positive weights are raised to one
-	// step, larger ones clamped). 0 (default) derives Scale = max weight/255 at
-	// Build, which bounds the error by Scale/2 for every weight >= Scale/2; the
-	// builder then keeps float weights until Build (8 bytes per posting).
-	// A fixed Scale lets Add quantise at once (5 bytes per posting).
+	// step, larger ones clamped). 0 (default) derives Scale at Build from the
+	// weights: max weight/255, which bounds the error by Scale/2 for every
+	// weight >= Scale/2; outliers, weights more than twice the one ranked
+	// max(16, postings/8192) from the top, do not count and clamp to 255,
+	// so that one absurd weight cannot flatten everyone else's impacts
+	// (see robustScale).
+	// The builder then keeps float weights until Build (8 bytes per
+	// posting). A fixed Scale lets Add quantise at once (5 bytes per
+	// posting).
 	Scale float32
 	// BMP builds the Block-Max Pruning structures: per-range term maxima
 	// and a block-wise forward index (about 8 bytes per posting on top of
