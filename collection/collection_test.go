@@ -290,20 +290,22 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-func TestAlgorithmPolicy(t *testing.T) {
+// Every configured algorithm gives the default planner's hits.
+func TestAlgorithmsAgree(t *testing.T) {
 	t.Parallel()
-	small := newTestCollection(t, "", Options{InMemory: true})
-	if got := small.algorithmFor(small.sparse.Snapshot()); got != "exhaustive" {
-		t.Errorf("small collection: %q, want exhaustive", got)
+	planner := newTestCollection(t, "", Options{InMemory: true})
+	want := mustSearch(t, planner, Query{Text: "birds winter migration", K: 3})
+	if len(want.Hits) == 0 {
+		t.Fatal("no hits")
 	}
-	set := newTestCollection(t, "", Options{InMemory: true, Algorithm: "bmw"})
-	if got := set.algorithmFor(set.sparse.Snapshot()); got != "bmw" {
-		t.Errorf("configured: %q, want bmw", got)
-	}
-	a := mustSearch(t, small, Query{Text: "birds winter migration", K: 3})
-	b := mustSearch(t, set, Query{Text: "birds winter migration", K: 3})
-	if !slices.EqualFunc(a.Hits, b.Hits, func(x, y Hit) bool { return x.Hit == y.Hit }) {
-		t.Errorf("exhaustive %v, bmw %v", a.Hits, b.Hits)
+	for _, alg := range []string{"exhaustive", "wmaxscore", "bmw"} {
+		t.Run(alg, func(t *testing.T) {
+			c := newTestCollection(t, "", Options{InMemory: true, Algorithm: alg})
+			got := mustSearch(t, c, Query{Text: "birds winter migration", K: 3})
+			if !slices.EqualFunc(got.Hits, want.Hits, func(x, y Hit) bool { return x.Hit == y.Hit }) {
+				t.Errorf("%s %v, planner %v", alg, got.Hits, want.Hits)
+			}
+		})
 	}
 }
 

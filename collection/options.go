@@ -35,8 +35,9 @@ type Options struct {
 	InMemory bool
 
 	// Algorithm is the scoring algorithm (scoring.Algorithms()). Default "":
-	// exhaustive up to SmallCollectionDocs documents, where it is fastest,
-	// else the engine's default. All return the same hits.
+	// the engine's per-query planner (scoring.DefaultAlgorithm), which picks
+	// a rank-safe algorithm from the query's postings and the collection's
+	// size. All return the same hits.
 	Algorithm string
 
 	// DocCache bounds the cache of hit titles and fields, in documents.

@@ -329,35 +329,10 @@ func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
 	if len(s.vec.IDs) == 0 {
 		return nil, nil
 	}
-	return scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.algorithmFor(s.snap)})
+	// Algorithm "" is the engine's per-query planner (scoring.DefaultAlgorithm).
+	return scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
 }
 
-// SmallCollectionDocs is the size up to which the automatic algorithm
-// choice is exhaustive scoring: on SciFact (5,183 documents, default model)
-// it costs 31 CPU-µs per query against 36 for the engine's default
-// (wmaxscore), and on the engine's synthetic corpus the two tie at 5k and
-// 20k documents while wmaxscore wins from 50k (docs/BENCHMARKS.md, Service).
-// All algorithms return the same hits.
-const SmallCollectionDocs = 10000
-
-// algorithmFor is the scoring algorithm for a search of snap: the one
-// configured, else exhaustive for small collections and the engine's
-// default otherwise. This is the one place that policy lives.
-func (c *Collection) algorithmFor(snap *index.Snapshot) string {
-	if c.opts.Algorithm != "" {
-		return c.opts.Algorithm
-	}
-	n := 0
-	for _, v := range snap.Views() {
-		if v.Segment != nil {
-			n += v.Segment.NumDocs()
-		}
-	}
-	if n <= SmallCollectionDocs {
-		return "exhaustive"
-	}
-	return ""
-}
 
 // bm25Top asks bleve for the top k; with a filter it over-fetches and keeps
 // the hits the snapshot's filter admits (the bm25 index carries no fields).

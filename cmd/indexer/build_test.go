@@ -130,7 +130,7 @@ func TestBuildBadInput(t *testing.T) {
 		{[]string{"build", "--corpus", bad}, "--index DIR is required"},
 		{[]string{"build", "--corpus", bad, "--index", filepath.Join(tmp, "i2"), "--quiet"}, "bad.jsonl:2: missing"},
 		{[]string{"build", "--vectors", badVec, "--index", filepath.Join(tmp, "i3"), "--quiet"}, "not in the model's vocabulary"},
-		{[]string{"build", "--vectors", hugeVec, "--index", filepath.Join(tmp, "i5"), "--quiet"}, `token "bird": weight 1e+39 is above the largest storable weight`},
+		{[]string{"build", "--vectors", hugeVec, "--index", filepath.Join(tmp, "i5"), "--quiet"}, `token "bird": weight 1e+39 is above the largest allowed weight 10000`},
 		{[]string{"build", "--corpus", tmp, "--index", filepath.Join(tmp, "i4")}, "no corpus.jsonl"},
 		{[]string{"export", "--index", tmp, "--out", filepath.Join(tmp, "o")}, "not an index directory"},
 		{[]string{"export", "--index", tmp, "--out", tmp, "--format", "solr"}, "not supported"},

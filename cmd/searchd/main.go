@@ -64,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&co.Hybrid.Normalization, "hybrid-norm", collection.DefaultNormalization, "hybrid score normalisation, zscore or minmax (tuned on NFCorpus dev, docs/RESULTS.md)")
 	fs.Float64Var(&co.Hybrid.SparseWeight, "hybrid-sparse-weight", collection.DefaultSparseWeight, "hybrid weight of the sparse score")
 	fs.Float64Var(&co.Hybrid.BM25Weight, "hybrid-bm25-weight", collection.DefaultBM25Weight, "hybrid weight of the BM25 score")
-	fs.StringVar(&co.Algorithm, "algorithm", "", "scoring algorithm (default: exhaustive up to 10,000 documents, where it is fastest, else the engine's)")
+	fs.StringVar(&co.Algorithm, "algorithm", "", "scoring algorithm (default: the engine's per-query planner; all return the same hits)")
 	docCache := fs.Int("doc-cache", collection.DefaultDocCache, "per-index cache of hit titles/fields, in documents (0 = off)")
 	fs.BoolVar(&so.AccessLog, "access-log", false, "log every request (default: writes and errors only)")
 	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON instead of text")
