@@ -56,6 +56,11 @@ type Config struct {
 	// model's translation table (TranslationFile; any architecture).
 	Translation *TranslationConfig `json:"translation,omitempty"`
 
+	// Analysis is how a collection indexes and queries text beside the
+	// encoder's WordPiece weights (word terms, query term counts, whose idf);
+	// nil means the defaults (Analysis).
+	Analysis *Analysis `json:"analysis,omitempty"`
+
 	// Extra holds keys this version does not know, so they survive a rewrite.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -137,6 +142,9 @@ func (c Config) Validate() error {
 		if err := c.Translation.Validate(); err != nil {
 			return err
 		}
+	}
+	if err := c.Analysis.Validate(); err != nil {
+		return err
 	}
 	if c.Dim < 0 || c.Dim > 4096 || c.Hidden < 0 || c.Hidden > 4096 || c.Expansion < 0 || c.Expansion > c.VocabSize {
 		return fmt.Errorf("native dimensions out of range (dim %d, hidden %d, expansion %d)", c.Dim, c.Hidden, c.Expansion)
