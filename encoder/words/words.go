@@ -196,3 +196,19 @@ func IDF(n, df int) float32 {
 
 // IsTerm reports whether a token string names a word term ("w:flow").
 func IsTerm(s string) bool { return len(s) > len(Prefix) && strings.HasPrefix(s, Prefix) }
+
+// Bigrams returns the adjacent pairs of terms, each written "a b" (terms
+// never contain spaces). A pair matches a document only where the two words
+// stand next to each other after analysis (stop words removed), a cheap form
+// of the sequential dependence model's ordered window (Metzler and Croft,
+// SIGIR 2005).
+func Bigrams(terms []string) []string {
+	if len(terms) < 2 {
+		return nil
+	}
+	out := make([]string, len(terms)-1)
+	for i := range out {
+		out[i] = terms[i] + " " + terms[i+1]
+	}
+	return out
+}

@@ -132,3 +132,13 @@ func ExampleAnalyzer_Terms() {
 	fmt.Println(en.Terms("The rivers' flows carry rs10818488"))
 	// Output: [river flow carri rs10818488]
 }
+
+func TestBigrams(t *testing.T) {
+	t.Parallel()
+	if got := Bigrams([]string{"a", "b", "c"}); !slices.Equal(got, []string{"a b", "b c"}) {
+		t.Errorf("Bigrams = %q", got)
+	}
+	if got := Bigrams([]string{"a"}); got != nil {
+		t.Errorf("Bigrams of one term = %q", got)
+	}
+}
