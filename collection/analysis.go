@@ -1,0 +1,136 @@
+package collection
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/encoder/words"
+	"github.com/sparrow-search/sparrow/sparse"
+)
+
+// analysis is the collection's text analysis beside its encoder: the word
+// terms a document is indexed under and the weighted terms of a query
+// (modeldir.Analysis, resolved from the model's config.json). It is the one
+// place query weighting lives; nothing runs a model at query time.
+type analysis struct {
+	cfg   modeldir.Resolved
+	words *words.Analyzer // nil: WordPiece tokens only
+	model *encoder.Model
+	wcfg  words.Config
+}
+
+func newAnalysis(m *encoder.Model) (*analysis, error) {
+	a := &analysis{cfg: m.Config.Analysis.Resolve(), model: m}
+	if a.cfg.WordTerms() {
+		var err error
+		if a.words, err = words.New(a.cfg.Words); err != nil {
+			return nil, err
+		}
+		a.wcfg = words.Config{Analyzer: a.cfg.Words, K1: a.cfg.K1, B: a.cfg.B}
+	}
+	return a, nil
+}
+
+// termStats is what query weighting needs of a snapshot: the live document
+// count, document frequencies, and the ids of word terms.
+type termStats interface {
+	NumDocs() int
+	DocFreq(id int32) int
+	WordID(text string) (int32, bool)
+}
+
+// docWords returns the word terms of a document's text with their BM25
+// weights, ascending by text, and its length in words (BM25's dl). avgdl is
+// the collection's mean length (<= 0: the document's own, i.e. no length
+// normalisation). Nil with word terms off.
+func (a *analysis) docWords(text string, avgdl float64) ([]sparse.Term, int) {
+	if a.words == nil {
+		return nil, 0
+	}
+	terms := a.words.Terms(text)
+	c := words.Count(terms)
+	out := make([]sparse.Term, 0, len(c.Terms))
+	for i, t := range c.Terms {
+		out = append(out, sparse.Term{Text: t, Weight: a.wcfg.Weight(c.TF[i], c.Len, avgdl)})
+	}
+	if a.cfg.BigramWeight > 0 {
+		bc := words.Count(words.Bigrams(terms))
+		for i, t := range bc.Terms {
+			// a pair's length is the document's: one fewer pair than words
+			out = append(out, sparse.Term{Text: t, Weight: a.wcfg.Weight(bc.TF[i], c.Len, avgdl)})
+		}
+		slices.SortFunc(out, func(x, y sparse.Term) int { return cmp.Compare(x.Text, y.Text) })
+	}
+	return out, c.Len
+}
+
+// idf is the query weight of a term held by df of n live documents: BM25's
+// idf over the served collection. 0 when no live document holds it.
+func idf(n, df int) float32 { return words.IDF(n, df) }
+
+// query analyses text into the weighted sparse query over st's terms:
+// WordPiece tokens weighted count*idf*PieceWeight, words count*idf, word
+// pairs count*idf*BigramWeight (count is 1 with query terms "unique"); idf
+// is the collection's (IDF "corpus") or, for WordPiece tokens, the model's
+// idf.json (IDF "model"). Terms no live document holds are left out.
+func (a *analysis) query(text string, st termStats) sparse.Vector {
+	n := st.NumDocs()
+	acc := map[int32]float32{}
+	add := func(id int32, w float32) {
+		if w <= 0 {
+			return
+		}
+		if a.cfg.QueryCounts {
+			acc[id] += w
+		} else {
+			acc[id] = w
+		}
+	}
+	if a.cfg.PieceWeight > 0 {
+		pw := float32(a.cfg.PieceWeight)
+		for _, id := range a.model.Tokenizer.AppendIDs(nil, text) {
+			var w float32
+			if a.cfg.CorpusIDF {
+				w = idf(n, st.DocFreq(id))
+			} else {
+				w = a.model.IDF.Weight(id)
+			}
+			add(id, w*pw)
+		}
+	}
+	if a.words != nil {
+		terms := a.words.Terms(text)
+		for _, t := range terms {
+			if id, ok := st.WordID(t); ok {
+				add(id, idf(n, st.DocFreq(id)))
+			}
+		}
+		if bw := float32(a.cfg.BigramWeight); bw > 0 {
+			for _, t := range words.Bigrams(terms) {
+				if id, ok := st.WordID(t); ok {
+					add(id, idf(n, st.DocFreq(id))*bw)
+				}
+			}
+		}
+	}
+	ids := make([]int32, 0, len(acc))
+	for id := range acc {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	v := sparse.Vector{IDs: ids, Weights: make([]float32, len(ids))}
+	for i, id := range ids {
+		v.Weights[i] = acc[id]
+	}
+	return v
+}
+
+// String describes the analysis for logs and stats.
+func (a *analysis) String() string {
+	c := a.cfg
+	return fmt.Sprintf("words=%s k1=%g b=%g bigrams=%g query_counts=%v corpus_idf=%v piece_weight=%g",
+		c.Words, c.K1, c.B, c.BigramWeight, c.QueryCounts, c.CorpusIDF, c.PieceWeight)
+}
