@@ -31,6 +31,11 @@ type Example struct {
 	// Positives are corpus indices judged relevant (qrels score > 0) that are
 	// in Cands (empty without qrels).
 	Positives []int
+	// Base[i], when set, is a fixed score added to the student's score of
+	// Cands[i]: the word terms' part of the served score (words.Corpus),
+	// which the student learns on top of (docs/RESULTS.md, "Words beside
+	// WordPiece").
+	Base []float32
 }
 
 // ExampleOptions configure BuildExamples. Zero values mean the defaults.

@@ -66,6 +66,9 @@ type TrainOptions struct {
 	Workers int
 	// Progress gets a progress bar (nil = quiet).
 	Progress io.Writer
+	// QueryCounts weighs a training query's tokens count*idf, as a
+	// collection with query terms "count" does (default: idf once).
+	QueryCounts bool
 	// Context, when set, stops training between steps once it is done
 	// (Train then returns its error).
 	Context context.Context
@@ -163,6 +166,9 @@ func Train(corpus []dataset.Doc, examples []Example, tok *wordpiece.Tokenizer, i
 	qidf := encoder.NewIDF(idf)
 	for i, ex := range examples {
 		queries[i] = qidf.Query(tok, ex.Query)
+		if opts.QueryCounts {
+			queries[i] = qidf.QueryCounted(tok, ex.Query)
+		}
 	}
 
 	adam := newAdam(p, opts.LR)
@@ -375,6 +381,9 @@ func trainStep(n *native.Model, corpus []dataset.Doc, examples []Example, querie
 		s := make([]float32, len(ex.Cands))
 		for i, c := range ex.Cands {
 			s[i] = sparseDot(q, vecs[seen[c]])
+			if ex.Base != nil {
+				s[i] += ex.Base[i]
+			}
 		}
 		g := make([]float32, len(s))
 		if opts.KL > 0 {

@@ -97,16 +97,36 @@ func (idf *IDF) Weights() []float32 { return idf.w }
 // Query turns query text into a sparse vector: tokenize, deduplicate, weight =
 // IDF; tokens with zero (or unknown) IDF are dropped.
 func (idf *IDF) Query(tok *wordpiece.Tokenizer, text string) sparse.Vector {
+	return idf.query(tok, text, false)
+}
+
+// QueryCounted is Query keeping each token's number of occurrences in the
+// query: weight = count * IDF (a repeated word in a long query counts as
+// often as it occurs, as BM25 engines do; docs/RESULTS.md, "Words beside
+// WordPiece").
+func (idf *IDF) QueryCounted(tok *wordpiece.Tokenizer, text string) sparse.Vector {
+	return idf.query(tok, text, true)
+}
+
+func (idf *IDF) query(tok *wordpiece.Tokenizer, text string, counted bool) sparse.Vector {
 	ids := tok.AppendIDs(make([]int32, 0, min(len(text), 256)), text) // a token spans >= 1 byte
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
 	// two allocations per query (the serving hot path): ids is compacted in
 	// place into the vector's IDs, weights sized once.
 	v := sparse.Vector{IDs: ids[:0], Weights: make([]float32, 0, len(ids))}
-	for _, id := range ids {
+	for i := 0; i < len(ids); {
+		id, j := ids[i], i+1
+		for j < len(ids) && ids[j] == id {
+			j++
+		}
+		count := float32(1)
+		if counted {
+			count = float32(j - i)
+		}
+		i = j
 		if w := idf.Weight(id); w > 0 {
 			v.IDs = append(v.IDs, id)
-			v.Weights = append(v.Weights, w)
+			v.Weights = append(v.Weights, count*w)
 		}
 	}
 	if len(v.IDs) == 0 {

@@ -132,6 +132,24 @@ func TestQueryDedupAndDrop(t *testing.T) {
 	}
 }
 
+func TestQueryCounted(t *testing.T) {
+	tok := wordpiece.DefaultTokenizer()
+	w := make([]float32, tok.VocabSize())
+	cat, _ := tok.ID("cat")
+	dog, _ := tok.ID("dog")
+	w[cat], w[dog] = 2, 3
+	q := NewIDF(w).QueryCounted(tok, "cat dog cat CAT mat")
+	if len(q.IDs) != 2 || q.IDs[0] != min(cat, dog) {
+		t.Fatalf("got %+v", q)
+	}
+	want := map[int32]float32{cat: 6, dog: 3}
+	for i, id := range q.IDs {
+		if q.Weights[i] != want[id] {
+			t.Errorf("token %d: weight %v, want %v (count x idf)", id, q.Weights[i], want[id])
+		}
+	}
+}
+
 // TestQueryAllocs: the serving hot path allocates the token ids and the
 // weights, nothing else (AllocsPerRun counts mallocs, not time). `make test`
 // runs it without -race, whose sync.Pool drops pooled tokenizer buffers at random.

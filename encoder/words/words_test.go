@@ -142,3 +142,31 @@ func TestBigrams(t *testing.T) {
 		t.Errorf("Bigrams of one term = %q", got)
 	}
 }
+
+func TestCorpusScoresBM25(t *testing.T) {
+	t.Parallel()
+	en, _ := New(English)
+	texts := []string{"rivers flow to the sea", "the sea is salty", "mountains"}
+	c := NewCorpus(en, Config{}, 0, texts)
+	if got, want := c.AvgDL(), (3.0+2+1)/3; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("AvgDL = %v, want %v", got, want)
+	}
+	q := c.Query("sea sea flows", true)
+	cfg := Config{}
+	cfg.EnsureDefaults()
+	// doc 0 (river flow sea): flow (df 1) and sea (df 2, counted twice)
+	want := IDF(3, 1)*cfg.Weight(1, 3, c.AvgDL()) + 2*IDF(3, 2)*cfg.Weight(1, 3, c.AvgDL())
+	if got := c.Score(q, 0); math.Abs(float64(got-want)) > 1e-5 {
+		t.Errorf("Score(doc 0) = %v, want %v", got, want)
+	}
+	if got := c.Score(q, 2); got != 0 {
+		t.Errorf("Score(doc 2) = %v, want 0", got)
+	}
+	if q1 := c.Query("sea sea", false); q1["sea"] != IDF(3, 2) {
+		t.Errorf("unique query weight = %v, want idf %v", q1["sea"], IDF(3, 2))
+	}
+	cb := NewCorpus(en, Config{}, 0.5, texts)
+	if qb := cb.Query("salty sea", true); qb["sea salti"] != 0 || len(cb.Query("sea salty", true)) != 3 {
+		t.Errorf("bigram query terms: %v / %v", qb, cb.Query("sea salty", true))
+	}
+}
