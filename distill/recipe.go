@@ -56,6 +56,12 @@ type Recipe struct {
 	// "" = none).
 	Conflate  string `json:"conflate"`
 	Stopwords string `json:"stopwords"`
+	// Analysis is the model's config.json "analysis": word terms beside
+	// WordPiece, query term counts, whose idf (nil = the defaults: word terms
+	// on). With word terms on, a native student is trained on top of them:
+	// the score it learns is the collection's, words' BM25 part plus its
+	// WordPiece part (docs/RESULTS.md, "Words beside WordPiece").
+	Analysis *modeldir.Analysis `json:"analysis,omitempty"`
 	// IDFCorpora are further BEIR directories whose documents give idf.json
 	// together with Corpus; IDFPrior ("max" or "zero") is the idf of tokens
 	// in none of them.
@@ -212,6 +218,9 @@ func (r *Recipe) Validate() error {
 	}
 	if !(r.B >= 0 && r.B <= 1) {
 		bad("b", "%v: want a number in [0, 1]", r.B)
+	}
+	if err := r.Analysis.Validate(); err != nil {
+		bad("analysis", "%v", err)
 	}
 	switch r.Arch {
 	case modeldir.ArchBM25TF:

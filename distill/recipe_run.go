@@ -17,6 +17,7 @@ import (
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
 	"github.com/sparrow-search/sparrow/encoder/native"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -57,6 +58,8 @@ type recipeRun struct {
 	glove string // word-vectors file (native only)
 
 	corpus []dataset.Doc
+	ana    modeldir.Resolved // the model's analysis
+	words  *words.Corpus     // the word terms' part of the score (nil: off)
 	tok    *wordpiece.Tokenizer
 	idf    []float32
 	avgdl  float64
@@ -82,7 +85,8 @@ func (r *recipeRun) run() (*Summary, error) {
 			return nil, err
 		}
 	}
-	steps := []func() error{r.loadCorpus, r.corpusStats}
+	r.ana = r.Analysis.Resolve()
+	steps := []func() error{r.loadCorpus, r.corpusStats, r.wordTerms}
 	if r.Arch == modeldir.ArchBM25TF {
 		steps = append(steps, r.writeBM25TF)
 	} else {
@@ -182,7 +186,43 @@ func (r *recipeRun) corpusStats() error {
 // and analysis.
 func (r *recipeRun) modelConfig(arch string) modeldir.Config {
 	return modeldir.Config{Architecture: arch, VocabSize: r.tok.VocabSize(), MaxLength: r.MaxLength,
-		K1: r.K1, B: r.B, AvgDL: r.avgdl, Conflate: r.Conflate, Stopwords: r.Stopwords}
+		K1: r.K1, B: r.B, AvgDL: r.avgdl, Conflate: r.Conflate, Stopwords: r.Stopwords, Analysis: r.analysis()}
+}
+
+// analysis is the model's config.json "analysis": the recipe's, every value
+// written out so that the model says how it was trained.
+func (r *recipeRun) analysis() *modeldir.Analysis {
+	a := r.ana
+	out := &modeldir.Analysis{Words: a.Words, K1: a.K1, B: &a.B, BigramWeight: a.BigramWeight,
+		QueryTerms: modeldir.QueryTermsCount, IDF: modeldir.IDFCorpus, PieceWeight: &a.PieceWeight}
+	if !a.QueryCounts {
+		out.QueryTerms = modeldir.QueryTermsOnce
+	}
+	if !a.CorpusIDF {
+		out.IDF = modeldir.IDFModel
+	}
+	return out
+}
+
+// wordTerms indexes the training corpus's words as a collection with the
+// model's analysis would: the fixed part of the score the student learns on
+// top of.
+func (r *recipeRun) wordTerms() error {
+	if !r.ana.WordTerms() {
+		return nil
+	}
+	an, err := words.New(r.ana.Words)
+	if err != nil {
+		return err
+	}
+	done := progress.Phase(r.Progress, "train: word terms of the corpus")
+	texts := make([]string, len(r.corpus))
+	for i, d := range r.corpus {
+		texts[i] = encoder.DocText(d.Title, d.Text)
+	}
+	r.words = words.NewCorpus(an, words.Config{Analyzer: r.ana.Words, K1: r.ana.K1, B: r.ana.B}, r.ana.BigramWeight, texts)
+	done()
+	return nil
 }
 
 func (r *recipeRun) writeBM25TF() error {
@@ -261,6 +301,15 @@ func (r *recipeRun) examples() ([]Example, error) {
 		err = cerr
 	}
 	r.sum.Examples = len(exs)
+	if err == nil && r.words != nil {
+		for i := range exs {
+			q := r.words.Query(exs[i].Query, r.ana.QueryCounts)
+			exs[i].Base = make([]float32, len(exs[i].Cands))
+			for j, c := range exs[i].Cands {
+				exs[i].Base[j] = r.words.Score(q, c)
+			}
+		}
+	}
 	return exs, err
 }
 
@@ -311,7 +360,8 @@ func (r *recipeRun) trainOptions() (TrainOptions, *error, error) {
 	opts := TrainOptions{Hidden: r.Hidden, Expansion: r.Expansion, MaxLength: r.MaxLength, K1: r.K1, B: r.B,
 		Epochs: r.Epochs, Batch: r.Batch, LR: r.LR, Lambda: r.Lambda, PlainFLOPS: r.PlainFLOPS,
 		KL: r.KL, Contrastive: r.Contrastive, FreezeEmb: r.FreezeEmb, NoBias: r.NoBias, GateFloor: r.GateFloor,
-		Conflate: r.Conflate, Stopwords: r.Stopwords, Seed: r.Seed, Workers: r.Workers, Progress: r.Progress, Context: r.ctx}
+		Conflate: r.Conflate, Stopwords: r.Stopwords, Seed: r.Seed, Workers: r.Workers, Progress: r.Progress, Context: r.ctx,
+		QueryCounts: r.ana.QueryCounts}
 	if r.Graded && r.TrainSplit != "" {
 		opts.Grades = r.trainQrels
 	}
@@ -341,9 +391,12 @@ func (r *recipeRun) trainOptions() (TrainOptions, *error, error) {
 	return opts, evalErr, nil
 }
 
-// evalVecs is the held-out NDCG@10 of encoded documents.
+// evalVecs is the held-out NDCG@10 of encoded documents, scored as the
+// model's collection would (word terms included).
 func (r *recipeRun) evalVecs(vecs []sparse.Vector) float64 {
-	return NewSparseEval(vecs, r.corpus, r.tok.VocabSize()).MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
+	e := NewSparseEval(vecs, r.corpus, r.tok.VocabSize())
+	e.Words, e.QueryCounts = r.words, r.ana.QueryCounts
+	return e.MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
 }
 
 func (r *recipeRun) evalEncoder(enc encoder.Encoder) (float64, error) {
@@ -385,6 +438,7 @@ func (r *recipeRun) finish(n *native.Model) error {
 		half = map[string]bool{"emb": true}
 	}
 	cfg.Architecture = modeldir.ArchNative
+	cfg.Analysis = r.analysis()
 	if err := encoder.WriteModelDir(r.Out, cfg, r.tok, r.idf); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/sparrow-search/sparrow/distill/teachers"
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/eval/metrics"
 	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/sparse"
@@ -49,6 +50,11 @@ func EncodeCorpus(enc encoder.Encoder, corpus []dataset.Doc, workers int, w io.W
 type SparseEval struct {
 	post   [][]evalPosting // by token id
 	corpus []dataset.Doc
+	// Words, when set, adds the word terms' part of the score (the
+	// collection's, for a model with word terms).
+	Words *words.Corpus
+	// QueryCounts weighs query tokens count*idf (analysis query_terms "count").
+	QueryCounts bool
 }
 
 // NewSparseEval builds an in-memory inverted index over vecs.
@@ -64,13 +70,24 @@ func NewSparseEval(vecs []sparse.Vector, corpus []dataset.Doc, vocab int) *Spars
 
 // Search returns the top k docs (corpus indices) for a query vector.
 func (e *SparseEval) Search(q sparse.Vector, k int) []teachers.Scored {
+	return teachers.TopK(e.scores(q, nil), k, 0)
+}
+
+// scores are every document's scores for the WordPiece query q plus, with
+// Words, the word query wq's.
+func (e *SparseEval) scores(q sparse.Vector, wq map[string]float32) []float64 {
 	acc := make([]float64, len(e.corpus))
+	if wq != nil {
+		for d := range acc {
+			acc[d] = float64(e.Words.Score(wq, d))
+		}
+	}
 	for i, id := range q.IDs {
 		for _, p := range e.post[id] {
 			acc[p.doc] += float64(q.Weights[i]) * float64(p.w)
 		}
 	}
-	return teachers.TopK(acc, k, 0)
+	return acc
 }
 
 // MeanNDCG10 is the mean NDCG@10 as eval.Evaluate computes it (trec_eval's
@@ -79,7 +96,15 @@ func (e *SparseEval) MeanNDCG10(queries []dataset.Query, qrels dataset.Qrels, to
 	var sum float64
 	n := 0
 	for _, q := range queries {
-		hits := e.Search(idf.Query(tok, q.Text), 10)
+		qv := idf.Query(tok, q.Text)
+		if e.QueryCounts {
+			qv = idf.QueryCounted(tok, q.Text)
+		}
+		var wq map[string]float32
+		if e.Words != nil {
+			wq = e.Words.Query(q.Text, e.QueryCounts)
+		}
+		hits := teachers.TopK(e.scores(qv, wq), 10, 0)
 		run := make([]sparse.Hit, len(hits))
 		for i, h := range hits {
 			run[i] = sparse.Hit{ID: e.corpus[h.Doc].ID, Score: h.Score}
