@@ -22,8 +22,18 @@ type analysis struct {
 	wcfg  words.Config
 }
 
-func newAnalysis(m *encoder.Model) (*analysis, error) {
-	a := &analysis{cfg: m.Config.Analysis.Resolve(), model: m}
+// newAnalysis resolves the analysis of a collection of model m: override
+// when given (Options.Analysis, recorded in the manifest), else the model's
+// config.json "analysis".
+func newAnalysis(m *encoder.Model, override *modeldir.Analysis) (*analysis, error) {
+	src := m.Config.Analysis
+	if override != nil {
+		if err := override.Validate(); err != nil {
+			return nil, err
+		}
+		src = override
+	}
+	a := &analysis{cfg: src.Resolve(), model: m}
 	if a.cfg.WordTerms() {
 		var err error
 		if a.words, err = words.New(a.cfg.Words); err != nil {
@@ -42,29 +52,43 @@ type termStats interface {
 	WordID(text string) (int32, bool)
 }
 
-// docWords returns the word terms of a document's text with their BM25
-// weights, ascending by text, and its length in words (BM25's dl). avgdl is
-// the collection's mean length (<= 0: the document's own, i.e. no length
-// normalisation). Nil with word terms off.
-func (a *analysis) docWords(text string, avgdl float64) ([]sparse.Term, int) {
+// docTerms are a text's word counts before weighting: a batch written to
+// an empty collection weighs them by its own mean length.
+type docTerms struct {
+	words, pairs words.Counts
+}
+
+// terms analyses a document's text (empty with word terms off).
+func (a *analysis) terms(text string) docTerms {
 	if a.words == nil {
-		return nil, 0
+		return docTerms{}
 	}
-	terms := a.words.Terms(text)
-	c := words.Count(terms)
-	out := make([]sparse.Term, 0, len(c.Terms))
-	for i, t := range c.Terms {
-		out = append(out, sparse.Term{Text: t, Weight: a.wcfg.Weight(c.TF[i], c.Len, avgdl)})
-	}
+	ts := a.words.Terms(text)
+	t := docTerms{words: words.Count(ts)}
 	if a.cfg.BigramWeight > 0 {
-		bc := words.Count(words.Bigrams(terms))
-		for i, t := range bc.Terms {
-			// a pair's length is the document's: one fewer pair than words
-			out = append(out, sparse.Term{Text: t, Weight: a.wcfg.Weight(bc.TF[i], c.Len, avgdl)})
+		t.pairs = words.Count(words.Bigrams(ts))
+	}
+	return t
+}
+
+// weigh gives a document's terms their BM25 weights, ascending by text.
+// avgdl is the collection's mean length (<= 0: the document's own, i.e. no
+// length normalisation). A pair shares its document's length.
+func (a *analysis) weigh(t docTerms, avgdl float64) []sparse.Term {
+	n := len(t.words.Terms) + len(t.pairs.Terms)
+	if n == 0 {
+		return nil
+	}
+	out := make([]sparse.Term, 0, n)
+	for _, c := range []words.Counts{t.words, t.pairs} {
+		for i, w := range c.Terms {
+			out = append(out, sparse.Term{Text: w, Weight: a.wcfg.Weight(c.TF[i], t.words.Len, avgdl)})
 		}
+	}
+	if len(t.pairs.Terms) > 0 {
 		slices.SortFunc(out, func(x, y sparse.Term) int { return cmp.Compare(x.Text, y.Text) })
 	}
-	return out, c.Len
+	return out
 }
 
 // idf is the query weight of a term held by df of n live documents: BM25's

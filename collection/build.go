@@ -98,7 +98,7 @@ func buildDir(dir, identity, ref string, opts BuildOptions) (string, error) {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return "", err
 	}
-	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339), Source: identity}
+	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339), Source: identity, Analysis: opts.Analysis}
 	if err := initDir(tmp, m, opts.Options); err != nil {
 		return "", err
 	}

@@ -33,7 +33,9 @@ type Collection struct {
 	model    *encoder.Model
 	sparse   *index.Index
 	lex      *lexical.Index
-	docs     *docCache // nil = off
+	docs     *docCache   // nil = off
+	analysis *analysis   // text analysis beside the encoder (words, query weights)
+	enc      *docEncoder // documents -> stored documents
 
 	life    sync.RWMutex // shared by every operation, exclusive for Close
 	closed  bool         // guarded by life
@@ -63,7 +65,7 @@ func Create(dir string, opts Options) (*Collection, error) {
 	if _, err := models.Load(ref); err != nil {
 		return nil, inputErrorf("model %q cannot be loaded: %v", ref, err)
 	}
-	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339), Meta: opts.Meta}
+	m := Manifest{Format: 1, Model: ref, Created: time.Now().UTC().Format(time.RFC3339), Meta: opts.Meta, Analysis: opts.Analysis}
 	if opts.InMemory {
 		return open("", m, opts)
 	}
@@ -170,6 +172,10 @@ func open(dir string, m Manifest, opts Options) (*Collection, error) {
 	}
 	c.meta.Store(&m.Meta)
 	c.manifest.Meta = nil
+	if c.analysis, err = newAnalysis(model, m.Analysis); err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	c.enc = &docEncoder{model: model, analysis: c.analysis, avgdl: c.avgLength}
 	if opts.DocCache > 0 {
 		c.docs = newDocCache(opts.DocCache)
 	}

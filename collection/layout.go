@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
 )
 
 // Names inside a collection directory.
@@ -31,6 +33,9 @@ type Manifest struct {
 	// Meta holds what other front ends keep with the collection, by name
 	// (package opensearch: "opensearch", the index's mapping), verbatim.
 	Meta map[string]json.RawMessage `json:"meta,omitempty"`
+	// Analysis, when set, is the collection's text analysis in place of its
+	// model's config.json "analysis" (Options.Analysis at creation).
+	Analysis *modeldir.Analysis `json:"analysis,omitempty"`
 }
 
 // IsCollectionDir reports whether dir looks like a collection directory.

@@ -70,7 +70,7 @@ func (c *Collection) Load(ctx context.Context, src Source, opts LoadOptions) (Lo
 	bar := newBar(opts.Progress, total-skip, skip)
 	defer bar.Close()
 	at := skip
-	err = pipeline(ctx, src, skip, opts, c.model, func(docs []index.Document, pos int) error {
+	err = pipeline(ctx, src, skip, opts, c.enc, func(docs []index.Document, pos int) error {
 		if err := c.commit(docs, pos); err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func newBar(w io.Writer, n, resumed int) *progress.Bar {
 // pipeline reads src from skip on, encodes batches on opts.Workers
 // goroutines and calls commit with each batch in source order, with the
 // position after its last document.
-func pipeline(parent context.Context, src Source, skip int, opts LoadOptions, model *encoder.Model,
+func pipeline(parent context.Context, src Source, skip int, opts LoadOptions, enc *docEncoder,
 	commit func(docs []index.Document, pos int) error) error {
 	type job struct {
 		seq  int
@@ -186,7 +186,7 @@ func pipeline(parent context.Context, src Source, skip int, opts LoadOptions, mo
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for j := range jobs {
-				docs, err := encodeDocs(model, j.docs)
+				docs, err := enc.encode(j.docs)
 				results <- result{j.seq, docs, j.pos, err}
 			}
 		}()
@@ -260,7 +260,11 @@ func EncodeSource(ctx context.Context, src Source, model *encoder.Model, opts Lo
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	return pipeline(ctx, src, 0, opts, model, func(docs []index.Document, _ int) error { return fn(docs) })
+	a, err := newAnalysis(model, nil)
+	if err != nil {
+		return err
+	}
+	return pipeline(ctx, src, 0, opts, &docEncoder{model: model, analysis: a}, func(docs []index.Document, _ int) error { return fn(docs) })
 }
 
 // buildLexical makes a bm25 index at path ("" = in memory) of every live

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
+
 	"github.com/sparrow-search/sparrow/fusion"
 	"github.com/sparrow-search/sparrow/scoring"
 )
@@ -49,6 +51,12 @@ type Options struct {
 	// Hybrid are the defaults of mode hybrid; a query may override them.
 	Hybrid HybridOptions
 
+	// Analysis, for a new collection (Create, Build), replaces the model's
+	// config.json "analysis" (word terms, query term counts, whose idf, the
+	// WordPiece tokens' weight); nil keeps the model's. It is recorded in
+	// the manifest: Open uses what the collection was made with.
+	Analysis *modeldir.Analysis
+
 	// Analyzer is the bleve analyzer of a new collection's bm25 index, "en"
 	// (default: possessives, Porter stemming) or "standard". Open keeps the
 	// analyzer the index was built with.
@@ -87,6 +95,9 @@ func (o *Options) Validate() error {
 	case "", "en", "standard":
 	default:
 		errs = append(errs, fmt.Errorf("unknown analyzer %q (want \"en\" or \"standard\")", o.Analyzer))
+	}
+	if err := o.Analysis.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := o.Hybrid.Validate(); err != nil {
 		errs = append(errs, err)

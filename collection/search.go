@@ -8,7 +8,7 @@ import (
 	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/fusion"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/index/segment"
@@ -164,13 +164,16 @@ func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
 	s := &search{ctx: ctx, c: c, q: &q, snap: c.sparse.Snapshot(), res: &Result{Mode: q.Mode}}
 	if q.Mode != ModeBM25 {
 		var err error
-		if s.vec, err = c.queryVector(&q); err != nil {
+		if s.stats, err = s.snap.TermStats(); err != nil {
+			return nil, err
+		}
+		if s.vec, err = c.queryVector(&q, s.stats); err != nil {
 			return nil, err
 		}
 	}
 	if q.Explain && q.Mode != ModeBM25 {
 		for i, id := range s.vec.IDs {
-			s.res.QueryTokens = append(s.res.QueryTokens, TokenWeight{Token: c.model.Tokenizer.Token(id), Weight: s.vec.Weights[i]})
+			s.res.QueryTokens = append(s.res.QueryTokens, TokenWeight{Token: c.termName(s.stats, id), Weight: s.vec.Weights[i]})
 		}
 	}
 	s.filter = docFilter(s.snap, &q.Filter)
@@ -244,6 +247,7 @@ type search struct {
 	c      *Collection
 	q      *Query
 	snap   *index.Snapshot
+	stats  *index.TermStats // snap's (modes sparse and hybrid)
 	vec    sparse.Vector
 	filter []*roaring.Bitmap // per view; nil = none
 	res    *Result
@@ -251,23 +255,58 @@ type search struct {
 	hl     *highlighter // Snippets only
 }
 
-// queryVector builds the sparse query: idf-weighted tokens of the text, or
-// the raw vector mapped onto token ids.
-func (c *Collection) queryVector(q *Query) (sparse.Vector, error) {
+// queryVector builds the sparse query: the analysed, weighted terms of the
+// text (analysis.query), or the raw vector mapped onto token ids and the
+// collection's word ids ("w:flow"; words it has never seen match nothing).
+func (c *Collection) queryVector(q *Query, st *index.TermStats) (sparse.Vector, error) {
 	if q.Tokens == nil {
-		return c.model.IDF.Query(c.model.Tokenizer, q.Text), nil
+		return c.analysis.query(q.Text, st), nil
 	}
-	if err := checkTokens(q.Tokens); err != nil {
-		return sparse.Vector{}, inputErrorf("query vector: %v", err)
-	}
-	v, err := encoder.VectorFromTokens(c.model.Tokenizer, q.Tokens)
+	v, ws, err := c.enc.vectorFromTokens(q.Tokens, true)
 	if err != nil {
 		return v, inputErrorf("query vector: %v", err)
 	}
 	if err := sparse.Validate(v, index.VocabSize); err != nil {
 		return v, inputErrorf("query vector: %v", err)
 	}
+	for _, w := range ws {
+		if id, ok := st.WordID(w.Text); ok {
+			v.IDs = append(v.IDs, id)
+			v.Weights = append(v.Weights, w.Weight)
+		}
+	}
+	if len(ws) > 0 { // word ids follow the token ids but need not be in text order
+		sortVector(&v)
+	}
 	return v, nil
+}
+
+// sortVector orders a vector's entries by id.
+func sortVector(v *sparse.Vector) {
+	type e struct {
+		id int32
+		w  float32
+	}
+	es := make([]e, len(v.IDs))
+	for i := range es {
+		es[i] = e{v.IDs[i], v.Weights[i]}
+	}
+	slices.SortFunc(es, func(a, b e) int { return cmp.Compare(a.id, b.id) })
+	for i, x := range es {
+		v.IDs[i], v.Weights[i] = x.id, x.w
+	}
+}
+
+// termName names a term id as a token string: the WordPiece token, or "w:"
+// and the word.
+func (c *Collection) termName(st *index.TermStats, id int32) string {
+	if id < index.WordBase {
+		return c.model.Tokenizer.Token(id)
+	}
+	if t, ok := st.WordText(id); ok {
+		return words.Prefix + t
+	}
+	return fmt.Sprintf("w:#%d", id)
 }
 
 func (s *search) sparseMode() error {
@@ -287,7 +326,7 @@ func (s *search) sparseMode() error {
 			return err
 		}
 		if s.q.Explain {
-			out.Explain = s.c.explainSparse(s.vec, views[h.View].Segment.Vector(h.Doc))
+			out.Explain = s.c.explainSparse(s.stats, s.vec, views[h.View].Segment.Vector(h.Doc))
 		}
 		s.res.Hits = append(s.res.Hits, out)
 	}
@@ -408,7 +447,7 @@ func (s *search) show(h *Hit, view int, doc uint32, withVector bool) error {
 		h.TitleHighlights = s.hl.title(d.Title)
 		h.Snippet, h.Highlights = s.hl.snippet(d.Text)
 		if withVector {
-			h.Explain = s.c.explainSparse(s.vec, d.Vector)
+			h.Explain = s.c.explainSparse(s.stats, s.vec, storedVector(s.stats, &d))
 		}
 		return nil
 	}
@@ -417,7 +456,7 @@ func (s *search) show(h *Hit, view int, doc uint32, withVector bool) error {
 		if err != nil {
 			return err
 		}
-		h.Explain = s.c.explainSparse(s.vec, d.Vector)
+		h.Explain = s.c.explainSparse(s.stats, s.vec, storedVector(s.stats, &d))
 		if !s.q.IDsOnly {
 			h.Title, h.Fields = d.Title, d.Fields
 		}
@@ -531,7 +570,7 @@ func docFilter(s *index.Snapshot, f *Filter) []*roaring.Bitmap {
 
 // explainSparse intersects the query with a document vector, largest
 // contribution first.
-func (c *Collection) explainSparse(q, d sparse.Vector) []Contribution {
+func (c *Collection) explainSparse(st *index.TermStats, q, d sparse.Vector) []Contribution {
 	out := []Contribution{}
 	i, j := 0, 0
 	for i < len(q.IDs) && j < len(d.IDs) {
@@ -542,7 +581,7 @@ func (c *Collection) explainSparse(q, d sparse.Vector) []Contribution {
 			j++
 		default:
 			out = append(out, Contribution{
-				Token:        c.model.Tokenizer.Token(q.IDs[i]),
+				Token:        c.termName(st, q.IDs[i]),
 				QueryWeight:  q.Weights[i],
 				DocWeight:    d.Weights[j],
 				Contribution: q.Weights[i] * d.Weights[j],
@@ -582,4 +621,21 @@ func (c *Collection) explainBM25(ctx context.Context, text string, hits []sparse
 		out[id] = cs
 	}
 	return out, nil
+}
+
+// storedVector is a stored document's exact vector over the term ids a
+// query uses: its WordPiece weights and its words under their ids.
+func storedVector(st *index.TermStats, d *index.Document) sparse.Vector {
+	if len(d.Words) == 0 {
+		return d.Vector
+	}
+	v := sparse.Vector{IDs: slices.Clone(d.Vector.IDs), Weights: slices.Clone(d.Vector.Weights)}
+	for _, w := range d.Words {
+		if id, ok := st.WordID(w.Text); ok {
+			v.IDs = append(v.IDs, id)
+			v.Weights = append(v.Weights, w.Weight)
+		}
+	}
+	sortVector(&v)
+	return v
 }

@@ -1,12 +1,16 @@
 package collection
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -36,7 +40,7 @@ func (c *Collection) Upsert(ctx context.Context, docs []Document) error {
 	if c.opts.ReadOnly {
 		return ErrReadOnly
 	}
-	stored, err := encodeDocs(c.model, docs)
+	stored, err := c.enc.encode(docs)
 	if err != nil {
 		return err
 	}
@@ -69,30 +73,52 @@ func (c *Collection) write(docs []index.Document, set func(*index.Batch)) error 
 	return c.lex.Apply(lexDocs, nil, lexMark(c.sparse.Snapshot()))
 }
 
-// encodeDocs turns docs into stored documents: a given token vector is
-// mapped onto the model's vocabulary, the others are encoded in one call.
-func encodeDocs(model *encoder.Model, docs []Document) ([]index.Document, error) {
+// docEncoder turns a collection's documents into stored ones.
+type docEncoder struct {
+	model    *encoder.Model
+	analysis *analysis
+	// avgdl is the collection's mean length in words; nil (no collection,
+	// as for `indexer encode`) weighs each batch by its own.
+	avgdl func() (float64, error)
+}
+
+// encode turns docs into stored documents: a given token vector is
+// mapped onto the model's vocabulary and its "w:" word terms, the others are
+// encoded in one call; with word terms on, every document with text also
+// gets its words' BM25 weights (unless its given vector names words
+// already), by the collection's mean length (the batch's own while the
+// collection is empty).
+func (e *docEncoder) encode(docs []Document) ([]index.Document, error) {
 	out := make([]index.Document, len(docs))
+	terms := make([]docTerms, len(docs))
 	var texts []string
 	var at []int
+	batchLen, batchDocs := 0, 0
 	for i, d := range docs {
 		out[i] = index.Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields}
 		if d.ID == "" {
 			return nil, inputErrorf("document %d: empty id", i)
 		}
-		if d.Tokens == nil {
+		var givenWords bool
+		if d.Tokens != nil {
+			v, ws, err := e.vectorFromTokens(d.Tokens, false)
+			if err != nil {
+				return nil, inputErrorf("document %q: %v", d.ID, err)
+			}
+			out[i].Vector, out[i].Words, givenWords = v, ws, len(ws) > 0
+		} else {
 			texts = append(texts, encoder.DocText(d.Title, d.Text))
 			at = append(at, i)
-			continue
 		}
-		v, err := vectorFromTokens(model, d.Tokens)
-		if err != nil {
-			return nil, inputErrorf("document %q: %v", d.ID, err)
+		if !givenWords {
+			terms[i] = e.analysis.terms(encoder.DocText(d.Title, d.Text))
+			out[i].Length = uint32(terms[i].words.Len)
+			batchLen += terms[i].words.Len
+			batchDocs++
 		}
-		out[i].Vector = v
 	}
 	if len(texts) > 0 {
-		vs, err := model.Encoder.Encode(texts)
+		vs, err := e.model.Encoder.Encode(texts)
 		if err != nil {
 			return nil, fmt.Errorf("encoding documents: %w", err)
 		}
@@ -100,23 +126,69 @@ func encodeDocs(model *encoder.Model, docs []Document) ([]index.Document, error)
 			out[i].Vector = vs[j]
 		}
 	}
+	var avgdl float64
+	if e.avgdl != nil {
+		var err error
+		if avgdl, err = e.avgdl(); err != nil {
+			return nil, err
+		}
+	}
+	if avgdl <= 0 && batchDocs > 0 {
+		avgdl = float64(batchLen) / float64(batchDocs)
+	}
+	for i := range out {
+		if out[i].Words == nil {
+			out[i].Words = e.analysis.weigh(terms[i], avgdl)
+		}
+	}
 	return out, nil
 }
 
-// vectorFromTokens maps a {token: weight} vector onto the model's ids; a
-// vector left without a non-zero weight is refused (it could never match).
-func vectorFromTokens(model *encoder.Model, tokens map[string]float64) (sparse.Vector, error) {
-	if err := checkTokens(tokens); err != nil {
-		return sparse.Vector{}, err
-	}
-	v, err := encoder.VectorFromTokens(model.Tokenizer, tokens)
+// avgLength is the live documents' mean length in words (0 when empty).
+func (c *Collection) avgLength() (float64, error) {
+	st, err := c.sparse.Snapshot().TermStats()
 	if err != nil {
-		return v, err
+		return 0, err
 	}
-	if v.Len() == 0 {
-		return v, fmt.Errorf("the vector has no non-zero weight")
+	return st.AvgLength(), nil
+}
+
+// vectorFromTokens maps a {token: weight} vector onto the model's ids and
+// its word terms ("w:flow", ascending by text). Every weight must pass
+// CheckWeight. A document vector left without a non-zero weight is refused
+// (it could never match); a query's may be empty (query true).
+func (e *docEncoder) vectorFromTokens(tokens map[string]float64, query bool) (sparse.Vector, []sparse.Term, error) {
+	if err := checkTokens(tokens); err != nil {
+		return sparse.Vector{}, nil, err
 	}
-	return v, nil
+	pieces := tokens
+	var ws []sparse.Term
+	for t := range tokens {
+		if words.IsTerm(t) {
+			pieces = nil
+			break
+		}
+	}
+	if pieces == nil { // split off the word terms
+		pieces = make(map[string]float64, len(tokens))
+		for t, w := range tokens {
+			switch {
+			case !words.IsTerm(t):
+				pieces[t] = w
+			case w > 0:
+				ws = append(ws, sparse.Term{Text: strings.TrimPrefix(t, words.Prefix), Weight: float32(w)})
+			}
+		}
+		slices.SortFunc(ws, func(a, b sparse.Term) int { return cmp.Compare(a.Text, b.Text) })
+	}
+	v, err := encoder.VectorFromTokens(e.model.Tokenizer, pieces)
+	if err != nil {
+		return v, nil, err
+	}
+	if !query && v.Len() == 0 && len(ws) == 0 {
+		return v, nil, fmt.Errorf("the vector has no non-zero weight")
+	}
+	return v, ws, nil
 }
 
 // Delete removes the document with this id durably; it reports false when
@@ -158,9 +230,12 @@ func (c *Collection) Get(id string) (Document, bool, error) {
 	if err != nil || !found {
 		return Document{}, false, err
 	}
-	out := Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields, Tokens: make(map[string]float64, d.Vector.Len())}
+	out := Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields, Tokens: make(map[string]float64, d.Vector.Len()+len(d.Words))}
 	for i, tid := range d.Vector.IDs {
 		out.Tokens[c.model.Tokenizer.Token(tid)] = float64(d.Vector.Weights[i])
+	}
+	for _, w := range d.Words {
+		out.Tokens[words.Prefix+w.Text] = float64(w.Weight)
 	}
 	return out, true, nil
 }
