@@ -24,14 +24,18 @@ func init() {
 }
 
 func openHybrid(ctx *eval.SystemContext) (eval.Retriever, error) {
-	if err := ctx.CheckParams("hybrid", "norm", "w", "depth", "analyzer", "algorithm", "workers"); err != nil {
+	if err := ctx.CheckParams("hybrid", append([]string{"norm", "w", "depth", "analyzer", "algorithm", "workers"}, analysisParams...)...); err != nil {
 		return nil, err
 	}
 	h, err := hybridParams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := loadCollection(ctx, collection.Options{Algorithm: ctx.Param("algorithm", ""), Analyzer: ctx.Param("analyzer", ""), Hybrid: h})
+	ana, err := analysisOverride(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hybrid: %w", err)
+	}
+	c, err := loadCollection(ctx, collection.Options{Algorithm: ctx.Param("algorithm", ""), Analyzer: ctx.Param("analyzer", ""), Hybrid: h, Analysis: ana})
 	if err != nil {
 		return nil, fmt.Errorf("hybrid: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/encoder/modeldir"
 	"github.com/sparrow-search/sparrow/eval"
 )
 
@@ -15,18 +16,26 @@ import (
 // (package collection: encoded with the model, --model MODELDIR or the
 // bundled default, committed in batches and compacted) and every query is a
 // collection search in mode sparse (WordPiece tokens weighted by the
-// model's idf.json; no model at query time). Parameters: algorithm (the
-// scoring algorithm; default the collection's choice), workers (encoding
-// goroutines, default GOMAXPROCS).
+// collection's analysis: word terms beside WordPiece, query term counts,
+// the served corpus's idf; no model at query time). Parameters: algorithm
+// (the scoring algorithm; default the collection's choice), workers
+// (encoding goroutines, default GOMAXPROCS), and overrides of the model's
+// config.json "analysis" (modeldir.Analysis) for ablations: words
+// (en|standard|none), k1, b, bigram_weight, query_terms (count|unique), idf
+// (corpus|model), piece_weight.
 func init() {
 	eval.RegisterSystem("sparse", openSparse)
 }
 
 func openSparse(ctx *eval.SystemContext) (eval.Retriever, error) {
-	if err := ctx.CheckParams("sparse", "algorithm", "workers"); err != nil {
+	if err := ctx.CheckParams("sparse", append([]string{"algorithm", "workers"}, analysisParams...)...); err != nil {
 		return nil, err
 	}
-	c, err := loadCollection(ctx, collection.Options{Algorithm: ctx.Param("algorithm", "")})
+	ana, err := analysisOverride(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sparse: %w", err)
+	}
+	c, err := loadCollection(ctx, collection.Options{Algorithm: ctx.Param("algorithm", ""), Analysis: ana})
 	if err != nil {
 		return nil, fmt.Errorf("sparse: %w", err)
 	}
@@ -87,3 +96,59 @@ func (s *collectionSystem) Retrieve(q dataset.Query, k int) ([]eval.Hit, error) 
 }
 
 func (s *collectionSystem) Close() error { return s.c.Close() }
+
+// analysisParams are the --param keys that override the model's analysis.
+var analysisParams = []string{"words", "k1", "b", "bigram_weight", "query_terms", "idf", "piece_weight"}
+
+// analysisOverride is the model's analysis with ctx's overrides (nil when
+// none is given).
+func analysisOverride(ctx *eval.SystemContext) (*modeldir.Analysis, error) {
+	given := false
+	for _, k := range analysisParams {
+		if _, ok := ctx.Params[k]; ok {
+			given = true
+		}
+	}
+	if !given {
+		return nil, nil
+	}
+	m, err := new(collection.Models).Load(ctx.ModelDir)
+	if err != nil {
+		return nil, err
+	}
+	a := modeldir.Analysis{}
+	if m.Config.Analysis != nil {
+		a = *m.Config.Analysis
+	}
+	num := func(key string, dst **float64) error {
+		s, ok := ctx.Params[key]
+		if !ok {
+			return nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a number", key, s)
+		}
+		*dst = &f
+		return nil
+	}
+	var k1, bw *float64
+	for key, dst := range map[string]**float64{"k1": &k1, "b": &a.B, "bigram_weight": &bw, "piece_weight": &a.PieceWeight} {
+		if err := num(key, dst); err != nil {
+			return nil, err
+		}
+	}
+	if k1 != nil {
+		a.K1 = *k1
+	}
+	if bw != nil {
+		a.BigramWeight = *bw
+	}
+	a.Words = ctx.Param("words", a.Words)
+	a.QueryTerms = ctx.Param("query_terms", a.QueryTerms)
+	a.IDF = ctx.Param("idf", a.IDF)
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
