@@ -44,6 +44,9 @@ func newAnalysis(m *encoder.Model, override *modeldir.Analysis) (*analysis, erro
 	return a, nil
 }
 
+// wordTerms reports whether documents get word terms.
+func (a *analysis) wordTerms() bool { return a.words != nil }
+
 // termStats is what query weighting needs of a snapshot: the live document
 // count, document frequencies, and the ids of word terms.
 type termStats interface {

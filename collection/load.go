@@ -67,10 +67,14 @@ func (c *Collection) Load(ctx context.Context, src Source, opts LoadOptions) (Lo
 	if err != nil {
 		return res, err
 	}
+	enc, err := c.loadEncoder(src, skip)
+	if err != nil {
+		return res, err
+	}
 	bar := newBar(opts.Progress, total-skip, skip)
 	defer bar.Close()
 	at := skip
-	err = pipeline(ctx, src, skip, opts, c.enc, func(docs []index.Document, pos int) error {
+	err = pipeline(ctx, src, skip, opts, enc, func(docs []index.Document, pos int) error {
 		if err := c.commit(docs, pos); err != nil {
 			return err
 		}
@@ -100,6 +104,47 @@ func (c *Collection) Load(ctx context.Context, src Source, opts LoadOptions) (Lo
 	}
 	res.Documents = c.sparse.Snapshot().NumDocs()
 	return res, nil
+}
+
+// avgdlSample is the number of a source's first documents whose mean
+// length in words weighs a load's word terms.
+const avgdlSample = 10000
+
+// loadEncoder is the encoder of one Load: its word terms are weighed by one
+// mean length, fixed for the whole load so that the result depends neither
+// on how many workers encode nor on when batches commit. Into an empty
+// collection (or resuming a load that started so) that is the mean of the
+// source's first avgdlSample documents (all of them, for most corpora);
+// else the collection's mean when the load starts.
+func (c *Collection) loadEncoder(src Source, skip int) (*docEncoder, error) {
+	if !c.analysis.wordTerms() {
+		return c.enc, nil
+	}
+	st, err := c.sparse.Snapshot().TermStats()
+	if err != nil {
+		return nil, err
+	}
+	avgdl := st.AvgLength()
+	if st.NumDocs() == 0 || skip > 0 {
+		var total, n int
+		errEnough := errors.New("enough")
+		err := src.Read(0, func(d Document, _ int) error {
+			total += c.analysis.terms(encoder.DocText(d.Title, d.Text)).words.Len
+			if n++; n == avgdlSample {
+				return errEnough
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			return nil, err
+		}
+		if n > 0 {
+			avgdl = float64(total) / float64(n)
+		}
+	}
+	enc := *c.enc
+	enc.avgdl = func() (float64, error) { return avgdl, nil }
+	return &enc, nil
 }
 
 // sourceIdentity is what a resumed load must match: the source and the

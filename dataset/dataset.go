@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -351,4 +352,40 @@ func isQrelsHeader(fields []string) bool {
 	}
 	h := strings.ToLower(fields[0])
 	return h == "query-id" || h == "query_id" || h == "qid" || h == "query"
+}
+
+// Query halves (Dataset.Half): collections whose only judgments are a test
+// split (Cranfield, CACM, ADI) are tuned on one fixed half of its queries
+// and reported on the other, so no choice is made on the queries reported.
+const (
+	HalfDev  = "dev"  // queries whose id hashes (FNV-32a) to an even number
+	HalfRest = "rest" // the others
+)
+
+// Half keeps the queries (and their qrels) of one half of the split: HalfDev
+// or HalfRest. The halves are a fixed function of the query ids.
+func (d *Dataset) Half(half string) error {
+	if half != HalfDev && half != HalfRest {
+		return fmt.Errorf("dataset: half %q: want %q or %q", half, HalfDev, HalfRest)
+	}
+	keep := func(id string) bool {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		return (h.Sum32()%2 == 0) == (half == HalfDev)
+	}
+	qs := d.Queries[:0:0]
+	for _, q := range d.Queries {
+		if keep(q.ID) {
+			qs = append(qs, q)
+		}
+	}
+	d.Queries = qs
+	qrels := make(Qrels, len(d.Qrels)/2+1)
+	for id, j := range d.Qrels {
+		if keep(id) {
+			qrels[id] = j
+		}
+	}
+	d.Qrels = qrels
+	return nil
 }

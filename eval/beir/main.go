@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	system := fs.String("system", "", "system to evaluate (registered: "+strings.Join(eval.Systems(), ", ")+")")
 	model := fs.String("model", "", "model directory for systems that use one (default: the system's default)")
 	trainSplit := fs.String("train-split", "", "split a system may train or tune on (never the evaluated split)")
+	half := fs.String("half", "", "evaluate one fixed half of the split's queries: dev (tune on it) or rest (report on it); for collections whose only judgments are a test split")
 	jsonOut := fs.String("json", "", "write the JSON report (with --compare: the comparison) here")
 	runOut := fs.String("run", "", "write a TREC run file here")
 	tag := fs.String("tag", "", "run tag for --run (default: the system name)")
@@ -121,7 +122,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *quiet {
 		progress = nil
 	}
-	if err := evaluate(*data, *split, eval.RunOptions{
+	if err := evaluate(*data, *split, *half, eval.RunOptions{
 		System: *system, ModelDir: *model, TrainSplit: *trainSplit, K: *k, Progress: progress, Params: params,
 	}, *jsonOut, *runOut, *tag, stdout); err != nil {
 		fmt.Fprintln(stderr, "beir:", err)
@@ -130,7 +131,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func evaluate(dir, split string, opts eval.RunOptions, jsonOut, runOut, tag string, stdout io.Writer) error {
+func evaluate(dir, split, half string, opts eval.RunOptions, jsonOut, runOut, tag string, stdout io.Writer) error {
 	// Check the system name before spending time loading the corpus.
 	if !slices.Contains(eval.Systems(), opts.System) {
 		return fmt.Errorf("unknown system %q (registered: %s)", opts.System, strings.Join(eval.Systems(), ", "))
@@ -139,9 +140,17 @@ func evaluate(dir, split string, opts eval.RunOptions, jsonOut, runOut, tag stri
 	if err != nil {
 		return err
 	}
+	if half != "" {
+		if err := ds.Half(half); err != nil {
+			return err
+		}
+	}
 	rep, runRes, err := eval.RunSystem(ds, split, opts)
 	if err != nil {
 		return err
+	}
+	if half != "" {
+		rep.Split += "." + half // the report's numbers are not the split's
 	}
 	if runOut != "" {
 		if tag == "" {
