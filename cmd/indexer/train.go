@@ -66,6 +66,9 @@ func trainFlags(fs *flag.FlagSet, r *distill.Recipe, quiet *bool) {
 	fs.Float64Var(&r.K1, "k1", r.K1, "BM25 k1 of the tf prior")
 	fs.Float64Var(&r.B, "b", r.B, "BM25 b of the tf prior")
 	fs.IntVar(&r.Workers, "workers", r.Workers, "parallel workers (results do not depend on it)")
+	fs.Var(analysisFlag{r, "words"}, "words", "word terms beside WordPiece tokens: en (default), standard, or none (WordPiece only, as the paper)")
+	fs.Var(analysisFlag{r, "bigram-weight"}, "bigram-weight", "query weight of adjacent word pairs relative to words (0 = no pairs indexed; default 0)")
+	fs.Var(analysisFlag{r, "piece-weight"}, "piece-weight", "query weight of WordPiece tokens relative to words (default 1)")
 	fs.BoolVar(quiet, "quiet", false, "no progress output")
 }
 
@@ -192,4 +195,34 @@ func (f flopsFlag) Set(s string) error {
 		return nil
 	}
 	return fmt.Errorf("want idf or plain")
+}
+
+// analysisFlag sets one key of the recipe's config.json "analysis"
+// (modeldir.Analysis), made on first use.
+type analysisFlag struct {
+	r   *distill.Recipe
+	key string
+}
+
+func (f analysisFlag) String() string { return "" }
+
+func (f analysisFlag) Set(s string) error {
+	if f.r.Analysis == nil {
+		f.r.Analysis = &modeldir.Analysis{}
+	}
+	a := f.r.Analysis
+	if f.key == "words" {
+		a.Words = s
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("want a number")
+	}
+	if f.key == "bigram-weight" {
+		a.BigramWeight = v
+	} else {
+		a.PieceWeight = &v
+	}
+	return nil
 }
