@@ -46,13 +46,6 @@ func (d *termDict) text(id int32) (string, bool) {
 	return d.texts[i], true
 }
 
-// size is the number of ids handed out (the next id is WordBase+size).
-func (d *termDict) size() int {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return len(d.texts)
-}
-
 // assign returns text's id, handing out the next one for a new text.
 func (d *termDict) assign(text string) (int32, error) {
 	if id, ok := d.lookup(text); ok {

@@ -126,8 +126,8 @@ func TestSearchPageInChromium(t *testing.T) {
 		t.Errorf("%d contribution chips for %d hits", chips, len(titles))
 	}
 	// The first chip is the largest contribution: one of the query's tokens
-	// and a positive number, as "token +w".
-	if f := strings.Fields(firstChip); len(f) != 2 || !strings.Contains("vitamin d deficiency", f[0]) || !strings.HasPrefix(f[1], "+") {
+	// or words ("w:" and its stem) and a positive number, as "token +w".
+	if f := strings.Fields(firstChip); len(f) != 2 || !strings.Contains("vitamin d deficiency", strings.TrimPrefix(f[0], "w:")) || !strings.HasPrefix(f[1], "+") {
 		t.Errorf("largest contribution of the first hit reads %q, want 'token +w' for a query token", firstChip)
 	}
 	checkScreenshot(t, shot)
