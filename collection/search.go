@@ -639,3 +639,25 @@ func storedVector(st *index.TermStats, d *index.Document) sparse.Vector {
 	sortVector(&v)
 	return v
 }
+
+// QueryTokens is the weighted sparse query text becomes in this collection
+// (the analysis of a mode-sparse search): WordPiece tokens and "w:" word
+// terms with their query weights, in term-id order. It is what an
+// OpenSearch neural_sparse query_tokens body must carry to score as Sparrow
+// does (indexer export --queries).
+func (c *Collection) QueryTokens(text string) ([]TokenWeight, error) {
+	if err := c.acquire(); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	st, err := c.sparse.Snapshot().TermStats()
+	if err != nil {
+		return nil, err
+	}
+	v := c.analysis.query(text, st)
+	out := make([]TokenWeight, len(v.IDs))
+	for i, id := range v.IDs {
+		out[i] = TokenWeight{Token: c.termName(st, id), Weight: v.Weights[i]}
+	}
+	return out, nil
+}

@@ -230,6 +230,12 @@ func (c *Collection) Get(id string) (Document, bool, error) {
 	if err != nil || !found {
 		return Document{}, false, err
 	}
+	return c.document(&d), true, nil
+}
+
+// document is a stored document as the collection returns it: its vector
+// as Tokens, word terms under "w:".
+func (c *Collection) document(d *index.Document) Document {
 	out := Document{ID: d.ID, Title: d.Title, Text: d.Text, Fields: d.Fields, Tokens: make(map[string]float64, d.Vector.Len()+len(d.Words))}
 	for i, tid := range d.Vector.IDs {
 		out.Tokens[c.model.Tokenizer.Token(tid)] = float64(d.Vector.Weights[i])
@@ -237,7 +243,18 @@ func (c *Collection) Get(id string) (Document, bool, error) {
 	for _, w := range d.Words {
 		out.Tokens[words.Prefix+w.Text] = float64(w.Weight)
 	}
-	return out, true, nil
+	return out
+}
+
+// ForEach calls fn with every live document of one snapshot, in storage
+// order, as Get returns them; an error from fn or from reading a record
+// stops the walk and is returned.
+func (c *Collection) ForEach(fn func(Document) error) error {
+	if err := c.acquire(); err != nil {
+		return err
+	}
+	defer c.release()
+	return c.sparse.Snapshot().ForEachDocument(func(d index.Document) error { return fn(c.document(&d)) })
 }
 
 // markDirty records, durably and before a write, that bm25/ may lag sparse/

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 
 	"github.com/sparrow-search/sparrow/collection"
@@ -128,4 +129,26 @@ func appendTokenMap(b []byte, v sparse.Vector, tok *wordpiece.Tokenizer, skip fu
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s)
 	return append(b, q...)
+}
+
+// appendTokens writes a {token: weight} vector as a JSON object, tokens in
+// ascending order (deterministic output), leaving out those skip names.
+func appendTokens(b []byte, tokens map[string]float64, skip func(string) bool) []byte {
+	keys := make([]string, 0, len(tokens))
+	for t := range tokens {
+		if skip == nil || !skip(t) {
+			keys = append(keys, t)
+		}
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, t := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, t)
+		b = append(b, ':')
+		b = strconv.AppendFloat(b, tokens[t], 'g', -1, 32)
+	}
+	return append(b, '}')
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
-	"github.com/sparrow-search/sparrow/encoder/wordpiece"
-	"github.com/sparrow-search/sparrow/index"
 )
 
 func init() {
@@ -57,19 +55,15 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if strings.ContainsAny(*field, ". ") || *field == "" || *field == "title" || *field == "text" {
 		return fmt.Errorf("--field %q: use a plain name other than title/text", *field)
 	}
-	ref, err := readModelRef(*indexDir)
+	if _, err := readModelRef(*indexDir); err != nil {
+		return err
+	}
+	c, err := collection.Open(*indexDir, collection.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	m, err := new(collection.Models).Load(ref)
-	if err != nil {
-		return fmt.Errorf("model %s: %w", ref, err)
-	}
-	ix, err := index.Open(filepath.Join(*indexDir, collection.SparseDir), index.DefaultOptions())
-	if err != nil {
-		return err
-	}
-	defer ix.Close()
+	defer c.Close()
+	m := c.Model()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -80,7 +74,7 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 
 	// 1. bulk NDJSON: action line + source line per document.
 	fieldNames := map[string]bool{}
-	n, files, err := writeBulk(ix, *out, *name, *field, *bulkDocs, m.Tokenizer, skip, fieldNames)
+	n, files, err := writeBulk(c, *out, *name, *field, *bulkDocs, skip, fieldNames)
 	if err != nil {
 		return err
 	}
@@ -122,7 +116,7 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if nq, err = writeQueries(filepath.Join(*out, exportQueries), qs, m, *field, *queryStyle, skip); err != nil {
+		if nq, err = writeQueries(filepath.Join(*out, exportQueries), qs, c, *field, *queryStyle, skip); err != nil {
 			return err
 		}
 	}
@@ -142,7 +136,7 @@ func readModelRef(dir string) (string, error) {
 	return m.Model, err
 }
 
-func writeBulk(ix *index.Index, out, name, field string, per int, tok *wordpiece.Tokenizer, skip func(string) bool, fieldNames map[string]bool) (int, []string, error) {
+func writeBulk(c *collection.Collection, out, name, field string, per int, skip func(string) bool, fieldNames map[string]bool) (int, []string, error) {
 	var files []string
 	var fh *os.File
 	var bw *bufio.Writer
@@ -175,7 +169,7 @@ func writeBulk(ix *index.Index, out, name, field string, per int, tok *wordpiece
 	}
 	n := 0
 	var line []byte
-	err := ix.Snapshot().ForEachDocument(func(d index.Document) error {
+	err := c.ForEach(func(d collection.Document) error {
 		if fh == nil || (per > 0 && n%per == 0) {
 			if err := open(); err != nil {
 				return err
@@ -206,7 +200,7 @@ func writeBulk(ix *index.Index, out, name, field string, per int, tok *wordpiece
 		line = append(line, ',')
 		line = appendJSONString(line, field)
 		line = append(line, ':')
-		line = appendTokenMap(line, d.Vector, tok, skip)
+		line = appendTokens(line, d.Tokens, skip)
 		line = append(line, "}\n"...)
 		if _, err := bw.Write(line); err != nil {
 			return err
@@ -226,14 +220,21 @@ func writeBulk(ix *index.Index, out, name, field string, per int, tok *wordpiece
 	return n, files, closeFile()
 }
 
-func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field, style string, skip func(string) bool) (int, error) {
+func writeQueries(path string, qs []dataset.Query, c *collection.Collection, field, style string, skip func(string) bool) (int, error) {
 	fh, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
 	bw := bufio.NewWriter(fh)
 	for _, q := range qs {
-		v := m.IDF.Query(m.Tokenizer, q.Text)
+		// the collection's own query analysis: exactly the weights a
+		// mode-sparse search uses (word terms and the served corpus's idf
+		// included), which OpenSearch cannot derive from query_text
+		v, err := c.QueryTokens(q.Text)
+		if err != nil {
+			fh.Close()
+			return 0, err
+		}
 		var line []byte
 		line = append(line, `{"id":`...)
 		line = appendJSONString(line, q.ID)
@@ -242,9 +243,8 @@ func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field, styl
 			// score = sum of boost * feature = sum idf_t * w_{d,t}: Sparrow's score.
 			line = append(line, `{"bool":{"should":[`...)
 			n := 0
-			for i, id := range v.IDs {
-				t := m.Tokenizer.Token(id)
-				if skip != nil && skip(t) {
+			for _, tw := range v {
+				if skip != nil && skip(tw.Token) {
 					continue
 				}
 				if n > 0 {
@@ -252,17 +252,21 @@ func writeQueries(path string, qs []dataset.Query, m *encoder.Model, field, styl
 				}
 				n++
 				line = append(line, `{"rank_feature":{"field":`...)
-				line = appendJSONString(line, field+"."+t)
+				line = appendJSONString(line, field+"."+tw.Token)
 				line = append(line, `,"boost":`...)
-				line = strconv.AppendFloat(line, float64(v.Weights[i]), 'g', -1, 32)
+				line = strconv.AppendFloat(line, float64(tw.Weight), 'g', -1, 32)
 				line = append(line, `,"linear":{}}}`...)
 			}
 			line = append(line, "]}}}}\n"...)
 		} else {
+			m := make(map[string]float64, len(v))
+			for _, tw := range v {
+				m[tw.Token] = float64(tw.Weight)
+			}
 			line = append(line, `{"neural_sparse":{`...)
 			line = appendJSONString(line, field)
 			line = append(line, `:{"query_tokens":`...)
-			line = appendTokenMap(line, v, m.Tokenizer, skip)
+			line = appendTokens(line, m, skip)
 			line = append(line, "}}}}}\n"...)
 		}
 		if _, err := bw.Write(line); err != nil {
