@@ -372,7 +372,6 @@ func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
 	return scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
 }
 
-
 // bm25Top asks bleve for the top k; with a filter it over-fetches and keeps
 // the hits the snapshot's filter admits (the bm25 index carries no fields).
 func (s *search) bm25Top(k int) ([]sparse.Hit, error) {
