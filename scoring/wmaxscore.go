@@ -55,12 +55,15 @@ type WMaxScore struct {
 	// WindowBits is log2 of the window in docs, 6..32 (windows larger than
 	// the segment cover it whole); 0 = 16.
 	WindowBits uint
-	// DenseShift: with the SIMD kernels, a window of at most 2^16 docs is
-	// scanned when its essential lists are expected to hold at least
-	// window>>DenseShift postings. 0 = 5 with the SIMD kernels (fastest of
-	// 4..7 on the 1M benchmark), and never in the portable build, whose
-	// scalar scan costs more than the lists (tests set it to cover the
-	// scalar code).
+	// DenseShift: a window of at most 2^16 docs is scanned (every
+	// accumulator compared and cleared in one pass, no candidate
+	// bookkeeping per posting) when its essential lists are expected to
+	// hold at least window>>DenseShift postings. 0 = the build's default:
+	// 5 with the SIMD kernels (16 accumulators per instruction; fastest of
+	// 4..7 on the 1M benchmark), and in the portable build only windows
+	// with at least as many essential postings as docs (small segments,
+	// where the scalar scan costs less than catching candidates posting
+	// by posting).
 	DenseShift uint
 	// ClearShift: otherwise a window of at most 2^16 docs is cleared whole
 	// when its essential lists are expected to hold at least
@@ -87,13 +90,23 @@ func (*WMaxScore) Name() string { return "wmaxscore" }
 
 // wmsConfig is a WMaxScore configuration with the defaults applied.
 type wmsConfig struct {
-	windowShift, denseShift, clearShift uint
-	candCost                            int64
+	windowShift, clearShift uint
+	scanMin                 int64 // least expected essential postings of a scanned window, as a shift of the span (-1: as many as docs)
+	candCost                int64
+}
+
+// scans reports whether a window of span docs whose essential lists are
+// expected to hold essPost postings is scanned.
+func (c wmsConfig) scans(essPost, span int64) bool {
+	if c.scanMin < 0 {
+		return essPost >= span
+	}
+	return essPost<<c.scanMin >= span
 }
 
 // config applies the defaults, with windows of 1<<bits docs (0 = WindowBits).
 func (a *WMaxScore) config(bits uint) wmsConfig {
-	c := wmsConfig{windowShift: bits, denseShift: a.DenseShift, clearShift: a.ClearShift, candCost: a.CandCost}
+	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: int64(a.DenseShift)}
 	if c.windowShift == 0 {
 		c.windowShift = a.WindowBits
 	}
@@ -101,8 +114,11 @@ func (a *WMaxScore) config(bits uint) wmsConfig {
 		c.windowShift = windowBits
 	}
 	c.windowShift = min(max(c.windowShift, 6), 32)
-	if c.denseShift == 0 && SIMD {
-		c.denseShift = 5
+	if c.scanMin == 0 {
+		c.scanMin = -1
+		if SIMD {
+			c.scanMin = 5
+		}
 	}
 	if c.clearShift == 0 {
 		c.clearShift = 5
@@ -179,7 +195,7 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 		}
 		mode := listed
 		switch {
-		case small && cfg.denseShift > 0 && essPost<<cfg.denseShift >= int64(span):
+		case small && cfg.scans(essPost, int64(span)):
 			mode = scanned
 		case small && essPost<<cfg.clearShift >= int64(span):
 			mode = cleared
