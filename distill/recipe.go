@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/sparrow-search/sparrow/distill/teachers"
@@ -32,6 +33,13 @@ type Recipe struct {
 	TrainSplit string `json:"train_split"`
 	// Pseudo is the number of pseudo-queries without TrainSplit.
 	Pseudo int `json:"pseudo"`
+	// Extra are other labelled collections trained on together with
+	// Corpus (transfer training: each brings its corpus, its judged queries
+	// and its own teachers and word statistics). Any split may be named,
+	// test included, since the model is evaluated on collections it was not
+	// trained on (leave-one-collection-out, docs/RESULTS.md); never name the
+	// collection you will evaluate on.
+	Extra []TrainingSet `json:"extra,omitempty"`
 	// HoldOut is the fraction of training queries held out and evaluated
 	// after every epoch (model selection); 0 = none.
 	HoldOut float64 `json:"holdout"`
@@ -123,6 +131,15 @@ type Recipe struct {
 	Progress io.Writer `json:"-"`
 }
 
+// TrainingSet is one extra labelled collection of a Recipe.
+type TrainingSet struct {
+	Dir   string `json:"dir"`   // BEIR dataset directory
+	Split string `json:"split"` // its qrels split
+	// MaxQueries caps the queries taken (a fixed subset by query-id hash,
+	// so that no collection dominates); 0 = all.
+	MaxQueries int `json:"max_queries,omitempty"`
+}
+
 // TranslationRecipe configures the translation table fitted after training.
 type TranslationRecipe struct {
 	Terms       int     `json:"terms"`        // expansion tokens per document (0 = no table)
@@ -189,6 +206,20 @@ func (r *Recipe) Validate() error {
 		if strings.HasPrefix(strings.ToLower(sp.v), "test") || strings.ContainsAny(sp.v, `/\`) {
 			bad(sp.field, "%q refused: training never reads a test split", sp.v)
 		}
+	}
+	for i, x := range r.Extra {
+		field := fmt.Sprintf("extra[%d]", i)
+		switch {
+		case x.Dir == "" || x.Split == "" || strings.ContainsAny(x.Split, `/\`):
+			bad(field, "want a dataset directory and a split name, got %q:%q", x.Dir, x.Split)
+		case filepath.Clean(x.Dir) == filepath.Clean(r.Corpus):
+			bad(field, "%s is the training corpus itself", x.Dir)
+		case x.MaxQueries < 0:
+			bad(field, "max queries %d: want >= 0", x.MaxQueries)
+		}
+	}
+	if len(r.Extra) > 0 && r.Arch != modeldir.ArchNative {
+		bad("extra", "extra training sets need architecture %s", modeldir.ArchNative)
 	}
 	if r.EvalSplit != "" && r.EvalSplit == r.TrainSplit {
 		bad("eval_split", "%q is the training split; hold out training queries instead", r.EvalSplit)
@@ -278,8 +309,14 @@ func (r *Recipe) validateNative(bad func(field, format string, a ...any)) {
 // IDFCorpora without repeats of it.
 func (r *Recipe) idfDirs() []string {
 	dirs := []string{r.Corpus}
-	for _, d := range r.IDFCorpora {
-		if d = strings.TrimSpace(d); d != "" && filepath.Clean(d) != filepath.Clean(r.Corpus) {
+	extra := slices.Clone(r.IDFCorpora)
+	for _, x := range r.Extra {
+		extra = append(extra, x.Dir)
+	}
+	seen := map[string]bool{filepath.Clean(r.Corpus): true}
+	for _, d := range extra {
+		if d = strings.TrimSpace(d); d != "" && !seen[filepath.Clean(d)] {
+			seen[filepath.Clean(d)] = true
 			dirs = append(dirs, d)
 		}
 	}

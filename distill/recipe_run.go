@@ -1,6 +1,7 @@
 package distill
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -211,18 +212,23 @@ func (r *recipeRun) wordTerms() error {
 	if !r.ana.WordTerms() {
 		return nil
 	}
-	an, err := words.New(r.ana.Words)
-	if err != nil {
+	if _, err := words.New(r.ana.Words); err != nil {
 		return err
 	}
 	done := progress.Phase(r.Progress, "train: word terms of the corpus")
-	texts := make([]string, len(r.corpus))
-	for i, d := range r.corpus {
-		texts[i] = encoder.DocText(d.Title, d.Text)
-	}
-	r.words = words.NewCorpus(an, words.Config{Analyzer: r.ana.Words, K1: r.ana.K1, B: r.ana.B}, r.ana.BigramWeight, texts)
+	r.words = r.wordCorpus(r.corpus)
 	done()
 	return nil
+}
+
+// wordCorpus indexes docs' words with the model's analysis.
+func (r *recipeRun) wordCorpus(docs []dataset.Doc) *words.Corpus {
+	an, _ := words.New(r.ana.Words) // the name was checked by wordTerms
+	texts := make([]string, len(docs))
+	for i, d := range docs {
+		texts[i] = encoder.DocText(d.Title, d.Text)
+	}
+	return words.NewCorpus(an, words.Config{Analyzer: r.ana.Words, K1: r.ana.K1, B: r.ana.B}, r.ana.BigramWeight, texts)
 }
 
 func (r *recipeRun) writeBM25TF() error {
@@ -279,9 +285,19 @@ func heldOut(id string, frac float64) bool {
 // candidates, and releases the teachers.
 func (r *recipeRun) examples() ([]Example, error) {
 	r.logf("train: %d docs, %d training queries (%d held out), teachers %v", len(r.corpus), len(r.trainQ), len(r.heldQ), r.Teachers)
-	cfg := teachers.Config{GloVe: r.glove, TrainQueries: r.trainQ, TrainQrels: r.trainQrels, Progress: r.Progress}
+	exs, err := r.setExamples(r.corpus, r.trainQ, r.trainQrels, r.words)
+	r.sum.Examples = len(exs)
+	return exs, err
+}
+
+// setExamples builds one labelled collection's examples: its own teachers,
+// their targets over its queries' candidates (corpus indices) and, with
+// word terms on, the word part of each candidate's score by its own
+// statistics (wc).
+func (r *recipeRun) setExamples(corpus []dataset.Doc, qs []dataset.Query, qrels dataset.Qrels, wc *words.Corpus) ([]Example, error) {
+	cfg := teachers.Config{GloVe: r.glove, TrainQueries: qs, TrainQrels: qrels, Progress: r.Progress}
 	cfg.LTR.GBDT.Depth = r.LTRDepth
-	ts, err := teachers.New(r.corpus, r.Teachers, cfg)
+	ts, err := teachers.New(corpus, r.Teachers, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -294,23 +310,75 @@ func (r *recipeRun) examples() ([]Example, error) {
 			r.logf("train: teacher %s out-of-fold NDCG@10 on training queries %.4f", l.Name(), l.OOF)
 		}
 	}
-	exs, err := BuildExamples(r.corpus, r.trainQ, r.trainQrels, ts, ExampleOptions{K: r.K, Weights: r.TeacherWeights,
+	exs, err := BuildExamples(corpus, qs, qrels, ts, ExampleOptions{K: r.K, Weights: r.TeacherWeights,
 		Scale: r.Scale, NoPositives: r.NoPositives, Workers: r.Workers, Progress: r.Progress})
 	// the teachers are done: release their indexes before training
 	if cerr := teachers.Close(ts); err == nil {
 		err = cerr
 	}
-	r.sum.Examples = len(exs)
-	if err == nil && r.words != nil {
+	if err == nil && wc != nil {
 		for i := range exs {
-			q := r.words.Query(exs[i].Query, r.ana.QueryCounts)
+			q := wc.Query(exs[i].Query, r.ana.QueryCounts)
 			exs[i].Base = make([]float32, len(exs[i].Cands))
 			for j, c := range exs[i].Cands {
-				exs[i].Base[j] = r.words.Score(q, c)
+				exs[i].Base[j] = wc.Score(q, c)
 			}
 		}
 	}
 	return exs, err
+}
+
+// extraExamples adds the Extra collections' examples to exs and their
+// documents to the training corpus (after the main corpus, candidates
+// shifted accordingly).
+func (r *recipeRun) extraExamples(corpus []dataset.Doc, exs []Example) ([]dataset.Doc, []Example, error) {
+	for _, x := range r.Extra {
+		docs, err := dataset.LoadCorpus(filepath.Join(x.Dir, "corpus.jsonl"))
+		if err != nil {
+			return nil, nil, err
+		}
+		qrels, err := dataset.LoadSplitQrels(x.Dir, x.Split)
+		if err != nil {
+			return nil, nil, err
+		}
+		qs, err := dataset.LoadJudgedQueries(filepath.Join(x.Dir, "queries.jsonl"), qrels)
+		if err != nil {
+			return nil, nil, err
+		}
+		if x.MaxQueries > 0 && len(qs) > x.MaxQueries {
+			// a fixed subset: the queries whose id hashes lowest
+			slices.SortFunc(qs, func(a, b dataset.Query) int { return cmp.Compare(idHash(a.ID), idHash(b.ID)) })
+			qs = qs[:x.MaxQueries]
+		}
+		var wc *words.Corpus
+		if r.ana.WordTerms() {
+			wc = r.wordCorpus(docs)
+		}
+		r.logf("train: extra set %s (%s): %d docs, %d queries", x.Dir, x.Split, len(docs), len(qs))
+		more, err := r.setExamples(docs, qs, qrels, wc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("extra set %s: %w", x.Dir, err)
+		}
+		off := len(corpus)
+		for i := range more {
+			for j := range more[i].Cands {
+				more[i].Cands[j] += off
+			}
+			for j := range more[i].Positives {
+				more[i].Positives[j] += off
+			}
+		}
+		corpus = append(corpus, docs...)
+		exs = append(exs, more...)
+	}
+	r.sum.Examples = len(exs)
+	return corpus, exs, nil
+}
+
+func idHash(id string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return h.Sum32()
 }
 
 // trainNative distils the student, post-processes it and writes the model.
@@ -318,6 +386,13 @@ func (r *recipeRun) trainNative() error {
 	exs, err := r.examples()
 	if err != nil {
 		return err
+	}
+	corpus := r.corpus
+	if len(r.Extra) > 0 {
+		// a fresh slice: r.corpus stays the main corpus (evaluation, translation)
+		if corpus, exs, err = r.extraExamples(slices.Clip(r.corpus), exs); err != nil {
+			return err
+		}
 	}
 	if err := r.ctx.Err(); err != nil {
 		return err
@@ -336,7 +411,7 @@ func (r *recipeRun) trainNative() error {
 	if err != nil {
 		return err
 	}
-	n, st, err := Train(r.corpus, exs, r.tok, r.idf, r.avgdl, emb, dim, opts)
+	n, st, err := Train(corpus, exs, r.tok, r.idf, r.avgdl, emb, dim, opts)
 	if err == nil {
 		err = *evalErr
 	}

@@ -66,6 +66,7 @@ func trainFlags(fs *flag.FlagSet, r *distill.Recipe, quiet *bool) {
 	fs.Float64Var(&r.K1, "k1", r.K1, "BM25 k1 of the tf prior")
 	fs.Float64Var(&r.B, "b", r.B, "BM25 b of the tf prior")
 	fs.IntVar(&r.Workers, "workers", r.Workers, "parallel workers (results do not depend on it)")
+	fs.Var(extraFlag{&r.Extra}, "extra", "comma-separated extra labelled collections trained on together with --corpus, each DIR:SPLIT[:MAXQUERIES] (transfer training; any split, since the model is not evaluated on them)")
 	fs.Var(analysisFlag{r, "words"}, "words", "word terms beside WordPiece tokens: en (default), standard, or none (WordPiece only, as the paper)")
 	fs.Var(analysisFlag{r, "bigram-weight"}, "bigram-weight", "query weight of adjacent word pairs relative to words (0 = no pairs indexed; default 0)")
 	fs.Var(analysisFlag{r, "piece-weight"}, "piece-weight", "query weight of WordPiece tokens relative to words (default 1)")
@@ -223,6 +224,43 @@ func (f analysisFlag) Set(s string) error {
 		a.BigramWeight = v
 	} else {
 		a.PieceWeight = &v
+	}
+	return nil
+}
+
+// extraFlag is --extra DIR:SPLIT[:MAXQUERIES],...
+type extraFlag struct{ p *[]distill.TrainingSet }
+
+func (f extraFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	var s []string
+	for _, x := range *f.p {
+		s = append(s, x.Dir+":"+x.Split)
+	}
+	return strings.Join(s, ",")
+}
+
+func (f extraFlag) Set(v string) error {
+	*f.p = nil
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		parts := strings.Split(item, ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			return fmt.Errorf("%q: want DIR:SPLIT[:MAXQUERIES]", item)
+		}
+		x := distill.TrainingSet{Dir: parts[0], Split: parts[1]}
+		if len(parts) == 3 {
+			n, err := strconv.Atoi(parts[2])
+			if err != nil {
+				return fmt.Errorf("%q: max queries %q is not a number", item, parts[2])
+			}
+			x.MaxQueries = n
+		}
+		*f.p = append(*f.p, x)
 	}
 	return nil
 }
