@@ -43,6 +43,11 @@ func TestRecipeValidate(t *testing.T) {
 		{"translation without split", mod(func(r *Recipe) { r.TrainSplit, r.Translation.Terms = "", 4 }), []string{"translation.terms"}},
 		{"translation with bm25-tf", mod(func(r *Recipe) { r.Arch, r.Translation.Terms = modeldir.ArchBM25TF, 4 }), []string{"translation.terms"}},
 		{"bad numbers", mod(func(r *Recipe) { r.Epochs, r.Batch, r.LR, r.B = 0, -1, 0, 2 }), []string{"epochs", "batch", "lr", "b"}},
+		{"extra sets", mod(func(r *Recipe) {
+			r.Extra = []TrainingSet{{Dir: "c", Split: "test"}, {Dir: "x", Split: ""}, {Dir: "y", Split: "test", MaxQueries: -1}}
+		}), []string{"extra[0]", "extra[1]", "extra[2]"}},
+		{"extra with bm25-tf", mod(func(r *Recipe) { r.Arch, r.Extra = modeldir.ArchBM25TF, []TrainingSet{{Dir: "x", Split: "test"}} }), []string{"extra"}},
+		{"bad analysis", mod(func(r *Recipe) { r.Analysis = &modeldir.Analysis{Words: "klingon"} }), []string{"analysis"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
