@@ -6,7 +6,7 @@ import "encoding/binary"
 //
 //	"M"                          manifest: the commit point (live segments, generation)
 //	"m" key                      meta value
-//	"S" seg(8) "b" chunk(4)      segment blob (segment.MarshalBinary), 1 MiB chunks
+//	"S" seg(8) "b" chunk(4)      segment blob (segment.MarshalBinary), 512 KiB chunks
 //	"S" seg(8) "i" chunk(4)      id list: local doc -> external id and record key
 //	"S" seg(8) "f" chunk(4)      field index (field=value -> roaring set of local docs)
 //	"S" seg(8) "t"               tombstones: roaring set of deleted local docs
@@ -36,7 +36,11 @@ const (
 
 	// chunkSize cuts large blobs into values Badger handles well (value log
 	// entries, small against ValueLogFileSize and transaction limits).
-	chunkSize = 1 << 20
+	// In memory every value must stay below Badger's value threshold,
+	// whose largest allowed setting is 1 MiB (values at least that long
+	// would go to a value log an in-memory store does not have), so chunks
+	// are half of that. Readers take chunks of any size.
+	chunkSize = 1 << 19
 )
 
 var manifestKey = []byte("M")

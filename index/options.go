@@ -192,7 +192,7 @@ func (o Options) badger(dir string, readOnly bool) badger.Options {
 	if o.InMemory {
 		// No value log in memory: every value must fit under the threshold.
 		bo.Dir, bo.ValueDir = "", ""
-		bo = bo.WithValueThreshold(max(o.ValueThreshold, chunkSize))
+		bo = bo.WithValueThreshold(max(o.ValueThreshold, 1<<20))
 	}
 	return bo
 }

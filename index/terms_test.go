@@ -219,3 +219,28 @@ func FuzzDecodeWords(f *testing.F) {
 		}
 	})
 }
+
+// TestLargeWordsBlobInMemory: a segment whose words blob spans several
+// chunks (many distinct words) commits and reopens in memory too, where
+// every value must stay below Badger's 1 MiB value threshold.
+func TestLargeWordsBlobInMemory(t *testing.T) {
+	t.Parallel()
+	ix := openMem(t)
+	var docs []Document
+	for i := range 300 {
+		d := Document{ID: fmt.Sprint("d", i), Vector: sparse.Vector{IDs: []int32{commonTerm}, Weights: []float32{1}}}
+		for j := range 200 {
+			d.Words = append(d.Words, sparse.Term{Text: fmt.Sprintf("word%06d-%s", i*200+j, strings.Repeat("x", 20)), Weight: 1})
+		}
+		docs = append(docs, d)
+	}
+	apply(t, ix, docs)
+	st, err := ix.Snapshot().TermStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := st.WordID(docs[299].Words[199].Text)
+	if !ok || st.DocFreq(id) != 1 {
+		t.Fatalf("last word: id %d ok %v df %d", id, ok, st.DocFreq(id))
+	}
+}
