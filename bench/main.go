@@ -38,20 +38,20 @@ func main() {
 
 // config is the command line.
 type config struct {
-	so                            SynthOptions
-	real                          RealOptions
-	docs, queries                 int
-	jsonOut, corpusVec, queryVec  string
-	algs, ks, mixes, alpha        string
-	bleveDocs                     int
-	cpuprofile, profAlg, buildPro string
-	profQuery, profReps           int
-	cache                         string
-	diag                          int
-	opts                          segment.Options
-	perQuery                      string
-	reps                          int
-	reorder                       string
+	so                             SynthOptions
+	real                           RealOptions
+	docs, queries                  int
+	jsonOut, corpusVec, queryVec   string
+	algs, ks, checkK, mixes, alpha string
+	bleveDocs                      int
+	cpuprofile, profAlg, buildPro  string
+	profQuery, profReps            int
+	cache                          string
+	diag                           int
+	opts                           segment.Options
+	perQuery                       string
+	reps                           int
+	reorder                        string
 }
 
 func parseFlags() (*config, error) {
@@ -63,6 +63,7 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.queryVec, "query-vectors", "", "queries as vector JSONL {id, vector}")
 	flag.StringVar(&c.algs, "algorithms", strings.Join(scoring.Algorithms(), ","), "algorithms to run")
 	flag.StringVar(&c.ks, "k", "10,100,1000", "k values (each timed and checked against exhaustive)")
+	flag.StringVar(&c.checkK, "check-k", "", "more k values, only checked against exhaustive (one untimed pass), e.g. 100,1000")
 	flag.StringVar(&c.mixes, "mixes", "", "query mixes, comma-separated: "+strings.Join(mixNames(), ", ")+
 		", or SAMPLING:MIN-MAX[:MEDIAN] (default: heavy,light,uniform,long; topical,light,heavy with --topics; the given or real queries otherwise)")
 	flag.IntVar(&c.bleveDocs, "bleve-docs", -1, "documents indexed in bleve (-1 = all, 0 = skip bleve)")
@@ -270,12 +271,12 @@ func newHarness(cfg *config, c *corpus) (*harness, error) {
 		}
 		h.algs = append(h.algs, n)
 	}
-	for _, s := range strings.Split(cfg.ks, ",") {
-		k, err := strconv.Atoi(s)
-		if err != nil || k <= 0 {
-			return nil, fmt.Errorf("--k: %q is not a positive integer", s)
-		}
-		h.ks = append(h.ks, k)
+	var err error
+	if h.ks, err = parseKs("--k", cfg.ks); err != nil {
+		return nil, err
+	}
+	if h.checkK, err = parseKs("--check-k", cfg.checkK); err != nil {
+		return nil, err
 	}
 	if cfg.alpha != "" && c.seg.HasBMP() {
 		for _, a := range strings.Split(cfg.alpha, ",") {
@@ -290,6 +291,22 @@ func newHarness(cfg *config, c *corpus) (*harness, error) {
 		h.perQuery = map[string][]float64{}
 	}
 	return h, nil
+}
+
+// parseKs reads a comma-separated list of positive k values ("" = none).
+func parseKs(flag, s string) ([]int, error) {
+	var ks []int
+	if s == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		k, err := strconv.Atoi(f)
+		if err != nil || k <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a positive integer", flag, f)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
 }
 
 // writeExtras writes the per-query times and the CPU profile.

@@ -19,6 +19,7 @@ type harness struct {
 	views  []segment.View
 	algs   []string // "exhaustive" first: the others are checked against it
 	ks     []int
+	checkK []int // k values only checked against exhaustive (one untimed pass)
 	reps   int
 	alphas []float64 // approximate BMP runs
 	// perQuery collects per-query top-10 thread CPU microseconds, keyed
@@ -155,6 +156,9 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 			return err
 		}
 	}
+	if err := h.checkMix(mr, qs); err != nil {
+		return err
+	}
 	mr.Plans = map[string]int{}
 	for _, q := range qs {
 		plans, err := scoring.Plans(h.views, q)
@@ -166,6 +170,33 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 				mr.Plans[string(p)]++
 			}
 		}
+	}
+	return nil
+}
+
+// checkMix compares every algorithm's hits with exhaustive's at the
+// check-only k values.
+func (h *harness) checkMix(mr *MixReport, qs []sparse.Vector) error {
+	for _, k := range h.checkK {
+		for i, q := range qs {
+			want, err := h.search("exhaustive", q, k, 0)
+			if err != nil {
+				return err
+			}
+			for _, name := range h.algs[1:] {
+				got, err := h.search(name, q, k, 0)
+				if err != nil {
+					return err
+				}
+				if !slices.Equal(got, want) {
+					mr.IdenticalTopK = false
+					if len(mr.Mismatches) < 20 {
+						mr.Mismatches = append(mr.Mismatches, fmt.Sprintf("%s k=%d query %d", name, k, i))
+					}
+				}
+			}
+		}
+		mr.CheckedK = append(mr.CheckedK, k)
 	}
 	return nil
 }

@@ -81,7 +81,8 @@ type MixReport struct {
 	Queries           int                `json:"queries"`
 	QueryTermsMean    float64            `json:"query_terms_mean"`
 	QueryPostingsMean float64            `json:"query_postings_mean"`
-	IdenticalTopK     bool               `json:"identical_topk"`
+	IdenticalTopK     bool               `json:"identical_topk"`      // at every timed and checked k
+	CheckedK          []int              `json:"checked_k,omitempty"` // k values checked against exhaustive without timing
 	Mismatches        []string           `json:"mismatches,omitempty"`
 	Algorithms        map[string]Latency `json:"algorithms"` // top-10
 	AlgorithmsK100    map[string]Latency `json:"algorithms_k100,omitempty"`

@@ -3,9 +3,11 @@ package scoring
 import "github.com/sparrow-search/sparrow/index/segment"
 
 // Exhaustive is the reference: term-at-a-time over every posting into an
-// integer accumulator per doc, listing each posting's doc, then every
-// listed doc is offered once (the first time it is met; its accumulator
-// is zeroed then). Its cost follows the postings, not the segment size.
+// integer accumulator per doc, then every doc touched is offered. Its cost
+// follows the postings P, not the segment size N: when P < N/4 each
+// posting's doc is listed and the list is walked (a doc is offered the
+// first time it is met, its accumulator zeroed then); otherwise all N
+// accumulators are scanned, which costs less than the list and at most 4P.
 // Search never primes its threshold, so it checks the others
 // independently.
 type Exhaustive struct {
@@ -21,6 +23,11 @@ func (a *Exhaustive) search(c *collector, l *segment.Layout, q []qterm) error {
 		a.acc = make([]int32, l.NumDocs)
 	}
 	acc := a.acc[:l.NumDocs]
+	var postings int64
+	for _, t := range q {
+		postings += int64(l.TermCount[t.t])
+	}
+	list := postings*4 < int64(l.NumDocs)
 	touched := a.touched[:0]
 	var docs [segment.MaxBlockSize]uint32
 	for _, t := range q {
@@ -29,12 +36,23 @@ func (a *Exhaustive) search(c *collector, l *segment.Layout, q []qterm) error {
 		for b := b0; b < b1; b++ {
 			n := l.TermBlockLen(int(t.t), b)
 			imps := l.DecodeDocs(b, n, base, docs[:])
-			touched = append(touched, docs[:n]...)
+			if list {
+				touched = append(touched, docs[:n]...)
+			}
 			for i, d := range docs[:n] {
 				acc[d] += t.w * int32(imps[i])
 			}
 			base = l.BlkLast[b] + 1
 		}
+	}
+	if !list {
+		for d, sum := range acc {
+			if sum >= c.thr {
+				c.offer(uint32(d), sum)
+			}
+			acc[d] = 0
+		}
+		return nil
 	}
 	for _, d := range touched {
 		if sum := acc[d]; sum != 0 {

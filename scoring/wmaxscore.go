@@ -60,10 +60,10 @@ type WMaxScore struct {
 	// bookkeeping per posting) when its essential lists are expected to
 	// hold at least window>>DenseShift postings. 0 = the build's default:
 	// 5 with the SIMD kernels (16 accumulators per instruction; fastest of
-	// 4..7 on the 1M benchmark), and in the portable build only windows
-	// with at least as many essential postings as docs (small segments,
-	// where the scalar scan costs less than catching candidates posting
-	// by posting).
+	// 4..7 on the 1M benchmark), 2 in the portable build (windows holding
+	// a quarter as many essential postings as docs: the scalar scan costs
+	// about a nanosecond per doc, catching candidates posting by posting
+	// about as much per posting; fastest of 0..3 on the 1M benchmark).
 	DenseShift uint
 	// ClearShift: otherwise a window of at most 2^16 docs is cleared whole
 	// when its essential lists are expected to hold at least
@@ -91,22 +91,19 @@ func (*WMaxScore) Name() string { return "wmaxscore" }
 // wmsConfig is a WMaxScore configuration with the defaults applied.
 type wmsConfig struct {
 	windowShift, clearShift uint
-	scanMin                 int64 // least expected essential postings of a scanned window, as a shift of the span (-1: as many as docs)
+	scanMin                 uint // least expected essential postings of a scanned window: span>>scanMin
 	candCost                int64
 }
 
 // scans reports whether a window of span docs whose essential lists are
 // expected to hold essPost postings is scanned.
 func (c wmsConfig) scans(essPost, span int64) bool {
-	if c.scanMin < 0 {
-		return essPost >= span
-	}
 	return essPost<<c.scanMin >= span
 }
 
 // config applies the defaults, with windows of 1<<bits docs (0 = WindowBits).
 func (a *WMaxScore) config(bits uint) wmsConfig {
-	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: int64(a.DenseShift)}
+	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: a.DenseShift}
 	if c.windowShift == 0 {
 		c.windowShift = a.WindowBits
 	}
@@ -115,7 +112,7 @@ func (a *WMaxScore) config(bits uint) wmsConfig {
 	}
 	c.windowShift = min(max(c.windowShift, 6), 32)
 	if c.scanMin == 0 {
-		c.scanMin = -1
+		c.scanMin = 2
 		if SIMD {
 			c.scanMin = 5
 		}
