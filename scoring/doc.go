@@ -5,7 +5,7 @@
 // self-contained type that owns its scratch space and implements the one
 // small Algorithm interface (algorithm.go) over the Cursor concepts of
 // cursor.go; a Searcher runs one algorithm instance query after query, and
-// Search keeps a pool of Searchers per algorithm name. One file per
+// Search keeps a free list of Searchers per algorithm name. One file per
 // algorithm:
 //
 //	exhaustive.go  Exhaustive: term-at-a-time over every posting (the reference)

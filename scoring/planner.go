@@ -21,11 +21,11 @@ import (
 // and deleted docs do not change it (both strategies test them only for
 // docs that reach the top k).
 type Planner struct {
-	// SparseDensity: a view is searched sparsely when P*SparseDensity < N
-	// (negative: never). 0 = 32 (the crossover, P ~ N/32, measured on the 1M benchmark's
-	// mixes in both builds; below it the windowed strategy's bookkeeping
-	// costs more than its cache locality saves).
-	SparseDensity int64
+	// SparseBelow: a view is searched sparsely when P < SparseBelow * N
+	// (negative: never; +Inf: always). 0 = 1/32 (the crossover measured on
+	// the 1M benchmark's mixes in both builds: below it the windowed
+	// strategy's bookkeeping costs more than its cache locality saves).
+	SparseBelow float64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
@@ -51,11 +51,11 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
 	}
-	density := p.SparseDensity
-	if density == 0 {
-		density = 32
+	below := p.SparseBelow
+	if below == 0 {
+		below = 1.0 / 32
 	}
-	if density > 0 && postings*density < int64(l.NumDocs) {
+	if float64(postings) < below*float64(l.NumDocs) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed

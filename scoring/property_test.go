@@ -124,8 +124,8 @@ func variants() map[string]func() Algorithm {
 		m[fmt.Sprintf("wmaxscore/%+v", c)] = func() Algorithm { a := c; return &a }
 	}
 	// The planner with each strategy forced.
-	m["planner/sparse"] = func() Algorithm { return &Planner{SparseDensity: 1 << 40} }
-	m["planner/windowed"] = func() Algorithm { return &Planner{SparseDensity: -1, Windowed: WMaxScore{WindowBits: 8}} }
+	m["planner/sparse"] = func() Algorithm { return &Planner{SparseBelow: math.Inf(1)} }
+	m["planner/windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
 	return m
 }
 

@@ -3,6 +3,7 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -66,21 +67,48 @@ var registry = map[string]func() Algorithm{
 
 // pools keeps reusable Searchers per algorithm name, so that Search
 // allocates no scratch space in the steady state.
-var pools = map[string]*sync.Pool{}
-
-func init() {
+var pools = func() map[string]*searcherPool {
+	m := map[string]*searcherPool{}
 	for name, mk := range registry {
-		pools[name] = &sync.Pool{New: func() any { return NewSearcher(mk()) }}
-	}
-}
-
-var _ = func() map[string]*sync.Pool {
-	m := map[string]*sync.Pool{}
-	for name, mk := range registry {
-		m[name] = &sync.Pool{New: func() any { return NewSearcher(mk()) }}
+		m[name] = &searcherPool{mk: mk}
 	}
 	return m
 }()
+
+// searcherPool is a free list of Searchers. Unlike a sync.Pool it survives
+// garbage collections: a Searcher's scratch grows to one accumulator per
+// document of the largest segment searched (4 MB per million documents),
+// and dropping it at every GC cost fresh allocations, zeroing and page
+// faults on the next queries.
+type searcherPool struct {
+	mu   sync.Mutex
+	free []*Searcher
+	mk   func() Algorithm
+}
+
+// maxFreeSearchers bounds each free list (concurrent searches beyond it
+// allocate their own and drop them).
+var maxFreeSearchers = 4 * runtime.GOMAXPROCS(0)
+
+func (p *searcherPool) get() *Searcher {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return s
+	}
+	p.mu.Unlock()
+	return NewSearcher(p.mk())
+}
+
+func (p *searcherPool) put(s *Searcher) {
+	p.mu.Lock()
+	if len(p.free) < maxFreeSearchers {
+		p.free = append(p.free, s)
+	}
+	p.mu.Unlock()
+}
 
 // Algorithms lists the available algorithm names, sorted. All are rank-safe
 // (return exactly the exhaustive top-k) unless Options.Alpha makes bmp approximate.
@@ -108,7 +136,7 @@ func New(name string) (Algorithm, error) {
 
 // Search returns the top K hits over views for query q, ordered by score
 // descending, then view ascending, then doc ascending. It is safe for
-// concurrent use (each call takes a Searcher from a pool).
+// concurrent use (each call takes a Searcher from a free list).
 //
 // Scoring is exact integer arithmetic so every algorithm agrees bit for bit:
 // query weights are quantised to integers qq_t = round(w_t/qs) with
@@ -124,8 +152,8 @@ func Search(views []segment.View, q sparse.Vector, opts Options) ([]Hit, error) 
 	if !ok {
 		return nil, fmt.Errorf("scoring: unknown algorithm %q (have %v)", name, Algorithms())
 	}
-	s := pool.Get().(*Searcher)
-	defer pool.Put(s)
+	s := pool.get()
+	defer pool.put(s)
 	if b, ok := s.alg.(*BMP); ok {
 		b.Alpha = opts.Alpha
 	}
@@ -134,7 +162,7 @@ func Search(views []segment.View, q sparse.Vector, opts Options) ([]Hit, error) 
 
 // Searcher answers queries with one Algorithm, reusing the algorithm's and
 // its own scratch space from one query to the next. It is not safe for
-// concurrent use; Search keeps a pool of Searchers per algorithm name.
+// concurrent use; Search keeps a free list of Searchers per algorithm name.
 type Searcher struct {
 	alg   Algorithm
 	c     collector
