@@ -10,6 +10,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/progress"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -36,10 +37,16 @@ func runVerify(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		sparseDir, bm25Dir = *dir, ""
 	}
+	// Each check reads every file of its store (tens of seconds for a large
+	// index): a progress phase on stderr says it is running.
+	bar := progress.New(stderr, 0, "verifying sparse/", "")
 	problems := verifySparse(sparseDir, stdout)
+	bar.Finish()
 	if bm25Dir != "" {
 		_, dirty := os.Stat(filepath.Join(*dir, collection.DirtyFile))
+		bar = progress.New(stderr, 0, "verifying bm25/", "")
 		problems += verifyBM25(bm25Dir, sparseDir, dirty == nil, stdout)
+		bar.Finish()
 	}
 	if problems > 0 {
 		return fmt.Errorf("%s: %d problems found", *dir, problems)
