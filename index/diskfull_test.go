@@ -192,6 +192,7 @@ func TestDiskFull(t *testing.T) {
 		diskFullChild(dir)
 		return
 	}
+	t.Parallel() // its time is the child's and the file system's: overlaps the other trial suites
 	// No margin (Badger's own reserve for its memtable flush and a
 	// compaction must keep it alive on its own), and in the long run the
 	// default margin (16 MiB) too.

@@ -175,7 +175,13 @@ func TestKillTrials(t *testing.T) {
 		killChild(dir)
 		return
 	}
-	trials := testenv.Trials(10, 200)
+	t.Parallel() // its time is the children's and Verify's: overlaps the other trial suites
+	// A new store every storeTrials trials (its creation is killed too).
+	// make test uses small stores: the checks after each kill (every
+	// acknowledged document, Verify, whose record check decodes a segment's
+	// postings per document) grow with the store, and 10 trials on one
+	// store took 30 s each under -race.
+	trials, storeTrials := testenv.Trials(10, 200), testenv.Trials(5, 10)
 	base := t.TempDir()
 	seed := uint64(time.Now().UnixNano())
 	r := rand.New(rand.NewPCG(seed, 9))
@@ -183,7 +189,7 @@ func TestKillTrials(t *testing.T) {
 	var dir string
 	committed, acked, checked, staged, merges := -1, -1, 0, 0, 0
 	for trial := range trials {
-		if trial%10 == 0 { // a new store: kill its creation too
+		if trial%storeTrials == 0 { // a new store: kill its creation too
 			dir = filepath.Join(base, fmt.Sprintf("s%d", trial))
 			committed, acked = -1, -1
 		}
@@ -209,7 +215,7 @@ func TestKillTrials(t *testing.T) {
 		// Acks to wait for; 0 (one trial in five): kill within 300 ms of
 		// the start, while the store is opened (or created) or in its first
 		// steps.
-		fresh := trial%10 == 0
+		fresh := trial%storeTrials == 0
 		killAfter := 1 + r.IntN(12)
 		window := 300000 // µs
 		if fresh {

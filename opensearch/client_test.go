@@ -25,6 +25,7 @@ import (
 // top 10 with /v1's. It needs node and the client (scripts/deps.sh fetches
 // it with npm) and skips without them.
 func TestOfficialClient(t *testing.T) {
+	t.Parallel() // mostly waiting on node and searchd: overlaps the package's other tests
 	if testing.Short() {
 		t.Skip("builds searchd and indexer and runs node: not in -short")
 	}
@@ -40,7 +41,15 @@ func TestOfficialClient(t *testing.T) {
 	tmp := t.TempDir()
 	bin := func(name string) string {
 		out := filepath.Join(tmp, name)
-		cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
+		// In the test binary's own configuration (-race under make test):
+		// its packages are then in the build cache already and only the
+		// main package compiles, where a plain build would compile the
+		// whole tree a second time (2-3 minutes from a cold cache).
+		args := []string{"build", "-o", out}
+		if testenv.RaceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/"+name)...)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", name, err, b)

@@ -17,11 +17,13 @@ import (
 func TestOutlierKeepsRanking(t *testing.T) {
 	t.Parallel()
 	spec := corpusSpec{docs: 4000, vocab: 300, maxLen: 40, zipf: 1.1}
-	cleanSeg := buildCorpus(t, rand.New(rand.NewPCG(13, 6)), spec)
+	// The documents drawn once (reading them back from a built segment
+	// costs a walk over every posting list per document).
+	docs := corpusVectors(rand.New(rand.NewPCG(13, 6)), spec)
 	// The same documents plus the outlier, on term 0 (the most common).
 	b := segment.NewBuilder(segment.Options{})
-	for d := range uint32(cleanSeg.NumDocs()) {
-		b.Add(cleanSeg.Vector(d))
+	for _, v := range docs {
+		b.Add(v)
 	}
 	b.Add(sparse.Vector{IDs: []int32{0, 5}, Weights: []float32{sparse.MaxWeight, 2}})
 	merged, err := b.Build()
@@ -29,8 +31,8 @@ func TestOutlierKeepsRanking(t *testing.T) {
 		t.Fatal(err)
 	}
 	b = segment.NewBuilder(segment.Options{})
-	for d := range uint32(cleanSeg.NumDocs()) {
-		b.Add(cleanSeg.Vector(d))
+	for _, v := range docs {
+		b.Add(v)
 	}
 	clean, err := b.Build()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 // TestBuildKill9Resume kills `indexer build` with SIGKILL part-way, reruns
 // the same command and checks it resumes and ends with every document.
 func TestBuildKill9Resume(t *testing.T) {
+	t.Parallel()
 	// The child is this test binary (race-instrumented under make test):
 	// 2 trials of 200 documents there, 4 of 500 under make test-long.
 	trials, docs := 2, 200

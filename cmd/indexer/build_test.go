@@ -28,6 +28,7 @@ func openIdx(t *testing.T, dir string) *index.Index {
 // encode -> build --vectors gives the same vectors as build --corpus, and
 // export writes well-formed OpenSearch files.
 func TestEncodeVectorsRoundTripAndExport(t *testing.T) {
+	t.Parallel()
 	corpus := testenv.DemoCorpus(t, 25)
 	tmp := t.TempDir()
 	vecs := filepath.Join(tmp, "vecs.jsonl")
@@ -115,6 +116,7 @@ func TestEncodeVectorsRoundTripAndExport(t *testing.T) {
 }
 
 func TestBuildBadInput(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	bad := filepath.Join(tmp, "bad.jsonl")
 	os.WriteFile(bad, []byte("{\"_id\":\"a\",\"text\":\"x\"}\n{\"text\":\"no id\"}\n"), 0o644)

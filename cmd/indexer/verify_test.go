@@ -14,6 +14,7 @@ import (
 // sparse store's value log and one in a bm25 segment are both listed, and
 // the command fails.
 func TestVerifyCommand(t *testing.T) {
+	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dir := filepath.Join(t.TempDir(), "ix")
 	var out, errb bytes.Buffer

@@ -23,7 +23,8 @@ func TestKill9Durability(t *testing.T) {
 	if os.Getenv("SPARROW_SKIP_DURABILITY") != "" {
 		t.Skip("SPARROW_SKIP_DURABILITY set")
 	}
-	trials := 5 // make test; 20 under make test-long
+	t.Parallel()
+	trials := 3 // make test; 20 under make test-long
 	if os.Getenv("SPARROW_TEST_LONG") != "" {
 		trials = 20
 	}

@@ -122,6 +122,7 @@ func TestCommandErrors(t *testing.T) {
 // TestSharedSciFactBM25 checks the bm25 baseline lands where docs/RESULTS.md
 // says (NDCG@10 0.677 on the 300 test queries; Pyserini flat: 0.679).
 func TestSharedSciFactBM25(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short")
 	}
