@@ -12,6 +12,7 @@ import (
 // go test -race): every request succeeds and the final index holds every
 // written document, findable in every mode.
 func TestConcurrentIngestSearch(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, Options{})
 	setupIndex(t, ts, "c")
 	const writers, batches, per = 4, 8, 8

@@ -330,6 +330,7 @@ func TestAPIKeyAndReadOnly(t *testing.T) {
 }
 
 func TestGracefulShutdownFinishesWrites(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ts0 := newTestServerAt(t, dir, Options{}, collection.Options{})
 	ts0.mustOK("PUT", "/v1/indexes/g", nil)

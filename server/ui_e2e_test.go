@@ -40,6 +40,7 @@ func chromiumPath() string {
 // person would see (status line, hit titles, per-token contribution chips),
 // plus a non-blank screenshot. Set SPARROW_SCREENSHOT=FILE.png to keep it.
 func TestSearchPageInChromium(t *testing.T) {
+	t.Parallel()
 	chrome := chromiumPath()
 	if chrome == "" {
 		t.Skip("chromium not installed: run scripts/install-chromium.sh (apt-get install chromium) or set CHROMIUM=/path/to/chromium")
