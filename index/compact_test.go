@@ -168,6 +168,7 @@ func manifestIDs(ix *Index) []uint64 {
 // Compaction keeps every search result and stored document, with the
 // documents in their original order or reordered (segment.Options.Reorder).
 func TestCompactIdentical(t *testing.T) {
+	t.Parallel()
 	for _, reorder := range []bool{false, true} {
 		t.Run(fmt.Sprint("reorder=", reorder), func(t *testing.T) { checkCompactIdentical(t, reorder) })
 	}

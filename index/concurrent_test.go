@@ -14,6 +14,7 @@ import (
 // Every snapshot must be internally consistent: each id at most once, as
 // many visible docs as NumDocs, every visible id readable.
 func TestConcurrentApplySearch(t *testing.T) {
+	t.Parallel()
 	o := testOptions()
 	o.DisableAutoCompaction = false
 	o.CompactionMinSegments = 3
@@ -116,6 +117,7 @@ func TestConcurrentApplySearch(t *testing.T) {
 // TestConcurrentWriters: several goroutines Apply at once (group commit);
 // every batch lands exactly once, ids shared between writers stay unique.
 func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	o := testOptions()
 	o.InMemory = false
 	ix, err := Open(t.TempDir(), o)

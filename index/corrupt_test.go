@@ -220,6 +220,7 @@ func TestLostCommitsDetected(t *testing.T) {
 // TestVerify: a clean store verifies clean; damage of every structure is
 // listed, all of it, not just the first.
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(9, 10))
 	var big []Document

@@ -412,7 +412,7 @@ func TestCorruptionTrials(t *testing.T) {
 	t.Parallel() // its time is the child's: overlaps the other trial suites
 	// File kinds are taken in turn (files and damage at random), so even
 	// make test's short run damages every kind several times.
-	trials := testenv.Trials(24, 1000)
+	trials := testenv.Trials(14, 1000)
 	base := t.TempDir()
 	c := startChild(t, "TestCorruptionTrials", corruptEnv+"=1")
 	defer c.kill()
