@@ -12,6 +12,12 @@ import (
 //   - "sparse" (SparseMaxScore) when the query's lists hold few postings
 //     for the view's size (light queries): term-at-a-time MaxScore with
 //     sparse accumulators, no per-window work at all;
+//   - "dense" (Exhaustive, but with the threshold primed) when the view
+//     is small enough for its accumulators to stay in cache (at most 2^16
+//     docs) and the query's lists hold at least one posting per doc
+//     (SciFact-size collections): every doc is touched several times, so
+//     pruning has little to skip and its bookkeeping costs more than
+//     adding everything and scanning the accumulators once;
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache.
 //
@@ -31,6 +37,7 @@ type Planner struct {
 	Windowed WMaxScore
 
 	sparse SparseMaxScore
+	dense  Exhaustive
 }
 
 // Name implements Algorithm.
@@ -42,8 +49,13 @@ type Plan string
 // The planner's strategies.
 const (
 	PlanSparse   Plan = "sparse"
+	PlanDense    Plan = "dense"
 	PlanWindowed Plan = "windowed"
 )
+
+// denseMaxDocs bounds the views the planner searches densely: 2^16 docs,
+// 256 KB of accumulators, cache-resident.
+const denseMaxDocs = 1 << 16
 
 // plan picks the strategy for query terms q on layout l.
 func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
@@ -57,6 +69,9 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	}
 	if float64(postings) < below*float64(l.NumDocs) {
 		return PlanSparse, &p.sparse
+	}
+	if l.NumDocs <= denseMaxDocs && postings >= int64(l.NumDocs) {
+		return PlanDense, &p.dense
 	}
 	return PlanWindowed, &p.Windowed
 }

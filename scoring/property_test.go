@@ -132,9 +132,11 @@ func variants() map[string]func() Algorithm {
 	} {
 		m[fmt.Sprintf("wmaxscore/%+v", c)] = func() Algorithm { a := c; return &a }
 	}
-	// The planner with each strategy forced.
+	// The planner with its strategies forced or restricted.
 	m["planner/sparse"] = func() Algorithm { return &Planner{SparseBelow: math.Inf(1)} }
-	m["planner/windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
+	// Never sparse: dense where the corpus is small and the query dense,
+	// else windowed.
+	m["planner/dense-or-windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
 	return m
 }
 

@@ -59,9 +59,15 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 			m := l.TermBlockLen(int(t.t), b)
 			imps := l.DecodeDocs(b, m, base, docs[:])
 			touched = append(touched, docs[:m]...)
-			for i, d := range docs[:m] {
-				acc[d] += t.w * int32(imps[i])
-				bits[d>>6] |= 1 << (d & 63)
+			if e == 0 { // no list to walk: no marks
+				for i, d := range docs[:m] {
+					acc[d] += t.w * int32(imps[i])
+				}
+			} else {
+				for i, d := range docs[:m] {
+					acc[d] += t.w * int32(imps[i])
+					bits[d>>6] |= 1 << (d & 63)
+				}
 			}
 			base = l.BlkLast[b] + 1
 		}
@@ -69,10 +75,14 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 	for _, t := range ts[:e] {
 		walkList(l, t, acc, bits)
 	}
+	// Offer the touched docs once each (the first entry takes the score
+	// and clears it), clearing their marks too when there are any.
 	for _, d := range touched {
 		if s := acc[d]; s != 0 {
 			acc[d] = 0
-			bits[d>>6] = 0
+			if e > 0 {
+				bits[d>>6] = 0
+			}
 			if s >= c.thr {
 				c.offer(d, s)
 			}
