@@ -137,13 +137,8 @@ func vectorCorpus(docsPath, queriesPath string, opts segment.Options) (*corpus, 
 // mixes), weighting each token by its BM25 idf.
 func (c *corpus) sample(m QueryMix, seed uint64, n int) []sparse.Vector {
 	l := c.seg.Layout()
-	df := func(t int32) uint32 {
-		if int(t) < l.NumTerms {
-			return l.TermCount[t]
-		}
-		return 0
-	}
-	s := newQuerySampler(m, seed, c.seg.NumDocs(), df, l.NumTerms, c.topics)
+	df := func(t int32) uint32 { return uint32(l.DocFreq(uint32(t))) }
+	s := newQuerySampler(m, seed, c.seg.NumDocs(), df, l.TermBound(), c.topics)
 	qs := make([]sparse.Vector, 0, n)
 	for i := 0; i < n; i++ {
 		ids := s.query(i)

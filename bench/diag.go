@@ -25,9 +25,9 @@ func diagnose(seg *segment.Segment, qs []sparse.Vector, n int) {
 		for j, id := range q.IDs {
 			df := 0
 			var mx float32
-			if int(id) < l.NumTerms {
-				df = int(l.TermCount[id])
-				mx = float32(l.TermMax[id]) * l.Scale * q.Weights[j]
+			if t, ok := l.Lookup(uint32(id)); ok {
+				df = int(l.TermCount[t])
+				mx = float32(l.TermMax[t]) * l.Scale * q.Weights[j]
 			}
 			fmt.Fprintf(os.Stderr, " (%d, %.2f)", df, mx)
 		}

@@ -89,9 +89,7 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 		for i, q := range qs {
 			terms[i] = float64(len(q.IDs))
 			for _, id := range q.IDs {
-				if int(id) < l.NumTerms {
-					posts[i] += float64(l.TermCount[id])
-				}
+				posts[i] += float64(l.DocFreq(uint32(id)))
 			}
 		}
 		h.perQuery[mr.Mix.Name+"/_terms"], h.perQuery[mr.Mix.Name+"/_postings"] = terms, posts
@@ -251,9 +249,7 @@ func queryStats(mr *MixReport, l *segment.Layout, qs []sparse.Vector) {
 	for _, q := range qs {
 		nt += len(q.IDs)
 		for _, id := range q.IDs {
-			if int(id) < l.NumTerms {
-				qp += int64(l.TermCount[id])
-			}
+			qp += int64(l.DocFreq(uint32(id)))
 		}
 	}
 	mr.QueryTermsMean = float64(nt) / float64(max(1, len(qs)))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/dgraph-io/badger/v4"
+	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -268,8 +269,8 @@ type TermStats struct {
 }
 
 type viewStats struct {
-	count []uint32 // the segment's postings per term id (live and deleted)
-	del   *deleted // nil: no deletes
+	seg *segment.Layout // its DocFreq: the segment's postings of a term (live and deleted)
+	del *deleted        // nil: no deletes
 }
 
 // NumDocs is the number of live documents.
@@ -293,8 +294,8 @@ func (t *TermStats) DocFreq(id int32) int {
 	}
 	df := 0
 	for _, v := range t.views {
-		if int(id) < len(v.count) {
-			df += int(v.count[id])
+		if n := v.seg.DocFreq(uint32(id)); n > 0 {
+			df += n
 			if v.del != nil {
 				df -= int(v.del.df[id])
 			}
@@ -323,7 +324,7 @@ func (s *Snapshot) TermStats() (*TermStats, error) {
 func (s *Snapshot) termStats() (*TermStats, error) {
 	t := &TermStats{n: s.live, dict: s.ix.dict, views: make([]viewStats, len(s.segs))}
 	for i, st := range s.segs {
-		t.views[i].count = st.seg.Layout().TermCount
+		t.views[i].seg = st.seg.Layout()
 		t.totalLen += st.words.lenSum
 		d, err := s.deletedStats(i)
 		if err != nil {

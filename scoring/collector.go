@@ -36,18 +36,25 @@ func (c *collector) release() { c.live, c.filter = nil, nil }
 // k is the number of hits wanted.
 func (c *collector) k() int { return c.heap.K() }
 
-// setView moves to view v and returns the query's terms present in it.
+// setView moves to view v and returns the query's terms present in it,
+// numbered as the view's local terms (segment.Layout.Lookup), which is
+// how the algorithms index the layout's tables.
 func (c *collector) setView(v int, live, filter *roaring.Bitmap, l *segment.Layout, qt []qterm, qs float32) []qterm {
 	c.view = int32(v)
 	c.live, c.filter = live, filter
 	c.mult = float64(qs) * float64(l.Scale)
-	c.terms = c.terms[:0]
+	c.terms = localTerms(c.terms[:0], l, qt)
+	return c.terms
+}
+
+// localTerms appends the terms of qt that l holds, as local terms.
+func localTerms(out []qterm, l *segment.Layout, qt []qterm) []qterm {
 	for _, t := range qt {
-		if int(t.t) < l.NumTerms && l.TermCount[t.t] > 0 {
-			c.terms = append(c.terms, t)
+		if i, ok := l.Lookup(t.t); ok && l.TermCount[i] > 0 {
+			out = append(out, qterm{t: uint32(i), w: t.w})
 		}
 	}
-	return c.terms
+	return out
 }
 
 func (c *collector) score(sum int32) float32 { return float32(float64(sum) * c.mult) }

@@ -96,13 +96,7 @@ func Plans(views []segment.View, q sparse.Vector) ([]Plan, error) {
 			continue
 		}
 		l := view.Segment.Layout()
-		var terms []qterm
-		for _, t := range qt {
-			if int(t.t) < l.NumTerms && l.TermCount[t.t] > 0 {
-				terms = append(terms, t)
-			}
-		}
-		if len(terms) > 0 {
+		if terms := localTerms(nil, l, qt); len(terms) > 0 {
 			out[v], _ = p.plan(l, terms)
 		}
 	}

@@ -20,6 +20,26 @@ type corpusSpec struct {
 	zipf                float64 // 0 = uniform
 	levels              int     // distinct weight levels (small = many ties); 0 = continuous
 	opts                segment.Options
+	// words maps the upper half of the ids to word-like ids: from 30,522
+	// (index.WordBase) up to near 2^31, far apart, as an index's term
+	// dictionary hands them out to a large vocabulary.
+	words bool
+}
+
+// mapIDs applies spec.words to v's ids (in place; the map is monotone,
+// so they stay ascending).
+func (spec corpusSpec) mapIDs(v sparse.Vector) sparse.Vector {
+	if !spec.words {
+		return v
+	}
+	half := int64(spec.vocab / 2)
+	stride := (math.MaxInt32 - 1 - 30522) / (int64(spec.vocab) + 50 - half)
+	for i, id := range v.IDs {
+		if int64(id) >= half {
+			v.IDs[i] = int32(30522 + (int64(id)-half)*stride)
+		}
+	}
+	return v
 }
 
 func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) sparse.Vector {
@@ -72,7 +92,7 @@ func corpusVectors(r *rand.Rand, spec corpusSpec) []sparse.Vector {
 	for i := 0; i < spec.docs; i++ {
 		n := r.IntN(spec.maxLen + 1)
 		n = min(n, spec.vocab)
-		vs = append(vs, randVector(r, spec, z, n))
+		vs = append(vs, spec.mapIDs(randVector(r, spec, z, n)))
 	}
 	return vs
 }
@@ -188,9 +208,12 @@ func algCases(t *testing.T, bmp bool) []algCase {
 		// Heavy ties: one weight level, few terms.
 		{docs: 3000, vocab: 12, maxLen: 4, levels: 1, opts: segment.Options{BlockSize: 8, RangeBits: 4}},
 		{docs: 5000, vocab: 40, maxLen: 6, levels: 2},
+		// Word ids: far above the WordPiece range, up to 2^31-2.
+		{docs: 2500, vocab: 800, maxLen: 50, zipf: 1.05, words: true},
+		{docs: 200, vocab: 60, maxLen: 8, levels: 3, words: true, opts: segment.Options{BlockSize: 8, RangeBits: 2}},
 	}
 	if testing.Short() {
-		specs = specs[:5]
+		specs = append(specs[:5:5], specs[len(specs)-1])
 	}
 	ref := NewSearcher(new(Exhaustive))
 	var cases []algCase
@@ -207,7 +230,7 @@ func algCases(t *testing.T, bmp bool) []algCase {
 			views = append(views, view)
 		}
 		for qi := 0; qi < 40; qi++ {
-			q := randQuery(r, spec.vocab)
+			q := spec.mapIDs(randQuery(r, spec.vocab))
 			var filter []*roaring.Bitmap
 			if qi%5 == 4 {
 				for _, v := range views {

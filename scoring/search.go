@@ -220,7 +220,10 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 // maxQueryTerms bounds the query length so that integer scores fit in int32.
 const maxQueryTerms = 1 << 20
 
-// qterm is a query term with its quantised weight.
+// qterm is a query term with its quantised weight. t is the term id in
+// the query, and the view's local term (segment.Layout.Lookup) once
+// collector.setView has picked the view's terms: algorithms index the
+// layout's tables with it.
 type qterm struct {
 	t uint32
 	w int32

@@ -12,14 +12,17 @@ import (
 //
 //	magic "SPRWSEG\x00" | version u32 | NumDocs u64 | NumTerms u64 | Postings u64 |
 //	Scale f32 | BlockSize u32 | RangeBits u32 | Flags u32 (version >= 2; bit 0: has BMP) |
-//	arrays, each: element count u64 then elements (Layout field order) |
+//	arrays, each: element count u64 then elements (Layout field order:
+//	Terms (version >= 3), TermCount, ...) |
 //	CRC-32C of everything before it, u32
 //
 // Version 1 had no Flags word and always carried the BMP structures; Decode
 // still reads it. Without BMP (Options.BMP false) the BMP arrays are empty.
+// Versions 1 and 2 had no Terms: their tables were dense by term id (local
+// term = id), which Decode keeps (Terms = 0..NumTerms-1).
 const (
 	magic   = "SPRWSEG\x00"
-	version = 2
+	version = 3
 
 	flagBMP = 1
 )
@@ -29,7 +32,7 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // MarshalBinary serialises the segment (versioned and checksummed).
 func (s *Segment) MarshalBinary() ([]byte, error) {
 	l := &s.l
-	n := 64 + len(l.Data) + len(l.FwdDoc)*2 + len(l.UBMax) + 4*(len(l.BlkLast)+len(l.TermCount)+len(l.TermBlk)+len(l.UBBlk)+len(l.FwdTerm)+len(l.FwdEntRel)) +
+	n := 64 + len(l.Data) + len(l.FwdDoc)*2 + len(l.UBMax) + 4*(len(l.Terms)+len(l.BlkLast)+len(l.TermCount)+len(l.TermBlk)+len(l.UBBlk)+len(l.FwdTerm)+len(l.FwdEntRel)) +
 		8*(len(l.BlkOff)+len(l.UBOff)+len(l.UBBlkOff)+len(l.FwdPair)+len(l.FwdEnt)) + len(l.BlkMax) + len(l.TermMax) + 20*8
 	b := make([]byte, 0, n)
 	b = append(b, magic...)
@@ -45,6 +48,7 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 		flags |= flagBMP
 	}
 	b = binary.LittleEndian.AppendUint32(b, flags)
+	b = put32(b, l.Terms)
 	b = put32(b, l.TermCount)
 	b = put8(b, l.TermMax)
 	b = put32(b, l.TermBlk)
@@ -186,8 +190,8 @@ func Decode(data []byte) (*Segment, error) {
 	}
 	r := &reader{b: body[len(magic):]}
 	v := r.u32()
-	if v != 1 && v != version {
-		return nil, fmt.Errorf("segment: unsupported version %d (this build reads 1 and %d)", v, version)
+	if v < 1 || v > version {
+		return nil, fmt.Errorf("segment: unsupported version %d (this build reads 1 to %d)", v, version)
 	}
 	var l Layout
 	nd, nt, np := r.u64(), r.u64(), r.u64()
@@ -214,6 +218,9 @@ func Decode(data []byte) (*Segment, error) {
 		return nil, fmt.Errorf("segment: corrupt: scale %v", l.Scale)
 	}
 	l.NumDocs, l.NumTerms, l.Postings, l.BlockSize, l.RangeBits = int(nd), int(nt), int64(np), int(bs), int(rbits)
+	if v >= 3 {
+		l.Terms = r.a32("Terms")
+	}
 	l.TermCount = r.a32("TermCount")
 	l.TermMax = r.a8("TermMax")
 	l.TermBlk = r.a32("TermBlk")
@@ -238,9 +245,16 @@ func Decode(data []byte) (*Segment, error) {
 		return nil, fmt.Errorf("segment: corrupt: %d trailing bytes", len(r.b))
 	}
 	l.Data = append(data8, make([]byte, 8)...)
-	if err := l.validate(); err != nil {
+	if v < 3 && len(l.TermCount) == l.NumTerms {
+		l.Terms = make([]uint32, l.NumTerms)
+		for t := range l.Terms {
+			l.Terms[t] = uint32(t)
+		}
+	}
+	if err := l.validate(v >= 3); err != nil {
 		return nil, err
 	}
+	l.buildDir()
 	return &Segment{l: l}, nil
 }
 
@@ -262,10 +276,20 @@ func monotone(name string, v []uint64, n int, limit uint64) error {
 	return nil
 }
 
-func (l *Layout) validate() error {
+// validate checks a decoded layout; compact (version >= 3) layouts hold
+// only terms with postings.
+func (l *Layout) validate(compact bool) error {
 	nt, nd := l.NumTerms, l.NumDocs
-	if len(l.TermCount) != nt || len(l.TermMax) != nt || len(l.TermBlk) != nt+1 {
+	if len(l.Terms) != nt || len(l.TermCount) != nt || len(l.TermMax) != nt || len(l.TermBlk) != nt+1 {
 		return errors.New("segment: corrupt: term table sizes")
+	}
+	for t, id := range l.Terms {
+		if id > math.MaxInt32 || (t > 0 && id <= l.Terms[t-1]) {
+			return fmt.Errorf("segment: corrupt: term ids not ascending int32 at %d", t)
+		}
+		if compact && l.TermCount[t] == 0 {
+			return fmt.Errorf("segment: corrupt: term %d has no postings", id)
+		}
 	}
 	nblk := len(l.BlkLast)
 	if len(l.BlkMax) != nblk || len(l.BlkOff) != nblk+1 {

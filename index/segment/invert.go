@@ -1,16 +1,84 @@
 package segment
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
 
 // invWriter inverts postings that arrive in ascending doc order straight
 // into per-term packed blocks: each term keeps one pending block of at most
 // BlockSize postings and its finished blocks' bytes, so the builder never
 // holds a per-posting copy of the corpus (about 2.1 bytes per posting
 // resident instead of 5 for a counting sort plus 5 for the per-doc input).
+//
+// Terms get a slot on first sight (a table for WordPiece-size ids, an
+// open-addressing hash above), so the writer costs what the segment's
+// terms do, not what its largest id is (word ids reach 2^31).
 type invWriter struct {
 	bs       int
-	terms    []termList
+	terms    []termList // by slot
+	low      []int32    // slot+1 of ids < lowIDs; 0 = none yet
+	keys     []uint32   // hash of ids >= lowIDs: id+1 (0 = empty), power-of-two size
+	vals     []int32    // slot of keys[i]
 	postings int64
+}
+
+// lowIDs bounds the ids that get slots from a table (the 30,522 WordPiece
+// ids fit: 128 KB per builder).
+const lowIDs = 1 << 15
+
+// slot returns term t's slot, giving it one on first sight.
+func (w *invWriter) slot(t uint32) int {
+	if t < lowIDs {
+		if w.low == nil {
+			w.low = make([]int32, lowIDs)
+		}
+		if s := w.low[t]; s > 0 {
+			return int(s - 1)
+		}
+		w.low[t] = int32(w.newList(t) + 1)
+		return int(w.low[t] - 1)
+	}
+	if 2*(len(w.terms)+1) > len(w.keys) {
+		w.grow()
+	}
+	mask := uint32(len(w.keys) - 1)
+	for i := hashID(t) & mask; ; i = (i + 1) & mask {
+		switch w.keys[i] {
+		case t + 1:
+			return int(w.vals[i])
+		case 0:
+			s := w.newList(t)
+			w.keys[i], w.vals[i] = t+1, int32(s)
+			return s
+		}
+	}
+}
+
+func hashID(t uint32) uint32 { return (t * 0x9E3779B1) >> 7 }
+
+// grow doubles the hash (at most half full).
+func (w *invWriter) grow() {
+	keys, vals := w.keys, w.vals
+	n := max(1024, 2*len(keys))
+	w.keys, w.vals = make([]uint32, n), make([]int32, n)
+	mask := uint32(n - 1)
+	for j, k := range keys {
+		if k == 0 {
+			continue
+		}
+		i := hashID(k-1) & mask
+		for w.keys[i] != 0 {
+			i = (i + 1) & mask
+		}
+		w.keys[i], w.vals[i] = k, vals[j]
+	}
+}
+
+func (w *invWriter) newList(t uint32) int {
+	w.terms = append(w.terms, termList{id: t})
+	return len(w.terms) - 1
 }
 
 type termList struct {
@@ -22,20 +90,19 @@ type termList struct {
 	bmax  []uint8  // max impact of each finished block
 	base  uint32   // gap base of the pending block
 	count uint32
+	id    uint32 // term id
 	tmax  uint8
 }
 
 // add appends posting (doc, imp) to term t. Docs must arrive in ascending
 // order and at most once per term.
 func (w *invWriter) add(doc, t uint32, imp uint8) {
-	if int(t) >= len(w.terms) {
-		n := max(int(t)+1, 2*len(w.terms))
-		w.terms = append(w.terms, make([]termList, n-len(w.terms))...)
-	}
-	tl := &w.terms[t]
+	tl := &w.terms[w.slot(t)]
 	if tl.docs == nil {
-		tl.docs = make([]uint32, 0, w.bs)
-		tl.imps = make([]uint8, 0, w.bs)
+		// Small at first: most terms of a large vocabulary are rare.
+		n := min(w.bs, 8)
+		tl.docs = make([]uint32, 0, n)
+		tl.imps = make([]uint8, 0, n)
 	}
 	tl.docs = append(tl.docs, doc)
 	tl.imps = append(tl.imps, imp)
@@ -65,19 +132,20 @@ func (tl *termList) flush() {
 	tl.docs, tl.imps = tl.docs[:0], tl.imps[:0]
 }
 
-// finish lays the inverted index out in l (NumTerms = len of the term table)
-// and releases the writer's buffers.
+// finish lays the inverted index out in l (its terms in ascending id
+// order) and releases the writer's buffers.
 func (w *invWriter) finish(l *Layout) error {
+	w.low, w.keys, w.vals = nil, nil, nil
+	slices.SortFunc(w.terms, func(a, b termList) int { return cmp.Compare(a.id, b.id) })
 	nt := len(w.terms)
-	for nt > 0 && w.terms[nt-1].count == 0 {
-		nt--
-	}
 	l.NumTerms = nt
 	l.Postings = w.postings
+	l.Terms = make([]uint32, nt)
 	var nblk int
 	var size uint64
 	for t := 0; t < nt; t++ {
 		tl := &w.terms[t]
+		l.Terms[t] = tl.id
 		tl.flush()
 		tl.docs, tl.imps = nil, nil
 		nblk += len(tl.last)
@@ -124,6 +192,7 @@ func (w *invWriter) finish(l *Layout) error {
 	}
 	w.terms = nil
 	l.Data = append(l.Data, make([]byte, 8)...)
+	l.buildDir()
 	return nil
 }
 

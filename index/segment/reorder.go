@@ -15,8 +15,12 @@ import (
 type DocTerms struct {
 	Start []uint64
 	Terms []uint32
-	// NumTerms bounds the term ids (all < NumTerms).
+	// NumTerms bounds the term numbers (all < NumTerms).
 	NumTerms int
+	// dense numbers term ids 0, 1, ... as AppendDocTerms meets them, so
+	// that ReorderBP's per-term scratch follows the terms present, not the
+	// largest id.
+	dense map[uint32]uint32
 }
 
 // NumDocs is the number of documents.
@@ -43,10 +47,20 @@ func (s *Segment) AppendDocTerms(g *DocTerms, live *roaring.Bitmap) []uint32 {
 		}
 	}
 	counts := make([]uint64, len(locals)+1)
+	if g.dense == nil {
+		g.dense = map[uint32]uint32{}
+	}
+	num := make([]uint32, l.NumTerms) // local term -> number in g
 	for t := 0; t < l.NumTerms; t++ {
 		if l.TermCount[t] < 2 {
 			continue
 		}
+		n, ok := g.dense[l.Terms[t]]
+		if !ok {
+			n = uint32(len(g.dense))
+			g.dense[l.Terms[t]] = n
+		}
+		num[t] = n
 		l.termPostings(t, func(d uint32, _ uint8) {
 			if i := idx[d]; i >= 0 {
 				counts[i+1]++
@@ -66,12 +80,12 @@ func (s *Segment) AppendDocTerms(g *DocTerms, live *roaring.Bitmap) []uint32 {
 		}
 		l.termPostings(t, func(d uint32, _ uint8) {
 			if i := idx[d]; i >= 0 {
-				g.Terms[base+fill[i]] = uint32(t)
+				g.Terms[base+fill[i]] = num[t]
 				fill[i]++
 			}
 		})
 	}
-	g.NumTerms = max(g.NumTerms, l.NumTerms)
+	g.NumTerms = max(g.NumTerms, len(g.dense))
 	return locals
 }
 

@@ -76,6 +76,13 @@ type View struct {
 // Layout is the decoded, read-only storage of a segment. It is exported for
 // the scoring package; nothing may modify it.
 //
+// Terms: the segment's terms are numbered locally 0..NumTerms-1 in
+// ascending id order, Terms[t] being local term t's id, and every per-term
+// table below is indexed by local term. So a segment costs what its own
+// terms do, however large the ids (word terms get ids from the index's
+// dictionary, which grows with the collection's vocabulary); Lookup maps an
+// id to its local term.
+//
 // Inverted index: term t owns blocks [TermBlk[t], TermBlk[t+1]); block i holds
 // postings of one term, BlockSize of them except the term's last block. Block
 // bytes Data[BlkOff[i]:BlkOff[i+1]] are: one byte bit width w, the n doc-id
@@ -87,7 +94,7 @@ type View struct {
 // Per-term range maxima UBMax[UBOff[t]:UBOff[t+1]]: dense (one byte per range
 // block) when UBBlk[UBBlkOff[t]:UBBlkOff[t+1]] is empty, else sparse with the
 // range block ids in UBBlk. Block-wise forward index: range block r holds
-// pairs [FwdPair[r], FwdPair[r+1]) with ascending FwdTerm; pair j's entries
+// pairs [FwdPair[r], FwdPair[r+1]) with ascending FwdTerm (local terms); pair j's entries
 // are [FwdEnt[r]+FwdEntRel[j], end) where end is the next pair's start or
 // FwdEnt[r+1]; entry e is doc (r<<RangeBits)+FwdDoc[e] with impact FwdImp[e].
 type Layout struct {
@@ -99,6 +106,7 @@ type Layout struct {
 	RangeBits int
 	HasBMP    bool // the Block-Max Pruning fields below are present (else all empty; Options.BMP)
 
+	Terms     []uint32 // id of each local term, strictly ascending; len NumTerms
 	TermCount []uint32 // postings per term
 	TermMax   []uint8  // max impact per term
 	// TermTop[t*len(TopRanks)+j] is the TopRanks[j]-th largest impact of
@@ -123,13 +131,85 @@ type Layout struct {
 	FwdEnt    []uint64 // len ranges+1
 	FwdDoc    []uint8
 	FwdImp    []uint8
+
+	// dir is Lookup's directory (derived, not stored): ids with
+	// id>>dirShift == b are among Terms[dir[b]:dir[b+1]].
+	dir      []uint32
+	dirShift uint
+}
+
+// Lookup returns the local term of term id (false when the segment does
+// not hold it): one directory step and a binary search of a few entries.
+func (l *Layout) Lookup(id uint32) (int, bool) {
+	b := uint64(id >> l.dirShift)
+	if b+1 >= uint64(len(l.dir)) {
+		return 0, false
+	}
+	lo, hi := int(l.dir[b]), int(l.dir[b+1])
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if l.Terms[m] < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < int(l.dir[b+1]) && l.Terms[lo] == id {
+		return lo, true
+	}
+	return 0, false
+}
+
+// DocFreq is the number of postings (documents, deleted ones included) of
+// term id in the segment.
+func (l *Layout) DocFreq(id uint32) int {
+	if t, ok := l.Lookup(id); ok {
+		return int(l.TermCount[t])
+	}
+	return 0
+}
+
+// TermBound is one more than the largest term id the segment holds (0 when
+// it holds none).
+func (l *Layout) TermBound() int {
+	if len(l.Terms) == 0 {
+		return 0
+	}
+	return int(l.Terms[len(l.Terms)-1]) + 1
+}
+
+// buildDir derives Lookup's directory from Terms: the smallest shift that
+// leaves at most one bucket per term (so at most 4 bytes per term), which
+// keeps buckets short however the ids spread (WordPiece ids dense from 0,
+// word ids sparse up to 2^31).
+func (l *Layout) buildDir() {
+	n := len(l.Terms)
+	if n == 0 {
+		l.dir, l.dirShift = nil, 0
+		return
+	}
+	top := uint64(l.Terms[n-1])
+	shift := uint(0)
+	for top>>shift+1 > uint64(n) {
+		shift++
+	}
+	nb := int(top>>shift) + 1
+	dir := make([]uint32, nb+1)
+	i := 0
+	for b := 0; b <= nb; b++ {
+		for i < n && uint64(l.Terms[i]>>shift) < uint64(b) {
+			i++
+		}
+		dir[b] = uint32(i)
+	}
+	l.dir, l.dirShift = dir, shift
 }
 
 // TopRanks are the ranks whose impacts Layout.TermTop keeps per term.
 var TopRanks = [...]int{10, 100, 1000}
 
 // TermTopImpact returns the smallest rank r >= k in TopRanks and the r-th
-// largest impact of term t (0, false when no rank fits k or the term has
+// largest impact of local term t (0, false when no rank fits k or the term has
 // fewer than r postings).
 func (l *Layout) TermTopImpact(t, k int) (uint8, bool) {
 	for j, r := range TopRanks {
@@ -188,7 +268,8 @@ func (s *Segment) Scale() float32 { return s.l.Scale }
 func (s *Segment) InvertedBytes() int64 {
 	l := &s.l
 	return int64(len(l.Data)) + int64(len(l.BlkLast))*4 + int64(len(l.BlkMax)) +
-		int64(len(l.BlkOff))*8 + int64(len(l.TermCount))*4 + int64(len(l.TermMax)) + int64(len(l.TermBlk))*4
+		int64(len(l.BlkOff))*8 + int64(len(l.TermCount))*4 + int64(len(l.TermMax)) + int64(len(l.TermBlk))*4 +
+		int64(len(l.Terms))*4 + int64(len(l.dir))*4
 }
 
 // Bytes is the size of everything the segment holds in memory to serve
@@ -232,7 +313,7 @@ func (s *Segment) Vector(doc uint32) sparse.Vector {
 		for e := e0; e < e1; e++ {
 			if d := l.FwdDoc[e]; d >= off {
 				if d == off {
-					v.IDs = append(v.IDs, int32(l.FwdTerm[j]))
+					v.IDs = append(v.IDs, int32(l.Terms[l.FwdTerm[j]]))
 					v.Weights = append(v.Weights, float32(l.FwdImp[e])*l.Scale)
 				}
 				break
@@ -295,7 +376,7 @@ func (l *Layout) invertedVector(doc uint32) sparse.Vector {
 		for k := 0; k < n; k++ {
 			if docs[k] >= doc {
 				if docs[k] == doc {
-					v.IDs = append(v.IDs, int32(t))
+					v.IDs = append(v.IDs, int32(l.Terms[t]))
 					v.Weights = append(v.Weights, float32(imps[k])*l.Scale)
 				}
 				break

@@ -155,11 +155,18 @@ func TestDecodeVersions(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(8, 8))
 	vs := randomVectors(r, 200, 100, 20)
+	vs = append(vs, sparse.Vector{IDs: make([]int32, 100), Weights: make([]float32, 100)})
+	for i := range 100 { // every id 0..99 present: local term = id, as versions 1 and 2 laid out
+		vs[len(vs)-1].IDs[i], vs[len(vs)-1].Weights[i] = int32(i), 1
+	}
 	s := build(t, vs, Options{BMP: true})
+	if l := s.Layout(); l.NumTerms != 100 || l.Terms[99] != 99 {
+		t.Fatalf("setup: %d terms", l.NumTerms)
+	}
 	data, _ := s.MarshalBinary()
 	body := data[:len(data)-4]
-	hdr := len(magic) + 4 + 3*8 + 3*4 // up to the flags word
-	v1 := slices.Concat(body[:hdr], body[hdr+4:])
+	hdr := len(magic) + 4 + 3*8 + 3*4                     // up to the flags word
+	v1 := slices.Concat(body[:hdr], body[hdr+4+8+4*100:]) // no flags, no Terms
 	binary.LittleEndian.PutUint32(v1[len(magic):], 1)
 	s1, err := Decode(appendCRC(v1))
 	if err != nil {
@@ -380,6 +387,168 @@ func TestBuildBMPChunks(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("options %+v: chunk %d docs gives a different segment", o, c)
+			}
+		}
+	}
+}
+
+// marshalV2 writes a BMP-less segment in format version 2, whose term
+// tables were dense by term id (zero-count entries for the ids between).
+func marshalV2(l *Layout) []byte {
+	nt := l.TermBound()
+	count, tmax, tblk := make([]uint32, nt), make([]uint8, nt), make([]uint32, nt+1)
+	for t, id := range l.Terms {
+		count[id], tmax[id] = l.TermCount[t], l.TermMax[t]
+	}
+	for id, t := 0, 0; id < nt; id++ {
+		if t < len(l.Terms) && int(l.Terms[t]) == id {
+			t++
+		}
+		tblk[id+1] = l.TermBlk[t]
+	}
+	b := []byte(magic)
+	b = binary.LittleEndian.AppendUint32(b, 2)
+	b = binary.LittleEndian.AppendUint64(b, uint64(l.NumDocs))
+	b = binary.LittleEndian.AppendUint64(b, uint64(nt))
+	b = binary.LittleEndian.AppendUint64(b, uint64(l.Postings))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(l.Scale))
+	b = binary.LittleEndian.AppendUint32(b, uint32(l.BlockSize))
+	b = binary.LittleEndian.AppendUint32(b, uint32(l.RangeBits))
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = put32(b, count)
+	b = put8(b, tmax)
+	b = put32(b, tblk)
+	b = put32(b, l.BlkLast)
+	b = put8(b, l.BlkMax)
+	b = put64(b, l.BlkOff)
+	b = put8(b, l.Data[:len(l.Data)-8])
+	for range 10 { // the empty BMP arrays
+		b = binary.LittleEndian.AppendUint64(b, 0)
+	}
+	return appendCRC(b)
+}
+
+// A version-2 segment with word ids (ids far apart, dense tables with
+// zero-count entries between) decodes to the same vectors and lookups.
+func TestDecodeVersion2WordIDs(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(12, 12))
+	vs := randomVectors(r, 300, 200, 20)
+	for _, v := range vs {
+		for i := range v.IDs {
+			if v.IDs[i] >= 100 {
+				v.IDs[i] = 30522 + (v.IDs[i]-100)*997
+			}
+		}
+	}
+	s := build(t, vs, Options{})
+	s2, err := Decode(marshalV2(s.Layout()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Layout().NumTerms != s.Layout().TermBound() {
+		t.Fatalf("version 2 decoded %d terms, want %d (dense)", s2.Layout().NumTerms, s.Layout().TermBound())
+	}
+	for d := range uint32(len(vs)) {
+		a, b := s.Vector(d), s2.Vector(d)
+		if !slices.Equal(a.IDs, b.IDs) || !slices.Equal(a.Weights, b.Weights) {
+			t.Fatalf("doc %d: %v vs %v", d, a, b)
+		}
+	}
+	for id := range uint32(s.Layout().TermBound() + 10) {
+		if a, b := s.Layout().DocFreq(id), s2.Layout().DocFreq(id); a != b {
+			t.Fatalf("term %d: df %d vs %d", id, a, b)
+		}
+	}
+}
+
+// Term ids up to the largest an index hands out (2^31-2): the segment's
+// size follows its terms, not its largest id, and everything round-trips.
+func TestHugeTermIDs(t *testing.T) {
+	t.Parallel()
+	ids := []int32{0, 7, 30521, 30522, 1 << 20, 1<<31 - 3, 1<<31 - 2}
+	var vs []sparse.Vector
+	for d := range 300 {
+		var v sparse.Vector
+		for i, id := range ids {
+			if (d+i)%3 != 0 {
+				v.IDs = append(v.IDs, id)
+				v.Weights = append(v.Weights, float32(1+(d*7+i)%5))
+			}
+		}
+		vs = append(vs, v)
+	}
+	for _, o := range []Options{{}, {BMP: true}, {BlockSize: 4, RangeBits: 2, BMP: true}} {
+		s := build(t, vs, o)
+		l := s.Layout()
+		if l.NumTerms != len(ids) || l.TermBound() != 1<<31-1 {
+			t.Fatalf("%+v: %d terms, bound %d", o, l.NumTerms, l.TermBound())
+		}
+		// 300 docs x ~4.7 postings: a few KB, not gigabytes of tables by id.
+		if s.Bytes() > 16<<10 {
+			t.Fatalf("%+v: %d bytes for %d postings", o, s.Bytes(), s.NumPostings())
+		}
+		data, err := s.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for d := range uint32(len(vs)) {
+			got := s2.Vector(d)
+			if !slices.Equal(got.IDs, vs[d].IDs) || !slices.Equal(got.Weights, s.Vector(d).Weights) {
+				t.Fatalf("%+v doc %d: %v, want ids %v", o, d, got, vs[d].IDs)
+			}
+		}
+		for _, id := range []uint32{1, 30520, 30523, 1<<31 - 4, 1<<31 - 1, 1 << 31, ^uint32(0)} {
+			if _, ok := s2.Layout().Lookup(id); ok {
+				t.Fatalf("absent id %d found", id)
+			}
+		}
+		for i, id := range ids {
+			if tt, ok := s2.Layout().Lookup(uint32(id)); !ok || tt != i {
+				t.Fatalf("id %d: local %d %v, want %d", id, tt, ok, i)
+			}
+		}
+	}
+}
+
+// Lookup agrees with a binary search over Terms for ids spread in every
+// way (dense, sparse, clustered, one term).
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 5))
+	for trial := range 200 {
+		n := 1 + r.IntN(300)
+		set := map[uint32]bool{}
+		span := max(uint32(1)<<(1+r.IntN(31)), uint32(4*n))
+		for len(set) < n {
+			id := r.Uint32N(span)
+			if trial%3 == 0 {
+				id = r.Uint32N(uint32(2 * n)) // clustered low ids
+			}
+			set[id&math.MaxInt32] = true
+		}
+		var l Layout
+		for id := range set {
+			l.Terms = append(l.Terms, id)
+		}
+		slices.Sort(l.Terms)
+		l.buildDir()
+		if len(l.dir) > len(l.Terms)+1 {
+			t.Fatalf("directory of %d entries for %d terms", len(l.dir), len(l.Terms))
+		}
+		for range 500 {
+			id := r.Uint32N(span + 10)
+			if r.IntN(2) == 0 {
+				id = l.Terms[r.IntN(len(l.Terms))] + uint32(r.IntN(3)) - 1
+			}
+			want, ok := slices.BinarySearch(l.Terms, id)
+			got, gok := l.Lookup(id)
+			if ok != gok || (ok && got != want) {
+				t.Fatalf("trial %d id %d: %d %v, want %d %v", trial, id, got, gok, want, ok)
 			}
 		}
 	}
