@@ -34,7 +34,7 @@ go run ./cmd/indexer train --corpus "$b/scifact" --train-split train \
   --extra "$b/nfcorpus-pp:train:800,$b/cranfield:test,$b/cacm:test,$b/adi:test" \
   --teachers bm25wp --contrastive 1 --epochs 4 --hidden 32 --lambda 0.01 --flops idf --seed 1 \
   --no-bias --idf-corpora "$b/nfcorpus-pp,$b/cranfield,$b/cacm,$b/adi" --idf-prior max --conflate porter \
-  --piece-weight 0.25 --glove "$glove" --out "$tmp/model"
+  --piece-weight 0.25 --gate-shift 0.1 --glove "$glove" --out "$tmp/model"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -r "$tmp/model" "$out"
