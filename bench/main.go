@@ -92,6 +92,7 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.real.Dirs, "beir", "", "real mode: BEIR dataset directories (comma-separated, or one directory holding several) encoded with the bundled model; their queries are the mix")
 	flag.IntVar(&c.real.ReplicateTo, "replicate-to", 0, "real mode: replicate documents (weights perturbed) up to this many")
 	flag.StringVar(&c.real.Cache, "real-cache", "", "real mode: cache the encoded documents and queries in this file")
+	flag.StringVar(&c.real.Collection, "collection", "", "real mode: documents from this index directory (indexer build; word terms included) and --beir's queries (one dataset) weighed as it serves them")
 	flag.Parse()
 	c.so.NNZMu = math.Log(*nnzMean) - c.so.NNZSig*c.so.NNZSig/2
 	if (c.corpusVec == "") != (c.queryVec == "") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/gob"
 	"fmt"
 	"math"
@@ -8,11 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
+	"github.com/sparrow-search/sparrow/encoder/words"
+	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -32,6 +37,11 @@ type RealOptions struct {
 	ReplicateTo int `json:"replicate_to,omitempty"`
 	// Cache holds the encoded documents and queries between runs.
 	Cache string `json:"-"`
+	// Collection, when set, takes the documents from this index directory
+	// (indexer build: the served vectors, word terms included) and weighs
+	// the queries of Dirs (one dataset) as that collection serves them
+	// (collection.QueryTokens: its analysis, statistics and word ids).
+	Collection string `json:"collection,omitempty"`
 
 	Datasets  []string `json:"datasets"`
 	Originals int      `json:"originals"`
@@ -116,6 +126,12 @@ func loadReal(o *RealOptions) (*realData, error) {
 	dirs, err := datasetDirs(o.Dirs)
 	if err != nil {
 		return nil, err
+	}
+	if o.Collection != "" {
+		if len(dirs) != 1 {
+			return nil, fmt.Errorf("--collection takes the queries of one dataset, --beir names %d", len(dirs))
+		}
+		return loadServed(o.Collection, dirs[0])
 	}
 	m, err := encoder.LoadDefault()
 	if err != nil {
@@ -214,4 +230,81 @@ func encodeAll(enc encoder.Encoder, docs []dataset.Doc) ([]sparse.Vector, error)
 	close(next)
 	wg.Wait()
 	return out, errs
+}
+
+// loadServed reads a built collection's document vectors (every live
+// document of every segment, word terms included) and weighs the
+// dataset's queries as the collection serves them.
+func loadServed(dir, dataDir string) (*realData, error) {
+	queries, err := dataset.LoadQueries(filepath.Join(dataDir, "queries.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	col, err := collection.Open(dir, collection.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	tok := col.Model().Tokenizer
+	served := make([][]collection.TokenWeight, len(queries))
+	for i, q := range queries {
+		if served[i], err = col.QueryTokens(q.Text); err != nil {
+			col.Close()
+			return nil, err
+		}
+	}
+	if err := col.Close(); err != nil {
+		return nil, err
+	}
+	ix, err := index.Open(filepath.Join(dir, "sparse"), index.Options{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer ix.Close()
+	snap := ix.Snapshot()
+	st, err := snap.TermStats()
+	if err != nil {
+		return nil, err
+	}
+	d := &realData{Names: []string{filepath.Base(dataDir)}}
+	for _, v := range snap.Views() {
+		for doc := range uint32(v.Segment.NumDocs()) {
+			if v.Live == nil || v.Live.Contains(doc) {
+				d.Docs = append(d.Docs, v.Segment.Vector(doc))
+			}
+		}
+	}
+	for _, tw := range served {
+		var q sparse.Vector
+		for _, t := range tw {
+			id, ok := tok.ID(t.Token)
+			if w, word := strings.CutPrefix(t.Token, words.Prefix); word {
+				id, ok = st.WordID(w)
+			}
+			if ok && t.Weight > 0 {
+				q.IDs = append(q.IDs, id)
+				q.Weights = append(q.Weights, t.Weight)
+			}
+		}
+		if len(q.IDs) > 0 {
+			sortVector(&q)
+			d.Queries = append(d.Queries, q)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "served %s: %d docs, %d queries\n", dir, len(d.Docs), len(d.Queries))
+	return d, nil
+}
+
+// sortVector orders v by id (QueryTokens lists ids ascending already; this
+// keeps the query valid whatever its order).
+func sortVector(v *sparse.Vector) {
+	idx := make([]int, len(v.IDs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(v.IDs[a], v.IDs[b]) })
+	ids, ws := make([]int32, len(idx)), make([]float32, len(idx))
+	for i, j := range idx {
+		ids[i], ws[i] = v.IDs[j], v.Weights[j]
+	}
+	v.IDs, v.Weights = ids, ws
 }

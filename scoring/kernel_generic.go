@@ -13,11 +13,31 @@ func addScaledU8(dst []int32, src []uint8, w int32) {
 // scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order. fn may raise
 // the threshold; callers re-check.
 func scanAbove(a []int32, thr int32, fn func(int, int32)) {
-	for i, v := range a {
-		if v >= thr {
-			fn(i, v)
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		c := a[i : i+8 : i+8]
+		if max8(c) < thr {
+			continue
+		}
+		for j, v := range c {
+			if v >= thr {
+				fn(i+j, v)
+			}
 		}
 	}
+	for ; i < len(a); i++ {
+		if a[i] >= thr {
+			fn(i, a[i])
+		}
+	}
+}
+
+// max8 is the largest of c[:8], without branches: the portable kernels
+// test eight accumulators at a time and look closer only at groups that
+// reach their bound (few, where pruning works).
+func max8(c []int32) int32 {
+	c = c[:8]
+	return max(max(max(c[0], c[1]), max(c[2], c[3])), max(max(c[4], c[5]), max(c[6], c[7])))
 }
 
 // SIMD reports whether the SIMD kernels are compiled in (GOEXPERIMENT=simd).
@@ -28,12 +48,47 @@ const SIMD = false
 // clears every accumulator: for windows where most docs were touched.
 // many is a SIMD-build hint, unused here.
 func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, _ bool) ([]uint32, []int32) {
-	for i, v := range acc {
-		if v >= lo {
+	i := 0
+	for ; i+8 <= len(acc); i += 8 {
+		c := acc[i : i+8 : i+8]
+		if max8(c) < lo {
+			continue
+		}
+		for j, v := range c {
+			if v >= lo {
+				out = append(out, uint32(i+j))
+				scores = append(scores, v)
+			}
+		}
+	}
+	for ; i < len(acc); i++ {
+		if v := acc[i]; v >= lo {
 			out = append(out, uint32(i))
 			scores = append(scores, v)
 		}
-		acc[i] = 0
 	}
+	clear(acc)
 	return out, scores
+}
+
+// countAbove is the number of a[i] >= thr.
+func countAbove(a []int32, thr int32) int {
+	n, i := 0, 0
+	for ; i+8 <= len(a); i += 8 {
+		c := a[i : i+8 : i+8]
+		if max8(c) < thr {
+			continue
+		}
+		for _, v := range c {
+			if v >= thr {
+				n++
+			}
+		}
+	}
+	for ; i < len(a); i++ {
+		if a[i] >= thr {
+			n++
+		}
+	}
+	return n
 }

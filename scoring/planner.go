@@ -12,12 +12,13 @@ import (
 //   - "sparse" (SparseMaxScore) when the query's lists hold few postings
 //     for the view's size (light queries): term-at-a-time MaxScore with
 //     sparse accumulators, no per-window work at all;
-//   - "dense" (Exhaustive, but with the threshold primed) when the view
-//     is small enough for its accumulators to stay in cache (at most 2^16
-//     docs) and the query's lists hold at least one posting per doc
-//     (SciFact-size collections): every doc is touched several times, so
-//     pruning has little to skip and its bookkeeping costs more than
-//     adding everything and scanning the accumulators once;
+//   - "dense" (DenseMaxScore) when the view is small enough for its
+//     accumulators to stay in cache (at most 2^16 docs) and the query's
+//     lists hold at least one posting per doc (SciFact-size collections):
+//     every doc is touched several times, so windows and cursors have
+//     little to skip, while the lists of terms in nearly every document
+//     (large, with tiny contributions) can be merged with the few
+//     candidates left once the decisive lists are added;
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache.
 //
@@ -37,7 +38,7 @@ type Planner struct {
 	Windowed WMaxScore
 
 	sparse SparseMaxScore
-	dense  Exhaustive
+	dense  DenseMaxScore
 }
 
 // Name implements Algorithm.

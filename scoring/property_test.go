@@ -154,6 +154,7 @@ func variants() map[string]func() Algorithm {
 	}
 	// The planner with its strategies forced or restricted.
 	m["planner/sparse"] = func() Algorithm { return &Planner{SparseBelow: math.Inf(1)} }
+	m["densemaxscore/eager"] = func() Algorithm { return &DenseMaxScore{eager: true} }
 	// Never sparse: dense where the corpus is small and the query dense,
 	// else windowed.
 	m["planner/dense-or-windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }

@@ -54,15 +54,16 @@ const DefaultAlgorithm = "planner"
 // registry maps each algorithm name to a constructor of its default
 // configuration (the constructors are the algorithms' zero values).
 var registry = map[string]func() Algorithm{
-	"exhaustive": func() Algorithm { return new(Exhaustive) },
-	"maxscore":   func() Algorithm { return new(MaxScore) },
-	"bmm":        func() Algorithm { return new(BlockMaxMaxScore) },
-	"bmw":        func() Algorithm { return new(BlockMaxWAND) },
-	"bmp":        func() Algorithm { return new(BMP) },
-	"taat":       func() Algorithm { return new(TAAT) },
-	"wmaxscore":  func() Algorithm { return new(WMaxScore) },
-	"sparse":     func() Algorithm { return new(SparseMaxScore) },
-	"planner":    func() Algorithm { return new(Planner) },
+	"exhaustive":    func() Algorithm { return new(Exhaustive) },
+	"maxscore":      func() Algorithm { return new(MaxScore) },
+	"bmm":           func() Algorithm { return new(BlockMaxMaxScore) },
+	"bmw":           func() Algorithm { return new(BlockMaxWAND) },
+	"bmp":           func() Algorithm { return new(BMP) },
+	"taat":          func() Algorithm { return new(TAAT) },
+	"wmaxscore":     func() Algorithm { return new(WMaxScore) },
+	"sparse":        func() Algorithm { return new(SparseMaxScore) },
+	"densemaxscore": func() Algorithm { return new(DenseMaxScore) },
+	"planner":       func() Algorithm { return new(Planner) },
 }
 
 // pools keeps reusable Searchers per algorithm name, so that Search

@@ -1,0 +1,218 @@
+package scoring
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/sparrow-search/sparrow/index/segment"
+)
+
+// DenseMaxScore is term-at-a-time MaxScore with one accumulator per doc
+// (Moffat and Zobel's "continue" strategy), for small views whose query
+// lists cover every doc several times: there, the lists that decide the
+// ranking are short (rare terms, large weights) while most postings
+// belong to terms in nearly every document with tiny contributions
+// (WordPiece tokens of low idf), which exhaustive accumulation pays for
+// in full.
+//
+// Lists are taken in decreasing order of their maximum score. While the
+// lists not yet taken could lift a doc that has nothing so far to the
+// threshold, each list is added into the accumulators. Once they cannot,
+// only the docs whose partial score plus those lists' maxima reach the
+// threshold remain candidates, and the remaining lists are merged with
+// the candidates (skipping the blocks that hold none, dropping candidates
+// as the remaining maxima shrink). The threshold is the primed one and,
+// on views where every doc is visible, is raised on the way from the
+// partial scores: k docs with a partial score of at least s score at
+// least s in the end. Rank-safe like every algorithm.
+type DenseMaxScore struct {
+	acc    []int32
+	terms  []qterm
+	rem    []int32
+	cand   []uint32
+	scores []int32
+	// eager raises the threshold before every list (tests: the raise
+	// path on small corpora).
+	eager bool
+}
+
+// Name implements Algorithm.
+func (*DenseMaxScore) Name() string { return "densemaxscore" }
+
+func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
+	n := l.NumDocs
+	if cap(a.acc) < n {
+		a.acc = make([]int32, n)
+	}
+	acc := a.acc[:n] // all zero between queries
+	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
+	ts := append(a.terms[:0], q...)
+	a.terms = ts
+	slices.SortFunc(ts, func(x, y qterm) int {
+		if d := cmp.Compare(maxOf(y), maxOf(x)); d != 0 {
+			return d
+		}
+		return cmp.Compare(l.TermCount[x.t], l.TermCount[y.t])
+	})
+	// rem[i]: the most the lists ts[i:] add to a doc; left[i]: their postings.
+	rem := slices.Grow(a.rem[:0], len(ts)+1)[:len(ts)+1]
+	a.rem = rem
+	rem[len(ts)] = 0
+	var left int64
+	for i := len(ts) - 1; i >= 0; i-- {
+		rem[i] = rem[i+1] + maxOf(ts[i])
+		left += int64(l.TermCount[ts[i].t])
+	}
+	raise := c.live == nil && c.filter == nil && c.k() <= n
+	var docs [segment.MaxBlockSize]uint32
+	var since int64 // postings added since the threshold was last raised
+	i := 0
+	for ; i < len(ts); i++ {
+		if raise && i > 0 && left >= int64(n) && (a.eager || since >= int64(n)) {
+			// Cheap (a vector compare per 16 docs, then the docs at or
+			// above the threshold) and worth it: the lists left hold at
+			// least a posting per doc, and the partial scores have moved.
+			a.raise(c, acc, rem[0]-rem[i])
+			since = 0
+			// Continue once the candidates are few enough that merging
+			// them with the lists left costs less than adding the lists.
+			if rem[i] < c.thr && a.mergeCheaper(l, ts[i:], countAbove(acc, c.thr-rem[i])) {
+				break
+			}
+		} else if rem[i] < c.thr && !raise {
+			break // no partial score can help the threshold: continue at once
+		}
+		t := ts[i]
+		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+		base := uint32(0)
+		for b := b0; b < b1; b++ {
+			m := l.TermBlockLen(int(t.t), b)
+			imps := l.DecodeDocs(b, m, base, docs[:])
+			for j, d := range docs[:m] {
+				acc[d] += t.w * int32(imps[j])
+			}
+			base = l.BlkLast[b] + 1
+		}
+		cnt := int64(l.TermCount[t.t])
+		since += cnt
+		left -= cnt
+	}
+	if i == len(ts) {
+		for d, sum := range acc {
+			if sum >= c.thr {
+				c.offer(uint32(d), sum)
+			}
+			acc[d] = 0
+		}
+		return nil
+	}
+	// Continue: only docs within rem[i] of the threshold can still enter.
+	cand, scores := denseCandidates(acc, max(1, c.thr-rem[i]), a.cand[:0], a.scores[:0], false)
+	for ; i < len(ts) && len(cand) > 0; i++ {
+		cand, scores = mergeList(l, ts[i], cand, scores)
+		// Drop the candidates the remaining lists cannot lift enough.
+		lo, k := c.thr-rem[i+1], 0
+		for j, d := range cand {
+			if scores[j] >= lo {
+				cand[k], scores[k] = d, scores[j]
+				k++
+			}
+		}
+		cand, scores = cand[:k], scores[:k]
+	}
+	for j, d := range cand {
+		if scores[j] >= c.thr {
+			c.offer(d, scores[j])
+		}
+	}
+	a.cand, a.scores = cand[:0], scores[:0]
+	return nil
+}
+
+// raise lifts c's floor to a lower bound of the k-th largest partial score
+// in acc (every partial score is at most top): a histogram of the scores
+// at or above the threshold, read from the top.
+func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
+	lo := c.thr
+	if top < lo {
+		return
+	}
+	shift := uint(0)
+	for (top-lo)>>shift >= 256 {
+		shift++
+	}
+	var hist [256]int32
+	scanAbove(acc, lo, func(_ int, s int32) { hist[(s-lo)>>shift]++ })
+	k := int32(c.k())
+	var seen int32
+	for b := 255; b >= 0; b-- {
+		if seen += hist[b]; seen >= k {
+			if bound := lo + int32(b)<<shift; bound > lo {
+				c.floor = max(c.floor, c.score(bound))
+				c.updateThreshold()
+			}
+			return
+		}
+	}
+}
+
+// mergeCheaper reports whether merging cand candidates with the lists ts
+// costs less than adding them: a merge decodes at most one block per
+// candidate and searches it, adding costs every posting.
+func (a *DenseMaxScore) mergeCheaper(l *segment.Layout, ts []qterm, cand int) bool {
+	var merge, add int64
+	for _, t := range ts {
+		blocks := int64(l.TermBlk[t.t+1] - l.TermBlk[t.t])
+		merge += min(int64(cand), blocks)*mergeBlockCost + int64(cand)*mergeCandCost
+		add += int64(l.TermCount[t.t])
+	}
+	return 3*merge < 2*add
+}
+
+// The merge's costs in postings added: decoding and entering a block, and
+// finding a candidate in it.
+const (
+	mergeBlockCost = 40
+	mergeCandCost  = 8
+)
+
+// mergeList adds list t's scores to the candidates (ascending docs),
+// decoding only the blocks that hold a candidate's doc range.
+func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32) ([]uint32, []int32) {
+	var docs [segment.MaxBlockSize]uint32
+	var imps []uint8
+	b, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+	dec, m, p := -1, 0, 0
+	for j, d := range cand {
+		for b < b1 && l.BlkLast[b] < d {
+			b++
+		}
+		if b == b1 {
+			break
+		}
+		if dec != b {
+			base := uint32(0)
+			if b > int(l.TermBlk[t.t]) {
+				base = l.BlkLast[b-1] + 1
+			}
+			m = l.TermBlockLen(int(t.t), b)
+			imps = l.DecodeDocs(b, m, base, docs[:])
+			dec, p = b, 0
+		}
+		// Binary search: few candidates per block, most of them.
+		lo, hi := p, m
+		for lo < hi {
+			h := int(uint(lo+hi) >> 1)
+			if docs[h] < d {
+				lo = h + 1
+			} else {
+				hi = h
+			}
+		}
+		p = lo
+		if p < m && docs[p] == d {
+			scores[j] += t.w * int32(imps[p])
+		}
+	}
+	return cand, scores
+}
