@@ -470,7 +470,7 @@ func (r *recipeRun) trainOptions() (TrainOptions, *error, error) {
 // model's collection would (word terms included).
 func (r *recipeRun) evalVecs(vecs []sparse.Vector) float64 {
 	e := NewSparseEval(vecs, r.corpus, r.tok.VocabSize())
-	e.Words, e.QueryCounts = r.words, r.ana.QueryCounts
+	e.Words, e.QueryCounts, e.PieceWeight = r.words, r.ana.QueryCounts, r.ana.PieceWeight
 	return e.MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
 }
 

@@ -55,11 +55,15 @@ type SparseEval struct {
 	Words *words.Corpus
 	// QueryCounts weighs query tokens count*idf (analysis query_terms "count").
 	QueryCounts bool
+	// PieceWeight multiplies the WordPiece part of the score (analysis
+	// piece_weight, applied at query time as a collection does); 1 from
+	// NewSparseEval.
+	PieceWeight float64
 }
 
 // NewSparseEval builds an in-memory inverted index over vecs.
 func NewSparseEval(vecs []sparse.Vector, corpus []dataset.Doc, vocab int) *SparseEval {
-	e := &SparseEval{post: make([][]evalPosting, vocab), corpus: corpus}
+	e := &SparseEval{post: make([][]evalPosting, vocab), corpus: corpus, PieceWeight: 1}
 	for d, v := range vecs {
 		for j, id := range v.IDs {
 			e.post[id] = append(e.post[id], evalPosting{doc: int32(d), w: v.Weights[j]})
@@ -83,8 +87,9 @@ func (e *SparseEval) scores(q sparse.Vector, wq map[string]float32) []float64 {
 		}
 	}
 	for i, id := range q.IDs {
+		qw := e.PieceWeight * float64(q.Weights[i])
 		for _, p := range e.post[id] {
-			acc[p.doc] += float64(q.Weights[i]) * float64(p.w)
+			acc[p.doc] += qw * float64(p.w)
 		}
 	}
 	return acc

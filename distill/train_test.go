@@ -12,6 +12,7 @@ import (
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/native"
 	"github.com/sparrow-search/sparrow/encoder/wordpiece"
+	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -306,5 +307,38 @@ func TestMeanNDCG10FollowsEval(t *testing.T) {
 	qrels := dataset.Qrels{"q0": {"d0": 1}, "q1": {"d1": 0}}
 	if got := NewSparseEval(vecs, corpus, tok.VocabSize()).MeanNDCG10(queries, qrels, tok, encoder.NewIDF(idf)); got != 1 {
 		t.Fatalf("MeanNDCG10 = %v, want 1 (q1 has no relevant judgment)", got)
+	}
+}
+
+// The held-out evaluation weighs the WordPiece part by the analysis's piece
+// weight, as a collection does at query time: with weight 0 only the word
+// terms rank, with weight 1 a document matched through its pieces can win.
+func TestSparseEvalPieceWeight(t *testing.T) {
+	tok := wordpiece.DefaultTokenizer()
+	en, err := words.New(words.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// d0 has the query word; d1 only a large learned weight for it
+	corpus := []dataset.Doc{{ID: "d0", Text: "protein folding"}, {ID: "d1", Text: "membrane channels"}}
+	id, _ := tok.ID("protein")
+	vecs := []sparse.Vector{{}, {IDs: []int32{id}, Weights: []float32{50}}}
+	idf := make([]float32, tok.VocabSize())
+	idf[id] = 1
+	texts := []string{corpus[0].Text, corpus[1].Text}
+	queries := []dataset.Query{{ID: "q", Text: "protein"}}
+	for _, c := range []struct {
+		weight float64
+		want   float64 // NDCG@10 with d1 the relevant one
+	}{{0, 0}, {1, 1}} { // weight 0: d1 matches nothing
+		t.Run(fmt.Sprint(c.weight), func(t *testing.T) {
+			e := NewSparseEval(vecs, corpus, tok.VocabSize())
+			e.Words = words.NewCorpus(en, words.Config{}, 0, texts)
+			e.PieceWeight = c.weight
+			got := e.MeanNDCG10(queries, dataset.Qrels{"q": {"d1": 1}}, tok, encoder.NewIDF(idf))
+			if math.Abs(got-c.want) > 1e-9 {
+				t.Errorf("NDCG@10 %v, want %v", got, c.want)
+			}
+		})
 	}
 }
