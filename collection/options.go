@@ -109,13 +109,15 @@ func (o *Options) Validate() error {
 // cut at Candidates, normalised per query and fused as
 // SparseWeight*sparse + BM25Weight*bm25; a document missing from one list
 // gets that list's lowest normalised score (package fusion). The defaults
-// were tuned on NFCorpus dev queries (docs/RESULTS.md). This is the one
-// place they live.
+// were tuned on the five visible collections' tuning queries with word
+// terms in the sparse score (docs/RESULTS.md "Words beside WordPiece"):
+// the sparse score now carries BM25 over words itself, so bleve adds
+// little. This is the one place they live.
 type HybridOptions struct {
 	// Normalization is fusion.ZScore (default) or fusion.MinMax.
 	Normalization string
 	// SparseWeight and BM25Weight weigh the normalised scores. Both zero
-	// means the defaults, 0.3 and 0.7; otherwise each must be >= 0.
+	// means the defaults, 0.9 and 0.1; otherwise each must be >= 0.
 	SparseWeight, BM25Weight float64
 	// Candidates is each list's depth before fusion. Default 0: max(k, 100).
 	Candidates int
@@ -124,8 +126,8 @@ type HybridOptions struct {
 // Defaults of HybridOptions.
 const (
 	DefaultNormalization = fusion.ZScore
-	DefaultSparseWeight  = 0.3
-	DefaultBM25Weight    = 0.7
+	DefaultSparseWeight  = 0.9
+	DefaultBM25Weight    = 0.1
 	// MinCandidates is the smallest default per-list depth (max(k, 100)).
 	MinCandidates = 100
 )
