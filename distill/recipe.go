@@ -70,6 +70,12 @@ type Recipe struct {
 	// the score it learns is the collection's, words' BM25 part plus its
 	// WordPiece part (docs/RESULTS.md, "Words beside WordPiece").
 	Analysis *modeldir.Analysis `json:"analysis,omitempty"`
+	// StudentAlone trains the student without the word part of the score
+	// (the paper's objective: its WordPiece weights alone match the
+	// teachers); word terms still join it when serving, as Analysis says.
+	// Better where queries have many judged documents (NFCorpus-pp: the
+	// translation recipe of docs/RESULTS.md).
+	StudentAlone bool `json:"student_alone,omitempty"`
 	// IDFCorpora are further BEIR directories whose documents give idf.json
 	// together with Corpus; IDFPrior ("max" or "zero") is the idf of tokens
 	// in none of them.

@@ -63,3 +63,36 @@ func TestRecipeRunExtra(t *testing.T) {
 		t.Errorf("config.json analysis %+v, want word terms and query counts recorded", m.Config.Analysis)
 	}
 }
+
+// TestRecipeStudentAlone: with StudentAlone the student learns without the
+// word part of the score (its losses differ from the same recipe on top of
+// words), and the model still records word terms for serving.
+func TestRecipeStudentAlone(t *testing.T) {
+	t.Parallel()
+	main, emb := writeTinyCorpus(t.TempDir())
+	writeQrels(t, main, "train", 12)
+	run := func(alone bool) ([]float64, *encoder.Model) {
+		r := distill.Supervised()
+		r.Corpus, r.Out, r.GloVe = main, filepath.Join(t.TempDir(), "model"), emb
+		r.Teachers = []string{"bm25wp", "bm25porter"}
+		r.Epochs, r.Hidden = 1, 4
+		r.StudentAlone = alone
+		sum, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := encoder.LoadModel(r.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum.EpochLosses, m
+	}
+	onTop, _ := run(false)
+	alone, m := run(true)
+	if len(onTop) != 1 || len(alone) != 1 || onTop[0] == alone[0] {
+		t.Errorf("epoch losses on top of words %v, alone %v: want one each, different", onTop, alone)
+	}
+	if a := m.Config.Analysis.Resolve(); !a.WordTerms() {
+		t.Errorf("config.json analysis %+v, want word terms for serving", m.Config.Analysis)
+	}
+}

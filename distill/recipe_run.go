@@ -316,7 +316,7 @@ func (r *recipeRun) setExamples(corpus []dataset.Doc, qs []dataset.Query, qrels 
 	if cerr := teachers.Close(ts); err == nil {
 		err = cerr
 	}
-	if err == nil && wc != nil {
+	if err == nil && wc != nil && !r.StudentAlone {
 		for i := range exs {
 			q := wc.Query(exs[i].Query, r.ana.QueryCounts)
 			exs[i].Base = make([]float32, len(exs[i].Cands))

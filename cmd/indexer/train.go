@@ -70,6 +70,7 @@ func trainFlags(fs *flag.FlagSet, r *distill.Recipe, quiet *bool) {
 	fs.Var(analysisFlag{r, "words"}, "words", "word terms beside WordPiece tokens: en (default), standard, or none (WordPiece only, as the paper)")
 	fs.Var(analysisFlag{r, "bigram-weight"}, "bigram-weight", "query weight of adjacent word pairs relative to words (0 = no pairs indexed; default 0)")
 	fs.Var(analysisFlag{r, "piece-weight"}, "piece-weight", "query weight of WordPiece tokens relative to words (default 1)")
+	fs.BoolVar(&r.StudentAlone, "student-alone", r.StudentAlone, "train the student without the word part of the score (as the paper); word terms still join it when serving")
 	fs.BoolVar(quiet, "quiet", false, "no progress output")
 }
 
