@@ -90,8 +90,9 @@ func TestTrainNeverReadsTestSplit(t *testing.T) {
 		if m.Config.Architecture != modeldir.ArchNative {
 			t.Fatalf("architecture %q", m.Config.Architecture)
 		}
-		// corpus only, the validated recipe's document analysis is the default
-		want := [2]string{"", ""}
+		// each preset's validated document analysis is its default: Porter
+		// conflation, and the Snowball stop list corpus only
+		want := [2]string{wordpiece.ConflatePorter, ""}
 		if mode[0] == "--pseudo" {
 			want = [2]string{wordpiece.ConflatePorter, wordpiece.StopwordsSnowball}
 		}
