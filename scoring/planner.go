@@ -29,9 +29,10 @@ import (
 // docs that reach the top k).
 type Planner struct {
 	// SparseBelow: a view is searched sparsely when P < SparseBelow * N
-	// (negative: never; +Inf: always). 0 = 1/32 (the crossover measured on
-	// the 1M benchmark's mixes in both builds: below it the windowed
-	// strategy's bookkeeping costs more than its cache locality saves).
+	// (negative: never; +Inf: always). 0 = 1/16 (the crossover measured on
+	// the 1M benchmark's light, uniform and heavy mixes, per query by P/N:
+	// below it the windowed strategy's bookkeeping costs more than its
+	// cache locality saves; docs/BENCHMARKS.md).
 	SparseBelow float64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
@@ -66,7 +67,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	}
 	below := p.SparseBelow
 	if below == 0 {
-		below = 1.0 / 32
+		below = 1.0 / 16
 	}
 	if float64(postings) < below*float64(l.NumDocs) {
 		return PlanSparse, &p.sparse
