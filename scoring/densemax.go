@@ -24,7 +24,10 @@ import (
 // as the remaining maxima shrink). The threshold is the primed one and,
 // on views where every doc is visible, is raised on the way from the
 // partial scores: k docs with a partial score of at least s score at
-// least s in the end. Rank-safe like every algorithm.
+// least s in the end. Lists with a dense impact table
+// (segment.Layout.DenseImpacts: terms in at least 3/4 of a small view's
+// docs) are added with a vector kernel and merged by one byte per
+// candidate, without decoding. Rank-safe like every algorithm.
 type DenseMaxScore struct {
 	acc    []int32
 	terms  []qterm
@@ -83,15 +86,19 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			break // no partial score can help the threshold: continue at once
 		}
 		t := ts[i]
-		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
-		base := uint32(0)
-		for b := b0; b < b1; b++ {
-			m := l.TermBlockLen(int(t.t), b)
-			imps := l.DecodeDocs(b, m, base, docs[:])
-			for j, d := range docs[:m] {
-				acc[d] += t.w * int32(imps[j])
+		if tab := l.DenseImpacts(int(t.t)); tab != nil {
+			addScaledU8(acc, tab, t.w)
+		} else {
+			b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+			base := uint32(0)
+			for b := b0; b < b1; b++ {
+				m := l.TermBlockLen(int(t.t), b)
+				imps := l.DecodeDocs(b, m, base, docs[:])
+				for j, d := range docs[:m] {
+					acc[d] += t.w * int32(imps[j])
+				}
+				base = l.BlkLast[b] + 1
 			}
-			base = l.BlkLast[b] + 1
 		}
 		cnt := int64(l.TermCount[t.t])
 		since += cnt
@@ -162,6 +169,12 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 func (a *DenseMaxScore) mergeCheaper(l *segment.Layout, ts []qterm, cand int) bool {
 	var merge, add int64
 	for _, t := range ts {
+		if l.DenseImpacts(int(t.t)) != nil {
+			// A byte per candidate against a vector add over the view.
+			merge += int64(cand)
+			add += int64(l.NumDocs) / 4
+			continue
+		}
 		blocks := int64(l.TermBlk[t.t+1] - l.TermBlk[t.t])
 		merge += min(int64(cand), blocks)*mergeBlockCost + int64(cand)*mergeCandCost
 		add += int64(l.TermCount[t.t])
@@ -177,8 +190,15 @@ const (
 )
 
 // mergeList adds list t's scores to the candidates (ascending docs),
-// decoding only the blocks that hold a candidate's doc range.
+// reading its dense impact table when it has one, else decoding only the
+// blocks that hold a candidate's doc range.
 func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32) ([]uint32, []int32) {
+	if tab := l.DenseImpacts(int(t.t)); tab != nil {
+		for j, d := range cand {
+			scores[j] += t.w * int32(tab[d])
+		}
+		return cand, scores
+	}
 	var docs [segment.MaxBlockSize]uint32
 	var imps []uint8
 	b, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])

@@ -20,6 +20,9 @@ type corpusSpec struct {
 	zipf                float64 // 0 = uniform
 	levels              int     // distinct weight levels (small = many ties); 0 = continuous
 	opts                segment.Options
+	// common: ids below it are in each doc with probability 15/16 (terms
+	// with dense impact tables).
+	common int
 	// words maps the upper half of the ids to word-like ids: from 30,522
 	// (index.WordBase) up to near 2^31, far apart, as an index's term
 	// dictionary hands them out to a large vocabulary.
@@ -44,6 +47,12 @@ func (spec corpusSpec) mapIDs(v sparse.Vector) sparse.Vector {
 
 func randVector(r *rand.Rand, spec corpusSpec, z *rand.Zipf, n int) sparse.Vector {
 	set := map[int32]bool{}
+	for id := range spec.common {
+		if r.IntN(16) != 0 {
+			set[int32(id)] = true
+		}
+	}
+	n = max(n, len(set))
 	for len(set) < n {
 		var id int32
 		if z != nil {
@@ -209,6 +218,9 @@ func algCases(t *testing.T, bmp bool) []algCase {
 		// Heavy ties: one weight level, few terms.
 		{docs: 3000, vocab: 12, maxLen: 4, levels: 1, opts: segment.Options{BlockSize: 8, RangeBits: 4}},
 		{docs: 5000, vocab: 40, maxLen: 6, levels: 2},
+		// Terms in nearly every doc: dense impact tables.
+		{docs: 1200, vocab: 300, maxLen: 40, zipf: 1.1, common: 12},
+		{docs: 70, vocab: 40, maxLen: 10, levels: 2, common: 5, opts: segment.Options{BlockSize: 8}},
 		// Word ids: far above the WordPiece range, up to 2^31-2.
 		{docs: 2500, vocab: 800, maxLen: 50, zipf: 1.05, words: true},
 		{docs: 200, vocab: 60, maxLen: 8, levels: 3, words: true, opts: segment.Options{BlockSize: 8, RangeBits: 2}},

@@ -255,6 +255,7 @@ func Decode(data []byte) (*Segment, error) {
 		return nil, err
 	}
 	l.buildDir()
+	l.deriveDense()
 	return &Segment{l: l}, nil
 }
 

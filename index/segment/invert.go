@@ -193,6 +193,7 @@ func (w *invWriter) finish(l *Layout) error {
 	w.terms = nil
 	l.Data = append(l.Data, make([]byte, 8)...)
 	l.buildDir()
+	l.deriveDense()
 	return nil
 }
 

@@ -136,6 +136,9 @@ type Layout struct {
 	// id>>dirShift == b are among Terms[dir[b]:dir[b+1]].
 	dir      []uint32
 	dirShift uint
+	// Dense impact tables (dense.go; derived): local terms, ascending.
+	denseTerms []int32
+	denseTabs  [][]uint8
 }
 
 // Lookup returns the local term of term id (false when the segment does
@@ -274,9 +277,9 @@ func (s *Segment) InvertedBytes() int64 {
 
 // Bytes is the size of everything the segment holds in memory to serve
 // queries: the inverted index, the BMP structures when built, and the
-// derived per-term top impacts.
+// derived per-term top impacts and dense impact tables.
 func (s *Segment) Bytes() int64 {
-	return s.InvertedBytes() + s.BMPBytes() + int64(len(s.l.TermTop))
+	return s.InvertedBytes() + s.BMPBytes() + int64(len(s.l.TermTop)) + s.l.denseBytes()
 }
 
 // BMPBytes is the size of the Block-Max Pruning structures (range maxima and

@@ -553,3 +553,47 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// Dense impact tables hold exactly the lists of the terms in >= 3/4 of
+// the documents, survive a round trip, and are counted in Bytes.
+func TestDenseImpacts(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(31, 31))
+	var vs []sparse.Vector
+	for range 400 {
+		var v sparse.Vector
+		for id := range int32(40) {
+			if id < 4 && r.IntN(10) != 0 || id >= 4 && r.IntN(5) == 0 {
+				v.IDs = append(v.IDs, id)
+				v.Weights = append(v.Weights, float32(r.Float64()*3)+0.01)
+			}
+		}
+		vs = append(vs, v)
+	}
+	s := build(t, vs, Options{})
+	data, _ := s.MarshalBinary()
+	s2, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Bytes() != s.Bytes() || s.Bytes() < s.InvertedBytes()+4*400 {
+		t.Fatalf("bytes %d / %d, inverted %d", s.Bytes(), s2.Bytes(), s.InvertedBytes())
+	}
+	for _, seg := range []*Segment{s, s2} {
+		l := seg.Layout()
+		for term := 0; term < l.NumTerms; term++ {
+			tab := l.DenseImpacts(term)
+			if (tab != nil) != (4*l.TermCount[term] >= 3*400) {
+				t.Fatalf("term %d (%d postings): table %v", term, l.TermCount[term], tab != nil)
+			}
+			if tab == nil {
+				continue
+			}
+			want := make([]uint8, 400)
+			l.termPostings(term, func(d uint32, imp uint8) { want[d] = imp })
+			if !slices.Equal(tab, want) {
+				t.Fatalf("term %d: table differs from its list", term)
+			}
+		}
+	}
+}
