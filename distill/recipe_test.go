@@ -39,7 +39,7 @@ func TestRecipeValidate(t *testing.T) {
 		{"eval split is test", mod(func(r *Recipe) { r.EvalSplit = "test.tsv" }), []string{"eval_split"}},
 		{"holdout and eval split", mod(func(r *Recipe) { r.HoldOut, r.EvalSplit = 0.2, "dev" }), []string{"holdout"}},
 		{"unknown teacher", mod(func(r *Recipe) { r.Teachers = []string{"bm25wp", "oracle"} }), []string{"teachers"}},
-		{"weights", mod(func(r *Recipe) { r.TeacherWeights = []float64{1} }), []string{"teacher_weights"}},
+		{"weights", mod(func(r *Recipe) { r.TeacherWeights = []float64{1, 2} }), []string{"teacher_weights"}},
 		{"translation without split", mod(func(r *Recipe) { r.TrainSplit, r.Translation.Terms = "", 4 }), []string{"translation.terms"}},
 		{"translation with bm25-tf", mod(func(r *Recipe) { r.Arch, r.Translation.Terms = modeldir.ArchBM25TF, 4 }), []string{"translation.terms"}},
 		{"bad numbers", mod(func(r *Recipe) { r.Epochs, r.Batch, r.LR, r.B = 0, -1, 0, 2 }), []string{"epochs", "batch", "lr", "b"}},
@@ -53,8 +53,12 @@ func TestRecipeValidate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			err := c.r.Validate()
+			joined, ok := err.(interface{ Unwrap() []error })
+			if !ok {
+				t.Fatalf("Validate() = %v, want errors for %v", err, c.fields)
+			}
 			got := map[string]bool{}
-			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			for _, e := range joined.Unwrap() {
 				var fe *FieldError
 				if !errors.As(e, &fe) {
 					t.Fatalf("%v is not a FieldError", e)
