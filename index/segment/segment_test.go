@@ -276,9 +276,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for d := 0; d < s.NumDocs(); d++ {
-			s.Vector(uint32(d))
-		}
+		exercise(s)
 	})
 }
 
@@ -300,9 +298,7 @@ func FuzzDecodeUnchecked(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for d := 0; d < s.NumDocs(); d++ {
-			s.Vector(uint32(d))
-		}
+		exercise(s)
 	})
 }
 
@@ -595,5 +591,21 @@ func TestDenseImpacts(t *testing.T) {
 				t.Fatalf("term %d: table differs from its list", term)
 			}
 		}
+	}
+}
+
+// exercise reads everything a decoded segment derives (fuzz targets: a
+// segment that decodes must never panic).
+func exercise(s *Segment) {
+	for d := 0; d < s.NumDocs(); d++ {
+		s.Vector(uint32(d))
+	}
+	l := s.Layout()
+	for t, id := range l.Terms {
+		if got, ok := l.Lookup(id); !ok || got != t {
+			panic("Lookup disagrees with Terms")
+		}
+		l.Lookup(id + 1)
+		l.DenseImpacts(t)
 	}
 }
