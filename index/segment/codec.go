@@ -280,7 +280,18 @@ func monotone(name string, v []uint64, n int, limit uint64) error {
 // validate checks a decoded layout; compact (version >= 3) layouts hold
 // only terms with postings.
 func (l *Layout) validate(compact bool) error {
-	nt, nd := l.NumTerms, l.NumDocs
+	if err := l.validateTables(compact); err != nil {
+		return err
+	}
+	if err := l.validatePostings(); err != nil {
+		return err
+	}
+	return l.validateBMP()
+}
+
+// validateTables checks the term and block tables' sizes and order.
+func (l *Layout) validateTables(compact bool) error {
+	nt := l.NumTerms
 	if len(l.Terms) != nt || len(l.TermCount) != nt || len(l.TermMax) != nt || len(l.TermBlk) != nt+1 {
 		return errors.New("segment: corrupt: term table sizes")
 	}
@@ -306,6 +317,13 @@ func (l *Layout) validate(compact bool) error {
 	if err := monotone("TermBlk", tb, nt+1, uint64(nblk)); err != nil {
 		return err
 	}
+	return nil
+}
+
+// validatePostings decodes every block, checking doc ranges and the
+// block, term and count metadata, and derives TermTop.
+func (l *Layout) validatePostings() error {
+	nt, nd := l.NumTerms, l.NumDocs
 	var docs [MaxBlockSize]uint32
 	var imps [MaxBlockSize]uint8
 	var total int64
@@ -364,6 +382,12 @@ func (l *Layout) validate(compact bool) error {
 	if total != l.Postings {
 		return fmt.Errorf("segment: corrupt: %d postings counted, header says %d", total, l.Postings)
 	}
+	return nil
+}
+
+// validateBMP checks the block-max pruning arrays (absent unless HasBMP).
+func (l *Layout) validateBMP() error {
+	nt, nd := l.NumTerms, l.NumDocs
 	if !l.HasBMP {
 		if len(l.UBOff)+len(l.UBMax)+len(l.UBBlkOff)+len(l.UBBlk)+len(l.FwdPair)+len(l.FwdTerm)+
 			len(l.FwdEntRel)+len(l.FwdEnt)+len(l.FwdDoc)+len(l.FwdImp) != 0 {

@@ -219,9 +219,17 @@ const bmpChunkDocs = 1 << 15
 // block-wise forward index) from the inverted index, filling the forward
 // index chunkDocs docs at a time (any chunk size gives the same bytes).
 func (l *Layout) buildBMP(chunkDocs int) {
-	numTerms, numDocs := l.NumTerms, l.NumDocs
 	rb := uint(l.RangeBits)
-	nr := (numDocs + 1<<rb - 1) >> rb
+	nr := (l.NumDocs + 1<<rb - 1) >> rb
+	pairsPerTerm := l.allocBMP(rb, nr)
+	l.scatterBMP(chunkDocs, rb, nr, pairsPerTerm)
+	l.HasBMP = true
+}
+
+// allocBMP counts each range's (term, range) pairs and postings and sizes
+// the forward and upper-bound arrays; it returns each term's pair count.
+func (l *Layout) allocBMP(rb uint, nr int) []uint64 {
+	numTerms := l.NumTerms
 	pairsPerRange := make([]uint64, nr+1)
 	pairsPerTerm := make([]uint64, numTerms)
 	l.FwdEnt = make([]uint64, nr+1)
@@ -247,10 +255,6 @@ func (l *Layout) buildBMP(chunkDocs int) {
 	l.FwdEntRel = make([]uint32, totalPairs)
 	l.FwdDoc = make([]uint8, l.Postings)
 	l.FwdImp = make([]uint8, l.Postings)
-	pairFill := make([]uint64, nr)
-	copy(pairFill, l.FwdPair[:nr])
-	entFill := make([]uint64, nr)
-	copy(entFill, l.FwdEnt[:nr])
 	l.UBOff = make([]uint64, numTerms+1)
 	l.UBBlkOff = make([]uint64, numTerms+1)
 	for t := 0; t < numTerms; t++ {
@@ -265,6 +269,16 @@ func (l *Layout) buildBMP(chunkDocs int) {
 	}
 	l.UBMax = make([]uint8, l.UBOff[numTerms])
 	l.UBBlk = make([]uint32, l.UBBlkOff[numTerms])
+	return pairsPerTerm
+}
+
+// scatterBMP fills the arrays allocBMP sized.
+func (l *Layout) scatterBMP(chunkDocs int, rb uint, nr int, pairsPerTerm []uint64) {
+	numTerms, numDocs := l.NumTerms, l.NumDocs
+	pairFill := make([]uint64, nr)
+	copy(pairFill, l.FwdPair[:nr])
+	entFill := make([]uint64, nr)
+	copy(entFill, l.FwdEnt[:nr])
 	// Second pass: scatter every posting into its range. The ranges are
 	// filled in chunks of chunkDocs docs, every term resuming where
 	// the previous chunk stopped, so that the scattered writes of a chunk
@@ -349,5 +363,4 @@ func (l *Layout) buildBMP(chunkDocs int) {
 			lastR[t], kk[t] = int32(last), int32(k)
 		}
 	}
-	l.HasBMP = true
 }
