@@ -2,7 +2,6 @@ package segment
 
 import (
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/sparse"
@@ -23,15 +22,7 @@ func wordVectors(r *rand.Rand, n, words int) []sparse.Vector {
 		for len(set) < 160 {
 			set[30522+int32(zw.Uint64())] = true
 		}
-		var v sparse.Vector
-		for id := range set {
-			v.IDs = append(v.IDs, id)
-		}
-		slices.Sort(v.IDs)
-		for range v.IDs {
-			v.Weights = append(v.Weights, float32(r.Float64()*3)+0.01)
-		}
-		vs[i] = v
+		vs[i] = setVector(r, set, 0.01)
 	}
 	return vs
 }
