@@ -105,15 +105,16 @@ func idf(n, df int) float32 { return words.IDF(n, df) }
 // idf.json (IDF "model"). Terms no live document holds are left out.
 func (a *analysis) query(text string, st termStats) sparse.Vector {
 	n := st.NumDocs()
-	acc := map[int32]float32{}
+	// A slice, sorted once, not a map: queries have tens of terms, and this
+	// runs for every search.
+	type term struct {
+		id int32
+		w  float32
+	}
+	terms := make([]term, 0, 64)
 	add := func(id int32, w float32) {
-		if w <= 0 {
-			return
-		}
-		if a.cfg.QueryCounts {
-			acc[id] += w
-		} else {
-			acc[id] = w
+		if w > 0 {
+			terms = append(terms, term{id, w})
 		}
 	}
 	if a.cfg.PieceWeight > 0 {
@@ -129,28 +130,32 @@ func (a *analysis) query(text string, st termStats) sparse.Vector {
 		}
 	}
 	if a.words != nil {
-		terms := a.words.Terms(text)
-		for _, t := range terms {
+		ws := a.words.Terms(text)
+		for _, t := range ws {
 			if id, ok := st.WordID(t); ok {
 				add(id, idf(n, st.DocFreq(id)))
 			}
 		}
 		if bw := float32(a.cfg.BigramWeight); bw > 0 {
-			for _, t := range words.Bigrams(terms) {
+			for _, t := range words.Bigrams(ws) {
 				if id, ok := st.WordID(t); ok {
 					add(id, idf(n, st.DocFreq(id))*bw)
 				}
 			}
 		}
 	}
-	ids := make([]int32, 0, len(acc))
-	for id := range acc {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	v := sparse.Vector{IDs: ids, Weights: make([]float32, len(ids))}
-	for i, id := range ids {
-		v.Weights[i] = acc[id]
+	// stable: a repeated term's weights add up in query order
+	slices.SortStableFunc(terms, func(x, y term) int { return cmp.Compare(x.id, y.id) })
+	v := sparse.Vector{IDs: make([]int32, 0, len(terms)), Weights: make([]float32, 0, len(terms))}
+	for i, t := range terms {
+		if i > 0 && t.id == terms[i-1].id {
+			if a.cfg.QueryCounts {
+				v.Weights[len(v.Weights)-1] += t.w
+			}
+			continue
+		}
+		v.IDs = append(v.IDs, t.id)
+		v.Weights = append(v.Weights, t.w)
 	}
 	return v
 }
