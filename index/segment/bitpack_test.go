@@ -45,10 +45,58 @@ func TestPackUnpackAllWidths(t *testing.T) {
 	}
 }
 
+// unpackDeltasRef is the plain definition the unpackers must match: gap i
+// is bits [i*w, i*w+w) of src, doc i is the previous doc + 1 + gap i.
+func unpackDeltasRef(src []byte, n int, w uint, base uint32, docs []uint32) {
+	prev := base - 1
+	for i := 0; i < n; i++ {
+		var g uint32
+		for b := uint(0); b < w; b++ {
+			bit := uint(i)*w + b
+			g |= uint32(src[bit>>3]>>(bit&7)&1) << b
+		}
+		prev += g + 1
+		docs[i] = prev
+	}
+}
+
+// The portable unpacker and the build's unpackDeltas match the reference on
+// random bits (not only on packDeltas output) for every width 0..32 and
+// every block length 1..128, with nonzero bases and wrapping sums.
+func TestUnpackMatchesReference(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(12, 12))
+	src := make([]byte, MaxBlockSize*4+8)
+	want := make([]uint32, MaxBlockSize)
+	got := make([]uint32, MaxBlockSize)
+	for w := uint(0); w <= 32; w++ {
+		for n := 1; n <= MaxBlockSize; n++ {
+			for i := range src {
+				src[i] = byte(r.Uint32())
+			}
+			packed := src[:(n*int(w)+7)/8+8]
+			base := r.Uint32() >> (r.IntN(4) * 8)
+			unpackDeltasRef(packed, n, w, base, want)
+			for name, f := range map[string]func([]byte, int, uint, uint32, []uint32){
+				"scalar": unpackDeltasScalar, "build": unpackDeltas,
+			} {
+				clear(got)
+				f(packed, n, w, base, got)
+				if !slices.Equal(got[:n], want[:n]) {
+					t.Fatalf("%s w=%d n=%d base=%d: got %v, want %v", name, w, n, base, got[:n], want[:n])
+				}
+				if slices.ContainsFunc(got[n:], func(d uint32) bool { return d != 0 }) {
+					t.Fatalf("%s w=%d n=%d: wrote past n", name, w, n)
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkUnpack decodes 128-posting blocks of each width class (the
 // build's unpacker: scalar in the portable build).
 func BenchmarkUnpack(b *testing.B) {
-	for _, w := range []int{3, 6, 8, 12, 20} {
+	for _, w := range []int{1, 2, 3, 4, 6, 8, 12, 16, 20, 28} {
 		b.Run(fmt.Sprint("w=", w), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, uint64(w)))
 			docs := make([]uint32, 128)
@@ -68,4 +116,26 @@ func BenchmarkUnpack(b *testing.B) {
 			b.ReportMetric(float64((cputime.Thread()-t0).Nanoseconds())/float64(b.N*128), "cpu-ns/value")
 		})
 	}
+}
+
+// BenchmarkDecodeDocs decodes every block of a Zipf-vocabulary segment, so
+// block widths and lengths are mixed as in a query's lists.
+func BenchmarkDecodeDocs(b *testing.B) {
+	r := rand.New(rand.NewPCG(12, 1))
+	l := build(b, randomVectors(r, 50000, 5000, 100), Options{}).Layout()
+	var docs [MaxBlockSize]uint32
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	t0 := cputime.Thread()
+	for b.Loop() {
+		for t := 0; t < l.NumTerms; t++ {
+			base := uint32(0)
+			for i := int(l.TermBlk[t]); i < int(l.TermBlk[t+1]); i++ {
+				n := l.TermBlockLen(t, i)
+				l.DecodeDocs(i, n, base, docs[:])
+				base = docs[n-1] + 1
+			}
+		}
+	}
+	b.ReportMetric(float64((cputime.Thread()-t0).Nanoseconds())/float64(b.N)/float64(l.Postings), "cpu-ns/posting")
 }
