@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -27,6 +30,9 @@ type Info struct {
 // silently). Errors match ErrCorrupt for damage and fs.ErrNotExist for a
 // missing index. It reads every segment once: about a second per GB.
 func Check(path string) (Info, error) {
+	if err := checkBoltSize(filepath.Join(path, "store", "root.bolt")); err != nil {
+		return Info{}, corruptf(path, "%v", err)
+	}
 	bi, err := openBleve(path, map[string]any{"read_only": true})
 	if err != nil {
 		return Info{}, err
@@ -161,4 +167,63 @@ func OpenReadOnly(path string) (*Index, error) {
 		return nil, err
 	}
 	return ix, nil
+}
+
+// checkBoltSize compares root.bolt's length with the pages its newest
+// valid meta page says it holds (bbolt's high-water mark). A shorter file
+// (a truncated copy) still opens, but bleve's persister then panics reading
+// past its end, and bleve v2.6.3 ends the persister loop on a panic while
+// every later Batch waits for it to persist: a write would hang for ever
+// instead of failing. A missing file is left to bleve's open.
+func checkBoltSize(file string) error {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	need, ok := boltHighWater(f)
+	if ok && st.Size() < need {
+		return fmt.Errorf("root.bolt: %d bytes, its meta page says %d (truncated)", st.Size(), need)
+	}
+	return nil
+}
+
+// boltHighWater is the byte length bbolt's newest valid meta page says the
+// file holds (pages x page size); ok is false without a valid meta page
+// (bbolt then refuses to open it).
+func boltHighWater(f io.ReaderAt) (n int64, ok bool) {
+	// meta page layout (bbolt, host byte order): a 16-byte page header,
+	// then magic, version, page size, flags (4 bytes each), the root
+	// bucket (16), freelist, pgid, txid and an FNV-64a checksum (8 each)
+	// over the meta bytes before it
+	meta := func(off int64) (pgid, txid uint64, pageSize uint32, ok bool) {
+		b := make([]byte, 80)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return 0, 0, 0, false
+		}
+		m := b[16:]
+		h := fnv.New64a()
+		h.Write(m[:56])
+		if binary.NativeEndian.Uint32(m[0:]) != 0xED0CDAED || binary.NativeEndian.Uint64(m[56:]) != h.Sum64() {
+			return 0, 0, 0, false
+		}
+		return binary.NativeEndian.Uint64(m[40:]), binary.NativeEndian.Uint64(m[48:]), binary.NativeEndian.Uint32(m[8:]), true
+	}
+	pgid, tx0, size, ok0 := meta(0)
+	if !ok0 {
+		size = uint32(os.Getpagesize()) // bbolt's default page size
+	}
+	if pg1, tx1, size1, ok1 := meta(int64(size)); ok1 && (!ok0 || tx1 > tx0) {
+		pgid, size = pg1, size1
+	} else if !ok0 {
+		return 0, false
+	}
+	return int64(pgid) * int64(size), true
 }

@@ -193,6 +193,22 @@ func TestOpenDamaged(t *testing.T) {
 		}},
 		{"empty root", func(dir string) error { return os.Truncate(filepath.Join(dir, "store", "root.bolt"), 0) }},
 		{"no root", func(dir string) error { return os.Remove(filepath.Join(dir, "store", "root.bolt")) }},
+		// shorter than its meta page says: bolt opens it, and bleve's
+		// persister used to die on it, every write then hanging for ever
+		{"root truncated", func(dir string) error {
+			// the last pages its meta page counts cut off
+			root := filepath.Join(dir, "store", "root.bolt")
+			f, err := os.Open(root)
+			if err != nil {
+				return err
+			}
+			n, ok := boltHighWater(f)
+			f.Close()
+			if !ok {
+				return errors.New("no valid bolt meta page")
+			}
+			return os.Truncate(root, n-int64(os.Getpagesize())-100)
+		}},
 		{"segment flip", func(dir string) error { return flipZap(dir, 0.5) }},
 		{"segment truncated", func(dir string) error {
 			zaps, _ := filepath.Glob(filepath.Join(dir, "store", "*.zap"))
