@@ -56,12 +56,8 @@ func (r *request) createIndex() {
 		r.fail(e)
 		return
 	}
-	body, e := r.body(false)
+	body, e := r.shapedBody()
 	if e != nil {
-		r.fail(e)
-		return
-	}
-	if e := r.checkShape(body); e != nil {
 		r.fail(e)
 		return
 	}
@@ -183,12 +179,8 @@ func (r *request) putMapping() {
 		r.fail(e)
 		return
 	}
-	body, e := r.body(false)
+	body, e := r.shapedBody()
 	if e != nil {
-		r.fail(e)
-		return
-	}
-	if e := r.checkShape(body); e != nil {
 		r.fail(e)
 		return
 	}
@@ -230,6 +222,15 @@ func (r *request) putMapping() {
 		}
 	}
 	r.writeJSON(200, map[string]any{"acknowledged": true})
+}
+
+// shapedBody is a JSON request body whose structure passed checkShape.
+func (r *request) shapedBody() ([]byte, *Error) {
+	body, e := r.body(false)
+	if e == nil {
+		e = r.checkShape(body)
+	}
+	return body, e
 }
 
 // checkShape bounds a JSON body's structure before it is decoded

@@ -187,12 +187,8 @@ func weightList(v any) ([]float64, *Error) {
 
 // putPipeline answers PUT /_search/pipeline/{id}.
 func (r *request) putPipeline() {
-	body, e := r.body(false)
+	body, e := r.shapedBody()
 	if e != nil {
-		r.fail(e)
-		return
-	}
-	if e := r.checkShape(body); e != nil {
 		r.fail(e)
 		return
 	}
