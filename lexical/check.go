@@ -154,19 +154,7 @@ func checkSegmentFile(path string) (err error) {
 // OpenReadOnly opens an index after Check, for reading only (searches,
 // ForEachID): bleve starts no merger or persister and writes nothing.
 func OpenReadOnly(path string) (*Index, error) {
-	if _, err := Check(path); err != nil {
-		return nil, err
-	}
-	bi, err := openBleve(path, map[string]any{"read_only": true})
-	if err != nil {
-		return nil, err
-	}
-	ix, err := wrapStored(bi, path)
-	if err != nil {
-		bi.Close()
-		return nil, err
-	}
-	return ix, nil
+	return openChecked(path, map[string]any{"read_only": true})
 }
 
 // checkBoltSize compares root.bolt's length with the pages its newest

@@ -183,11 +183,14 @@ var ErrCorrupt = errors.New("lexical: damaged index")
 // an error matching ErrCorrupt. Before bleve starts its background merger
 // on the files, Open checks them read-only (see Check), so a damaged
 // segment is reported rather than read.
-func Open(path string) (*Index, error) {
+func Open(path string) (*Index, error) { return openChecked(path, nil) }
+
+// openChecked runs Check, then opens path with bleve's config and wraps it.
+func openChecked(path string, config map[string]any) (*Index, error) {
 	if _, err := Check(path); err != nil {
 		return nil, err
 	}
-	bi, err := openBleve(path, nil)
+	bi, err := openBleve(path, config)
 	if err != nil {
 		return nil, err
 	}

@@ -54,14 +54,7 @@ func (r *request) writeOne(action string) {
 		return
 	}
 	o.src = src
-	r.s.apply(r.ctx, []*op{o})
-	if o.err != nil {
-		r.fail(o.err)
-		return
-	}
-	it := o.item()
-	delete(it, "status")
-	r.writeJSON(o.status, it)
+	r.applyOne(o)
 }
 
 // getDoc answers GET/HEAD /{index}/_doc/{id}.
@@ -167,6 +160,12 @@ func (r *request) deleteDoc() {
 		return
 	}
 	o := &op{action: "delete", index: r.index, id: r.id}
+	r.applyOne(o)
+}
+
+// applyOne applies a single-document write and answers with its item (a
+// bulk item without its status, which is the HTTP status).
+func (r *request) applyOne(o *op) {
 	r.s.apply(r.ctx, []*op{o})
 	if o.err != nil {
 		r.fail(o.err)
