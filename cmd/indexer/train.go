@@ -16,7 +16,11 @@ import (
 )
 
 func init() {
-	register("train", "train a document encoder (model directory) on a corpus (+ optional train split); defaults below are the supervised recipe's (distill.Supervised), and without --train-split the corpus-only recipe's (distill.CorpusOnly: --teachers bm25en,bm25porter --epochs 3 --lambda 0, gate bias on, --stopwords snowball, --piece-weight 0.25)", runTrain)
+	co := distill.CorpusOnly()
+	register("train", fmt.Sprintf("train a document encoder (model directory) on a corpus (+ optional train split); "+
+		"defaults below are the supervised recipe's (distill.Supervised), and without --train-split the corpus-only "+
+		"recipe's (distill.CorpusOnly: --teachers %s --epochs %d --lambda %g --no-bias=%v --stopwords %s --piece-weight %g)",
+		strings.Join(co.Teachers, ","), co.Epochs, co.Lambda, co.NoBias, co.Stopwords, co.Analysis.Resolve().PieceWeight), runTrain)
 }
 
 // trainFlags binds indexer train's flags to r, whose values are the
