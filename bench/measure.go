@@ -61,14 +61,14 @@ func (h *harness) timeAll(name string, qs []sparse.Vector, k int, alpha float64)
 }
 
 // pairedSlower re-times query q 5 times alternating with exhaustive and
-// reports whether name's best time is still above exhaustive's best.
-func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (bool, error) {
+// returns name's best time over exhaustive's best (> 1: still slower).
+func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (float64, error) {
 	bestEx, bestAlg := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for range 5 {
 		for _, a := range []string{"exhaustive", name} {
 			t0 := cputime.Thread()
 			if _, err := h.search(a, q, k, 0); err != nil {
-				return false, err
+				return 0, err
 			}
 			if d := cputime.Thread() - t0; a == name {
 				bestAlg = min(bestAlg, d)
@@ -77,7 +77,7 @@ func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (bool, error
 			}
 		}
 	}
-	return bestAlg > bestEx, nil
+	return float64(bestAlg) / float64(max(bestEx, 1)), nil
 }
 
 // runMix measures every algorithm on one mix's queries at every k.
@@ -127,14 +127,17 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 			}
 			if k == 10 && name != "exhaustive" {
 				mr.SlowerThanExhaustive[name] = len(slow)
-				mr.SlowerPaired[name] = 0
+				mr.SlowerPaired[name], mr.SlowerPaired10[name] = 0, 0
 				for _, i := range slow {
-					s, err := h.pairedSlower(name, qs[i], k)
+					r, err := h.pairedSlower(name, qs[i], k)
 					if err != nil {
 						return err
 					}
-					if s {
+					if r > 1 {
 						mr.SlowerPaired[name]++
+					}
+					if r > 1.1 {
+						mr.SlowerPaired10[name]++
 					}
 				}
 			}

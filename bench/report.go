@@ -90,6 +90,10 @@ type MixReport struct {
 	// Slower*: top-10 queries slower than exhaustive, as Report's.
 	SlowerThanExhaustive map[string]int `json:"queries_slower_than_exhaustive"`
 	SlowerPaired         map[string]int `json:"queries_slower_than_exhaustive_paired"`
+	// SlowerPaired10 counts those of SlowerPaired whose paired best time
+	// is more than 10% above exhaustive's: the losses that timing noise
+	// (a few percent between identical runs) cannot explain.
+	SlowerPaired10 map[string]int `json:"queries_slower_than_exhaustive_paired_by_10pct"`
 	// Plans counts the strategies the planner chose (top-10).
 	Plans map[string]int `json:"plans,omitempty"`
 }
@@ -107,7 +111,8 @@ type ReorderReport struct {
 
 func newMixReport(m QueryMix) *MixReport {
 	return &MixReport{Mix: m, IdenticalTopK: true, Algorithms: map[string]Latency{}, AlgorithmsK100: map[string]Latency{},
-		AlgorithmsK1000: map[string]Latency{}, SlowerThanExhaustive: map[string]int{}, SlowerPaired: map[string]int{}}
+		AlgorithmsK1000: map[string]Latency{}, SlowerThanExhaustive: map[string]int{}, SlowerPaired: map[string]int{},
+		SlowerPaired10: map[string]int{}}
 }
 
 func (m *MixReport) store(k int, name string, lat Latency) {

@@ -10,8 +10,9 @@ import (
 // the postings the query touches and never the segment size alone:
 //
 //   - "sparse" (SparseMaxScore) when the query's lists hold few postings
-//     for the view's size (light queries): term-at-a-time MaxScore with
-//     sparse accumulators, no per-window work at all;
+//     for the view's size (light queries): term-at-a-time MaxScore over
+//     the whole decoded lists, in cache-sized windows, without block-max
+//     bounds or cursors;
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
 //     lists hold at least one posting per doc (SciFact-size collections):
@@ -29,10 +30,10 @@ import (
 // docs that reach the top k).
 type Planner struct {
 	// SparseBelow: a view is searched sparsely when P < SparseBelow * N
-	// (negative: never; +Inf: always). 0 = 1/16 (the crossover measured on
-	// the 1M benchmark's light, uniform and heavy mixes, per query by P/N:
-	// below it the windowed strategy's bookkeeping costs more than its
-	// cache locality saves; docs/BENCHMARKS.md).
+	// (negative: never; +Inf: always). 0 = 1/8 (the crossover measured on
+	// the 1M benchmark's heavy and long mixes, per query by P/N, both
+	// builds: below it the windowed strategy's block-max bookkeeping costs
+	// more than its pruning saves; docs/BENCHMARKS.md).
 	SparseBelow float64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
@@ -67,7 +68,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	}
 	below := p.SparseBelow
 	if below == 0 {
-		below = 1.0 / 16
+		below = 1.0 / 8
 	}
 	if float64(postings) < below*float64(l.NumDocs) {
 		return PlanSparse, &p.sparse

@@ -146,7 +146,8 @@ func randBitmap(r *rand.Rand, n int, p float64) *roaring.Bitmap {
 // every registered one in its default configuration, WMaxScore with small
 // windows (so that it crosses many of them on small corpora) in each window
 // mode, probing or walking its non-essential lists, with one window over
-// the view, and the planner with each strategy forced.
+// the view, SparseMaxScore with small windows, and the planner with each
+// strategy forced.
 func variants() map[string]func() Algorithm {
 	m := map[string]func() Algorithm{}
 	for _, name := range Algorithms() {
@@ -163,6 +164,10 @@ func variants() map[string]func() Algorithm {
 	}
 	// The planner with its strategies forced or restricted.
 	m["planner/sparse"] = func() Algorithm { return &Planner{SparseBelow: math.Inf(1)} }
+	// SparseMaxScore over many small windows (jumps, lists turning
+	// non-essential between windows).
+	m["sparse/window6"] = func() Algorithm { return &SparseMaxScore{WindowBits: 6} }
+	m["sparse/window9"] = func() Algorithm { return &SparseMaxScore{WindowBits: 9} }
 	m["densemaxscore/eager"] = func() Algorithm { return &DenseMaxScore{eager: true} }
 	// Never sparse: dense where the corpus is small and the query dense,
 	// else windowed.

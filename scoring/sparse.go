@@ -6,27 +6,46 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// SparseMaxScore is term-at-a-time MaxScore with sparse accumulation, for
-// queries whose lists are short for the view's size (where per-window
-// bookkeeping costs more than it saves): its cost follows the postings,
-// with nothing per window or per doc of the segment.
+// sparseWindowBits is SparseMaxScore's default window: 2^14 docs, whose
+// 64 KB of accumulators stay in the L2 cache (fastest of 2^12..2^16 on the
+// 1M benchmark's light mix; docs/BENCHMARKS.md).
+const sparseWindowBits = 16
+
+// sparseMaxBits bounds SparseMaxScore.WindowBits.
+const sparseMaxBits = 16
+
+// SparseMaxScore is term-at-a-time MaxScore for queries whose lists are
+// short for the view's size (where per-window block-max bookkeeping costs
+// more than it saves): its cost follows the postings, with nothing per
+// doc of the segment.
+//
+// Every list is decoded once, whole, into one buffer (sequential writes).
+// The doc space is then cut into windows of 2^14 docs, visited in order
+// (windows holding no essential posting are jumped over), and in each
+// window every list's run of docs is added into the window's
+// accumulators, which stay in cache: one accumulator per doc of the
+// segment (the exhaustive reference's, and this type's before) misses the
+// cache for nearly every posting of a light query.
 //
 // Lists are ordered by their maximum score; those whose maxima together
 // stay below the threshold (primed from the per-term top impacts, see
-// Search) are non-essential: a doc they alone hold cannot enter the top k.
-// The essential lists are added into one accumulator per doc, marking
-// their docs in a bitmap (one bit per doc: it stays in cache where the
-// accumulators do not) and listing every posting's doc (a store per
-// posting, the cheapest way to find and clear them). The non-essential
-// lists are then walked, each posting testing the bitmap and adding to
-// the accumulator of a marked doc only, so their other docs cost neither
-// an accumulator write nor a clear. One pass over the list offers the
-// marked docs and clears them. Against the exhaustive reference, the
-// non-essential postings skip the accumulators: for light queries about
-// half of the postings.
+// Search; re-checked at every window as the threshold rises) are
+// non-essential: a doc they alone hold cannot enter the top k, so their
+// postings only add to docs that an essential list touched (accumulator
+// non-zero), without a branch, and are never listed. The essential
+// postings' docs are listed (a store per posting), and one pass over that
+// list per window offers the docs and clears them. (Probing the
+// non-essential lists per candidate instead, as WMaxScore does, was 3x
+// slower on light queries: their thresholds leave most docs candidates.)
 type SparseMaxScore struct {
-	acc     []int32
-	bits    []uint64
+	// WindowBits is log2 of the window in docs, 6..16; 0 = 14.
+	WindowBits uint
+
+	acc     *[1 << sparseMaxBits]int32
+	docs    []uint32 // every list's docs, list after list (order of terms)
+	imps    []uint8
+	ends    []int // list i's postings are docs[pos[i]:ends[i]]
+	pos     []int // list i's next posting
 	touched []uint32
 	terms   []qterm
 }
@@ -35,76 +54,144 @@ type SparseMaxScore struct {
 func (*SparseMaxScore) Name() string { return "sparse" }
 
 func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
-	n := l.NumDocs
-	if cap(a.acc) < n {
-		a.acc = make([]int32, n)
-		a.bits = make([]uint64, (n+63)/64)
+	if a.acc == nil {
+		a.acc = new([1 << sparseMaxBits]int32)
 	}
-	acc, bits := a.acc[:n], a.bits[:(n+63)/64]
 	// Lists by maximum score, ascending; lists [0, e) are non-essential.
 	ts := append(a.terms[:0], q...)
 	a.terms = ts
 	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	slices.SortFunc(ts, func(x, y qterm) int { return int(maxOf(x) - maxOf(y)) })
-	e := 0
-	for rest := int32(0); e < len(ts) && rest+maxOf(ts[e]) < c.thr; e++ {
-		rest += maxOf(ts[e])
+	a.decodeAll(l, ts)
+	bits := a.WindowBits
+	if bits == 0 {
+		bits = sparseWindowBits
 	}
-	touched := a.touched[:0]
-	var docs [segment.MaxBlockSize]uint32
-	for _, t := range ts[e:] {
+	W := uint64(1) << min(max(bits, 6), sparseMaxBits)
+	N := uint64(l.NumDocs)
+	e := 0
+	var rest int32
+	for w0 := uint64(0); w0 < N; w0 += W {
+		for e < len(ts) && rest+maxOf(ts[e]) < c.thr {
+			rest += maxOf(ts[e])
+			e++
+		}
+		// Windows without an essential posting are jumped over.
+		next := NoMore
+		for i := e; i < len(ts); i++ {
+			if p := a.pos[i]; p < a.ends[i] {
+				next = min(next, a.docs[p])
+			}
+		}
+		if next == NoMore {
+			return nil
+		}
+		if uint64(next) >= w0+W {
+			w0 = uint64(next) &^ (W - 1)
+		}
+		end := uint32(min(w0+W, N))
+		for i := e; i < len(ts); i++ {
+			a.addEssential(i, ts[i].w, uint32(w0), end)
+		}
+		for i := range e {
+			a.addNonEssential(i, ts[i].w, uint32(w0), end)
+		}
+		a.offer(c, uint32(w0))
+	}
+	return nil
+}
+
+// decodeAll decodes the lists of ts, in order, into a.docs and a.imps.
+func (a *SparseMaxScore) decodeAll(l *segment.Layout, ts []qterm) {
+	var total int
+	for _, t := range ts {
+		total += int(l.TermCount[t.t])
+	}
+	if cap(a.docs) < total {
+		a.docs = make([]uint32, total)
+		a.imps = make([]uint8, total)
+	}
+	docs, imps := a.docs[:total], a.imps[:total]
+	a.ends, a.pos = a.ends[:0], a.pos[:0]
+	off := 0
+	for _, t := range ts {
+		a.pos = append(a.pos, off)
 		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 		base := uint32(0)
 		for b := b0; b < b1; b++ {
 			m := l.TermBlockLen(int(t.t), b)
-			imps := l.DecodeDocs(b, m, base, docs[:])
-			touched = append(touched, docs[:m]...)
-			if e == 0 { // no list to walk: no marks
-				for i, d := range docs[:m] {
-					acc[d] += t.w * int32(imps[i])
-				}
-			} else {
-				for i, d := range docs[:m] {
-					acc[d] += t.w * int32(imps[i])
-					bits[d>>6] |= 1 << (d & 63)
-				}
-			}
+			copy(imps[off:off+m], l.DecodeDocs(b, m, base, docs[off:off+m]))
+			off += m
 			base = l.BlkLast[b] + 1
 		}
+		a.ends = append(a.ends, off)
 	}
-	for _, t := range ts[:e] {
-		walkList(l, t, acc, bits)
-	}
-	// Offer the touched docs once each (the first entry takes the score
-	// and clears it), clearing their marks too when there are any.
-	for _, d := range touched {
-		if s := acc[d]; s != 0 {
-			acc[d] = 0
-			if e > 0 {
-				bits[d>>6] = 0
-			}
-			if s >= c.thr {
-				c.offer(d, s)
-			}
-		}
-	}
-	a.touched = touched[:0]
-	return nil
 }
 
-// walkList adds list t's scores to the docs marked in bits.
-func walkList(l *segment.Layout, t qterm, acc []int32, bits []uint64) {
-	var docs [segment.MaxBlockSize]uint32
-	b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
-	base := uint32(0)
-	for b := b0; b < b1; b++ {
-		m := l.TermBlockLen(int(t.t), b)
-		imps := l.DecodeDocs(b, m, base, docs[:])
-		for i, d := range docs[:m] {
-			if bits[d>>6]&(1<<(d&63)) != 0 {
-				acc[d] += t.w * int32(imps[i])
+// addEssential adds list i's postings below end (weight w) into the
+// window starting at w0 and lists their docs.
+func (a *SparseMaxScore) addEssential(i int, w int32, w0, end uint32) {
+	acc := a.acc
+	p, stop := a.pos[i], a.ends[i]
+	docs, imps := a.docs[p:stop], a.imps[p:stop]
+	n := runEnd(docs, end)
+	touched := a.touched
+	for k, d := range docs[:n] {
+		off := (d - w0) & (1<<sparseMaxBits - 1)
+		acc[off] += w * int32(imps[k])
+		touched = append(touched, off)
+	}
+	a.touched = touched
+	a.pos[i] = p + n
+}
+
+// addNonEssential adds list i's postings in [w0, end) to the docs of the
+// window that an essential list touched (non-zero accumulators), without
+// a branch on the data; its postings in windows jumped over are skipped.
+func (a *SparseMaxScore) addNonEssential(i int, w int32, w0, end uint32) {
+	acc := a.acc
+	p, stop := a.pos[i], a.ends[i]
+	if p < stop && a.docs[p] < w0 {
+		p += runEnd(a.docs[p:stop], w0)
+	}
+	docs, imps := a.docs[p:stop], a.imps[p:stop]
+	n := runEnd(docs, end)
+	for k, d := range docs[:n] {
+		off := (d - w0) & (1<<sparseMaxBits - 1)
+		s := acc[off]
+		acc[off] = s + (w*int32(imps[k]))&((s|-s)>>31) // s > 0: all ones; 0: none
+	}
+	a.pos[i] = p + n
+}
+
+// runEnd is the number of docs (ascending) below end: a short scan, then
+// a binary search (a list's run in a window can be long).
+func runEnd(docs []uint32, end uint32) int {
+	if len(docs) == 0 || docs[len(docs)-1] < end {
+		return len(docs)
+	}
+	if len(docs) <= 8 || docs[8] >= end {
+		n := 0
+		for docs[n] < end {
+			n++
+		}
+		return n
+	}
+	n, _ := slices.BinarySearch(docs, end)
+	return n
+}
+
+// offer offers the window's listed docs (the first entry of a doc takes
+// its score and clears it) and empties the list.
+func (a *SparseMaxScore) offer(c *collector, w0 uint32) {
+	acc := a.acc
+	for _, off := range a.touched {
+		if s := acc[off]; s != 0 {
+			acc[off] = 0
+			if s >= c.thr {
+				c.offer(w0+off, s)
 			}
 		}
-		base = l.BlkLast[b] + 1
 	}
+	a.touched = a.touched[:0]
 }
