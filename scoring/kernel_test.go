@@ -153,3 +153,26 @@ func TestDenseCandidates(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDenseCandidates scans a window of 2^16 accumulators of which
+// about one in 500 reaches the bound (the case of pruned windows).
+func BenchmarkDenseCandidates(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	src := make([]int32, 1<<windowBits)
+	for i := range src {
+		if r.IntN(3) > 0 {
+			src[i] = 1 + int32(r.IntN(1000))
+		}
+		if r.IntN(500) == 0 {
+			src[i] = 2000
+		}
+	}
+	acc := make([]int32, len(src))
+	var out []uint32
+	var scores []int32
+	b.SetBytes(int64(4 * len(src)))
+	for b.Loop() {
+		copy(acc, src)
+		out, scores = denseCandidates(acc, 1500, out[:0], scores[:0], false)
+	}
+}

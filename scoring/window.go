@@ -25,8 +25,10 @@ type window struct {
 // resize makes room for span docs; the window must be clear.
 func (w *window) resize(span int) {
 	if cap(w.acc) < span {
-		w.acc = make([]int32, span)
-		w.bits = make([]uint64, (span+63)/64)
+		// Room for 2^16 at least: accumulateDense adds whole blocks into
+		// windows of up to 2^16 docs through a fixed-size array.
+		w.acc = make([]int32, span, max(span, 1<<16))
+		w.bits = make([]uint64, (cap(w.acc)+63)/64)
 	}
 	w.acc, w.bits = w.acc[:span], w.bits[:(span+63)/64]
 }
@@ -157,18 +159,47 @@ func (c *postingCursor) accumulate(w0, w1 uint32, win *window) {
 }
 
 // accumulateDense is accumulate without any list (the caller clears the
-// whole span).
+// whole span). In windows of at most 2^16 docs, the blocks lying wholly in the window are added by
+// segment.Layout.AddBlockWindow, which in the portable build never
+// writes their docs to memory.
 func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
 	c.NextGEQ(w0)
 	w := c.w
+	var win *[1 << 16]int32
+	if cap(acc) >= 1<<16 && w1-w0 < 1<<16 {
+		win = (*[1 << 16]int32)(acc[:1<<16])
+	}
 	for c.doc <= w1 {
 		docs, imps := c.run(w1)
 		imps = imps[:len(docs)]
 		for k, d := range docs {
 			acc[d-w0] += w * int32(imps[k])
 		}
+		if win != nil && c.i+len(docs) == c.n {
+			c.addWhole(w0, w1, win)
+			continue
+		}
 		c.advance(len(docs))
 	}
+}
+
+// addWhole adds, once the decoded block is consumed, the blocks after it
+// that end at or before w1 (every doc in the window from w0) into acc,
+// and moves to the next block (decoded) or past the end.
+func (c *postingCursor) addWhole(w0, w1 uint32, acc *[1 << 16]int32) {
+	l := c.l
+	b := c.dec + 1
+	for ; b < c.end && l.BlkLast[b] <= w1; b++ {
+		l.AddBlockWindow(b, l.TermBlockLen(c.t, b), l.BlkLast[b-1]+1, w0, c.w, acc)
+	}
+	c.blk = b
+	if b >= c.end {
+		c.doc = NoMore
+		return
+	}
+	c.decode()
+	c.i = 0
+	c.doc = c.docs[0]
 }
 
 // accumulateCross is accumulate without the touched list (the caller

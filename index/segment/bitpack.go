@@ -75,3 +75,33 @@ func unpackDeltasScalar(src []byte, n int, w uint, base uint32, docs []uint32) {
 		bit += w
 	}
 }
+
+// addDeltas is unpackDeltasScalar fused with a window's accumulation:
+// for the len(imps) gaps of width w in src it adds wt*imps[j] to acc at doc
+// j's offset, o being the offset of the doc before the first (the previous
+// doc minus the window's first doc, wrapping). Every doc must lie in the
+// window (2^16 docs from its first). Whole groups of eight go to the
+// generated adder for w (no doc buffer, no bounds check). Both builds use
+// it: on the 1M benchmark's long mix it beat the AVX-512 unpacker into a
+// buffer followed by the adds (SIMD build, planner 943 -> 858 us).
+func addDeltas(src []byte, imps []uint8, w uint, o uint32, wt int32, acc *[1 << 16]int32) {
+	n := len(imps)
+	if w == 0 {
+		for j, m := range imps {
+			acc[uint16(o+1+uint32(j))] += wt * int32(m)
+		}
+		return
+	}
+	src = src[:(n*int(w)+7)/8+8]
+	g := n &^ 7
+	if g > 0 {
+		o = addGroups[w](src, imps[:g], o, wt, acc)
+	}
+	mask := uint64(1)<<w - 1
+	bit := uint(g) * w
+	for j := g; j < n; j++ {
+		o += uint32(binary.LittleEndian.Uint64(src[bit>>3:])>>(bit&7)&mask) + 1
+		acc[uint16(o)] += wt * int32(imps[j])
+		bit += w
+	}
+}

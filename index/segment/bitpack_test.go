@@ -93,6 +93,64 @@ func TestUnpackMatchesReference(t *testing.T) {
 	}
 }
 
+// The fused window adder adds what the
+// reference unpacker decodes, for every width 0..32 (the first gap of a
+// block, from the previous block, may need any) and block length 1..256,
+// with windows starting at and before the first doc, and wrapping sums.
+func TestAddDeltasMatchesReference(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(13, 13))
+	imps := make([]uint8, MaxBlockSize)
+	docs := make([]uint32, MaxBlockSize)
+	gaps := make([]uint32, MaxBlockSize)
+	want, got := new([1 << 16]int32), new([1 << 16]int32)
+	for w := uint(0); w <= 32; w++ {
+		for n := 1; n <= MaxBlockSize; n++ {
+			// The first gap has width w, the others at most min(w, 8) bits,
+			// so that the block fits a window of 2^16 docs.
+			for i := range gaps[:n] {
+				if b := min(w, 8); b > 0 {
+					gaps[i] = r.Uint32() >> (32 - b)
+				}
+			}
+			if w > 0 {
+				gaps[0] = 1<<(w-1) | r.Uint32()>>(33-w)
+			}
+			packed := packWidth(gaps[:n], w)
+			base := r.Uint32()
+			unpackDeltasRef(packed, n, w, base, docs)
+			w0 := docs[0] - uint32(r.IntN(int(1<<16-(docs[n-1]-docs[0]))))
+			wt := int32(1 + r.IntN(1<<16))
+			for i := range imps[:n] {
+				imps[i] = byte(r.Uint32())
+			}
+			clear(want[:])
+			for j, d := range docs[:n] {
+				want[d-w0] += wt * int32(imps[j])
+			}
+			clear(got[:])
+			addDeltas(packed, imps[:n], w, base-1-w0, wt, got)
+			if *got != *want {
+				t.Fatalf("w=%d n=%d base=%d w0=%d: sums differ", w, n, base, w0)
+			}
+		}
+	}
+}
+
+// packWidth packs gaps w bits each, LSB first, with 8 bytes of padding.
+func packWidth(gaps []uint32, w uint) []byte {
+	out := make([]byte, (len(gaps)*int(w)+7)/8+8)
+	for i, g := range gaps {
+		for b := uint(0); b < w; b++ {
+			if g>>b&1 != 0 {
+				bit := uint(i)*w + b
+				out[bit>>3] |= 1 << (bit & 7)
+			}
+		}
+	}
+	return out
+}
+
 // BenchmarkUnpack decodes 128-posting blocks of each width class (the
 // build's unpacker: scalar in the portable build).
 func BenchmarkUnpack(b *testing.B) {

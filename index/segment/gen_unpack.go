@@ -30,8 +30,21 @@ var unpackGroups = [33]func(src []byte, docs []uint32, acc uint32) uint32{
 		fmt.Fprintf(&b, "%d: unpack%d,\n", w, w)
 	}
 	b.WriteString("}\n")
+	b.WriteString(`
+// addGroups[w] is unpackGroups[w] fused with the accumulation of a window
+// of 2^16 docs: for each of len(imps)/8 groups of eight w-bit gaps it adds
+// wt*imps[j] to acc at the doc's offset (the running offset o, the
+// previous doc minus the window's first, wrapping) and returns the last
+// offset. Every doc must lie in the window.
+var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32{
+`)
+	for w := 1; w <= 32; w++ {
+		fmt.Fprintf(&b, "%d: add%d,\n", w, w)
+	}
+	b.WriteString("}\n")
 	for w := 1; w <= 32; w++ {
 		gen(&b, w)
+		genAdd(&b, w)
 	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {
@@ -42,22 +55,63 @@ var unpackGroups = [33]func(src []byte, docs []uint32, acc uint32) uint32{
 	}
 }
 
-// gen writes unpack<w>: value j sits at bit j*w of the group; a 64-bit
-// load at byte o covers bits [8o, 8o+64), and is reused while the value fits.
-// Widths 8, 16 and 32 load each value at its byte instead (no shift, no mask).
-func gen(b *bytes.Buffer, w int) {
-	// Loads: byte offset of each, and per value (load index, shift).
-	var loads []int
-	type val struct{ load, shift int }
-	vals := make([]val, 8)
+// layout returns the 64-bit loads (byte offsets) of a group of eight
+// w-bit values and, per value, its load and shift: value j sits at bit
+// j*w of the group; a load at byte o covers bits [8o, 8o+64), and is
+// reused while the value fits.
+func layout(w int) (loads []int, vals [8][2]int) {
 	for j := 0; j < 8; j++ {
 		bit := j * w
 		if len(loads) == 0 || bit+w > loads[len(loads)-1]*8+64 {
 			loads = append(loads, bit/8)
 		}
 		l := len(loads) - 1
-		vals[j] = val{l, bit - loads[l]*8}
+		vals[j] = [2]int{l, bit - loads[l]*8}
 	}
+	return loads, vals
+}
+
+// value is the Go expression of value j of a group (load l, shift sh).
+func value(w, j, l, sh int) string {
+	switch w { // byte-aligned widths load each value directly
+	case 8:
+		return fmt.Sprintf("src[%d]", j)
+	case 16:
+		return fmt.Sprintf("binary.LittleEndian.Uint16(src[%d:])", 2*j)
+	case 32:
+		return fmt.Sprintf("binary.LittleEndian.Uint32(src[%d:])", 4*j)
+	}
+	x := fmt.Sprintf("v%d", l)
+	if sh > 0 {
+		x = fmt.Sprintf("%s>>%d", x, sh)
+	}
+	return fmt.Sprintf("(%s)&%#x", x, uint64(1)<<w-1)
+}
+
+// genAdd writes add<w>, unpack<w> fused with the window accumulation.
+func genAdd(b *bytes.Buffer, w int) {
+	loads, vals := layout(w)
+	need := loads[len(loads)-1] + 8
+	direct := w == 8 || w == 16 || w == 32
+	fmt.Fprintf(b, "\nfunc add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {\n", w)
+	fmt.Fprintf(b, "for len(imps) >= 8 && len(src) >= %d {\n", need)
+	for l, off := range loads {
+		if direct {
+			break
+		}
+		fmt.Fprintf(b, "v%d := binary.LittleEndian.Uint64(src[%d:])\n", l, off)
+	}
+	b.WriteString("m := imps[:8:8]\n")
+	for j, v := range vals {
+		fmt.Fprintf(b, "o += uint32(%s)\nacc[uint16(o+%d)] += wt * int32(m[%d])\n", value(w, j, v[0], v[1]), j+1, j)
+	}
+	fmt.Fprintf(b, "o += 8\nsrc = src[%d:]\nimps = imps[8:]\n}\nreturn o\n}\n", w)
+}
+
+// gen writes unpack<w> (widths 8, 16 and 32 load each value at its byte
+// instead: no shift, no mask).
+func gen(b *bytes.Buffer, w int) {
+	loads, vals := layout(w)
 	need := loads[len(loads)-1] + 8
 	direct := w == 8 || w == 16 || w == 32
 	fmt.Fprintf(b, "\nfunc unpack%d(src []byte, docs []uint32, acc uint32) uint32 {\n", w)
@@ -70,23 +124,8 @@ func gen(b *bytes.Buffer, w int) {
 	}
 	b.WriteString("d := docs[:8:8]\n")
 	for j, v := range vals {
-		x := fmt.Sprintf("v%d", v.load)
-		switch w { // byte-aligned widths load each value directly
-		case 8:
-			x = fmt.Sprintf("src[%d]", j)
-		case 16:
-			x = fmt.Sprintf("binary.LittleEndian.Uint16(src[%d:])", 2*j)
-		case 32:
-			x = fmt.Sprintf("binary.LittleEndian.Uint32(src[%d:])", 4*j)
-		}
-		if !direct && v.shift > 0 {
-			x = fmt.Sprintf("%s>>%d", x, v.shift)
-		}
-		if !direct {
-			x = fmt.Sprintf("(%s)&%#x", x, uint64(1)<<w-1)
-		}
 		// The +j+1 stays off the serial chain of adds.
-		fmt.Fprintf(b, "acc += uint32(%s)\nd[%d] = acc + %d\n", x, j, j+1)
+		fmt.Fprintf(b, "acc += uint32(%s)\nd[%d] = acc + %d\n", value(w, j, v[0], v[1]), j, j+1)
 	}
 	fmt.Fprintf(b, "acc += 8\nsrc = src[%d:]\ndocs = docs[8:]\n}\nreturn acc\n}\n", w)
 }

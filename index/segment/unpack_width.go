@@ -43,6 +43,46 @@ var unpackGroups = [33]func(src []byte, docs []uint32, acc uint32) uint32{
 	32: unpack32,
 }
 
+// addGroups[w] is unpackGroups[w] fused with the accumulation of a window
+// of 2^16 docs: for each of len(imps)/8 groups of eight w-bit gaps it adds
+// wt*imps[j] to acc at the doc's offset (the running offset o, the
+// previous doc minus the window's first, wrapping) and returns the last
+// offset. Every doc must lie in the window.
+var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32{
+	1:  add1,
+	2:  add2,
+	3:  add3,
+	4:  add4,
+	5:  add5,
+	6:  add6,
+	7:  add7,
+	8:  add8,
+	9:  add9,
+	10: add10,
+	11: add11,
+	12: add12,
+	13: add13,
+	14: add14,
+	15: add15,
+	16: add16,
+	17: add17,
+	18: add18,
+	19: add19,
+	20: add20,
+	21: add21,
+	22: add22,
+	23: add23,
+	24: add24,
+	25: add25,
+	26: add26,
+	27: add27,
+	28: add28,
+	29: add29,
+	30: add30,
+	31: add31,
+	32: add32,
+}
+
 func unpack1(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -68,6 +108,33 @@ func unpack1(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add1(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 1) & 0x1)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 2) & 0x1)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 3) & 0x1)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 4) & 0x1)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 5) & 0x1)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 6) & 0x1)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 7) & 0x1)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[1:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack2(src []byte, docs []uint32, acc uint32) uint32 {
@@ -97,6 +164,33 @@ func unpack2(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add2(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 2) & 0x3)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 4) & 0x3)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 6) & 0x3)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 8) & 0x3)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 10) & 0x3)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 12) & 0x3)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 14) & 0x3)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[2:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack3(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -122,6 +216,33 @@ func unpack3(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add3(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 3) & 0x7)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 6) & 0x7)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 9) & 0x7)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 12) & 0x7)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 15) & 0x7)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 18) & 0x7)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 21) & 0x7)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[3:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack4(src []byte, docs []uint32, acc uint32) uint32 {
@@ -151,6 +272,33 @@ func unpack4(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add4(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0xf)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 4) & 0xf)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 8) & 0xf)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 12) & 0xf)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 16) & 0xf)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 20) & 0xf)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 24) & 0xf)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 28) & 0xf)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[4:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack5(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -176,6 +324,33 @@ func unpack5(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add5(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1f)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 5) & 0x1f)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 10) & 0x1f)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 15) & 0x1f)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 20) & 0x1f)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 25) & 0x1f)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 30) & 0x1f)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 35) & 0x1f)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[5:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack6(src []byte, docs []uint32, acc uint32) uint32 {
@@ -205,6 +380,33 @@ func unpack6(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add6(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3f)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 6) & 0x3f)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 12) & 0x3f)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 18) & 0x3f)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 24) & 0x3f)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 30) & 0x3f)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 36) & 0x3f)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 42) & 0x3f)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[6:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack7(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -232,6 +434,33 @@ func unpack7(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add7(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7f)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 7) & 0x7f)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 14) & 0x7f)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 21) & 0x7f)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 28) & 0x7f)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 35) & 0x7f)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 42) & 0x7f)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v0 >> 49) & 0x7f)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[7:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack8(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 8 {
 		d := docs[:8:8]
@@ -256,6 +485,32 @@ func unpack8(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add8(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 8 {
+		m := imps[:8:8]
+		o += uint32(src[0])
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32(src[1])
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32(src[2])
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32(src[3])
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32(src[4])
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32(src[5])
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32(src[6])
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32(src[7])
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[8:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack9(src []byte, docs []uint32, acc uint32) uint32 {
@@ -286,6 +541,34 @@ func unpack9(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add9(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 15 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1ff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 9) & 0x1ff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 18) & 0x1ff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 27) & 0x1ff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 36) & 0x1ff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 45) & 0x1ff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v0 >> 54) & 0x1ff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 7) & 0x1ff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[9:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack10(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -312,6 +595,34 @@ func unpack10(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add10(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 15 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3ff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 10) & 0x3ff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 20) & 0x3ff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 30) & 0x3ff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 40) & 0x3ff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v0 >> 50) & 0x3ff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 4) & 0x3ff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 14) & 0x3ff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[10:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack11(src []byte, docs []uint32, acc uint32) uint32 {
@@ -342,6 +653,34 @@ func unpack11(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add11(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 14 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7ff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 11) & 0x7ff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 22) & 0x7ff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 33) & 0x7ff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 44) & 0x7ff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 7) & 0x7ff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 18) & 0x7ff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 29) & 0x7ff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[11:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack12(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -368,6 +707,34 @@ func unpack12(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add12(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 15 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0xfff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 12) & 0xfff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 24) & 0xfff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 36) & 0xfff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v0 >> 48) & 0xfff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 4) & 0xfff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 16) & 0xfff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 28) & 0xfff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[12:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack13(src []byte, docs []uint32, acc uint32) uint32 {
@@ -398,6 +765,34 @@ func unpack13(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add13(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 14 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1fff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 13) & 0x1fff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 26) & 0x1fff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 39) & 0x1fff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 4) & 0x1fff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 17) & 0x1fff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 30) & 0x1fff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 43) & 0x1fff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[13:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack14(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -424,6 +819,34 @@ func unpack14(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add14(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 15 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3fff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 14) & 0x3fff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 28) & 0x3fff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 42) & 0x3fff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1) & 0x3fff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 14) & 0x3fff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 28) & 0x3fff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 42) & 0x3fff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[14:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack15(src []byte, docs []uint32, acc uint32) uint32 {
@@ -454,6 +877,34 @@ func unpack15(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add15(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 15 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7fff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 15) & 0x7fff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 30) & 0x7fff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v0 >> 45) & 0x7fff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 4) & 0x7fff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 19) & 0x7fff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v1 >> 34) & 0x7fff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v1 >> 49) & 0x7fff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[15:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack16(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 16 {
 		d := docs[:8:8]
@@ -478,6 +929,32 @@ func unpack16(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add16(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 16 {
+		m := imps[:8:8]
+		o += uint32(binary.LittleEndian.Uint16(src[0:]))
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32(binary.LittleEndian.Uint16(src[2:]))
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32(binary.LittleEndian.Uint16(src[4:]))
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32(binary.LittleEndian.Uint16(src[6:]))
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32(binary.LittleEndian.Uint16(src[8:]))
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32(binary.LittleEndian.Uint16(src[10:]))
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32(binary.LittleEndian.Uint16(src[12:]))
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32(binary.LittleEndian.Uint16(src[14:]))
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[16:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack17(src []byte, docs []uint32, acc uint32) uint32 {
@@ -509,6 +986,35 @@ func unpack17(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add17(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 20 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[12:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1ffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 17) & 0x1ffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 34) & 0x1ffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 3) & 0x1ffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 20) & 0x1ffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 37) & 0x1ffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v2 >> 6) & 0x1ffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v2 >> 23) & 0x1ffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[17:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack18(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -536,6 +1042,35 @@ func unpack18(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add18(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 21 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[13:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3ffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 18) & 0x3ffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 36) & 0x3ffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 6) & 0x3ffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 24) & 0x3ffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 42) & 0x3ffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v2 >> 4) & 0x3ffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v2 >> 22) & 0x3ffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[18:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack19(src []byte, docs []uint32, acc uint32) uint32 {
@@ -567,6 +1102,35 @@ func unpack19(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add19(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 22 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[14:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7ffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 19) & 0x7ffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 38) & 0x7ffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 1) & 0x7ffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 20) & 0x7ffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 39) & 0x7ffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v2 >> 2) & 0x7ffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v2 >> 21) & 0x7ffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[19:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack20(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 23 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -596,6 +1160,35 @@ func unpack20(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add20(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 23 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[15:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0xfffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 20) & 0xfffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 40) & 0xfffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 4) & 0xfffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 24) & 0xfffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v1 >> 44) & 0xfffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v2) & 0xfffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v2 >> 20) & 0xfffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[20:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack21(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -623,6 +1216,35 @@ func unpack21(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add21(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 21 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[13:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1fffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 21) & 0x1fffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v0 >> 42) & 0x1fffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 7) & 0x1fffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v1 >> 28) & 0x1fffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 1) & 0x1fffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v2 >> 22) & 0x1fffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v2 >> 43) & 0x1fffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[21:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack22(src []byte, docs []uint32, acc uint32) uint32 {
@@ -655,6 +1277,36 @@ func unpack22(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add22(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 24 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[5:])
+		v2 := binary.LittleEndian.Uint64(src[11:])
+		v3 := binary.LittleEndian.Uint64(src[16:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3fffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 22) & 0x3fffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 4) & 0x3fffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 26) & 0x3fffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2) & 0x3fffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 22) & 0x3fffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 4) & 0x3fffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 26) & 0x3fffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[22:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack23(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 25 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -683,6 +1335,36 @@ func unpack23(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add23(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 25 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[5:])
+		v2 := binary.LittleEndian.Uint64(src[11:])
+		v3 := binary.LittleEndian.Uint64(src[17:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7fffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 23) & 0x7fffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 6) & 0x7fffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 29) & 0x7fffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2 >> 4) & 0x7fffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 27) & 0x7fffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 2) & 0x7fffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 25) & 0x7fffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[23:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack24(src []byte, docs []uint32, acc uint32) uint32 {
@@ -715,6 +1397,36 @@ func unpack24(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add24(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 26 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[12:])
+		v3 := binary.LittleEndian.Uint64(src[18:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0xffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 24) & 0xffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1) & 0xffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 24) & 0xffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2) & 0xffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 24) & 0xffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3) & 0xffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 24) & 0xffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[24:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack25(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -743,6 +1455,36 @@ func unpack25(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add25(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 26 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[12:])
+		v3 := binary.LittleEndian.Uint64(src[18:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1ffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 25) & 0x1ffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 2) & 0x1ffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 27) & 0x1ffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2 >> 4) & 0x1ffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 29) & 0x1ffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 6) & 0x1ffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 31) & 0x1ffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[25:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack26(src []byte, docs []uint32, acc uint32) uint32 {
@@ -775,6 +1517,36 @@ func unpack26(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add26(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 27 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[13:])
+		v3 := binary.LittleEndian.Uint64(src[19:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3ffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 26) & 0x3ffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 4) & 0x3ffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 30) & 0x3ffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2) & 0x3ffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 26) & 0x3ffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 4) & 0x3ffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 30) & 0x3ffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[26:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack27(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 28 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -803,6 +1575,36 @@ func unpack27(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add27(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 28 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[6:])
+		v2 := binary.LittleEndian.Uint64(src[13:])
+		v3 := binary.LittleEndian.Uint64(src[20:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7ffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 27) & 0x7ffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 6) & 0x7ffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 33) & 0x7ffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2 >> 4) & 0x7ffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 31) & 0x7ffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 2) & 0x7ffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 29) & 0x7ffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[27:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack28(src []byte, docs []uint32, acc uint32) uint32 {
@@ -835,6 +1637,36 @@ func unpack28(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add28(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 29 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[14:])
+		v3 := binary.LittleEndian.Uint64(src[21:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0xfffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 28) & 0xfffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1) & 0xfffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 28) & 0xfffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2) & 0xfffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 28) & 0xfffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3) & 0xfffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 28) & 0xfffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[28:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack29(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -865,6 +1697,36 @@ func unpack29(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add29(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 29 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[14:])
+		v3 := binary.LittleEndian.Uint64(src[21:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x1fffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 29) & 0x1fffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 2) & 0x1fffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 31) & 0x1fffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2 >> 4) & 0x1fffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 33) & 0x1fffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 6) & 0x1fffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 35) & 0x1fffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[29:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack30(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 30 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
@@ -893,6 +1755,36 @@ func unpack30(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add30(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 30 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[15:])
+		v3 := binary.LittleEndian.Uint64(src[22:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x3fffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 30) & 0x3fffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 4) & 0x3fffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v1 >> 34) & 0x3fffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v2) & 0x3fffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v2 >> 30) & 0x3fffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v3 >> 4) & 0x3fffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v3 >> 34) & 0x3fffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[30:]
+		imps = imps[8:]
+	}
+	return o
 }
 
 func unpack31(src []byte, docs []uint32, acc uint32) uint32 {
@@ -927,6 +1819,38 @@ func unpack31(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
+func add31(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 31 {
+		v0 := binary.LittleEndian.Uint64(src[0:])
+		v1 := binary.LittleEndian.Uint64(src[7:])
+		v2 := binary.LittleEndian.Uint64(src[11:])
+		v3 := binary.LittleEndian.Uint64(src[15:])
+		v4 := binary.LittleEndian.Uint64(src[19:])
+		v5 := binary.LittleEndian.Uint64(src[23:])
+		m := imps[:8:8]
+		o += uint32((v0) & 0x7fffffff)
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32((v0 >> 31) & 0x7fffffff)
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32((v1 >> 6) & 0x7fffffff)
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32((v2 >> 5) & 0x7fffffff)
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32((v3 >> 4) & 0x7fffffff)
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32((v4 >> 3) & 0x7fffffff)
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32((v5 >> 2) & 0x7fffffff)
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32((v5 >> 33) & 0x7fffffff)
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[31:]
+		imps = imps[8:]
+	}
+	return o
+}
+
 func unpack32(src []byte, docs []uint32, acc uint32) uint32 {
 	for len(docs) >= 8 && len(src) >= 32 {
 		d := docs[:8:8]
@@ -951,4 +1875,30 @@ func unpack32(src []byte, docs []uint32, acc uint32) uint32 {
 		docs = docs[8:]
 	}
 	return acc
+}
+
+func add32(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+	for len(imps) >= 8 && len(src) >= 32 {
+		m := imps[:8:8]
+		o += uint32(binary.LittleEndian.Uint32(src[0:]))
+		acc[uint16(o+1)] += wt * int32(m[0])
+		o += uint32(binary.LittleEndian.Uint32(src[4:]))
+		acc[uint16(o+2)] += wt * int32(m[1])
+		o += uint32(binary.LittleEndian.Uint32(src[8:]))
+		acc[uint16(o+3)] += wt * int32(m[2])
+		o += uint32(binary.LittleEndian.Uint32(src[12:]))
+		acc[uint16(o+4)] += wt * int32(m[3])
+		o += uint32(binary.LittleEndian.Uint32(src[16:]))
+		acc[uint16(o+5)] += wt * int32(m[4])
+		o += uint32(binary.LittleEndian.Uint32(src[20:]))
+		acc[uint16(o+6)] += wt * int32(m[5])
+		o += uint32(binary.LittleEndian.Uint32(src[24:]))
+		acc[uint16(o+7)] += wt * int32(m[6])
+		o += uint32(binary.LittleEndian.Uint32(src[28:]))
+		acc[uint16(o+8)] += wt * int32(m[7])
+		o += 8
+		src = src[32:]
+		imps = imps[8:]
+	}
+	return o
 }
