@@ -90,7 +90,7 @@ func New(name string) (*Analyzer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("words: bleve analyzer %q: %w", name, err)
 	}
-	a := &Analyzer{name: name, a: ba}
+	a := &Analyzer{name: name, a: withStemCache(ba)}
 	cache[name] = a
 	return a, nil
 }
