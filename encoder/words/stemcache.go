@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/token/porter"
 )
 
 // stemCacheSize bounds the memo of stemCache: word frequencies are Zipfian,
@@ -71,22 +70,4 @@ func (c *stemCache) remember(word, stem string) {
 	maps.Copy(next, c.pending)
 	c.read.Store(&next)
 	clear(c.pending)
-}
-
-// withStemCache returns a with its Porter filters memoised (a itself when it
-// has none, or is not bleve's DefaultAnalyzer).
-func withStemCache(a analysis.Analyzer) analysis.Analyzer {
-	da, ok := a.(*analysis.DefaultAnalyzer)
-	if !ok {
-		return a
-	}
-	out := *da
-	out.TokenFilters = make([]analysis.TokenFilter, len(da.TokenFilters))
-	for i, f := range da.TokenFilters {
-		if _, ok := f.(*porter.PorterStemmer); ok {
-			f = newStemCache(f)
-		}
-		out.TokenFilters[i] = f
-	}
-	return &out
 }

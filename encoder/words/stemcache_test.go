@@ -90,7 +90,7 @@ func TestStemCacheBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	var c *stemCache
-	for _, f := range withStemCache(plain).(*analysis.DefaultAnalyzer).TokenFilters {
+	for _, f := range faster(plain).(*analysis.DefaultAnalyzer).TokenFilters {
 		if sc, ok := f.(*stemCache); ok {
 			c = sc
 		}
@@ -152,7 +152,7 @@ func BenchmarkTerms(b *testing.B) {
 			plain.Analyze([]byte(titles[i%len(titles)]))
 		}
 	})
-	b.Run("memo", func(b *testing.B) {
+	b.Run("sparrow", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			ours.Terms(titles[i%len(titles)])
 		}

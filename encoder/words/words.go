@@ -28,6 +28,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/standard" // registers "standard"
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/en"           // registers "en"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 )
 
@@ -90,7 +92,7 @@ func New(name string) (*Analyzer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("words: bleve analyzer %q: %w", name, err)
 	}
-	a := &Analyzer{name: name, a: withStemCache(ba)}
+	a := &Analyzer{name: name, a: faster(ba)}
 	cache[name] = a
 	return a, nil
 }
@@ -211,4 +213,27 @@ func Bigrams(terms []string) []string {
 		out[i] = terms[i] + " " + terms[i+1]
 	}
 	return out
+}
+
+// faster returns bleve's analyzer a with two exact speed-ups: the ASCII
+// fast path of its Unicode tokenizer and a memo of its Porter stemmer (a
+// itself when it is not bleve's DefaultAnalyzer). Terms are bleve's, token
+// for token (tests compare them).
+func faster(a analysis.Analyzer) analysis.Analyzer {
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok {
+		return a
+	}
+	out := *da
+	if u, ok := da.Tokenizer.(*unicode.UnicodeTokenizer); ok {
+		out.Tokenizer = &asciiTokenizer{general: u}
+	}
+	out.TokenFilters = make([]analysis.TokenFilter, len(da.TokenFilters))
+	for i, f := range da.TokenFilters {
+		if _, ok := f.(*porter.PorterStemmer); ok {
+			f = newStemCache(f)
+		}
+		out.TokenFilters[i] = f
+	}
+	return &out
 }
