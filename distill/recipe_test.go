@@ -3,14 +3,18 @@ package distill
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/sparrow-search/sparrow/internal/testenv"
 
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
 )
 
 func TestRecipePresetsValidate(t *testing.T) {
-	for name, r := range map[string]Recipe{"supervised": Supervised(), "corpus-only": CorpusOnly()} {
+	for name, r := range map[string]Recipe{"supervised": Supervised(), "many-judgments": ManyJudgments(), "corpus-only": CorpusOnly()} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r.Corpus, r.Out = "c", "o"
@@ -83,5 +87,39 @@ func TestRecipeRunValidatesFirst(t *testing.T) {
 	r.Corpus, r.Out, r.TrainSplit = "/nonexistent", t.TempDir(), "test"
 	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "test split") {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestMedianRelevant(t *testing.T) {
+	q := dataset.Qrels{
+		"a": {"d1": 1, "d2": 2, "d3": 0},
+		"b": {"d1": 1},
+		"c": {"d1": 1, "d2": 1, "d3": 1, "d4": 1},
+		"z": {"d1": 0}, // no relevant document: not counted
+	}
+	if got := MedianRelevant(q); got != 2 {
+		t.Fatalf("median %d, want 2 (of 1, 2, 4)", got)
+	}
+	if got := MedianRelevant(nil); got != 0 {
+		t.Fatalf("empty qrels: %d", got)
+	}
+}
+
+// The visible collections with train splits get the preset validated on
+// them: SciFact (1 relevant document per query) supervised, NFCorpus-pp
+// (median 18) many-judgments.
+func TestPresetForVisibleCollections(t *testing.T) {
+	data := testenv.SharedData(t)
+	for ds, want := range map[string]string{"scifact": PresetSupervised, "nfcorpus-pp": PresetManyJudgments} {
+		_, got, err := PresetFor(filepath.Join(data, "beir", ds), "train")
+		if err != nil || got != want {
+			t.Errorf("%s: preset %q, err %v; want %q", ds, got, err, want)
+		}
+	}
+	if _, got, err := PresetFor("anywhere", ""); err != nil || got != PresetCorpusOnly {
+		t.Errorf("no split: %q %v", got, err)
+	}
+	if _, _, err := PresetFor(filepath.Join(data, "beir", "scifact"), "test"); err == nil {
+		t.Error("PresetFor read a test split")
 	}
 }

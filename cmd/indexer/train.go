@@ -16,11 +16,15 @@ import (
 )
 
 func init() {
-	co := distill.CorpusOnly()
+	co, mj := distill.CorpusOnly(), distill.ManyJudgments()
 	register("train", fmt.Sprintf("train a document encoder (model directory) on a corpus (+ optional train split); "+
-		"defaults below are the supervised recipe's (distill.Supervised), and without --train-split the corpus-only "+
-		"recipe's (distill.CorpusOnly: --teachers %s --epochs %d --lambda %g --no-bias=%v --stopwords %s --piece-weight %g)",
-		strings.Join(co.Teachers, ","), co.Epochs, co.Lambda, co.NoBias, co.Stopwords, co.Analysis.Resolve().PieceWeight), runTrain)
+		"defaults below are the supervised recipe's (distill.Supervised); --recipe auto starts instead from the corpus-only "+
+		"recipe without --train-split (distill.CorpusOnly: --teachers %s --epochs %d --lambda %g --no-bias=%v --stopwords %s --piece-weight %g) "+
+		"and from the many-judgments recipe when the split's queries have a median of %d or more relevant documents "+
+		"(distill.ManyJudgments: --teachers %s --no-positives --expansion %d --epochs %d --no-bias=%v --stopwords %s --translation-terms %d --student-alone --piece-weight %g)",
+		strings.Join(co.Teachers, ","), co.Epochs, co.Lambda, co.NoBias, co.Stopwords, co.Analysis.Resolve().PieceWeight,
+		distill.ManyJudgmentsMedian, strings.Join(mj.Teachers, ","), mj.Expansion, mj.Epochs, mj.NoBias, mj.Stopwords, mj.Translation.Terms,
+		mj.Analysis.Resolve().PieceWeight), runTrain)
 }
 
 // trainFlags binds indexer train's flags to r, whose values are the
@@ -78,29 +82,50 @@ func trainFlags(fs *flag.FlagSet, r *distill.Recipe, quiet *bool) {
 	fs.BoolVar(quiet, "quiet", false, "no progress output")
 }
 
-// trainRecipe parses args onto the supervised preset, or onto the
-// corpus-only preset when there is no --train-split and the model is trained.
-func trainRecipe(args []string, stderr io.Writer) (distill.Recipe, bool, error) {
-	parse := func(r distill.Recipe) (distill.Recipe, bool, error) {
+// trainRecipe parses args onto the preset that --recipe names; "auto" (the
+// default) is distill.PresetFor's choice: corpus-only without
+// --train-split, many-judgments when the split's queries have many relevant
+// documents, else supervised. Flags typed on the command line override the
+// preset's values. It returns the recipe, the preset's name and --quiet.
+func trainRecipe(args []string, stderr io.Writer) (distill.Recipe, string, bool, error) {
+	parse := func(r distill.Recipe) (distill.Recipe, string, bool, error) {
 		var quiet bool
+		recipe := "auto"
 		fs := newFlagSet("train", stderr, "train --corpus DIR --out MODELDIR [--train-split train] [flags]")
 		trainFlags(fs, &r, &quiet)
-		return r, quiet, fs.Parse(args)
+		fs.StringVar(&recipe, "recipe", recipe, "preset the other flags start from: auto (corpus-only without --train-split; many-judgments when "+
+			"the split's queries have a median of "+strconv.Itoa(distill.ManyJudgmentsMedian)+" or more relevant documents; else supervised), "+
+			distill.PresetSupervised+", "+distill.PresetManyJudgments+" or "+distill.PresetCorpusOnly)
+		return r, recipe, quiet, fs.Parse(args)
 	}
-	r, quiet, err := parse(distill.Supervised())
-	if err != nil || r.TrainSplit != "" || r.Arch != modeldir.ArchNative {
-		return r, quiet, err
+	r, name, quiet, err := parse(distill.Supervised())
+	if err != nil || r.Arch != modeldir.ArchNative || r.Validate() != nil {
+		return r, name, quiet, err // nothing to choose, or Validate names what is wrong before anything is read
 	}
-	return parse(distill.CorpusOnly())
+	var preset distill.Recipe
+	if name == "auto" {
+		preset, name, err = distill.PresetFor(r.Corpus, r.TrainSplit)
+	} else {
+		preset, err = distill.Preset(name)
+		if err != nil {
+			err = fmt.Errorf("--recipe: %w", err)
+		}
+	}
+	if err != nil {
+		return r, name, quiet, err
+	}
+	r, _, quiet, err = parse(preset)
+	return r, name, quiet, err
 }
 
 func runTrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	r, quiet, err := trainRecipe(args, stderr)
+	r, preset, quiet, err := trainRecipe(args, stderr)
 	if err != nil {
 		return err
 	}
 	if !quiet {
 		r.Progress = stderr
+		fmt.Fprintf(stderr, "train: recipe %s (distill presets; flags given override it)\n", preset)
 	}
 	sum, err := r.Run(context.Background())
 	if err != nil {
