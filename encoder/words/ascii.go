@@ -9,8 +9,7 @@ import "github.com/blevesearch/bleve/v2/analysis"
 // a word is a maximal run of letters, digits and '_', where one of : . '
 // between two letters (WB6/7: MidLetter, MidNumLet, Single_Quote) or one
 // of , ; . ' between two digits (WB11/12: MidNum, MidNumLet, Single_Quote)
-// joins the run; every other character is a
-// boundary and no token. A word is Numeric when it has a digit and no
+// joins the run; every other character is a boundary and no token. A word is Numeric when it has a digit and no
 // letter (the segmenter's WordNumeric rule wins its ties), else
 // AlphaNumeric. Other text goes to bleve's tokenizer. The two are compared
 // token by token, positions and offsets included, by TestASCIITokenizer

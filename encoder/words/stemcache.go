@@ -14,14 +14,15 @@ import (
 const stemCacheSize = 1 << 16
 
 // stemCache is bleve's Porter stemmer filter with a memo of its results.
-// Stemming is a pure function of the term and was the largest part of
-// query analysis (about 300 ns a word, decoding to runes and back), so
-// answers are identical to bleve's. Readers load an immutable map without a
+// Stemming is a pure function of the term and cost about 300 ns a word
+// (decoding to runes and back), so a memo answers identically to bleve. Readers load an immutable map without a
 // lock (queries run on every core); new stems wait in a small pending map
 // and are published in batches, so the copying stays bounded in total.
 type stemCache struct {
 	stem analysis.TokenFilter
 	read atomic.Pointer[map[string]string]
+
+	full atomic.Bool // the memo holds stemCacheSize words: misses stop locking
 
 	mu      sync.Mutex
 	pending map[string]string
@@ -55,10 +56,14 @@ func (c *stemCache) Filter(in analysis.TokenStream) analysis.TokenStream {
 }
 
 func (c *stemCache) remember(word, stem string) {
+	if c.full.Load() {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	read := *c.read.Load()
 	if len(read)+len(c.pending) >= stemCacheSize {
+		c.full.Store(true)
 		return
 	}
 	c.pending[word] = stem
