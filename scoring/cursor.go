@@ -73,14 +73,21 @@ func (c *postingCursor) Next() {
 		c.doc = c.docs[c.i]
 		return
 	}
-	c.blk = c.dec + 1
-	if c.blk >= c.end {
+	c.enter(c.dec + 1)
+}
+
+// enter moves to block b, decoded, at its first posting (past the end:
+// exhausted) and reports whether b is a block of the list.
+func (c *postingCursor) enter(b int) bool {
+	c.blk = b
+	if b >= c.end {
 		c.doc = NoMore
-		return
+		return false
 	}
 	c.decode()
 	c.i = 0
 	c.doc = c.docs[0]
+	return true
 }
 
 func (c *postingCursor) NextShallow(d uint32) {
@@ -114,14 +121,9 @@ func (c *postingCursor) NextGEQ(d uint32) {
 		if c.blk > b && c.l.BlkLast[c.blk-1] < d {
 			b = c.blk
 		}
-		b = c.skipBlocks(b, d)
-		c.blk = b
-		if b >= c.end {
-			c.doc = NoMore
+		if !c.enter(c.skipBlocks(b, d)) {
 			return
 		}
-		c.decode()
-		c.i = 0
 	} else if c.blk < c.dec {
 		c.blk = c.dec
 	}

@@ -192,14 +192,7 @@ func (c *postingCursor) addWhole(w0, w1 uint32, acc *[1 << 16]int32) {
 	for ; b < c.end && l.BlkLast[b] <= w1; b++ {
 		l.AddBlockWindow(b, l.TermBlockLen(c.t, b), l.BlkLast[b-1]+1, w0, c.w, acc)
 	}
-	c.blk = b
-	if b >= c.end {
-		c.doc = NoMore
-		return
-	}
-	c.decode()
-	c.i = 0
-	c.doc = c.docs[0]
+	c.enter(b)
 }
 
 // accumulateCross is accumulate without the touched list (the caller

@@ -90,42 +90,42 @@ func value(w, j, l, sh int) string {
 
 // genAdd writes add<w>, unpack<w> fused with the window accumulation.
 func genAdd(b *bytes.Buffer, w int) {
-	loads, vals := layout(w)
-	need := loads[len(loads)-1] + 8
-	direct := w == 8 || w == 16 || w == 32
-	fmt.Fprintf(b, "\nfunc add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {\n", w)
-	fmt.Fprintf(b, "for len(imps) >= 8 && len(src) >= %d {\n", need)
-	for l, off := range loads {
-		if direct {
-			break
-		}
-		fmt.Fprintf(b, "v%d := binary.LittleEndian.Uint64(src[%d:])\n", l, off)
-	}
-	b.WriteString("m := imps[:8:8]\n")
-	for j, v := range vals {
-		fmt.Fprintf(b, "o += uint32(%s)\nacc[uint16(o+%d)] += wt * int32(m[%d])\n", value(w, j, v[0], v[1]), j+1, j)
-	}
-	fmt.Fprintf(b, "o += 8\nsrc = src[%d:]\nimps = imps[8:]\n}\nreturn o\n}\n", w)
+	genLoop(b, w, "add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32)", "imps", "m",
+		func(j int, x string) string {
+			return fmt.Sprintf("o += uint32(%s)\nacc[uint16(o+%d)] += wt * int32(m[%d])\n", x, j+1, j)
+		}, "o")
 }
 
-// gen writes unpack<w> (widths 8, 16 and 32 load each value at its byte
-// instead: no shift, no mask).
+// gen writes unpack<w>.
 func gen(b *bytes.Buffer, w int) {
+	genLoop(b, w, "unpack%d(src []byte, docs []uint32, acc uint32)", "docs", "d",
+		func(j int, x string) string {
+			// The +j+1 stays off the serial chain of adds.
+			return fmt.Sprintf("acc += uint32(%s)\nd[%d] = acc + %d\n", x, j, j+1)
+		}, "acc")
+}
+
+// genLoop writes a function (signature sig, %d = w, returning uint32) that
+// walks groups of eight w-bit values while the slice per (8 a group, seen
+// as each in the body) and src last: step(j, x) is the code for value j,
+// whose expression is x; run is the running total returned (advanced by 8
+// a group). Widths 8, 16 and 32 load each value at its byte instead: no
+// shift, no mask.
+func genLoop(b *bytes.Buffer, w int, sig, per, each string, step func(j int, x string) string, run string) {
 	loads, vals := layout(w)
 	need := loads[len(loads)-1] + 8
 	direct := w == 8 || w == 16 || w == 32
-	fmt.Fprintf(b, "\nfunc unpack%d(src []byte, docs []uint32, acc uint32) uint32 {\n", w)
-	fmt.Fprintf(b, "for len(docs) >= 8 && len(src) >= %d {\n", need)
+	fmt.Fprintf(b, "\nfunc "+sig+" uint32 {\n", w)
+	fmt.Fprintf(b, "for len(%s) >= 8 && len(src) >= %d {\n", per, need)
 	for l, o := range loads {
 		if direct {
 			break
 		}
 		fmt.Fprintf(b, "v%d := binary.LittleEndian.Uint64(src[%d:])\n", l, o)
 	}
-	b.WriteString("d := docs[:8:8]\n")
+	fmt.Fprintf(b, "%s := %s[:8:8]\n", each, per)
 	for j, v := range vals {
-		// The +j+1 stays off the serial chain of adds.
-		fmt.Fprintf(b, "acc += uint32(%s)\nd[%d] = acc + %d\n", value(w, j, v[0], v[1]), j, j+1)
+		b.WriteString(step(j, value(w, j, v[0], v[1])))
 	}
-	fmt.Fprintf(b, "acc += 8\nsrc = src[%d:]\ndocs = docs[8:]\n}\nreturn acc\n}\n", w)
+	fmt.Fprintf(b, "%s += 8\nsrc = src[%d:]\n%s = %s[8:]\n}\nreturn %s\n}\n", run, w, per, per, run)
 }
