@@ -14,7 +14,10 @@
 //	bmw.go         BlockMaxWAND: block-max WAND
 //	bmp.go         BMP: Block-Max Pruning over doc-id ranges (optional Alpha: approximate)
 //	taat.go        TAAT: term-at-a-time MaxScore with a candidate set
-//	wmaxscore.go   WMaxScore: windowed block-max MaxScore (DefaultAlgorithm)
+//	wmaxscore.go   WMaxScore: windowed block-max MaxScore
+//	sparse.go      SparseMaxScore: MaxScore over whole decoded lists in cache-sized windows
+//	densemax.go    DenseMaxScore: MaxScore with an accumulator per doc, for small views
+//	planner.go     Planner: picks sparse, dense or windowed per query and view (DefaultAlgorithm)
 //
 // Tuning constants are fields of the algorithm types whose zero values are
 // the measured defaults; nothing is a mutable package variable, so tests
