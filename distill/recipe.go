@@ -288,6 +288,12 @@ func MedianRelevant(qrels dataset.Qrels) int {
 	return n[len(n)/2]
 }
 
+// RefusedSplit reports whether a split name is refused for training or
+// model selection: a test split (any spelling) or a path.
+func RefusedSplit(name string) bool {
+	return strings.HasPrefix(strings.ToLower(name), "test") || strings.ContainsAny(name, `/\`)
+}
+
 // FieldError is one problem of a Recipe, naming its field by its JSON name
 // (so that a command line can name its flag).
 type FieldError struct {
@@ -312,7 +318,7 @@ func (r *Recipe) Validate() error {
 		bad("out", "required: the model directory to write")
 	}
 	for _, sp := range []struct{ field, v string }{{"train_split", r.TrainSplit}, {"eval_split", r.EvalSplit}} {
-		if strings.HasPrefix(strings.ToLower(sp.v), "test") || strings.ContainsAny(sp.v, `/\`) {
+		if RefusedSplit(sp.v) {
 			bad(sp.field, "%q refused: training never reads a test split", sp.v)
 		}
 	}

@@ -99,7 +99,7 @@ func trainRecipe(args []string, stderr io.Writer) (distill.Recipe, string, bool,
 		return r, recipe, quiet, fs.Parse(args)
 	}
 	r, name, quiet, err := parse(distill.Supervised())
-	if err != nil || r.Arch != modeldir.ArchNative || r.Validate() != nil {
+	if err != nil || r.Arch != modeldir.ArchNative || r.Corpus == "" || distill.RefusedSplit(r.TrainSplit) {
 		return r, name, quiet, err // nothing to choose, or Validate names what is wrong before anything is read
 	}
 	var preset distill.Recipe

@@ -219,6 +219,8 @@ func TestTrainRecipeChoice(t *testing.T) {
 			}},
 		{"corpus only", []string{"--corpus", many}, distill.PresetCorpusOnly,
 			func(r distill.Recipe) bool { return r.TrainSplit == "" && r.Epochs == distill.CorpusOnly().Epochs }},
+		{"many judgments, flags valid for it alone", []string{"--corpus", many, "--train-split", "train", "--teacher-weights", "1,2,1"}, distill.PresetManyJudgments,
+			func(r distill.Recipe) bool { return len(r.TeacherWeights) == 3 && r.TeacherWeights[1] == 2 }},
 		{"named", []string{"--corpus", many, "--train-split", "train", "--recipe", "supervised"}, distill.PresetSupervised,
 			func(r distill.Recipe) bool { return !r.StudentAlone && r.Epochs == 8 }},
 	} {
