@@ -151,7 +151,7 @@ func run() error {
 			first = qs
 			rep.Queries, rep.QueryTermsMean, rep.QueryPostingsMean = mr.Queries, mr.QueryTermsMean, mr.QueryPostingsMean
 			rep.Algorithms, rep.AlgorithmsK100, rep.AlgorithmsK1000 = mr.Algorithms, mr.AlgorithmsK100, mr.AlgorithmsK1000
-			rep.SlowerThanExhaustive, rep.SlowerPaired = mr.SlowerThanExhaustive, mr.SlowerPaired
+			rep.SlowerThanExhaustive, rep.SlowerPaired, rep.SlowerPaired10 = mr.SlowerThanExhaustive, mr.SlowerPaired, mr.SlowerPaired10
 		}
 		rep.IdenticalTopK = rep.IdenticalTopK && mr.IdenticalTopK
 		rep.Mismatches = append(rep.Mismatches, mr.Mismatches...)
