@@ -29,12 +29,18 @@ import (
 // and deleted docs do not change it (both strategies test them only for
 // docs that reach the top k).
 type Planner struct {
-	// SparseBelow: a view is searched sparsely when P < SparseBelow * N
-	// (negative: never; +Inf: always). 0 = 1/8 (the crossover measured on
-	// the 1M benchmark's heavy and long mixes, per query by P/N, both
+	// SparseBelow: a view is searched sparsely when P < SparseBelow * N +
+	// SparseSlack (negative: never; +Inf: always). 0 = 1/8 (the slope of
+	// the crossover measured per query on the heavy and long mixes, both
 	// builds: below it the windowed strategy's block-max bookkeeping costs
 	// more than its pruning saves; docs/BENCHMARKS.md).
 	SparseBelow float64
+	// SparseSlack is the crossover's constant term in postings: the
+	// windowed strategy's fixed costs per query (cursors, block-max bounds
+	// per window) that sparse accumulation does not pay, which decide on
+	// small views. 0 = 12,000 (crossover at P/N ~ 0.25 on 100k docs, ~
+	// 0.13 on 1M); negative = none.
+	SparseSlack int64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
@@ -66,15 +72,26 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
 	}
-	below := p.SparseBelow
+	below, slack := p.SparseBelow, p.SparseSlack
 	if below == 0 {
 		below = 1.0 / 8
 	}
-	if float64(postings) < below*float64(l.NumDocs) {
+	if slack == 0 {
+		slack = 12_000
+	}
+	if below >= 0 && float64(postings) < below*float64(l.NumDocs)+float64(max(slack, 0)) {
 		return PlanSparse, &p.sparse
 	}
-	if l.NumDocs <= denseMaxDocs && postings >= int64(l.NumDocs) {
-		return PlanDense, &p.dense
+	if l.NumDocs <= denseMaxDocs {
+		// One window covers the view: the windowed strategy's windows
+		// and block-max bounds have nothing to skip that SparseMaxScore's
+		// essential lists do not, and cost their setup.
+		if postings >= int64(l.NumDocs) {
+			return PlanDense, &p.dense
+		}
+		if p.SparseBelow >= 0 {
+			return PlanSparse, &p.sparse
+		}
 	}
 	return PlanWindowed, &p.Windowed
 }

@@ -6,9 +6,9 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// sparseWindowBits is SparseMaxScore's default window: 2^14 docs, whose
-// 64 KB of accumulators stay in the L2 cache (fastest of 2^12..2^16 on the
-// 1M benchmark's light mix; docs/BENCHMARKS.md).
+// sparseWindowBits is SparseMaxScore's default window: 2^16 docs, whose
+// 256 KB of accumulators stay in cache (fastest of 2^12..2^18 on the 1M
+// benchmark's light mix; docs/BENCHMARKS.md).
 const sparseWindowBits = 16
 
 // sparseMaxBits bounds SparseMaxScore.WindowBits.
@@ -20,7 +20,7 @@ const sparseMaxBits = 16
 // doc of the segment.
 //
 // Every list is decoded once, whole, into one buffer (sequential writes).
-// The doc space is then cut into windows of 2^14 docs, visited in order
+// The doc space is then cut into windows of 2^16 docs, visited in order
 // (windows holding no essential posting are jumped over), and in each
 // window every list's run of docs is added into the window's
 // accumulators, which stay in cache: one accumulator per doc of the
@@ -38,7 +38,7 @@ const sparseMaxBits = 16
 // non-essential lists per candidate instead, as WMaxScore does, was 3x
 // slower on light queries: their thresholds leave most docs candidates.)
 type SparseMaxScore struct {
-	// WindowBits is log2 of the window in docs, 6..16; 0 = 14.
+	// WindowBits is log2 of the window in docs, 6..16; 0 = 16.
 	WindowBits uint
 
 	acc     *[1 << sparseMaxBits]int32
@@ -58,17 +58,19 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 		a.acc = new([1 << sparseMaxBits]int32)
 	}
 	// Lists by maximum score, ascending; lists [0, e) are non-essential.
-	ts := append(a.terms[:0], q...)
-	a.terms = ts
+	ts := a.sortTerms(l, q)
 	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
-	slices.SortFunc(ts, func(x, y qterm) int { return int(maxOf(x) - maxOf(y)) })
-	a.decodeAll(l, ts)
 	bits := a.WindowBits
 	if bits == 0 {
 		bits = sparseWindowBits
 	}
 	W := uint64(1) << min(max(bits, 6), sparseMaxBits)
 	N := uint64(l.NumDocs)
+	if N <= W {
+		a.searchOne(c, l, ts)
+		return nil
+	}
+	a.decodeAll(l, ts)
 	e := 0
 	var rest int32
 	for w0 := uint64(0); w0 < N; w0 += W {
@@ -99,6 +101,88 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 		a.offer(c, uint32(w0))
 	}
 	return nil
+}
+
+// sortTerms copies q into a.terms, ordered by maximum score ascending.
+// Queries are short: an insertion sort on the precomputed maxima costs
+// less than a sort with a comparison closure, which showed in the
+// profile of 5 µs queries on small views.
+func (a *SparseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
+	ts := append(a.terms[:0], q...)
+	a.terms = ts
+	if len(ts) > 32 {
+		maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
+		slices.SortFunc(ts, func(x, y qterm) int { return int(maxOf(x) - maxOf(y)) })
+		return ts
+	}
+	var maxes [32]int32
+	for i, t := range ts {
+		m := t.w * int32(l.TermMax[t.t])
+		j := i
+		for ; j > 0 && maxes[j-1] > m; j-- {
+			maxes[j], ts[j] = maxes[j-1], ts[j-1]
+		}
+		maxes[j], ts[j] = m, t
+	}
+	return ts
+}
+
+// searchOne searches a view that one window covers: nothing is jumped
+// over, so the lists need not be decoded into a buffer first; each block
+// is decoded into a stack buffer and added at once, essential lists
+// first (their docs listed), then the non-essential ones (added to the
+// docs an essential list touched), which is the exhaustive reference's
+// work less the non-essential lists' listing and offers, plus a sort of
+// the terms. On small views (fresh segments) queries take microseconds,
+// and the buffer, its copy and the per-window bookkeeping were what
+// made this plan slower than the reference.
+func (a *SparseMaxScore) searchOne(c *collector, l *segment.Layout, ts []qterm) {
+	e := 0
+	var rest int32
+	for e < len(ts) {
+		m := ts[e].w * int32(l.TermMax[ts[e].t])
+		if rest+m >= c.thr {
+			break
+		}
+		rest += m
+		e++
+	}
+	acc := a.acc
+	touched := a.touched[:0]
+	var docs [segment.MaxBlockSize]uint32
+	for _, t := range ts[e:] {
+		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+		base := uint32(0)
+		for b := b0; b < b1; b++ {
+			n := l.TermBlockLen(int(t.t), b)
+			// Decoded straight into the list of docs: no copy.
+			touched = slices.Grow(touched, n)
+			ds := touched[len(touched) : len(touched)+n]
+			imps := l.DecodeDocs(b, n, base, ds)[:n]
+			for k, d := range ds {
+				acc[d&(1<<sparseMaxBits-1)] += t.w * int32(imps[k])
+			}
+			touched = touched[:len(touched)+n]
+			base = l.BlkLast[b] + 1
+		}
+	}
+	a.touched = touched
+	for _, t := range ts[:e] {
+		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+		base := uint32(0)
+		for b := b0; b < b1; b++ {
+			n := l.TermBlockLen(int(t.t), b)
+			imps := l.DecodeDocs(b, n, base, docs[:])
+			imps = imps[:n]
+			for k, d := range docs[:n] {
+				off := d & (1<<sparseMaxBits - 1)
+				s := acc[off]
+				acc[off] = s + (t.w*int32(imps[k]))&((s|-s)>>31)
+			}
+			base = l.BlkLast[b] + 1
+		}
+	}
+	a.offer(c, 0)
 }
 
 // decodeAll decodes the lists of ts, in order, into a.docs and a.imps.
