@@ -92,7 +92,7 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 			w0 = uint64(next) &^ (W - 1)
 		}
 		end := uint32(min(w0+W, N))
-		for i := e; i < len(ts); i++ {
+		for i := len(ts) - 1; i >= e; i-- { // strongest first, as in searchOne
 			a.addEssential(i, ts[i].w, uint32(w0), end)
 		}
 		for i := range e {
@@ -150,7 +150,12 @@ func (a *SparseMaxScore) searchOne(c *collector, l *segment.Layout, ts []qterm) 
 	acc := a.acc
 	touched := a.touched[:0]
 	var docs [segment.MaxBlockSize]uint32
-	for _, t := range ts[e:] {
+	// Strongest list first: the docs are offered in the order listed, and
+	// the docs of strong lists raise the heap's threshold early, so fewer
+	// of the others are pushed (weakest first, most offers replaced the
+	// heap's worst hit, with its threshold update).
+	for i := len(ts) - 1; i >= e; i-- {
+		t := ts[i]
 		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 		base := uint32(0)
 		for b := b0; b < b1; b++ {
