@@ -52,7 +52,7 @@ func (a *analysis) wordTerms() bool { return a.words != nil }
 type termStats interface {
 	NumDocs() int
 	DocFreq(id int32) int
-	WordID(text string) (int32, bool)
+	WordIDs(dst []int32, texts []string) []int32 // -1 for a word the index lacks
 }
 
 // docTerms are a text's word counts before weighting: a batch written to
@@ -131,14 +131,15 @@ func (a *analysis) query(text string, st termStats) sparse.Vector {
 	}
 	if a.words != nil {
 		ws := a.words.Terms(text)
-		for _, t := range ws {
-			if id, ok := st.WordID(t); ok {
+		var buf [64]int32
+		for _, id := range st.WordIDs(buf[:0], ws) {
+			if id >= 0 {
 				add(id, idf(n, st.DocFreq(id)))
 			}
 		}
 		if bw := float32(a.cfg.BigramWeight); bw > 0 {
-			for _, t := range words.Bigrams(ws) {
-				if id, ok := st.WordID(t); ok {
+			for _, id := range st.WordIDs(buf[:0], words.Bigrams(ws)) {
+				if id >= 0 {
 					add(id, idf(n, st.DocFreq(id))*bw)
 				}
 			}

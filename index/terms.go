@@ -36,6 +36,21 @@ func (d *termDict) lookup(text string) (int32, bool) {
 	return id, ok
 }
 
+// lookupAll appends the id of each text (-1 for one the dictionary lacks)
+// to dst under one read lock: a query's words at once.
+func (d *termDict) lookupAll(dst []int32, texts []string) []int32 {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, s := range texts {
+		id, ok := d.ids[s]
+		if !ok {
+			id = -1
+		}
+		dst = append(dst, id)
+	}
+	return dst
+}
+
 // text returns id's text ("" and false for an id the dictionary lacks).
 func (d *termDict) text(id int32) (string, bool) {
 	d.mu.RLock()
@@ -307,6 +322,10 @@ func (t *TermStats) DocFreq(id int32) int {
 // WordID returns the term id of a word (false when the index has never
 // seen it: it matches nothing).
 func (t *TermStats) WordID(text string) (int32, bool) { return t.dict.lookup(text) }
+
+// WordIDs appends the term id of each word to dst, -1 for a word the index
+// has never seen; one lock for all of them (the query path).
+func (t *TermStats) WordIDs(dst []int32, texts []string) []int32 { return t.dict.lookupAll(dst, texts) }
 
 // WordText returns the text of word term id (false for a WordPiece id or an
 // unknown one).

@@ -54,6 +54,17 @@ func checkStats(t *testing.T, ix *Index, live map[string]Document, step string) 
 	if st.NumDocs() != n || st.TotalLength() != total {
 		t.Fatalf("%s: NumDocs %d TotalLength %d, want %d and %d", step, st.NumDocs(), st.TotalLength(), n, total)
 	}
+	// the query path's batch lookup agrees with WordID, -1 for the absent
+	batch := st.WordIDs(nil, append(slices.Clone(wordVocab), "never-indexed-word"))
+	for i, w := range append(slices.Clone(wordVocab), "never-indexed-word") {
+		id, ok := st.WordID(w)
+		if !ok {
+			id = -1
+		}
+		if batch[i] != id {
+			t.Fatalf("%s: WordIDs[%d] (%q) = %d, WordID says %d", step, i, w, batch[i], id)
+		}
+	}
 	for _, w := range wordVocab {
 		id, ok := st.WordID(w)
 		got := 0
