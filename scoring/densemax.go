@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/sparrow-search/sparrow/index/segment"
@@ -37,6 +36,9 @@ type DenseMaxScore struct {
 	// eager raises the threshold before every list (tests: the raise
 	// path on small corpora).
 	eager bool
+	// unfused adds every list through a doc buffer, as on views of more
+	// than 2^16 docs (tests: that path on small corpora).
+	unfused bool
 }
 
 // Name implements Algorithm.
@@ -44,19 +46,19 @@ func (*DenseMaxScore) Name() string { return "densemaxscore" }
 
 func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
 	n := l.NumDocs
-	if cap(a.acc) < n {
-		a.acc = make([]int32, n)
+	if cap(a.acc) < n || (n <= 1<<16 && cap(a.acc) < 1<<16) {
+		// Views of at most 2^16 docs get a whole window of
+		// accumulators: their lists are added by the fused
+		// unpack-and-add (segment.Layout.AddBlockWindow).
+		a.acc = make([]int32, max(n, 1<<16))
 	}
 	acc := a.acc[:n] // all zero between queries
+	var win *[1 << 16]int32
+	if n <= 1<<16 && !a.unfused {
+		win = (*[1 << 16]int32)(a.acc[:1<<16])
+	}
 	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
-	ts := append(a.terms[:0], q...)
-	a.terms = ts
-	slices.SortFunc(ts, func(x, y qterm) int {
-		if d := cmp.Compare(maxOf(y), maxOf(x)); d != 0 {
-			return d
-		}
-		return cmp.Compare(l.TermCount[x.t], l.TermCount[y.t])
-	})
+	ts := a.sortTerms(l, q)
 	// rem[i]: the most the lists ts[i:] add to a doc; left[i]: their postings.
 	rem := slices.Grow(a.rem[:0], len(ts)+1)[:len(ts)+1]
 	a.rem = rem
@@ -88,6 +90,13 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		t := ts[i]
 		if tab := l.DenseImpacts(int(t.t)); tab != nil {
 			addScaledU8(acc, tab, t.w)
+		} else if win != nil {
+			b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+			base := uint32(0)
+			for b := b0; b < b1; b++ {
+				l.AddBlockWindow(b, l.TermBlockLen(int(t.t), b), base, 0, t.w, win)
+				base = l.BlkLast[b] + 1
+			}
 		} else {
 			b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 			base := uint32(0)
@@ -134,6 +143,41 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	}
 	a.cand, a.scores = cand[:0], scores[:0]
 	return nil
+}
+
+// sortTerms copies q into a.terms in decreasing order of maximum score,
+// then increasing postings: an insertion sort on precomputed keys for
+// the usual query lengths (the closure sort was 3% of SciFact's time).
+func (a *DenseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
+	ts := append(a.terms[:0], q...)
+	a.terms = ts
+	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
+	before := func(x, y qterm) bool { // x sorts before y
+		if mx, my := maxOf(x), maxOf(y); mx != my {
+			return mx > my
+		}
+		return l.TermCount[x.t] < l.TermCount[y.t]
+	}
+	if len(ts) > 64 {
+		slices.SortFunc(ts, func(x, y qterm) int {
+			if before(x, y) {
+				return -1
+			}
+			if before(y, x) {
+				return 1
+			}
+			return 0
+		})
+		return ts
+	}
+	for i := 1; i < len(ts); i++ {
+		t, j := ts[i], i
+		for ; j > 0 && before(t, ts[j-1]); j-- {
+			ts[j] = ts[j-1]
+		}
+		ts[j] = t
+	}
+	return ts
 }
 
 // raise lifts c's floor to a lower bound of the k-th largest partial score

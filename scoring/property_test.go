@@ -169,6 +169,7 @@ func variants() map[string]func() Algorithm {
 	m["sparse/window6"] = func() Algorithm { return &SparseMaxScore{WindowBits: 6} }
 	m["sparse/window9"] = func() Algorithm { return &SparseMaxScore{WindowBits: 9} }
 	m["densemaxscore/eager"] = func() Algorithm { return &DenseMaxScore{eager: true} }
+	m["densemaxscore/unfused"] = func() Algorithm { return &DenseMaxScore{unfused: true} }
 	// Never sparse: dense where the corpus is small and the query dense,
 	// else windowed.
 	m["planner/dense-or-windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
