@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"math"
+
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -15,7 +17,9 @@ import (
 //     bounds or cursors;
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
-//     lists hold at least one posting per doc (SciFact-size collections):
+//     lists hold at least one posting per two docs (SciFact-size
+//     collections, fresh segments; on those views the choice is sparse
+//     or dense only):
 //     every doc is touched several times, so windows and cursors have
 //     little to skip, while the lists of terms in nearly every document
 //     (large, with tiny contributions) can be merged with the few
@@ -29,8 +33,9 @@ import (
 // and deleted docs do not change it (both strategies test them only for
 // docs that reach the top k).
 type Planner struct {
-	// SparseBelow: a view is searched sparsely when P < SparseBelow * N +
-	// SparseSlack (negative: never; +Inf: always). 0 = 1/8 (the slope of
+	// SparseBelow: a view of more than 2^16 docs is searched sparsely
+	// when P < SparseBelow * N + SparseSlack (negative: never, not on
+	// small views either; +Inf: always). 0 = 1/8 (the slope of
 	// the crossover measured per query on the heavy and long mixes, both
 	// builds: below it the windowed strategy's block-max bookkeeping costs
 	// more than its pruning saves; docs/BENCHMARKS.md).
@@ -66,6 +71,11 @@ const (
 // 256 KB of accumulators, cache-resident.
 const denseMaxDocs = 1 << 16
 
+// denseFromShift: on those views the dense strategy is taken from P >=
+// N >> denseFromShift postings (N/2: of N, N/2, N/4 the fastest on the
+// 20k heavy and long mixes; SciFact's queries all go dense with it).
+const denseFromShift = 1
+
 // plan picks the strategy for query terms q on layout l.
 func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	var postings int64
@@ -79,19 +89,23 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 	if slack == 0 {
 		slack = 12_000
 	}
-	if below >= 0 && float64(postings) < below*float64(l.NumDocs)+float64(max(slack, 0)) {
-		return PlanSparse, &p.sparse
-	}
-	if l.NumDocs <= denseMaxDocs {
+	n := int64(l.NumDocs)
+	if n <= denseMaxDocs && !math.IsInf(below, 1) {
 		// One window covers the view: the windowed strategy's windows
 		// and block-max bounds have nothing to skip that SparseMaxScore's
-		// essential lists do not, and cost their setup.
-		if postings >= int64(l.NumDocs) {
+		// essential lists do not, and cost their setup; the choice is
+		// sparse or dense, by P against N alone (the slack is the
+		// windowed strategy's).
+		if postings<<denseFromShift >= n {
 			return PlanDense, &p.dense
 		}
-		if p.SparseBelow >= 0 {
+		if below >= 0 {
 			return PlanSparse, &p.sparse
 		}
+		return PlanWindowed, &p.Windowed
+	}
+	if below >= 0 && float64(postings) < below*float64(n)+float64(max(slack, 0)) {
+		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
 }
