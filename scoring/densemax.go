@@ -193,7 +193,7 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 		shift++
 	}
 	var hist [256]int32
-	scanAbove(acc, lo, func(_ int, s int32) { hist[(s-lo)>>shift]++ })
+	histAbove(acc, lo, shift, &hist)
 	k := int32(c.k())
 	var seen int32
 	for b := 255; b >= 0; b-- {

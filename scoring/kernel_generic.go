@@ -46,6 +46,29 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 	}
 }
 
+// histAbove counts each a[i] >= lo into hist[min((a[i]-lo)>>shift, 255)],
+// without a callback per doc (the portable build's scanAbove with a
+// closure showed in DenseMaxScore's threshold raises).
+func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		c := a[i : i+8 : i+8]
+		if max8(c) < lo {
+			continue
+		}
+		for _, v := range c {
+			if v >= lo {
+				hist[min((v-lo)>>shift, 255)]++
+			}
+		}
+	}
+	for ; i < len(a); i++ {
+		if v := a[i]; v >= lo {
+			hist[min((v-lo)>>shift, 255)]++
+		}
+	}
+}
+
 // max8 is the largest of c[:8], without branches: the portable kernels
 // test eight accumulators at a time and look closer only at groups that
 // reach their bound (few, where pruning works).

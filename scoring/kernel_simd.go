@@ -53,6 +53,28 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 	}
 }
 
+// histAbove counts each a[i] >= lo into hist[min((a[i]-lo)>>shift, 255)],
+// without a callback per doc.
+func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
+	i := 0
+	if avx512 {
+		tv := archsimd.BroadcastInt32x16(lo)
+		for ; i+16 <= len(a); i += 16 {
+			m := archsimd.LoadInt32x16Slice(a[i : i+16]).GreaterEqual(tv).ToBits()
+			for m != 0 {
+				j := bits.TrailingZeros16(m)
+				hist[min((a[i+j]-lo)>>shift, 255)]++
+				m &= m - 1
+			}
+		}
+	}
+	for ; i < len(a); i++ {
+		if v := a[i]; v >= lo {
+			hist[min((v-lo)>>shift, 255)]++
+		}
+	}
+}
+
 // countAbove is the number of a[i] >= thr.
 func countAbove(a []int32, thr int32) int {
 	n, i := 0, 0
