@@ -131,14 +131,14 @@ func (a *analysis) query(text string, st termStats) sparse.Vector {
 	}
 	if a.words != nil {
 		ws := a.words.Terms(text)
-		var buf [64]int32
-		for _, id := range st.WordIDs(buf[:0], ws) {
+		ids := st.WordIDs(make([]int32, 0, len(ws)), ws) // one allocation: st is an interface, a stack buffer would escape anyway
+		for _, id := range ids {
 			if id >= 0 {
 				add(id, idf(n, st.DocFreq(id)))
 			}
 		}
 		if bw := float32(a.cfg.BigramWeight); bw > 0 {
-			for _, id := range st.WordIDs(buf[:0], words.Bigrams(ws)) {
+			for _, id := range st.WordIDs(ids[:0], words.Bigrams(ws)) {
 				if id >= 0 {
 					add(id, idf(n, st.DocFreq(id))*bw)
 				}
