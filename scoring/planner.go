@@ -68,8 +68,9 @@ const (
 )
 
 // denseMaxDocs bounds the views the planner searches densely: 2^16 docs,
-// 256 KB of accumulators, cache-resident.
-const denseMaxDocs = 1 << 16
+// 256 KB of accumulators, cache-resident. It is the segment package's
+// bound for dense impact tables, which DenseMaxScore reads: one policy.
+const denseMaxDocs = segment.DenseMaxDocs
 
 // denseFromShift: on those views the dense strategy is taken from P >=
 // N >> denseFromShift postings (N/2: of N, N/2, N/4 the fastest on the
