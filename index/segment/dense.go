@@ -27,7 +27,7 @@ func (l *Layout) deriveDense() {
 	if n == 0 || n > DenseMaxDocs {
 		return
 	}
-	least := uint32(n - n>>denseShift)
+	least := l.denseLeast()
 	for t := 0; t < l.NumTerms; t++ {
 		if l.TermCount[t] < least {
 			continue
@@ -42,7 +42,7 @@ func (l *Layout) deriveDense() {
 // DenseImpacts returns local term t's impact per document (0 where it is
 // absent), or nil when the term has no dense table (see DenseMaxDocs).
 func (l *Layout) DenseImpacts(t int) []uint8 {
-	if len(l.denseTerms) == 0 || uint64(l.TermCount[t]) < uint64(l.NumDocs-l.NumDocs>>denseShift) {
+	if len(l.denseTerms) == 0 || l.TermCount[t] < l.denseLeast() {
 		return nil
 	}
 	if i, ok := slices.BinarySearch(l.denseTerms, int32(t)); ok {
@@ -50,6 +50,9 @@ func (l *Layout) DenseImpacts(t int) []uint8 {
 	}
 	return nil
 }
+
+// denseLeast is the postings a term needs for a dense table.
+func (l *Layout) denseLeast() uint32 { return uint32(l.NumDocs - l.NumDocs>>denseShift) }
 
 // denseBytes is the size of the dense impact tables.
 func (l *Layout) denseBytes() int64 {
