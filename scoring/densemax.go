@@ -59,7 +59,8 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	}
 	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	ts := a.sortTerms(l, q)
-	// rem[i]: the most the lists ts[i:] add to a doc; left[i]: their postings.
+	// rem[i]: the most the lists ts[i:] add to a doc; left: the postings
+	// of the lists not yet added.
 	rem := slices.Grow(a.rem[:0], len(ts)+1)[:len(ts)+1]
 	a.rem = rem
 	rem[len(ts)] = 0
@@ -69,7 +70,6 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		left += int64(l.TermCount[ts[i].t])
 	}
 	raise := c.live == nil && c.filter == nil && c.k() <= n
-	var docs [segment.MaxBlockSize]uint32
 	var since int64 // postings added since the threshold was last raised
 	i := 0
 	for ; i < len(ts); i++ {
@@ -88,27 +88,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			break // no partial score can help the threshold: continue at once
 		}
 		t := ts[i]
-		if tab := l.DenseImpacts(int(t.t)); tab != nil {
-			addScaledU8(acc, tab, t.w)
-		} else if win != nil {
-			b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
-			base := uint32(0)
-			for b := b0; b < b1; b++ {
-				l.AddBlockWindow(b, l.TermBlockLen(int(t.t), b), base, 0, t.w, win)
-				base = l.BlkLast[b] + 1
-			}
-		} else {
-			b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
-			base := uint32(0)
-			for b := b0; b < b1; b++ {
-				m := l.TermBlockLen(int(t.t), b)
-				imps := l.DecodeDocs(b, m, base, docs[:])
-				for j, d := range docs[:m] {
-					acc[d] += t.w * int32(imps[j])
-				}
-				base = l.BlkLast[b] + 1
-			}
-		}
+		addList(l, t, acc, win)
 		cnt := int64(l.TermCount[t.t])
 		since += cnt
 		left -= cnt
@@ -143,6 +123,31 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	}
 	a.cand, a.scores = cand[:0], scores[:0]
 	return nil
+}
+
+// addList adds list t into the accumulators: from its dense impact table
+// when it has one, else through the fused unpack-and-add when win (acc's
+// window of 2^16) is set, else by decoding each block.
+func addList(l *segment.Layout, t qterm, acc []int32, win *[1 << 16]int32) {
+	if tab := l.DenseImpacts(int(t.t)); tab != nil {
+		addScaledU8(acc, tab, t.w)
+		return
+	}
+	var docs [segment.MaxBlockSize]uint32
+	b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
+	base := uint32(0)
+	for b := b0; b < b1; b++ {
+		m := l.TermBlockLen(int(t.t), b)
+		if win != nil {
+			l.AddBlockWindow(b, m, base, 0, t.w, win)
+		} else {
+			imps := l.DecodeDocs(b, m, base, docs[:])
+			for j, d := range docs[:m] {
+				acc[d] += t.w * int32(imps[j])
+			}
+		}
+		base = l.BlkLast[b] + 1
+	}
 }
 
 // sortTerms copies q into a.terms in decreasing order of maximum score,
