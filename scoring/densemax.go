@@ -46,16 +46,17 @@ func (*DenseMaxScore) Name() string { return "densemaxscore" }
 
 func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
 	n := l.NumDocs
-	if cap(a.acc) < n || (n <= 1<<16 && cap(a.acc) < 1<<16) {
+	const wd = segment.WindowDocs
+	if cap(a.acc) < n || (n <= wd && cap(a.acc) < wd) {
 		// Views of at most 2^16 docs get a whole window of
 		// accumulators: their lists are added by the fused
 		// unpack-and-add (segment.Layout.AddBlockWindow).
-		a.acc = make([]int32, max(n, 1<<16))
+		a.acc = make([]int32, max(n, wd))
 	}
 	acc := a.acc[:n] // all zero between queries
-	var win *[1 << 16]int32
-	if n <= 1<<16 && !a.unfused {
-		win = (*[1 << 16]int32)(a.acc[:1<<16])
+	var win *[wd]int32
+	if n <= wd && !a.unfused {
+		win = (*[wd]int32)(a.acc[:wd])
 	}
 	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	ts := a.sortTerms(l, q)
@@ -128,7 +129,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 // addList adds list t into the accumulators: from its dense impact table
 // when it has one, else through the fused unpack-and-add when win (acc's
 // window of 2^16) is set, else by decoding each block.
-func addList(l *segment.Layout, t qterm, acc []int32, win *[1 << 16]int32) {
+func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]int32) {
 	if tab := l.DenseImpacts(int(t.t)); tab != nil {
 		addScaledU8(acc, tab, t.w)
 		return

@@ -27,7 +27,7 @@ func (w *window) resize(span int) {
 	if cap(w.acc) < span {
 		// Room for 2^16 at least: accumulateDense adds whole blocks into
 		// windows of up to 2^16 docs through a fixed-size array.
-		w.acc = make([]int32, span, max(span, 1<<16))
+		w.acc = make([]int32, span, max(span, segment.WindowDocs))
 		w.bits = make([]uint64, (cap(w.acc)+63)/64)
 	}
 	w.acc, w.bits = w.acc[:span], w.bits[:(span+63)/64]
@@ -165,9 +165,9 @@ func (c *postingCursor) accumulate(w0, w1 uint32, win *window) {
 func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
 	c.NextGEQ(w0)
 	w := c.w
-	var win *[1 << 16]int32
-	if cap(acc) >= 1<<16 && w1-w0 < 1<<16 {
-		win = (*[1 << 16]int32)(acc[:1<<16])
+	var win *[segment.WindowDocs]int32
+	if cap(acc) >= segment.WindowDocs && w1-w0 < segment.WindowDocs {
+		win = (*[segment.WindowDocs]int32)(acc[:segment.WindowDocs])
 	}
 	for c.doc <= w1 {
 		docs, imps := c.run(w1)
@@ -186,7 +186,7 @@ func (c *postingCursor) accumulateDense(w0, w1 uint32, acc []int32) {
 // addWhole adds, once the decoded block is consumed, the blocks after it
 // that end at or before w1 (every doc in the window from w0) into acc,
 // and moves to the next block (decoded) or past the end.
-func (c *postingCursor) addWhole(w0, w1 uint32, acc *[1 << 16]int32) {
+func (c *postingCursor) addWhole(w0, w1 uint32, acc *[segment.WindowDocs]int32) {
 	l := c.l
 	b := c.dec + 1
 	for ; b < c.end && l.BlkLast[b] <= w1; b++ {

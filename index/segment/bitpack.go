@@ -84,7 +84,7 @@ func unpackDeltasScalar(src []byte, n int, w uint, base uint32, docs []uint32) {
 // generated adder for w (no doc buffer, no bounds check). Both builds use
 // it: on the 1M benchmark's long mix it beat the AVX-512 unpacker into a
 // buffer followed by the adds (SIMD build, planner 943 -> 858 us).
-func addDeltas(src []byte, imps []uint8, w uint, o uint32, wt int32, acc *[1 << 16]int32) {
+func addDeltas(src []byte, imps []uint8, w uint, o uint32, wt int32, acc *[WindowDocs]int32) {
 	n := len(imps)
 	if w == 0 {
 		for j, m := range imps {

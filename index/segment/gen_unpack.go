@@ -36,7 +36,7 @@ var unpackGroups = [33]func(src []byte, docs []uint32, acc uint32) uint32{
 // wt*imps[j] to acc at the doc's offset (the running offset o, the
 // previous doc minus the window's first, wrapping) and returns the last
 // offset. Every doc must lie in the window.
-var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32{
+var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32{
 `)
 	for w := 1; w <= 32; w++ {
 		fmt.Fprintf(&b, "%d: add%d,\n", w, w)
@@ -90,7 +90,7 @@ func value(w, j, l, sh int) string {
 
 // genAdd writes add<w>, unpack<w> fused with the window accumulation.
 func genAdd(b *bytes.Buffer, w int) {
-	genLoop(b, w, "add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32)", "imps", "m",
+	genLoop(b, w, "add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32)", "imps", "m",
 		func(j int, x string) string {
 			return fmt.Sprintf("o += uint32(%s)\nacc[uint16(o+%d)] += wt * int32(m[%d])\n", x, j+1, j)
 		}, "o")

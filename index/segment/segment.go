@@ -343,12 +343,17 @@ func (l *Layout) DecodeDocs(i, n int, base uint32, docs []uint32) []uint8 {
 	return l.Data[start+1+uint64(pb) : end : end]
 }
 
+// WindowDocs is the span of the accumulator windows AddBlockWindow adds
+// into: offsets within it are 16 bits, so the fused adds need no bounds
+// check.
+const WindowDocs = 1 << 16
+
 // AddBlockWindow adds wt times the impacts of inverted block i (n
 // postings, first gap relative to base as in DecodeBlock) into acc at each
 // doc's offset from w0: acc is the accumulators of the window of 2^16 docs
 // from w0, which must hold every doc of the block. It writes no doc to
 // memory: the unpacking is fused with the adds.
-func (l *Layout) AddBlockWindow(i, n int, base, w0 uint32, wt int32, acc *[1 << 16]int32) {
+func (l *Layout) AddBlockWindow(i, n int, base, w0 uint32, wt int32, acc *[WindowDocs]int32) {
 	start, end := l.BlkOff[i], l.BlkOff[i+1]
 	w := uint(l.Data[start])
 	pb := uint64(n*int(w)+7) / 8

@@ -48,7 +48,7 @@ var unpackGroups = [33]func(src []byte, docs []uint32, acc uint32) uint32{
 // wt*imps[j] to acc at the doc's offset (the running offset o, the
 // previous doc minus the window's first, wrapping) and returns the last
 // offset. Every doc must lie in the window.
-var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32{
+var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32{
 	1:  add1,
 	2:  add2,
 	3:  add3,
@@ -110,7 +110,7 @@ func unpack1(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add1(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add1(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -164,7 +164,7 @@ func unpack2(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add2(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add2(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -218,7 +218,7 @@ func unpack3(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add3(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add3(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -272,7 +272,7 @@ func unpack4(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add4(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add4(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -326,7 +326,7 @@ func unpack5(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add5(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add5(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -380,7 +380,7 @@ func unpack6(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add6(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add6(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -434,7 +434,7 @@ func unpack7(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add7(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add7(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
@@ -487,7 +487,7 @@ func unpack8(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add8(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add8(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 8 {
 		m := imps[:8:8]
 		o += uint32(src[0])
@@ -541,7 +541,7 @@ func unpack9(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add9(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add9(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -597,7 +597,7 @@ func unpack10(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add10(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add10(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -653,7 +653,7 @@ func unpack11(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add11(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add11(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -709,7 +709,7 @@ func unpack12(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add12(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add12(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -765,7 +765,7 @@ func unpack13(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add13(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add13(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -821,7 +821,7 @@ func unpack14(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add14(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add14(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -877,7 +877,7 @@ func unpack15(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add15(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add15(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -931,7 +931,7 @@ func unpack16(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add16(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add16(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 16 {
 		m := imps[:8:8]
 		o += uint32(binary.LittleEndian.Uint16(src[0:]))
@@ -986,7 +986,7 @@ func unpack17(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add17(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add17(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 20 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1044,7 +1044,7 @@ func unpack18(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add18(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add18(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1102,7 +1102,7 @@ func unpack19(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add19(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add19(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 22 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1160,7 +1160,7 @@ func unpack20(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add20(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add20(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 23 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1218,7 +1218,7 @@ func unpack21(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add21(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add21(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1277,7 +1277,7 @@ func unpack22(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add22(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add22(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 24 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
@@ -1337,7 +1337,7 @@ func unpack23(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add23(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add23(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 25 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
@@ -1397,7 +1397,7 @@ func unpack24(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add24(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add24(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1457,7 +1457,7 @@ func unpack25(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add25(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add25(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1517,7 +1517,7 @@ func unpack26(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add26(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add26(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 27 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1577,7 +1577,7 @@ func unpack27(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add27(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add27(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 28 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
@@ -1637,7 +1637,7 @@ func unpack28(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add28(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add28(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1697,7 +1697,7 @@ func unpack29(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add29(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add29(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1757,7 +1757,7 @@ func unpack30(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add30(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add30(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 30 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1819,7 +1819,7 @@ func unpack31(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add31(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add31(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 31 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1877,7 +1877,7 @@ func unpack32(src []byte, docs []uint32, acc uint32) uint32 {
 	return acc
 }
 
-func add32(src []byte, imps []uint8, o uint32, wt int32, acc *[1 << 16]int32) uint32 {
+func add32(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
 	for len(imps) >= 8 && len(src) >= 32 {
 		m := imps[:8:8]
 		o += uint32(binary.LittleEndian.Uint32(src[0:]))
