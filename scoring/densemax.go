@@ -58,7 +58,6 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	if n <= wd && !a.unfused {
 		win = (*[wd]int32)(a.acc[:wd])
 	}
-	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	ts := a.sortTerms(l, q)
 	// rem[i]: the most the lists ts[i:] add to a doc; left: the postings
 	// of the lists not yet added.
@@ -67,7 +66,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	rem[len(ts)] = 0
 	var left int64
 	for i := len(ts) - 1; i >= 0; i-- {
-		rem[i] = rem[i+1] + maxOf(ts[i])
+		rem[i] = rem[i+1] + ts[i].maxScore(l)
 		left += int64(l.TermCount[ts[i].t])
 	}
 	raise := c.live == nil && c.filter == nil && c.k() <= n
@@ -157,9 +156,8 @@ func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]i
 func (a *DenseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
 	ts := append(a.terms[:0], q...)
 	a.terms = ts
-	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	before := func(x, y qterm) bool { // x sorts before y
-		if mx, my := maxOf(x), maxOf(y); mx != my {
+		if mx, my := x.maxScore(l), y.maxScore(l); mx != my {
 			return mx > my
 		}
 		return l.TermCount[x.t] < l.TermCount[y.t]

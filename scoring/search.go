@@ -230,6 +230,9 @@ type qterm struct {
 	w int32
 }
 
+// maxScore is the most t's list adds to a doc's score on layout l.
+func (t qterm) maxScore(l *segment.Layout) int32 { return t.w * int32(l.TermMax[t.t]) }
+
 // quantiseQuery validates q and appends its positive terms with quantised
 // weights to out; it returns them and the query scale qs.
 func quantiseQuery(q sparse.Vector, out []qterm) ([]qterm, float32, error) {

@@ -59,7 +59,6 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 	}
 	// Lists by maximum score, ascending; lists [0, e) are non-essential.
 	ts := a.sortTerms(l, q)
-	maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
 	bits := a.WindowBits
 	if bits == 0 {
 		bits = sparseWindowBits
@@ -74,10 +73,7 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 	e := 0
 	var rest int32
 	for w0 := uint64(0); w0 < N; w0 += W {
-		for e < len(ts) && rest+maxOf(ts[e]) < c.thr {
-			rest += maxOf(ts[e])
-			e++
-		}
+		e, rest = nonEssential(l, ts, e, rest, c.thr)
 		// Windows without an essential posting are jumped over.
 		next := NoMore
 		for i := e; i < len(ts); i++ {
@@ -111,13 +107,12 @@ func (a *SparseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
 	ts := append(a.terms[:0], q...)
 	a.terms = ts
 	if len(ts) > 32 {
-		maxOf := func(t qterm) int32 { return t.w * int32(l.TermMax[t.t]) }
-		slices.SortFunc(ts, func(x, y qterm) int { return int(maxOf(x) - maxOf(y)) })
+		slices.SortFunc(ts, func(x, y qterm) int { return int(x.maxScore(l) - y.maxScore(l)) })
 		return ts
 	}
 	var maxes [32]int32
 	for i, t := range ts {
-		m := t.w * int32(l.TermMax[t.t])
+		m := t.maxScore(l)
 		j := i
 		for ; j > 0 && maxes[j-1] > m; j-- {
 			maxes[j], ts[j] = maxes[j-1], ts[j-1]
@@ -125,6 +120,17 @@ func (a *SparseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
 		maxes[j], ts[j] = m, t
 	}
 	return ts
+}
+
+// nonEssential extends the non-essential lists ts[:e] (ascending maxima,
+// summing to rest) while their maxima together stay below thr, and
+// returns the new e and rest.
+func nonEssential(l *segment.Layout, ts []qterm, e int, rest, thr int32) (int, int32) {
+	for e < len(ts) && rest+ts[e].maxScore(l) < thr {
+		rest += ts[e].maxScore(l)
+		e++
+	}
+	return e, rest
 }
 
 // searchOne searches a view that one window covers: nothing is jumped
@@ -137,16 +143,7 @@ func (a *SparseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
 // and the buffer, its copy and the per-window bookkeeping were what
 // made this plan slower than the reference.
 func (a *SparseMaxScore) searchOne(c *collector, l *segment.Layout, ts []qterm) {
-	e := 0
-	var rest int32
-	for e < len(ts) {
-		m := ts[e].w * int32(l.TermMax[ts[e].t])
-		if rest+m >= c.thr {
-			break
-		}
-		rest += m
-		e++
-	}
+	e, _ := nonEssential(l, ts, 0, 0, c.thr)
 	acc := a.acc
 	touched := a.touched[:0]
 	var docs [segment.MaxBlockSize]uint32
