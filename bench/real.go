@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"encoding/gob"
 	"fmt"
 	"math"
@@ -9,14 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/sparrow-search/sparrow/collection"
 	"github.com/sparrow-search/sparrow/dataset"
 	"github.com/sparrow-search/sparrow/encoder"
-	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
@@ -244,12 +241,15 @@ func loadServed(dir, dataDir string) (*realData, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok := col.Model().Tokenizer
-	served := make([][]collection.TokenWeight, len(queries))
-	for i, q := range queries {
-		if served[i], err = col.QueryTokens(q.Text); err != nil {
+	d := &realData{Names: []string{filepath.Base(dataDir)}}
+	for _, q := range queries {
+		v, err := col.QueryVector(q.Text)
+		if err != nil {
 			col.Close()
 			return nil, err
+		}
+		if len(v.IDs) > 0 {
+			d.Queries = append(d.Queries, v)
 		}
 	}
 	if err := col.Close(); err != nil {
@@ -261,11 +261,6 @@ func loadServed(dir, dataDir string) (*realData, error) {
 	}
 	defer ix.Close()
 	snap := ix.Snapshot()
-	st, err := snap.TermStats()
-	if err != nil {
-		return nil, err
-	}
-	d := &realData{Names: []string{filepath.Base(dataDir)}}
 	for _, v := range snap.Views() {
 		for doc := range uint32(v.Segment.NumDocs()) {
 			if v.Live == nil || v.Live.Contains(doc) {
@@ -273,38 +268,6 @@ func loadServed(dir, dataDir string) (*realData, error) {
 			}
 		}
 	}
-	for _, tw := range served {
-		var q sparse.Vector
-		for _, t := range tw {
-			id, ok := tok.ID(t.Token)
-			if w, word := strings.CutPrefix(t.Token, words.Prefix); word {
-				id, ok = st.WordID(w)
-			}
-			if ok && t.Weight > 0 {
-				q.IDs = append(q.IDs, id)
-				q.Weights = append(q.Weights, t.Weight)
-			}
-		}
-		if len(q.IDs) > 0 {
-			sortVector(&q)
-			d.Queries = append(d.Queries, q)
-		}
-	}
 	fmt.Fprintf(os.Stderr, "served %s: %d docs, %d queries\n", dir, len(d.Docs), len(d.Queries))
 	return d, nil
-}
-
-// sortVector orders v by id (QueryTokens lists ids ascending already; this
-// keeps the query valid whatever its order).
-func sortVector(v *sparse.Vector) {
-	idx := make([]int, len(v.IDs))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(v.IDs[a], v.IDs[b]) })
-	ids, ws := make([]int32, len(idx)), make([]float32, len(idx))
-	for i, j := range idx {
-		ids[i], ws[i] = v.IDs[j], v.Weights[j]
-	}
-	v.IDs, v.Weights = ids, ws
 }

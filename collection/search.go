@@ -645,18 +645,34 @@ func storedVector(st *index.TermStats, d *index.Document) sparse.Vector {
 // OpenSearch neural_sparse query_tokens body must carry to score as Sparrow
 // does (indexer export --queries).
 func (c *Collection) QueryTokens(text string) ([]TokenWeight, error) {
-	if err := c.acquire(); err != nil {
-		return nil, err
-	}
-	defer c.release()
-	st, err := c.sparse.Snapshot().TermStats()
+	st, v, err := c.analyse(text)
 	if err != nil {
 		return nil, err
 	}
-	v := c.analysis.query(text, st)
 	out := make([]TokenWeight, len(v.IDs))
 	for i, id := range v.IDs {
 		out[i] = TokenWeight{Token: c.termName(st, id), Weight: v.Weights[i]}
 	}
 	return out, nil
+}
+
+// QueryVector is QueryTokens as term ids of this collection's index (word
+// terms by their ids in its dictionary), ascending: what the engine scores
+// (bench's real-data mode measures the engine on it).
+func (c *Collection) QueryVector(text string) (sparse.Vector, error) {
+	_, v, err := c.analyse(text)
+	return v, err
+}
+
+// analyse weighs text's terms with the current snapshot's statistics.
+func (c *Collection) analyse(text string) (*index.TermStats, sparse.Vector, error) {
+	if err := c.acquire(); err != nil {
+		return nil, sparse.Vector{}, err
+	}
+	defer c.release()
+	st, err := c.sparse.Snapshot().TermStats()
+	if err != nil {
+		return nil, sparse.Vector{}, err
+	}
+	return st, c.analysis.query(text, st), nil
 }
