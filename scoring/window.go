@@ -38,17 +38,22 @@ func (w *window) resize(span int) {
 // (ascending) with their scores.
 func (w *window) extract(w0 uint32, lo int32, out []uint32, scores []int32) ([]uint32, []int32) {
 	acc := w.acc
-	p := w.pairs[:0]
+	p := slices.Grow(w.pairs[:0], len(w.touched))[:len(w.touched)]
+	// A doc's first entry takes its score and clears it, so later
+	// entries read 0, below lo (at least 1). Branch-free: which entries
+	// are candidates is unpredictable.
+	lo = max(lo, 1)
+	j := 0
 	for _, d := range w.touched {
 		off := d - w0
-		// A doc's first entry takes its score and clears it.
-		if s := acc[off]; s != 0 {
-			acc[off] = 0
-			if s >= lo {
-				p = append(p, uint64(off)<<32|uint64(uint32(s)))
-			}
+		s := acc[off]
+		acc[off] = 0
+		p[j] = uint64(off)<<32 | uint64(uint32(s))
+		if s >= lo {
+			j++
 		}
 	}
+	p = p[:j]
 	w.touched = w.touched[:0]
 	out, scores = w.sorted(p, out, scores)
 	w.pairs = p[:0]
