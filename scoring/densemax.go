@@ -33,6 +33,7 @@ type DenseMaxScore struct {
 	rem    []int32
 	cand   []uint32
 	scores []int32
+	blocks []int64 // mergeLimit's scratch
 	// eager raises the threshold before every list (tests: the raise
 	// path on small corpora).
 	eager bool
@@ -80,9 +81,15 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			a.raise(c, acc, rem[0]-rem[i])
 			since = 0
 			// Continue once the candidates are few enough that merging
-			// them with the lists left costs less than adding the lists.
-			if rem[i] < c.thr && a.mergeCheaper(l, ts[i:], countAbove(acc, c.thr-rem[i])) {
-				break
+			// them with the lists left costs less than adding the lists
+			// (collected at once, up to that many).
+			if rem[i] < c.thr {
+				var ok bool
+				limit := a.mergeLimit(l, ts[i:])
+				if a.cand, a.scores, ok = candidatesUpTo(acc, c.thr-rem[i], limit, a.cand[:0], a.scores[:0]); ok {
+					clear(acc)
+					break
+				}
 			}
 		} else if rem[i] < c.thr && !raise {
 			break // no partial score can help the threshold: continue at once
@@ -102,8 +109,12 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		}
 		return nil
 	}
-	// Continue: only docs within rem[i] of the threshold can still enter.
-	cand, scores := denseCandidates(acc, max(1, c.thr-rem[i]), a.cand[:0], a.scores[:0], false)
+	// Continue: only docs within rem[i] of the threshold can still enter
+	// (collected above when the threshold was raised).
+	cand, scores := a.cand, a.scores
+	if !raise {
+		cand, scores = denseCandidates(acc, max(1, c.thr-rem[i]), cand[:0], scores[:0], false)
+	}
 	for ; i < len(ts) && len(cand) > 0; i++ {
 		cand, scores = mergeList(l, ts[i], cand, scores)
 		// Drop the candidates the remaining lists cannot lift enough.
@@ -211,23 +222,45 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 	}
 }
 
-// mergeCheaper reports whether merging cand candidates with the lists ts
-// costs less than adding them: a merge decodes at most one block per
-// candidate and searches it, adding costs every posting.
-func (a *DenseMaxScore) mergeCheaper(l *segment.Layout, ts []qterm, cand int) bool {
-	var merge, add int64
+// mergeLimit is the most candidates that merging with the lists ts costs
+// less than adding the lists (-1: none): a merge decodes at most one
+// block per candidate and searches it, adding costs every posting. The
+// merge's cost, cand x (dense lists + mergeCandCost x the others) +
+// mergeBlockCost x the sum over the others of min(cand, blocks), grows
+// with cand, so the limit is found by a binary search over the
+// lists' block counts gathered once.
+func (a *DenseMaxScore) mergeLimit(l *segment.Layout, ts []qterm) int {
+	var per, add int64 // merge cost per candidate; adding's cost
+	blocks := a.blocks[:0]
 	for _, t := range ts {
 		if l.DenseImpacts(int(t.t)) != nil {
 			// A byte per candidate against a vector add over the view.
-			merge += int64(cand)
+			per++
 			add += int64(l.NumDocs) / 4
 			continue
 		}
-		blocks := int64(l.TermBlk[t.t+1] - l.TermBlk[t.t])
-		merge += min(int64(cand), blocks)*mergeBlockCost + int64(cand)*mergeCandCost
+		blocks = append(blocks, int64(l.TermBlk[t.t+1]-l.TermBlk[t.t]))
+		per += mergeCandCost
 		add += int64(l.TermCount[t.t])
 	}
-	return 3*merge < 2*add
+	a.blocks = blocks
+	cheaper := func(cand int64) bool {
+		merge := cand * per
+		for _, b := range blocks {
+			merge += min(cand, b) * mergeBlockCost
+		}
+		return 3*merge < 2*add
+	}
+	lo, hi := int64(-1), int64(l.NumDocs)+1 // cheaper(lo) (or -1), !cheaper(hi) (or past the view)
+	for hi-lo > 1 {
+		m := (lo + hi) >> 1
+		if cheaper(m) {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return int(lo)
 }
 
 // The merge's costs in postings added: decoding and entering a block, and

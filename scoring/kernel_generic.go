@@ -108,6 +108,38 @@ func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, _ bool
 	return out, scores
 }
 
+// candidatesUpTo appends to out (and their scores to scores) the offsets
+// of the accumulators that reach lo (>= 1), in ascending order, like
+// denseCandidates but without clearing them, and gives up (false) as
+// soon as more than limit are found: one pass where counting first and
+// then collecting took two.
+func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int32) ([]uint32, []int32, bool) {
+	limit += len(out)
+	i := 0
+	for ; i+8 <= len(acc); i += 8 {
+		c := acc[i : i+8 : i+8]
+		if max8(c) < lo {
+			continue
+		}
+		for j, v := range c {
+			if v >= lo {
+				out = append(out, uint32(i+j))
+				scores = append(scores, v)
+			}
+		}
+		if len(out) > limit {
+			return out, scores, false
+		}
+	}
+	for ; i < len(acc); i++ {
+		if v := acc[i]; v >= lo {
+			out = append(out, uint32(i))
+			scores = append(scores, v)
+		}
+	}
+	return out, scores, len(out) <= limit
+}
+
 // countAbove is the number of a[i] >= thr.
 func countAbove(a []int32, thr int32) int {
 	n, i := 0, 0

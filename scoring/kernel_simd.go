@@ -149,6 +149,47 @@ func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, many b
 	return out[:n0+n], scores[:n0+n]
 }
 
+// candidatesUpTo appends to out (and their scores to scores) the offsets
+// of the accumulators that reach lo (>= 1), in ascending order, like
+// denseCandidates but without clearing them, and gives up (false) as
+// soon as more than limit are found: one pass where counting first and
+// then collecting took two.
+func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int32) ([]uint32, []int32, bool) {
+	limit += len(out)
+	i := 0
+	if avx512 {
+		lv := archsimd.BroadcastInt32x16(lo)
+		for ; i+64 <= len(acc); i += 64 {
+			a := acc[i : i+64]
+			v0 := archsimd.LoadInt32x16Slice(a[0:16])
+			v1 := archsimd.LoadInt32x16Slice(a[16:32])
+			v2 := archsimd.LoadInt32x16Slice(a[32:48])
+			v3 := archsimd.LoadInt32x16Slice(a[48:64])
+			if v0.Max(v1).Max(v2.Max(v3)).GreaterEqual(lv).ToBits() == 0 {
+				continue
+			}
+			m := uint64(v0.GreaterEqual(lv).ToBits()) | uint64(v1.GreaterEqual(lv).ToBits())<<16 |
+				uint64(v2.GreaterEqual(lv).ToBits())<<32 | uint64(v3.GreaterEqual(lv).ToBits())<<48
+			for m != 0 {
+				j := i + bits.TrailingZeros64(m)
+				out = append(out, uint32(j))
+				scores = append(scores, acc[j])
+				m &= m - 1
+			}
+			if len(out) > limit {
+				return out, scores, false
+			}
+		}
+	}
+	for ; i < len(acc); i++ {
+		if v := acc[i]; v >= lo {
+			out = append(out, uint32(i))
+			scores = append(scores, v)
+		}
+	}
+	return out, scores, len(out) <= limit
+}
+
 // denseCandidatesFew is denseCandidates for few candidates.
 func denseCandidatesFew(acc []int32, lo int32, out []uint32, scores []int32) ([]uint32, []int32) {
 	i := 0
