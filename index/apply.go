@@ -24,12 +24,13 @@ type segWriter struct {
 	recs   []uint64 // record keys, when reusing records
 	raws   [][]byte // encoded new records
 	fields fieldIndex
+	bare   *roaring.Bitmap // docs without title and fields (idList.bare)
 	// idBytes is the length of all ids so far.
 	idBytes int
 }
 
 func newSegWriter(opts segment.Options, dict *termDict) *segWriter {
-	return &segWriter{b: segment.NewBuilder(opts), dict: dict, words: map[int32]bool{}, fields: fieldIndex{}}
+	return &segWriter{b: segment.NewBuilder(opts), dict: dict, words: map[int32]bool{}, fields: fieldIndex{}, bare: roaring.New()}
 }
 
 func (w *segWriter) n() int { return len(w.ids) }
@@ -60,6 +61,9 @@ func (w *segWriter) add(d *Document, rec uint64, raw []byte) (uint32, error) {
 	}
 	w.ids = append(w.ids, d.ID)
 	w.idBytes += len(d.ID)
+	if d.Title == "" && len(d.Fields) == 0 {
+		w.bare.Add(local)
+	}
 	for k, v := range d.Fields {
 		fk := fieldKey(k, v)
 		bm := w.fields[fk]
@@ -103,8 +107,10 @@ func (w *segWriter) finish(minBlob int) (*built, error) {
 			return nil, err
 		}
 	}
+	ids := newIDList(w.ids, w.recs)
+	ids.bare = w.bare
 	bt := &built{
-		st:         &segState{seg: seg, ids: newIDList(w.ids, w.recs), fields: w.fields, words: newSegWords(w.lens)},
+		st:         &segState{seg: seg, ids: ids, fields: w.fields, words: newSegWords(w.lens)},
 		blob:       blob,
 		fieldsBlob: encodeFieldIndex(w.fields),
 		wordsBlob:  w.wordsBlob(),

@@ -404,13 +404,24 @@ func decodeTombstones(data []byte, numDocs uint32) (*roaring.Bitmap, error) {
 
 // idList holds a segment's external ids: ids[i] is local doc i; sorted is
 // the permutation of local docs in id order (for binary search); recs[i] is
-// the key of local doc i's document record (see recKey).
+// the key of local doc i's document record (see recKey). bare lists the
+// local docs whose record has neither a title nor fields, so that a hit on
+// one needs no record read (nil: not known, for a list written before
+// it existed).
 type idList struct {
 	data   string   // all ids concatenated
 	offs   []uint32 // len n+1
 	sorted []uint32
 	recs   []uint64
+	bare   *roaring.Bitmap
 }
+
+// idListBare marks the optional bare-docs section after the record keys.
+const idListBare = 'B'
+
+// isBare reports whether local doc has neither a title nor fields (false
+// when not known).
+func (l *idList) isBare(doc uint32) bool { return l.bare != nil && l.bare.Contains(doc) }
 
 func (l *idList) len() int { return len(l.offs) - 1 }
 
@@ -453,7 +464,28 @@ func encodeIDList(l *idList) []byte {
 		b = binary.AppendVarint(b, int64(r)-prev)
 		prev = int64(r)
 	}
+	if l.bare != nil {
+		bm := marshalBitmap(l.bare)
+		b = append(b, idListBare)
+		b = binary.AppendUvarint(b, uint64(len(bm)))
+		b = append(b, bm...)
+	}
 	return withCRC(b)
+}
+
+// decodeBare parses an id list's bare-docs set of a segment of n docs.
+func decodeBare(data []byte, n int) (*roaring.Bitmap, error) {
+	if data == nil {
+		return nil, errShort
+	}
+	bm, err := unmarshalBitmap(data)
+	if err != nil {
+		return nil, fmt.Errorf("bare docs: %w", err)
+	}
+	if !bm.IsEmpty() && int64(bm.Maximum()) >= int64(n) {
+		return nil, fmt.Errorf("bare docs: doc %d beyond %d ids", bm.Maximum(), n)
+	}
+	return bm, nil
 }
 
 // decodeIDList parses and validates an id list: ids valid and unique, the
@@ -495,6 +527,10 @@ func decodeIDList(data []byte) (*idList, error) {
 			prev += d
 			l.recs[i] = uint64(prev)
 		}
+	}
+	if r.err == nil && len(r.b) > 0 && r.b[0] == idListBare {
+		r.b = r.b[1:]
+		l.bare, r.err = decodeBare(r.bytes(r.length(1)), n)
 	}
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%d trailing bytes", len(r.b))

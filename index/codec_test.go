@@ -44,6 +44,14 @@ func TestCodecRoundTrip(t *testing.T) {
 	if _, ok := gl.find("ab"); ok {
 		t.Fatal("find(ab) succeeded")
 	}
+	l.bare = roaring.BitmapOf(1, 3)
+	if gl, err = decodeIDList(encodeIDList(l)); err != nil || !reflect.DeepEqual(gl, l) || !gl.isBare(3) || gl.isBare(0) {
+		t.Fatalf("id list with bare docs round trip: %v", err)
+	}
+	l.bare = roaring.BitmapOf(4) // beyond the 4 ids
+	if _, err := decodeIDList(encodeIDList(l)); err == nil {
+		t.Fatal("bare doc beyond the id list accepted")
+	}
 	if _, err := decodeIDList(encodeIDList(newIDList([]string{"a", "a"}, []uint64{1, 2}))); err == nil {
 		t.Fatal("duplicate ids accepted")
 	}
@@ -201,6 +209,9 @@ func FuzzDecodeTombstones(f *testing.F) {
 func FuzzDecodeIDList(f *testing.F) {
 	f.Add(encodeIDList(newIDList([]string{"b", "a", "c"}, []uint64{recKey(1, 0), recKey(1, 1), recKey(0, 3)})))
 	f.Add(encodeIDList(newIDList(nil, nil)))
+	bare := newIDList([]string{"x", "y"}, []uint64{recKey(2, 0), recKey(2, 1)})
+	bare.bare = roaring.BitmapOf(1)
+	f.Add(encodeIDList(bare))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, in := range [][]byte{b, withCRC(b)} {
 			l, err := decodeIDList(in)

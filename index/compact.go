@@ -88,20 +88,52 @@ func (ix *Index) Compact() error {
 }
 
 func (ix *Index) compactAll() error {
-	s := ix.Snapshot()
-	var sel []int
-	dirty := false
-	for i, st := range s.segs {
-		if s.tombs[i] != nil {
-			sel, dirty = append(sel, i), true
-		} else if int(st.info.NumDocs) < ix.opts.MaxSegmentDocs {
-			sel = append(sel, i)
+	for {
+		sel := compactGroup(ix.Snapshot(), ix.opts.MaxSegmentDocs)
+		if sel == nil {
+			return nil
+		}
+		if err := ix.merge(ix.Snapshot(), sel); err != nil {
+			return err
 		}
 	}
-	if len(sel) < 2 && !dirty {
-		return nil
+}
+
+// compactGroup returns the next group of views for Compact, or nil when
+// none is left: consecutive segments that are not full, or have deletes,
+// as many as fit MaxSegmentDocs live documents together, so that each
+// merge builds one segment and its memory is bounded by MaxSegmentDocs,
+// not by the index (merging everything at once held every output). A
+// group of one clean segment has nothing to do and is skipped.
+func compactGroup(s *Snapshot, maxDocs int) []int {
+	var sel []int
+	sum, dirty := 0, false
+	done := func() bool { return len(sel) > 1 || dirty }
+	for i, st := range s.segs {
+		n := int(st.info.NumDocs)
+		live := n
+		if t := s.tombs[i]; t != nil {
+			live -= int(t.GetCardinality())
+		}
+		if live == n && n >= maxDocs { // full and clean: a group ends here
+			if done() {
+				return sel
+			}
+			sel, sum, dirty = nil, 0, false
+			continue
+		}
+		if len(sel) > 0 && sum+live > maxDocs {
+			if done() {
+				return sel
+			}
+			sel, sum, dirty = nil, 0, false
+		}
+		sel, sum, dirty = append(sel, i), sum+live, dirty || live < n
 	}
-	return ix.merge(s, sel)
+	if done() {
+		return sel
+	}
+	return nil
 }
 
 // pickTiered returns the views to merge next, or nil. A segment with too
@@ -198,19 +230,6 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 			}
 		}
 	}()
-	var w *segWriter
-	flush := func() error {
-		if w == nil {
-			return nil
-		}
-		bt, err := w.finish(ix.opts.MinBlobDocs)
-		if err != nil {
-			return err
-		}
-		outs = append(outs, bt)
-		w = nil
-		return nil
-	}
 	// remap[k][old local] = out<<32 | new local, or -1 when dropped.
 	remap := make([][]int64, len(sel))
 	var dropped []uint64
@@ -229,53 +248,59 @@ func (ix *Index) merge(s *Snapshot, sel []int) (err error) {
 		}
 	}
 	order := segment.MergeOrder(views, ix.opts.Segment)
-	err = ix.view(func(txn *badger.Txn) error {
-		for i, ref := range order {
-			k, local := ref.View, ref.Doc
-			st, rm := s.segs[sel[k]], remap[k]
-			rec := st.ids.recs[local]
-			if i%1024 == 0 && ix.stopping() {
+	// One output segment at a time, written as soon as it is built (no
+	// manifest names it yet, so a crash leaves only leftovers that Open
+	// removes): a merge holds one builder and one blob, not all of them.
+	for len(order) > 0 {
+		id, err := ix.allocSeg()
+		if err != nil {
+			return err
+		}
+		outIDs = append(outIDs, id)
+		bt, rest, err := ix.mergeOne(s, sel, remap, order, len(outs))
+		if err != nil {
+			return err
+		}
+		order = rest
+		if err := ix.writeStaged(bt.assign(id, nil)); err != nil {
+			return err
+		}
+		bt.blob, bt.fieldsBlob, bt.wordsBlob = nil, nil, nil
+		outs = append(outs, bt)
+	}
+	return ix.switchMerged(s, sel, remap, outs, dropped)
+}
+
+// mergeOne builds output segment out of the documents of order, up to
+// MaxSegmentDocs, recording their new places in remap; it returns the
+// segment and the documents left for the next one.
+func (ix *Index) mergeOne(s *Snapshot, sel []int, remap [][]int64, order []segment.DocRef, out int) (*built, []segment.DocRef, error) {
+	w := newSegWriter(ix.opts.Segment, ix.dict)
+	n := 0
+	err := ix.view(func(txn *badger.Txn) error {
+		for ; n < len(order) && !w.full(ix.opts.MaxSegmentDocs); n++ {
+			k, local := order[n].View, order[n].Doc
+			st := s.segs[sel[k]]
+			if n%1024 == 0 && ix.stopping() {
 				return errStopped
 			}
-			d, err := readDoc(txn, rec, st.ids.id(local))
+			d, err := readDoc(txn, st.ids.recs[local], st.ids.id(local))
 			if err != nil {
 				return fmt.Errorf("segment %d doc %d: %w", st.info.ID, local, err)
 			}
-			if w != nil && w.full(ix.opts.MaxSegmentDocs) {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			if w == nil {
-				id, err := ix.allocSeg()
-				if err != nil {
-					return err
-				}
-				outIDs = append(outIDs, id)
-				w = newSegWriter(ix.opts.Segment, ix.dict)
-			}
-			nl, err := w.add(&d, rec, nil)
+			nl, err := w.add(&d, st.ids.recs[local], nil)
 			if err != nil {
 				return err
 			}
-			rm[local] = int64(len(outs))<<32 | int64(nl)
+			remap[k][local] = int64(out)<<32 | int64(nl)
 		}
 		return nil
 	}, func() string { return "documents of the segments being merged" })
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := flush(); err != nil {
-		return err
-	}
-	var staged []kv
-	for i, bt := range outs {
-		staged = bt.assign(outIDs[i], staged)
-	}
-	if err := ix.writeStaged(staged); err != nil {
-		return err
-	}
-	return ix.switchMerged(s, sel, remap, outs, dropped)
+	bt, err := w.finish(ix.opts.MinBlobDocs)
+	return bt, order[n:], err
 }
 
 // switchMerged commits the manifest that replaces the sources with outs.

@@ -299,6 +299,99 @@ func TestPickTiered(t *testing.T) {
 	}
 }
 
+// TestCompactGroup: Compact merges consecutive segments in groups of at
+// most MaxSegmentDocs live documents, one merge (and one output segment)
+// at a time, so that its memory is bounded by MaxSegmentDocs.
+func TestCompactGroup(t *testing.T) {
+	snap := func(sizes ...int) *Snapshot {
+		s := &Snapshot{}
+		for i, n := range sizes {
+			s.segs = append(s.segs, &segState{info: segInfo{ID: uint64(i), NumDocs: uint32(n)}})
+			s.tombs = append(s.tombs, nil)
+		}
+		return s
+	}
+	cases := []struct {
+		name  string
+		sizes []int
+		dirty []int // views with 50 deleted docs
+		want  []int
+	}{
+		{"nothing", nil, nil, nil},
+		{"one clean", []int{10}, nil, nil},
+		{"two small", []int{10, 20}, nil, []int{0, 1}},
+		{"as many as fit", []int{400, 300, 200, 200}, nil, []int{0, 1, 2}},
+		{"a full one cuts", []int{10, 1000, 20, 30}, nil, []int{2, 3}},
+		{"none fit together", []int{600, 600, 600}, nil, nil},
+		{"first pair that fits", []int{600, 700, 200, 100}, nil, []int{1, 2, 3}},
+		{"dirty alone", []int{600, 700, 900}, []int{1}, []int{1}},
+		{"dirty full", []int{1000, 1000}, []int{0}, []int{0}},
+		{"deletes make room", []int{600, 450}, []int{0}, []int{0, 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := snap(c.sizes...)
+			for _, v := range c.dirty {
+				s.tombs[v] = roaring.New()
+				s.tombs[v].AddRange(0, 50)
+			}
+			if got := compactGroup(s, 1000); !slices.Equal(got, c.want) {
+				t.Fatalf("compactGroup(%v, dirty %v) = %v, want %v", c.sizes, c.dirty, got, c.want)
+			}
+		})
+	}
+}
+
+// TestCompactBounded: Compact with more documents than MaxSegmentDocs
+// ends with every segment within the cap, the same documents, and no
+// segment that could have been merged with its neighbour.
+func TestCompactBounded(t *testing.T) {
+	o := testOptions()
+	o.MaxSegmentDocs = 40
+	ix, err := Open("", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	n := 0
+	for range 12 {
+		b := &Batch{}
+		for range 9 {
+			b.Upsert(randDoc(r, fmt.Sprintf("d%03d", n), 5))
+			n++
+		}
+		if err := ix.Apply(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	del := &Batch{}
+	del.Delete("d005")
+	if err := ix.Apply(del); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	s := ix.Snapshot()
+	if s.NumDocs() != n-1 {
+		t.Fatalf("%d docs after Compact, want %d", s.NumDocs(), n-1)
+	}
+	sum := 0
+	for i, st := range s.segs {
+		if st.info.NumDocs > 40 || s.tombs[i] != nil {
+			t.Fatalf("segment %d: %d docs, tombstones %v", i, st.info.NumDocs, s.tombs[i])
+		}
+		if i > 0 && int(st.info.NumDocs+s.segs[i-1].info.NumDocs) <= 40 {
+			t.Fatalf("segments %d and %d (%d + %d docs) left unmerged", i-1, i, s.segs[i-1].info.NumDocs, st.info.NumDocs)
+		}
+		sum += int(st.info.NumDocs)
+	}
+	if sum != n-1 || compactGroup(s, 40) != nil {
+		t.Fatalf("%d docs in segments, compactGroup %v", sum, compactGroup(s, 40))
+	}
+}
+
 // TestMergeConcurrentCommits: deletes and upserts committed while a merge
 // is running (between its snapshot and its switch) survive the switch.
 func TestMergeConcurrentCommits(t *testing.T) {

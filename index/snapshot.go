@@ -115,6 +115,12 @@ func (s *Snapshot) Document(v int, doc uint32) (Document, error) {
 	return d, nil
 }
 
+// Bare reports whether document doc of view v is known to have neither a
+// title nor fields, so that showing it as a hit needs nothing from its
+// record (Document would read and decode all of it). False when the
+// segment predates this knowledge (written by an older version).
+func (s *Snapshot) Bare(v int, doc uint32) bool { return s.segs[v].ids.isBare(doc) }
+
 // Watermark orders commits for catching up a mirror of the index (the bm25
 // index): every document a later commit upserts comes from a record at or
 // above the watermark of this snapshot (see ForEachDocumentSince), while
