@@ -148,6 +148,9 @@ func indexOptions(opts Options) index.Options {
 	io := index.DefaultOptions()
 	io.Logger = storeLogger{opts.Logger}
 	io.ReadOnly = opts.ReadOnly && !opts.InMemory
+	if opts.MaxSegmentDocs > 0 {
+		io.MaxSegmentDocs = opts.MaxSegmentDocs
+	}
 	if opts.InMemory {
 		io.InMemory = true
 		// Segment blobs only speed up a reopen, which an in-memory store

@@ -1,6 +1,7 @@
 package collection
 
 import (
+	"context"
 	"runtime"
 	"testing"
 	"weak"
@@ -32,5 +33,39 @@ func TestDocCacheDoesNotRetainSegments(t *testing.T) {
 	}
 	if len(c.m) != 1 {
 		t.Fatalf("cache has %d entries, want 1", len(c.m))
+	}
+}
+
+// A hit on a document without title and fields shows nothing and reads no
+// record (the index knows it is bare): it takes no cache entry either.
+func TestBareHitsSkipRecords(t *testing.T) {
+	t.Parallel()
+	c, err := Create("", Options{InMemory: true, Logger: quiet, Models: testModels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	docs := []Document{
+		{ID: "bare", Text: "birds migrate south in winter"},
+		{ID: "titled", Title: "Migration", Text: "birds migrate south in autumn"},
+		{ID: "fielded", Text: "birds migrate north in spring", Fields: map[string]string{"lang": "en"}},
+	}
+	if err := c.Upsert(context.Background(), docs); err != nil {
+		t.Fatal(err)
+	}
+	res := mustSearch(t, c, Query{Text: "birds migrate", K: 10})
+	if len(res.Hits) != 3 {
+		t.Fatalf("%d hits, want 3", len(res.Hits))
+	}
+	for _, h := range res.Hits {
+		switch {
+		case h.ID == "bare" && (h.Title != "" || h.Fields != nil),
+			h.ID == "titled" && h.Title != "Migration",
+			h.ID == "fielded" && h.Fields["lang"] != "en":
+			t.Errorf("hit %s: title %q fields %v", h.ID, h.Title, h.Fields)
+		}
+	}
+	if n := len(c.docs.m); n != 2 {
+		t.Fatalf("doc cache has %d entries, want 2 (the bare hit reads nothing)", n)
 	}
 }

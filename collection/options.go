@@ -62,6 +62,14 @@ type Options struct {
 	// analyzer the index was built with.
 	Analyzer string
 
+	// MaxSegmentDocs caps the documents of one segment of the sparse store
+	// (index.Options.MaxSegmentDocs), which bounds a merge's memory: a build
+	// peaks at about the decoded index plus one merge of this many
+	// documents (~3 GB at 1,048,576 docs of ~150 non-zeros, see
+	// docs/BENCHMARKS.md), while every segment costs a search a little CPU.
+	// Default 0: the index's default, 1,048,576.
+	MaxSegmentDocs int
+
 	// Meta is stored in the manifest of a new collection (Create) as
 	// Manifest.Meta; Open reads it from there and ignores this field.
 	Meta map[string]json.RawMessage
@@ -98,6 +106,9 @@ func (o *Options) Validate() error {
 	}
 	if err := o.Analysis.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if o.MaxSegmentDocs < 0 {
+		errs = append(errs, fmt.Errorf("max segment docs must be >= 0 (0 = default), got %d", o.MaxSegmentDocs))
 	}
 	if err := o.Hybrid.Validate(); err != nil {
 		errs = append(errs, err)

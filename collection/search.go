@@ -480,6 +480,9 @@ type segKeys struct {
 // shown returns the stored fields a hit shows, from the cache or the
 // document record.
 func (c *Collection) shown(snap *index.Snapshot, sk *segKeys, view int, doc uint32) (cachedDoc, error) {
+	if snap.Bare(view, doc) { // nothing to show: no record read, no cache entry
+		return cachedDoc{}, nil
+	}
 	var key docKey
 	if c.docs != nil {
 		if sk.ok && sk.view == view {

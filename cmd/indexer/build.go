@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/internal/gcpolicy"
 )
 
 func init() {
@@ -32,6 +33,7 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.BatchSize, "batch", collection.DefaultBatchSize, "documents per encoded and committed batch")
 	fs.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "parallel encoding workers")
 	fs.StringVar(&o.Analyzer, "analyzer", "", "bleve analyzer of the bm25 index: en (default) or standard")
+	fs.IntVar(&o.MaxSegmentDocs, "max-segment-docs", 0, "documents per segment at most (0 = the index's default, 1048576); the build's memory peaks at about the index plus one merge of this many")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +44,8 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return errors.New("give exactly one of --corpus DIR|FILE.jsonl or --vectors FILE.jsonl")
 	case o.BatchSize <= 0 || o.Workers <= 0:
 		return errors.New("--batch and --workers must be >= 1")
+	case o.MaxSegmentDocs < 0:
+		return errors.New("--max-segment-docs must be >= 0")
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
@@ -59,6 +63,7 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := testHooks(&o); err != nil {
 		return err
 	}
+	gcpolicy.Apply() // merges hold large builders: bound their garbage
 	res, err := collection.Build(context.Background(), *dir, src, o)
 	if err != nil {
 		return err

@@ -18,10 +18,12 @@ import (
 	_ "net/http/pprof" // only reachable with --pprof
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/internal/gcpolicy"
 	"github.com/sparrow-search/sparrow/opensearch"
 	"github.com/sparrow-search/sparrow/server"
 )
@@ -107,11 +109,15 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(h)
 	c.server.Logger, c.collection.Logger = log, log
+	gcpolicy.Apply()
 	cat, err := collection.OpenCatalog(c.data, c.collection)
 	if err != nil {
 		log.Error("startup failed", "err", err)
 		return 1
 	}
+	// Loading the indexes left garbage (blobs being decoded, Badger's
+	// start-up) that the runtime would keep as idle heap: give it back.
+	debug.FreeOSMemory()
 	defer func() {
 		if err := cat.Close(); err != nil {
 			log.Error("closing the indexes", "err", err)
