@@ -139,25 +139,3 @@ func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int
 	}
 	return out, scores, len(out) <= limit
 }
-
-// countAbove is the number of a[i] >= thr.
-func countAbove(a []int32, thr int32) int {
-	n, i := 0, 0
-	for ; i+8 <= len(a); i += 8 {
-		c := a[i : i+8 : i+8]
-		if max8(c) < thr {
-			continue
-		}
-		for _, v := range c {
-			if v >= thr {
-				n++
-			}
-		}
-	}
-	for ; i < len(a); i++ {
-		if a[i] >= thr {
-			n++
-		}
-	}
-	return n
-}

@@ -75,23 +75,6 @@ func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
 	}
 }
 
-// countAbove is the number of a[i] >= thr.
-func countAbove(a []int32, thr int32) int {
-	n, i := 0, 0
-	if avx512 {
-		tv := archsimd.BroadcastInt32x16(thr)
-		for ; i+16 <= len(a); i += 16 {
-			n += bits.OnesCount16(archsimd.LoadInt32x16Slice(a[i : i+16]).GreaterEqual(tv).ToBits())
-		}
-	}
-	for ; i < len(a); i++ {
-		if a[i] >= thr {
-			n++
-		}
-	}
-	return n
-}
-
 // candIota holds the lane numbers 0..15.
 var candIota = [16]uint32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 

@@ -154,6 +154,45 @@ func TestDenseCandidates(t *testing.T) {
 	}
 }
 
+// candidatesUpTo appends the candidates as denseCandidates does, leaves acc
+// as it was, and reports false exactly when there are more than limit
+// (what it appended then is unspecified).
+func TestCandidatesUpTo(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(10, 10))
+	for trial := 0; trial < 200; trial++ {
+		acc := make([]int32, 1+r.IntN(6000))
+		for i := range acc {
+			if r.IntN(3) > 0 {
+				acc[i] = 1 + int32(r.IntN(100))
+			}
+		}
+		lo := int32(1 + r.IntN(100))
+		pre := r.IntN(8)
+		out, scores := make([]uint32, pre), make([]int32, pre)
+		wantOff, wantSc := slices.Clone(out), slices.Clone(scores)
+		for i, v := range acc {
+			if v >= lo {
+				wantOff = append(wantOff, uint32(i))
+				wantSc = append(wantSc, v)
+			}
+		}
+		n := len(wantOff) - pre
+		limit := max(-1, n-2+r.IntN(5)) // around the count: both outcomes
+		before := slices.Clone(acc)
+		off, sc, ok := candidatesUpTo(acc, lo, limit, out, scores)
+		if ok != (n <= limit) {
+			t.Fatalf("trial %d: %d candidates, limit %d: ok %v", trial, n, limit, ok)
+		}
+		if ok && (!slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc)) {
+			t.Fatalf("trial %d (len %d): %d candidates, want %d", trial, len(acc), len(off)-pre, n)
+		}
+		if !slices.Equal(acc, before) {
+			t.Fatalf("trial %d: acc changed", trial)
+		}
+	}
+}
+
 // BenchmarkDenseCandidates scans a window of 2^16 accumulators of which
 // about one in 500 reaches the bound (the case of pruned windows).
 func BenchmarkDenseCandidates(b *testing.B) {
