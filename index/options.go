@@ -3,6 +3,7 @@ package index
 import (
 	"log"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -27,9 +28,13 @@ type Options struct {
 	// MaxSegmentDocs caps the documents in one segment: a larger batch is cut
 	// into several segments (committed atomically together), and compaction
 	// never builds a segment above it. Building a segment holds its postings
-	// about three times (builder, layout, serialised blob: ~30 bytes per
-	// posting), so this bounds a merge's peak memory. Default 1 << 20
-	// (1,048,576 docs: ~4.5 GB peak at 150 non-zeros per doc).
+	// about three times (builder, layout, serialised blob), and a merge
+	// builds one segment at a time (Compact merges groups of at most this
+	// many live documents), so this bounds a merge's peak memory: a build
+	// peaks at about the decoded index plus one merge of this size. Default
+	// 1 << 20 (1,048,576 docs: the final merge of a 1M build of ~150
+	// non-zeros per doc peaked at 3.9 GB anonymous memory in all, GOGC 25;
+	// docs/BENCHMARKS.md, "Served index memory").
 	MaxSegmentDocs int
 
 	// MinBlobDocs: a segment with fewer documents is stored without its
@@ -205,13 +210,26 @@ func (o Options) badger(dir string, readOnly bool) badger.Options {
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithMetricsEnabled(false).
 		WithNumCompactors(2).
-		WithLogger(o.Logger)
+		WithLogger(quietCache{o.Logger})
 	if o.InMemory {
 		// No value log in memory: every value must fit under the threshold.
 		bo.Dir, bo.ValueDir = "", ""
 		bo = bo.WithValueThreshold(max(o.ValueThreshold, 1<<20))
 	}
 	return bo
+}
+
+// quietCache demotes Badger's minutely "Block cache might be too small"
+// warning (and its histogram) to Info: the cache is small on purpose
+// (BlockCacheSize), and merges, which read every record once, always miss.
+type quietCache struct{ badger.Logger }
+
+func (q quietCache) Warningf(f string, a ...any) {
+	if strings.Contains(f, "might be too small") || strings.HasPrefix(f, "Cache life expectancy") {
+		q.Infof(f, a...)
+		return
+	}
+	q.Logger.Warningf(f, a...)
 }
 
 // stderrLogger drops Badger's chatty Info/Debug lines.

@@ -63,7 +63,10 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := testHooks(&o); err != nil {
 		return err
 	}
-	gcpolicy.Apply() // merges hold large builders: bound their garbage
+	// Merges hold large builders: the GC's target follows the heap.
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	defer stopGC()
+	go gcpolicy.Keep(gcCtx, time.Second)
 	res, err := collection.Build(context.Background(), *dir, src, o)
 	if err != nil {
 		return err

@@ -109,7 +109,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(h)
 	c.server.Logger, c.collection.Logger = log, log
-	gcpolicy.Apply()
+	// The GC's target follows the heap of the indexes served (gcpolicy).
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	defer stopGC()
+	go gcpolicy.Keep(gcCtx, 5*time.Second)
 	cat, err := collection.OpenCatalog(c.data, c.collection)
 	if err != nil {
 		log.Error("startup failed", "err", err)
@@ -118,6 +121,7 @@ func run(args []string, stderr io.Writer) int {
 	// Loading the indexes left garbage (blobs being decoded, Badger's
 	// start-up) that the runtime would keep as idle heap: give it back.
 	debug.FreeOSMemory()
+	gcpolicy.Apply()
 	defer func() {
 		if err := cat.Close(); err != nil {
 			log.Error("closing the indexes", "err", err)

@@ -1,30 +1,77 @@
 // Package gcpolicy holds the garbage-collector setting of Sparrow's
-// long-running processes (searchd, indexer build). Their heap is mostly a
-// large, long-lived, pointer-free index (decoded segments), which Go's
-// default GOGC=100 lets grow by as much again in garbage before the next
-// collection: a served index's RSS was twice its live heap. Marking such a
-// heap is cheap (few pointers), so collecting at 25% growth costs little
-// CPU (docs/BENCHMARKS.md, "Served index memory").
+// long-running processes (searchd, indexer build). A served or building
+// index's heap is mostly a large, long-lived, pointer-free decoded index,
+// which Go's default GOGC=100 lets grow by as much again in garbage before
+// the next collection: a served 1M index's RSS was twice its live heap.
+// Marking such a heap is cheap, so above a few hundred MB the collector
+// runs at 25% growth; a small heap (SciFact's) keeps at least MinHeadroom
+// of growth, as many collections as before, so small searches pay nothing
+// (docs/BENCHMARKS.md, "Served index memory").
 package gcpolicy
 
 import (
+	"context"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
+	"time"
 )
 
-// Percent is the GC target Apply sets: collect when the heap has grown 25%
-// over what the last collection kept.
-const Percent = 25
+const (
+	// Percent is the GC target of a large heap: collect when the heap has
+	// grown 25% over what the last collection kept.
+	Percent = 25
+	// MinHeadroom is the least growth allowed between collections; below
+	// 4*MinHeadroom of live heap the target is raised up to GOGC's default
+	// 100.
+	MinHeadroom = 128 << 20
+)
 
-// Apply sets the GC percent to Percent unless the GOGC environment
-// variable is set (an explicit choice wins, GOGC=off included), and
-// returns the percent in effect.
+// PercentFor is the GC percent for a live heap of live bytes:
+// max(Percent, MinHeadroom/live) as a percentage, at most 100.
+func PercentFor(live uint64) int {
+	if live == 0 {
+		return 100
+	}
+	return int(min(max(uint64(Percent), MinHeadroom*100/live), 100))
+}
+
+// Apply sets the GC percent for the current live heap, unless the GOGC
+// environment variable is set (an explicit choice wins, GOGC=off
+// included); it returns the percent in effect.
 func Apply() int {
 	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
 		p := debug.SetGCPercent(100) // read the value the runtime took from GOGC
 		debug.SetGCPercent(p)
 		return p
 	}
-	debug.SetGCPercent(Percent)
-	return Percent
+	p := PercentFor(liveHeap())
+	debug.SetGCPercent(p)
+	return p
+}
+
+// Keep calls Apply now and every interval until ctx is done, so that the
+// target follows the heap as indexes are built, opened or replaced.
+func Keep(ctx context.Context, every time.Duration) {
+	Apply()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			Apply()
+		}
+	}
+}
+
+// liveHeap is the heap the last collection marked live (0 before the first).
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }

@@ -76,7 +76,8 @@ if [ "${REBUILD:-0}" = 1 ] || [ "$(cat "$WORK/built" 2>/dev/null)" != "$N" ]; th
   echo "building (indexer build --vectors)..."
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086 # BUILD_FLAGS is a list of flags
-  peak_of "$WORK/build.peak" nice -n "$NICE" "$BIN/indexer" build --vectors "$WORK/syn.jsonl" --index "$WORK/data/syn" --quiet ${BUILD_FLAGS:-}
+  peak_of "$WORK/build.peak" nice -n "$NICE" "$BIN/indexer" build --vectors "$WORK/syn.jsonl" --index "$WORK/data/syn" --quiet ${BUILD_FLAGS:-} \
+    2> "$WORK/build.log" || { tail -20 "$WORK/build.log" >&2; exit 1; }
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b - a}' > "$WORK/build.wall"
   echo "$N" > "$WORK/built"
   [ "${KEEP:-0}" = 1 ] || rm -f "$WORK/syn.jsonl" "$WORK/syn.n"
