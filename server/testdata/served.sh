@@ -26,7 +26,8 @@
 #            the JSONL is deleted after the build, the index at the end
 #   GOGC, GOMEMLIMIT pass through to the build and searchd as usual.
 # An existing WORK/data/syn built from N documents is reused (REBUILD=1 to
-# build it again).
+# build it again); WORK/syn.jsonl of N documents too. For a long run (8.8M:
+# the build alone takes tens of minutes) start it with nohup and poll.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -eq 2 ] || { echo "usage: $0 N WORK" >&2; exit 2; }
@@ -49,7 +50,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 # also counts the page cache Badger maps, which the kernel can reclaim).
 peak_of() {
   local out=$1; shift
-  local pid hwm=0 anon=0 v a
+  local pid hwm=0 anon=0 v a p
   if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$out.kb" "$@" & else "$@" & fi
   pid=$!
   while kill -0 $pid 2>/dev/null; do
@@ -61,18 +62,25 @@ peak_of() {
     done
     sleep 0.5
   done
-  wait $pid
-  [ -s "$out.kb" ] && hwm=$(tail -1 "$out.kb")
+  local rc=0
+  wait $pid || rc=$?
+  if [ -s "$out.kb" ]; then hwm=$(tail -1 "$out.kb"); fi
   echo "$((hwm * 1024)) $((anon * 1024))" > "$out"
+  return $rc
 }
 
 if [ "${REBUILD:-0}" = 1 ] || [ "$(cat "$WORK/built" 2>/dev/null)" != "$N" ]; then
   if [ ! -s "$WORK/syn.jsonl" ] || [ "$(cat "$WORK/syn.n" 2>/dev/null)" != "$N" ]; then
     echo "generating $N documents..."
+    rm -rf "$WORK/data" # built from another corpus
     nice -n "$NICE" "$BIN/synvec" -n "$N" -vocab "$VOCAB" > "$WORK/syn.jsonl"
     echo "$N" > "$WORK/syn.n"
   fi
-  rm -rf "$WORK/data" "$WORK/built"
+  # An interrupted build (a time limit, a kill) resumes where it stopped
+  # (indexer build's own resume); its peak and wall time then cover only
+  # the last run, which the output says.
+  [ "${REBUILD:-0}" = 1 ] && rm -rf "$WORK/data"
+  rm -f "$WORK/built"
   echo "building (indexer build --vectors)..."
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086 # BUILD_FLAGS is a list of flags
@@ -84,6 +92,7 @@ if [ "${REBUILD:-0}" = 1 ] || [ "$(cat "$WORK/built" 2>/dev/null)" != "$N" ]; th
 fi
 DISK=$(du -sb "$WORK/data" | cut -f1)
 read -r BUILD_PEAK BUILD_ANON < "$WORK/build.peak"; BUILD_WALL=$(cat "$WORK/build.wall")
+grep -h "resumed" "$WORK/build.log" 2>/dev/null || true
 echo "index: $(gb "$DISK") GB on disk (du -sb); build: ${BUILD_WALL} s wall, peak RSS $(gb "$BUILD_PEAK") GB ($(ratio "$BUILD_PEAK" "$DISK")x disk), peak anonymous $(gb "$BUILD_ANON") GB"
 
 "$BIN/synvec" -queries 2000 -vocab "$VOCAB" > "$WORK/bodies.ndjson"
