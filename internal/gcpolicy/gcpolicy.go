@@ -28,10 +28,13 @@ const (
 )
 
 // PercentFor is the GC percent for a live heap of live bytes:
-// max(Percent, MinHeadroom/live) as a percentage, at most 100.
+// max(Percent, MinHeadroom/live) as a percentage, at most 100. Before the
+// first collection (live 0) it is Percent: a process starting up is
+// loading or building an index, and its garbage then (blobs being read
+// and decoded) would otherwise set its peak RSS.
 func PercentFor(live uint64) int {
 	if live == 0 {
-		return 100
+		return Percent
 	}
 	return int(min(max(uint64(Percent), MinHeadroom*100/live), 100))
 }

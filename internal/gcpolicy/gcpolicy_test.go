@@ -11,7 +11,7 @@ func TestPercentFor(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{0, 100},
+		{0, Percent},       // before the first collection
 		{64 << 20, 100},    // small heap: GOGC's default
 		{256 << 20, 50},    // 128 MiB of headroom
 		{512 << 20, 25},    // from here on, 25%
