@@ -8,10 +8,12 @@ import (
 
 type recLogger struct{ lines []string }
 
-func (r *recLogger) Errorf(f string, a ...any)   { r.lines = append(r.lines, "E "+fmt.Sprintf(f, a...)) }
-func (r *recLogger) Warningf(f string, a ...any) { r.lines = append(r.lines, "W "+fmt.Sprintf(f, a...)) }
-func (r *recLogger) Infof(f string, a ...any)    { r.lines = append(r.lines, "I "+fmt.Sprintf(f, a...)) }
-func (r *recLogger) Debugf(f string, a ...any)   { r.lines = append(r.lines, "D "+fmt.Sprintf(f, a...)) }
+func (r *recLogger) Errorf(f string, a ...any) { r.lines = append(r.lines, "E "+fmt.Sprintf(f, a...)) }
+func (r *recLogger) Warningf(f string, a ...any) {
+	r.lines = append(r.lines, "W "+fmt.Sprintf(f, a...))
+}
+func (r *recLogger) Infof(f string, a ...any)  { r.lines = append(r.lines, "I "+fmt.Sprintf(f, a...)) }
+func (r *recLogger) Debugf(f string, a ...any) { r.lines = append(r.lines, "D "+fmt.Sprintf(f, a...)) }
 
 // Badger's block-cache warning is demoted (the cache is small on purpose);
 // every other warning stays one.
