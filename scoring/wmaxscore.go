@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"math/bits"
+
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
@@ -53,7 +55,9 @@ const (
 // The zero value is the measured default configuration.
 type WMaxScore struct {
 	// WindowBits is log2 of the window in docs, 6..32 (windows larger than
-	// the segment cover it whole); 0 = 16.
+	// the segment cover it whole); 0 = 16, except on views of 2^16..2^18
+	// docs: there the largest window that cuts the view into at least 4
+	// (fewWindowsBits).
 	WindowBits uint
 	// DenseShift: a window of at most 2^16 docs is scanned (every
 	// accumulator compared and cleared in one pass, no candidate
@@ -101,14 +105,33 @@ func (c wmsConfig) scans(essPost, span int64) bool {
 	return essPost<<c.scanMin >= span
 }
 
-// config applies the defaults, with windows of 1<<bits docs (0 = WindowBits).
-func (a *WMaxScore) config(bits uint) wmsConfig {
+// fewWindowsBits is the default window (log2 docs) for a view of n docs:
+// windowBits, or on views that a few such windows would cover, the
+// largest window that cuts the view into at least 4. The first window
+// runs at the primed threshold, where nearly every list is essential and
+// most docs are candidates; on a view of 2 default windows (100k docs)
+// that window is two thirds of the query, so windowed search lost to the
+// exhaustive reference on long queries (1-3% of them). Windows of 2^14
+// there: windowed time of the planner's long queries -6% (portable),
+// those slower than exhaustive 14 -> 4 of 391 (docs/BENCHMARKS.md,
+// issue 12 round 8); 2^13 and 2^15 were slower, and 2^15 on 300k docs
+// no faster than 2^16.
+func fewWindowsBits(n int) uint {
+	if n <= 1<<windowBits || n >= 4<<windowBits {
+		return windowBits
+	}
+	return uint(bits.Len(uint(n/4))) - 1
+}
+
+// config applies the defaults, with windows of 1<<bits docs (0 =
+// WindowBits), for a view of n docs.
+func (a *WMaxScore) config(bits uint, n int) wmsConfig {
 	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: a.DenseShift}
 	if c.windowShift == 0 {
 		c.windowShift = a.WindowBits
 	}
 	if c.windowShift == 0 {
-		c.windowShift = windowBits
+		c.windowShift = fewWindowsBits(n)
 	}
 	c.windowShift = min(max(c.windowShift, 6), 32)
 	if c.scanMin == 0 {
@@ -135,7 +158,7 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 	if l.NumDocs == 0 {
 		return nil
 	}
-	cfg := a.config(bits)
+	cfg := a.config(bits, l.NumDocs)
 	windowShift := cfg.windowShift
 	cs, _ := a.cursors.open(l, q)
 	n := len(cs)
