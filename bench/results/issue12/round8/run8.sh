@@ -1,5 +1,5 @@
 #!/bin/bash
-# Round 8 final measurements: base (72c0fbc, main) vs final (b30196c), both builds, back to back.
+# Round 8 final measurements: base (72c0fbc, main) vs final (d8d90a9), both builds, back to back.
 cd /work/wt-engine
 O=/tmp/eng8/r8
 B=/tmp/eng
