@@ -255,17 +255,20 @@ func TestAutoCompaction(t *testing.T) {
 	sameState(t, "after tiered compaction", capture(t, ix, queries), before)
 }
 
+// sizedSnapshot is a snapshot of segments of the given document counts,
+// no deletes (for the merge policies' tests).
+func sizedSnapshot(sizes ...int) *Snapshot {
+	s := &Snapshot{}
+	for i, n := range sizes {
+		s.segs = append(s.segs, &segState{info: segInfo{ID: uint64(i), NumDocs: uint32(n)}})
+		s.tombs = append(s.tombs, nil)
+	}
+	return s
+}
+
 func TestPickTiered(t *testing.T) {
 	o := DefaultOptions().withDefaults()
 	o.CompactionMinSegments, o.CompactionFloorDocs, o.MaxSegmentDocs = 3, 100, 1000
-	snap := func(sizes ...int) *Snapshot {
-		s := &Snapshot{}
-		for i, n := range sizes {
-			s.segs = append(s.segs, &segState{info: segInfo{ID: uint64(i), NumDocs: uint32(n)}})
-			s.tombs = append(s.tombs, nil)
-		}
-		return s
-	}
 	cases := []struct {
 		sizes []int
 		want  []int
@@ -281,12 +284,12 @@ func TestPickTiered(t *testing.T) {
 		{[]int{1000, 1000, 1000, 1000, 999, 998, 997}, []int(nil)}, // too big to merge
 	}
 	for _, c := range cases {
-		if got := pickTiered(snap(c.sizes...), o); !slices.Equal(got, c.want) {
+		if got := pickTiered(sizedSnapshot(c.sizes...), o); !slices.Equal(got, c.want) {
 			t.Errorf("pickTiered(%v) = %v, want %v", c.sizes, got, c.want)
 		}
 	}
 	// A segment with too many deletes is rewritten alone.
-	s := snap(100, 100)
+	s := sizedSnapshot(100, 100)
 	s.tombs[1] = roaring.BitmapOf(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
 	if got := pickTiered(s, o); got != nil {
 		t.Fatalf("10%% deleted picked: %v", got)
@@ -303,14 +306,6 @@ func TestPickTiered(t *testing.T) {
 // most MaxSegmentDocs live documents, one merge (and one output segment)
 // at a time, so that its memory is bounded by MaxSegmentDocs.
 func TestCompactGroup(t *testing.T) {
-	snap := func(sizes ...int) *Snapshot {
-		s := &Snapshot{}
-		for i, n := range sizes {
-			s.segs = append(s.segs, &segState{info: segInfo{ID: uint64(i), NumDocs: uint32(n)}})
-			s.tombs = append(s.tombs, nil)
-		}
-		return s
-	}
 	cases := []struct {
 		name  string
 		sizes []int
@@ -330,7 +325,7 @@ func TestCompactGroup(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := snap(c.sizes...)
+			s := sizedSnapshot(c.sizes...)
 			for _, v := range c.dirty {
 				s.tombs[v] = roaring.New()
 				s.tombs[v].AddRange(0, 50)
