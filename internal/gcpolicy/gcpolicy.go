@@ -43,20 +43,28 @@ func PercentFor(live uint64) int {
 // environment variable is set (an explicit choice wins, GOGC=off
 // included); it returns the percent in effect.
 func Apply() int {
-	if v, ok := os.LookupEnv("GOGC"); ok && v != "" {
-		p := debug.SetGCPercent(100) // read the value the runtime took from GOGC
-		debug.SetGCPercent(p)
-		return p
+	if explicit() {
+		return int(readMetric("/gc/gogc:percent"))
 	}
-	p := PercentFor(liveHeap())
+	p := PercentFor(readMetric("/gc/heap/live:bytes"))
 	debug.SetGCPercent(p)
 	return p
 }
 
+// explicit reports whether the GOGC environment variable chose the GC
+// percent.
+func explicit() bool {
+	v, ok := os.LookupEnv("GOGC")
+	return ok && v != ""
+}
+
 // Keep calls Apply now and every interval until ctx is done, so that the
-// target follows the heap as indexes are built, opened or replaced.
+// target follows the heap as indexes are built, opened or replaced (with
+// GOGC set, once: nothing to follow).
 func Keep(ctx context.Context, every time.Duration) {
-	Apply()
+	if Apply(); explicit() {
+		return
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -69,9 +77,11 @@ func Keep(ctx context.Context, every time.Duration) {
 	}
 }
 
-// liveHeap is the heap the last collection marked live (0 before the first).
-func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// readMetric reads a runtime metric of kind uint64 (0 when unsupported):
+// /gc/heap/live:bytes is the heap the last collection marked live (0
+// before the first), /gc/gogc:percent the GC percent in effect.
+func readMetric(name string) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0
