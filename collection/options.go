@@ -62,12 +62,10 @@ type Options struct {
 	// analyzer the index was built with.
 	Analyzer string
 
-	// MaxSegmentDocs caps the documents of one segment of the sparse store
-	// (index.Options.MaxSegmentDocs), which bounds a merge's memory: a build
-	// peaks at about the decoded index plus one merge of this many
-	// documents (~3 GB at 1,048,576 docs of ~150 non-zeros, see
-	// docs/BENCHMARKS.md), while every segment costs a search a little CPU.
-	// Default 0: the index's default, 1,048,576.
+	// MaxSegmentDocs caps the documents of one segment of the sparse store:
+	// index.Options.MaxSegmentDocs, which bounds a merge's memory (its
+	// comment has the default and the measurements), while every segment
+	// costs a search a little CPU. 0: the index's default.
 	MaxSegmentDocs int
 
 	// Meta is stored in the manifest of a new collection (Create) as

@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/sparrow-search/sparrow/collection"
+	"github.com/sparrow-search/sparrow/index"
 	"github.com/sparrow-search/sparrow/internal/gcpolicy"
 )
 
@@ -33,7 +35,7 @@ func runBuild(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.BatchSize, "batch", collection.DefaultBatchSize, "documents per encoded and committed batch")
 	fs.IntVar(&o.Workers, "workers", runtime.GOMAXPROCS(0), "parallel encoding workers")
 	fs.StringVar(&o.Analyzer, "analyzer", "", "bleve analyzer of the bm25 index: en (default) or standard")
-	fs.IntVar(&o.MaxSegmentDocs, "max-segment-docs", 0, "documents per segment at most (0 = the index's default, 1048576); the build's memory peaks at about the index plus one merge of this many")
+	fs.IntVar(&o.MaxSegmentDocs, "max-segment-docs", 0, "documents per segment at most (0 = the index's default, "+strconv.Itoa(index.DefaultOptions().MaxSegmentDocs)+"); the build's memory peaks at about the index plus one merge of this many")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
