@@ -129,7 +129,7 @@ func (c *Collection) loadEncoder(src Source, skip int) (*docEncoder, error) {
 		var total, n int
 		errEnough := errors.New("enough")
 		err := src.Read(0, func(d Document, _ int) error {
-			total += c.analysis.terms(encoder.DocText(d.Title, d.Text)).words.Len
+			total += c.analysis.terms(c.model.DocText(d.Title, d.Text)).words.Len
 			if n++; n == avgdlSample {
 				return errEnough
 			}

@@ -100,6 +100,7 @@ func (e *docEncoder) encode(docs []Document) ([]index.Document, error) {
 			return nil, inputErrorf("document %d: empty id", i)
 		}
 		var givenWords bool
+		text := e.model.DocText(d.Title, d.Text) // with the model's associated queries, if any
 		if d.Tokens != nil {
 			v, ws, err := e.vectorFromTokens(d.Tokens, false)
 			if err != nil {
@@ -107,11 +108,11 @@ func (e *docEncoder) encode(docs []Document) ([]index.Document, error) {
 			}
 			out[i].Vector, out[i].Words, givenWords = v, ws, len(ws) > 0
 		} else {
-			texts = append(texts, encoder.DocText(d.Title, d.Text))
+			texts = append(texts, text)
 			at = append(at, i)
 		}
 		if !givenWords {
-			terms[i] = e.analysis.terms(encoder.DocText(d.Title, d.Text))
+			terms[i] = e.analysis.terms(text)
 			out[i].Length = uint32(terms[i].words.Len)
 			batchLen += terms[i].words.Len
 			batchDocs++

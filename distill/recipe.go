@@ -130,6 +130,11 @@ type Recipe struct {
 	// Translation > 0 (with TrainSplit) fits a translation table of that many
 	// expansion terms per document after training.
 	Translation TranslationRecipe `json:"translation"`
+	// Associate (with TrainSplit) keeps query association in the model
+	// (encoder.Associations): each training query's text is added to the
+	// documents judged relevant to it, once per grade, when those very
+	// documents are indexed with the model.
+	Associate bool `json:"associate,omitempty"`
 
 	// Workers is the parallelism (results do not depend on it).
 	Workers int `json:"workers"`
@@ -209,7 +214,9 @@ func CorpusOnly() Recipe {
 // the Snowball stop list, a translation table fitted on the judged pairs,
 // the student trained alone (the paper's objective) and served at twice
 // the words' weight: dev 0.3230 (docs/RESULTS.md, "Contract 3: the recipes
-// with word terms"). Set Corpus, Out and TrainSplit.
+// with word terms"); with query association (Associate: the training
+// queries' text added to the documents judged relevant to them) dev 0.4002
+// (docs/RESULTS.md, "Query association"). Set Corpus, Out and TrainSplit.
 func ManyJudgments() Recipe {
 	r := Supervised()
 	r.Teachers = []string{"bm25wp", "rm3", "bm25porter"}
@@ -218,6 +225,7 @@ func ManyJudgments() Recipe {
 	r.Stopwords = wordpiece.StopwordsSnowball
 	r.Translation.Terms = 30
 	r.StudentAlone = true
+	r.Associate = true
 	two := 2.0
 	r.Analysis = &modeldir.Analysis{PieceWeight: &two}
 	return r
@@ -373,6 +381,9 @@ func (r *Recipe) Validate() error {
 		if r.Translation.Terms > 0 {
 			bad("translation.terms", "a translation table is fitted after training, so not with architecture %s", modeldir.ArchBM25TF)
 		}
+		if r.Associate {
+			bad("associate", "query association is fitted after training, so not with architecture %s", modeldir.ArchBM25TF)
+		}
 	case modeldir.ArchNative:
 		r.validateNative(bad)
 	default:
@@ -395,6 +406,9 @@ func (r *Recipe) validateNative(bad func(field, format string, a ...any)) {
 	}
 	if r.Translation.Terms > 0 && r.TrainSplit == "" {
 		bad("translation.terms", "a translation table needs a train split (it is fitted on its qrels)")
+	}
+	if r.Associate && r.TrainSplit == "" {
+		bad("associate", "query association needs a train split (its queries and qrels)")
 	}
 	if r.LTRDepth < 0 {
 		bad("ltr_depth", "%d: want 0 (default) or a positive depth", r.LTRDepth)

@@ -39,15 +39,19 @@ type Summary struct {
 	FLOPS       float64   `json:"flops_held_out_queries,omitempty"`
 	// HeldOutTranslation: held-out NDCG@10 of the final model with its
 	// translation expansion (held_out_ndcg10_by_epoch is before it).
-	HeldOutTranslation float64            `json:"held_out_ndcg10_translation,omitempty"`
-	TranslationEntries int                `json:"translation_entries,omitempty"`
-	Docs               int                `json:"docs"`
-	AvgDL              float64            `json:"avgdl"`
-	Seconds            float64            `json:"train_seconds"`
-	TotalSeconds       float64            `json:"total_seconds"`
-	Recipe             Recipe             `json:"recipe"`
-	TeacherOOF         map[string]float64 `json:"teacher_oof_ndcg10,omitempty"`
-	GloVeCoverage      *GloVeStats        `json:"glove_coverage,omitempty"`
+	HeldOutTranslation float64 `json:"held_out_ndcg10_translation,omitempty"`
+	TranslationEntries int     `json:"translation_entries,omitempty"`
+	// AssociatedDocs: documents the model's query association names;
+	// HeldOutAssociations the held-out NDCG@10 with it (and translation).
+	AssociatedDocs      int                `json:"associated_docs,omitempty"`
+	HeldOutAssociations float64            `json:"held_out_ndcg10_associations,omitempty"`
+	Docs                int                `json:"docs"`
+	AvgDL               float64            `json:"avgdl"`
+	Seconds             float64            `json:"train_seconds"`
+	TotalSeconds        float64            `json:"total_seconds"`
+	Recipe              Recipe             `json:"recipe"`
+	TeacherOOF          map[string]float64 `json:"teacher_oof_ndcg10,omitempty"`
+	GloVeCoverage       *GloVeStats        `json:"glove_coverage,omitempty"`
 }
 
 // recipeRun is one Run's state, phase by phase.
@@ -525,7 +529,54 @@ func (r *recipeRun) finish(n *native.Model) error {
 			return err
 		}
 	}
+	if r.Associate {
+		if err := r.associate(n, table, &cfg); err != nil {
+			return err
+		}
+		// config.json again, now naming the associations file
+		if err := encoder.WriteModelDir(r.Out, cfg, r.tok, r.idf); err != nil {
+			return err
+		}
+	}
 	return r.writeSummary()
+}
+
+// associate writes the model's query association: each training query
+// judged relevant (grade > 0) to a document of the corpus, once per grade,
+// keyed by the document's text. With held-out queries it measures the model
+// with it: documents re-encoded from their associated text, word terms
+// recounted.
+func (r *recipeRun) associate(n *native.Model, table *encoder.Translation, cfg *modeldir.Config) error {
+	a := FitAssociations(r.corpus, r.trainQ, r.trainQrels)
+	ac, err := encoder.WriteAssociations(r.Out, a)
+	if err != nil {
+		return err
+	}
+	cfg.Associations = ac
+	r.sum.AssociatedDocs = len(a.Docs)
+	r.logf("train: query association: %d training queries on %d documents", len(a.Queries), len(a.Docs))
+	if len(r.heldQ) == 0 {
+		return nil
+	}
+	var enc encoder.Encoder = n
+	if table != nil {
+		if enc, err = encoder.WithTranslation(n, table, *cfg.Translation, r.tok, *cfg, r.idf); err != nil {
+			return err
+		}
+	}
+	docs := make([]dataset.Doc, len(r.corpus))
+	for i, d := range r.corpus {
+		docs[i] = dataset.Doc{ID: d.ID, Text: a.Text(encoder.DocText(d.Title, d.Text))}
+	}
+	vecs, err := EncodeCorpus(enc, docs, r.Workers, nil)
+	if err != nil {
+		return err
+	}
+	e := NewSparseEval(vecs, docs, r.tok.VocabSize())
+	e.Words, e.QueryCounts, e.PieceWeight = r.wordCorpus(docs), r.ana.QueryCounts, r.ana.PieceWeight
+	r.sum.HeldOutAssociations = e.MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
+	r.logf("train: held-out NDCG@10 with query association %.4f", r.sum.HeldOutAssociations)
+	return nil
 }
 
 // fitTranslation fits the table on the training queries' judged positives

@@ -16,14 +16,28 @@ import (
 )
 
 // Model is a loaded model directory: config, tokenizer (vocab.txt), query
-// weights (idf.json) and the document encoder chosen by config.json's
-// "architecture".
+// weights (idf.json), the document encoder chosen by config.json's
+// "architecture" and, when config.json has "associations", the training
+// queries added to the documents they were judged relevant to.
 type Model struct {
-	Dir       string
-	Config    modeldir.Config
-	Tokenizer *wordpiece.Tokenizer
-	IDF       *IDF
-	Encoder   Encoder
+	Dir          string
+	Config       modeldir.Config
+	Tokenizer    *wordpiece.Tokenizer
+	IDF          *IDF
+	Encoder      Encoder
+	Associations *Associations // nil: none
+}
+
+// DocText is the text the model encodes a document from: DocText(title,
+// text), followed by its associated queries' text when the model has any
+// for this document. Everything that indexes with a model (vectors and word
+// terms alike) uses it.
+func (m *Model) DocText(title, text string) string {
+	t := DocText(title, text)
+	if m.Associations != nil {
+		t = m.Associations.Text(t)
+	}
+	return t
 }
 
 // Close releases what the encoder holds outside the Go heap (an ONNX Runtime
@@ -161,5 +175,12 @@ func loadModelFS(fsys fs.FS, dir, display string) (*Model, error) {
 		}
 		enc = tenc
 	}
-	return &Model{Dir: dir, Config: cfg, Tokenizer: tok, IDF: idf, Encoder: enc}, nil
+	m := &Model{Dir: dir, Config: cfg, Tokenizer: tok, IDF: idf, Encoder: enc}
+	if cfg.Associations != nil {
+		if m.Associations, err = openAssociations(fsys, display, cfg.Associations); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("model %s: %w", display, err)
+		}
+	}
+	return m, nil
 }

@@ -21,7 +21,7 @@ func init() {
 		"defaults below are the supervised recipe's (distill.Supervised); --recipe auto starts instead from the corpus-only "+
 		"recipe without --train-split (distill.CorpusOnly: --teachers %s --epochs %d --lambda %g --no-bias=%v --stopwords %s --piece-weight %g) "+
 		"and from the many-judgments recipe when the split's queries have a median of %d or more relevant documents "+
-		"(distill.ManyJudgments: --teachers %s --no-positives --expansion %d --epochs %d --no-bias=%v --stopwords %s --translation-terms %d --student-alone --piece-weight %g)",
+		"(distill.ManyJudgments: --teachers %s --no-positives --expansion %d --epochs %d --no-bias=%v --stopwords %s --translation-terms %d --student-alone --associate --piece-weight %g)",
 		strings.Join(co.Teachers, ","), co.Epochs, co.Lambda, co.NoBias, co.Stopwords, co.Analysis.Resolve().PieceWeight,
 		distill.ManyJudgmentsMedian, strings.Join(mj.Teachers, ","), mj.Expansion, mj.Epochs, mj.NoBias, mj.Stopwords, mj.Translation.Terms,
 		mj.Analysis.Resolve().PieceWeight), runTrain)
@@ -50,6 +50,7 @@ func trainFlags(fs *flag.FlagSet, r *distill.Recipe, quiet *bool) {
 	fs.IntVar(&r.Translation.MinCount, "translation-min-count", r.Translation.MinCount, "relevant (query, document) pairs a translation (source, target) pair needs")
 	fs.IntVar(&r.Translation.SourceTerms, "translation-source-terms", r.Translation.SourceTerms, "a document's tokens that translate: its N largest by idf * weight")
 	fs.IntVar(&r.Translation.PerSource, "translation-per-source", r.Translation.PerSource, "targets kept per source token (largest lifts)")
+	fs.BoolVar(&r.Associate, "associate", r.Associate, "with --train-split: query association: the model keeps each training query's text and adds it (once per qrels grade) to the documents judged relevant to it when those very documents are indexed")
 	fs.Var(floatList{&r.TeacherWeights}, "teacher-weights", "comma-separated weights of --teachers in the ensemble target, in their order (default equal, as in the paper)")
 	fs.Var(stringList{&r.Teachers}, "teachers", "comma-separated teachers, of: "+strings.Join(teachers.Names(), ", "))
 	fs.IntVar(&r.K, "k", r.K, "candidates per query (union of retrievers' top-k)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -208,10 +209,12 @@ func TestTrainRecipeChoice(t *testing.T) {
 		check  func(distill.Recipe) bool
 	}{
 		{"few judgments", []string{"--corpus", few, "--train-split", "train"}, distill.PresetSupervised,
-			func(r distill.Recipe) bool { return r.Epochs == distill.Supervised().Epochs && !r.StudentAlone }},
+			func(r distill.Recipe) bool {
+				return r.Epochs == distill.Supervised().Epochs && !r.StudentAlone && !r.Associate
+			}},
 		{"many judgments", []string{"--corpus", many, "--train-split", "train"}, distill.PresetManyJudgments,
 			func(r distill.Recipe) bool {
-				return r.StudentAlone && r.NoPositives && r.Translation.Terms == 30 && r.Analysis.Resolve().PieceWeight == 2
+				return r.StudentAlone && r.NoPositives && r.Translation.Terms == 30 && r.Associate && r.Analysis.Resolve().PieceWeight == 2
 			}},
 		{"many judgments, a flag overrides", []string{"--corpus", many, "--train-split", "train", "--epochs", "3", "--piece-weight", "1"}, distill.PresetManyJudgments,
 			func(r distill.Recipe) bool {
@@ -243,7 +246,7 @@ func TestTrainRecipeChoice(t *testing.T) {
 	}
 	flags, _, _, err := trainRecipe([]string{"--corpus", many, "--out", "m", "--train-split", "train", "--recipe", "supervised",
 		"--teachers", "bm25wp,rm3,bm25porter", "--contrastive", "1", "--no-positives", "--expansion", "8", "--epochs", "1", "--lambda", "0.01",
-		"--no-bias=false", "--stopwords", "snowball", "--translation-terms", "30", "--student-alone", "--piece-weight", "2"}, io.Discard)
+		"--no-bias=false", "--stopwords", "snowball", "--translation-terms", "30", "--student-alone", "--associate", "--piece-weight", "2"}, io.Discard)
 	if err != nil || !reflect.DeepEqual(auto, flags) {
 		t.Fatalf("many-judgments preset differs from the measured flags (err %v):\n%+v\n%+v", err, auto, flags)
 	}
@@ -287,5 +290,52 @@ func TestTrainTranslation(t *testing.T) {
 	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--arch", "bm25-tf", "--train-split", "train", "--translation-terms", "4"}
 	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "bm25-tf") {
 		t.Fatalf("--translation-terms with --arch bm25-tf: rc %d, stderr %q", rc, stderr.String())
+	}
+}
+
+// TestTrainAssociate: --associate writes the training queries beside the
+// documents judged relevant to them (config.json "associations" and
+// associations.json), the model loads with them and train.json reports the
+// held-out score with them; without a train split, or with bm25-tf, it is a
+// flag error.
+func TestTrainAssociate(t *testing.T) {
+	data := writeTinyDataset(t)
+	emb := tinyEmbeddings(t)
+	out := filepath.Join(t.TempDir(), "model")
+	args := []string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp", "--train-split", "train",
+		"--epochs", "1", "--hidden", "4", "--quiet", "--holdout", "0.25", "--associate"}
+	var stdout, stderr bytes.Buffer
+	if rc := dispatch(args, nil, &stdout, &stderr); rc != 0 {
+		t.Fatalf("rc %d: %s", rc, stderr.String())
+	}
+	m, err := encoder.LoadModel(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Associations == nil || m.Config.Associations == nil || m.Config.Associations.Documents != len(m.Associations.Docs) || len(m.Associations.Docs) == 0 {
+		t.Fatalf("associations %+v, config %+v", m.Associations, m.Config.Associations)
+	}
+	var sum distill.Summary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.AssociatedDocs != len(m.Associations.Docs) || !(sum.HeldOutAssociations > 0) || !sum.Recipe.Associate {
+		t.Fatalf("summary: %d associated docs, held-out %v, recipe associate %v", sum.AssociatedDocs, sum.HeldOutAssociations, sum.Recipe.Associate)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"without a train split", []string{"--glove", emb, "--pseudo", "10"}},
+		{"with bm25-tf", []string{"--arch", "bm25-tf", "--train-split", "train"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--quiet", "--associate"}, c.args...)
+			if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--associate: query association") {
+				t.Fatalf("rc %d, stderr %q", rc, stderr.String())
+			}
+		})
 	}
 }

@@ -56,6 +56,11 @@ type Config struct {
 	// model's translation table (TranslationFile; any architecture).
 	Translation *TranslationConfig `json:"translation,omitempty"`
 
+	// Associations, when present, adds to the documents it names the text of
+	// the training queries judged relevant to them (AssociationsFile; any
+	// architecture): query association, fitted on a train split's qrels.
+	Associations *AssociationsConfig `json:"associations,omitempty"`
+
 	// Analysis is how a collection indexes and queries text beside the
 	// encoder's WordPiece weights (word terms, query term counts, whose idf);
 	// nil means the defaults (Analysis).
@@ -143,6 +148,11 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.Associations != nil {
+		if err := c.Associations.Validate(); err != nil {
+			return err
+		}
+	}
 	if err := c.Analysis.Validate(); err != nil {
 		return err
 	}
@@ -190,6 +200,22 @@ func (c *TranslationConfig) Validate() error {
 	}
 	if math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) || c.Weight <= 0 {
 		return fmt.Errorf("\"translation\": weight %v must be a finite number > 0", c.Weight)
+	}
+	return nil
+}
+
+// AssociationsConfig is config.json's "associations": how many documents and
+// distinct queries AssociationsFile holds (checked when it loads, so a
+// truncated or swapped file is an error, not a silently weaker model).
+type AssociationsConfig struct {
+	Documents int `json:"documents"`
+	Queries   int `json:"queries"`
+}
+
+// Validate checks the counts.
+func (c *AssociationsConfig) Validate() error {
+	if c.Documents < 1 || c.Queries < 1 {
+		return fmt.Errorf("\"associations\": documents %d and queries %d must be >= 1", c.Documents, c.Queries)
 	}
 	return nil
 }

@@ -2,12 +2,13 @@ package modeldir
 
 // Model directory file names (docs/DESIGN.md).
 const (
-	ConfigFile      = "config.json"
-	VocabFile       = "vocab.txt"
-	IDFFile         = "idf.json"
-	SafetensorsFile = "model.safetensors"       // weights of a native model
-	ONNXFile        = "model.onnx"              // default graph of an ONNX model
-	TranslationFile = "translation.safetensors" // config "translation"
+	ConfigFile       = "config.json"
+	VocabFile        = "vocab.txt"
+	IDFFile          = "idf.json"
+	SafetensorsFile  = "model.safetensors"       // weights of a native model
+	ONNXFile         = "model.onnx"              // default graph of an ONNX model
+	TranslationFile  = "translation.safetensors" // config "translation"
+	AssociationsFile = "associations.json"       // config "associations"
 )
 
 // Architectures (config.json "architecture").
