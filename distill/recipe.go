@@ -215,7 +215,7 @@ func CorpusOnly() Recipe {
 // the student trained alone (the paper's objective) and served at twice
 // the words' weight: dev 0.3230 (docs/RESULTS.md, "Contract 3: the recipes
 // with word terms"); with query association (Associate: the training
-// queries' text added to the documents judged relevant to them) dev 0.4002
+// queries' text added to the documents judged relevant to them) dev 0.4013
 // (docs/RESULTS.md, "Query association"). Set Corpus, Out and TrainSplit.
 func ManyJudgments() Recipe {
 	r := Supervised()
