@@ -100,14 +100,18 @@ func (e *docEncoder) encode(docs []Document) ([]index.Document, error) {
 			return nil, inputErrorf("document %d: empty id", i)
 		}
 		var givenWords bool
-		text := e.model.DocText(d.Title, d.Text) // with the model's associated queries, if any
 		if d.Tokens != nil {
 			v, ws, err := e.vectorFromTokens(d.Tokens, false)
 			if err != nil {
 				return nil, inputErrorf("document %q: %v", d.ID, err)
 			}
 			out[i].Vector, out[i].Words, givenWords = v, ws, len(ws) > 0
-		} else {
+		}
+		var text string // with the model's associated queries, if any
+		if !givenWords {
+			text = e.model.DocText(d.Title, d.Text)
+		}
+		if d.Tokens == nil {
 			texts = append(texts, text)
 			at = append(at, i)
 		}

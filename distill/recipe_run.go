@@ -512,6 +512,12 @@ func (r *recipeRun) finish(n *native.Model) error {
 		}
 		r.sum.CorpusNNZ, r.sum.FLOPS = Sparsity(vecs, qs, r.tok.VocabSize())
 	}
+	var assoc *encoder.Associations
+	if r.Associate {
+		if assoc, err = r.associate(n, table, &cfg); err != nil {
+			return err
+		}
+	}
 	var half map[string]bool
 	if r.F16 {
 		half = map[string]bool{"emb": true}
@@ -529,39 +535,35 @@ func (r *recipeRun) finish(n *native.Model) error {
 			return err
 		}
 	}
-	if r.Associate {
-		if err := r.associate(n, table, &cfg); err != nil {
-			return err
-		}
-		// config.json again, now naming the associations file
-		if err := encoder.WriteModelDir(r.Out, cfg, r.tok, r.idf); err != nil {
+	if assoc != nil {
+		if _, err := encoder.WriteAssociations(r.Out, assoc); err != nil {
 			return err
 		}
 	}
 	return r.writeSummary()
 }
 
-// associate writes the model's query association: each training query
-// judged relevant (grade > 0) to a document of the corpus, once per grade,
-// keyed by the document's text. With held-out queries it measures the model
-// with it: documents re-encoded from their associated text, word terms
-// recounted.
-func (r *recipeRun) associate(n *native.Model, table *encoder.Translation, cfg *modeldir.Config) error {
+// associate fits the model's query association (each training query judged
+// relevant, grade > 0, to a document of the corpus, once per grade, keyed by
+// the document's text) and names it in cfg. With held-out queries it
+// measures the model with it: documents re-encoded from their associated
+// text, word terms recounted.
+func (r *recipeRun) associate(n *native.Model, table *encoder.Translation, cfg *modeldir.Config) (*encoder.Associations, error) {
 	a := FitAssociations(r.corpus, r.trainQ, r.trainQrels)
-	ac, err := encoder.WriteAssociations(r.Out, a)
-	if err != nil {
-		return err
+	if len(a.Docs) == 0 {
+		return nil, fmt.Errorf("distill: query association: no training query is judged relevant to a document of the corpus")
 	}
-	cfg.Associations = ac
+	cfg.Associations = a.Config()
 	r.sum.AssociatedDocs = len(a.Docs)
 	r.logf("train: query association: %d training queries on %d documents", len(a.Queries), len(a.Docs))
 	if len(r.heldQ) == 0 {
-		return nil
+		return a, nil
 	}
 	var enc encoder.Encoder = n
 	if table != nil {
+		var err error
 		if enc, err = encoder.WithTranslation(n, table, *cfg.Translation, r.tok, *cfg, r.idf); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	docs := make([]dataset.Doc, len(r.corpus))
@@ -570,13 +572,13 @@ func (r *recipeRun) associate(n *native.Model, table *encoder.Translation, cfg *
 	}
 	vecs, err := EncodeCorpus(enc, docs, r.Workers, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := NewSparseEval(vecs, docs, r.tok.VocabSize())
 	e.Words, e.QueryCounts, e.PieceWeight = r.wordCorpus(docs), r.ana.QueryCounts, r.ana.PieceWeight
 	r.sum.HeldOutAssociations = e.MeanNDCG10(r.heldQ, r.evalQrels, r.tok, r.qidf)
 	r.logf("train: held-out NDCG@10 with query association %.4f", r.sum.HeldOutAssociations)
-	return nil
+	return a, nil
 }
 
 // fitTranslation fits the table on the training queries' judged positives

@@ -150,7 +150,12 @@ func WriteAssociations(dir string, a *Associations) (*modeldir.AssociationsConfi
 	if err := os.WriteFile(filepath.Join(dir, modeldir.AssociationsFile), b, 0o644); err != nil {
 		return nil, err
 	}
-	return &modeldir.AssociationsConfig{Documents: len(a.Docs), Queries: len(a.Queries)}, nil
+	return a.Config(), nil
+}
+
+// Config is the config.json entry that names a's file.
+func (a *Associations) Config() *modeldir.AssociationsConfig {
+	return &modeldir.AssociationsConfig{Documents: len(a.Docs), Queries: len(a.Queries)}
 }
 
 func openAssociations(fsys fs.FS, display string, cfg *modeldir.AssociationsConfig) (*Associations, error) {
