@@ -119,6 +119,7 @@ func (b *Builder) Build() (*Segment, error) {
 	scale := o.Scale
 	if scale <= 0 {
 		scale = robustScale(b.weights, b.maxW)
+		b.inv.reserve(len(b.terms))
 		for d := 0; d < numDocs; d++ {
 			for p := b.docStart[d]; p < b.docStart[d+1]; p++ {
 				b.inv.add(uint32(d), b.terms[p], quantise(b.weights[p], scale))

@@ -126,6 +126,17 @@ func (w *invWriter) add(doc, t uint32, imp uint8) {
 	}
 }
 
+// reserve sizes the stage for n postings to come (at most a stage's worth).
+func (w *invWriter) reserve(n int) {
+	n = min(n, w.stageLimit())
+	if cap(w.stSlot)-len(w.stSlot) < n {
+		k := len(w.stSlot) + n
+		w.stSlot = append(make([]uint32, 0, k), w.stSlot...)
+		w.stDoc = append(make([]uint32, 0, k), w.stDoc...)
+		w.stImp = append(make([]uint8, 0, k), w.stImp...)
+	}
+}
+
 func (w *invWriter) stageLimit() int {
 	if w.stageCap > 0 {
 		return w.stageCap
@@ -214,13 +225,34 @@ func (tl *termList) flush() {
 	tl.docs, tl.imps = tl.docs[:0], tl.imps[:0]
 }
 
+// idOrder returns the slots in ascending term id: the table's ids by a
+// scan of it, then the hashed (larger) ids sorted. Sorting the termLists
+// themselves moved ~150-byte structs (a sixth of a small segment's build).
+func (w *invWriter) idOrder() []int32 {
+	order := make([]int32, 0, len(w.terms))
+	for _, s := range w.low {
+		if s > 0 {
+			order = append(order, s-1)
+		}
+	}
+	nlow := len(order)
+	for i, k := range w.keys {
+		if k != 0 {
+			order = append(order, w.vals[i])
+		}
+	}
+	high := order[nlow:]
+	slices.SortFunc(high, func(a, b int32) int { return cmp.Compare(w.terms[a].id, w.terms[b].id) })
+	return order
+}
+
 // finish lays the inverted index out in l (its terms in ascending id
 // order) and releases the writer's buffers.
 func (w *invWriter) finish(l *Layout) error {
 	w.drain()
 	w.stSlot, w.stDoc, w.stImp, w.sortDoc, w.sortImp, w.start = nil, nil, nil, nil, nil, nil
+	order := w.idOrder()
 	w.low, w.keys, w.vals = nil, nil, nil
-	slices.SortFunc(w.terms, func(a, b termList) int { return cmp.Compare(a.id, b.id) })
 	nt := len(w.terms)
 	l.NumTerms = nt
 	l.Postings = w.postings
@@ -228,7 +260,7 @@ func (w *invWriter) finish(l *Layout) error {
 	var nblk int
 	var size uint64
 	for t := 0; t < nt; t++ {
-		tl := &w.terms[t]
+		tl := &w.terms[order[t]]
 		l.Terms[t] = tl.id
 		tl.flush()
 		tl.docs, tl.imps = nil, nil
@@ -248,7 +280,7 @@ func (w *invWriter) finish(l *Layout) error {
 	l.TermTop = make([]uint8, nt*len(TopRanks))
 	var hist [256]uint32
 	for t := 0; t < nt; t++ {
-		tl := &w.terms[t]
+		tl := &w.terms[order[t]]
 		off := uint64(len(l.Data))
 		l.Data = append(l.Data, tl.data...)
 		if tl.count >= uint32(TopRanks[0]) {
