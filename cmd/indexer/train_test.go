@@ -255,16 +255,26 @@ func TestTrainRecipeChoice(t *testing.T) {
 	}
 }
 
-func TestTrainTranslation(t *testing.T) {
-	data := writeTinyDataset(t)
-	emb := tinyEmbeddings(t)
-	out := filepath.Join(t.TempDir(), "model")
-	args := []string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp", "--train-split", "train",
-		"--epochs", "1", "--hidden", "4", "--quiet", "--holdout", "0.25", "--translation-terms", "4", "--translation-min-count", "1"}
-	var stdout, stderr bytes.Buffer
-	if rc := dispatch(args, nil, &stdout, &stderr); rc != 0 {
+// trainTiny trains on writeTinyDataset's train split (one epoch, a
+// quarter held out) with the extra flags and returns the dataset, the
+// embeddings, the model directory and train's stdout.
+func trainTiny(t *testing.T, extra ...string) (data, emb, out string, stdout *bytes.Buffer) {
+	t.Helper()
+	data, emb = writeTinyDataset(t), tinyEmbeddings(t)
+	out = filepath.Join(t.TempDir(), "model")
+	args := append([]string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp", "--train-split", "train",
+		"--epochs", "1", "--hidden", "4", "--quiet", "--holdout", "0.25"}, extra...)
+	stdout = new(bytes.Buffer)
+	var stderr bytes.Buffer
+	if rc := dispatch(args, nil, stdout, &stderr); rc != 0 {
 		t.Fatalf("rc %d: %s", rc, stderr.String())
 	}
+	return data, emb, out, stdout
+}
+
+func TestTrainTranslation(t *testing.T) {
+	data, emb, out, stdout := trainTiny(t, "--translation-terms", "4", "--translation-min-count", "1")
+	var stderr bytes.Buffer
 	m, err := encoder.LoadModel(out)
 	if err != nil {
 		t.Fatal(err)
@@ -282,13 +292,13 @@ func TestTrainTranslation(t *testing.T) {
 	}
 	// corpus only there are no qrels to fit it on
 	stderr.Reset()
-	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--glove", emb, "--pseudo", "10", "--quiet", "--translation-terms", "4"}
-	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--translation-terms: a translation table needs a train split") {
+	args := []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--glove", emb, "--pseudo", "10", "--quiet", "--translation-terms", "4"}
+	if rc := dispatch(args, nil, stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "--translation-terms: a translation table needs a train split") {
 		t.Fatalf("--translation-terms without --train-split: rc %d, stderr %q", rc, stderr.String())
 	}
 	stderr.Reset()
 	args = []string{"train", "--corpus", data, "--out", filepath.Join(t.TempDir(), "m"), "--arch", "bm25-tf", "--train-split", "train", "--translation-terms", "4"}
-	if rc := dispatch(args, nil, &stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "bm25-tf") {
+	if rc := dispatch(args, nil, stdout, &stderr); rc == 0 || !strings.Contains(stderr.String(), "bm25-tf") {
 		t.Fatalf("--translation-terms with --arch bm25-tf: rc %d, stderr %q", rc, stderr.String())
 	}
 }
@@ -299,15 +309,7 @@ func TestTrainTranslation(t *testing.T) {
 // held-out score with them; without a train split, or with bm25-tf, it is a
 // flag error.
 func TestTrainAssociate(t *testing.T) {
-	data := writeTinyDataset(t)
-	emb := tinyEmbeddings(t)
-	out := filepath.Join(t.TempDir(), "model")
-	args := []string{"train", "--corpus", data, "--out", out, "--glove", emb, "--teachers", "bm25wp", "--train-split", "train",
-		"--epochs", "1", "--hidden", "4", "--quiet", "--holdout", "0.25", "--associate"}
-	var stdout, stderr bytes.Buffer
-	if rc := dispatch(args, nil, &stdout, &stderr); rc != 0 {
-		t.Fatalf("rc %d: %s", rc, stderr.String())
-	}
+	data, emb, out, stdout := trainTiny(t, "--associate")
 	m, err := encoder.LoadModel(out)
 	if err != nil {
 		t.Fatal(err)

@@ -31,21 +31,10 @@ func TestStagedInversion(t *testing.T) {
 		var postings int64
 		for _, stage := range []int{1, 2, 5, 64, 1000, 0} {
 			t.Run(fmt.Sprintf("scale %v stage %d", o.Scale, stage), func(t *testing.T) {
-				b := NewBuilder(o)
-				b.inv.stageCap = stage
-				for _, v := range vs {
-					b.Add(v)
-				}
-				seg, err := b.Build()
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := seg.MarshalBinary()
-				if err != nil {
-					t.Fatal(err)
-				}
+				var b *Builder
+				got, n := buildTweaked(t, vs, o, func(x *Builder) { b = x; b.inv.stageCap = stage })
 				if stage == 1 {
-					want, postings = got, seg.l.Postings
+					want, postings = got, n
 					if postings < 10000 {
 						t.Fatalf("only %d postings", postings)
 					}

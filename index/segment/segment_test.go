@@ -55,6 +55,26 @@ func build(t testing.TB, vs []sparse.Vector, o Options) *Segment {
 	return s
 }
 
+// buildTweaked builds vs with o after tweak adjusts the builder (a test
+// knob), and returns the segment's bytes and its postings.
+func buildTweaked(t *testing.T, vs []sparse.Vector, o Options, tweak func(*Builder)) ([]byte, int64) {
+	t.Helper()
+	b := NewBuilder(o)
+	tweak(b)
+	for _, v := range vs {
+		b.Add(v)
+	}
+	seg, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := seg.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, seg.l.Postings
+}
+
 // roundTrip encodes s and decodes the bytes again.
 func roundTrip(t *testing.T, s *Segment) (*Segment, []byte) {
 	t.Helper()
@@ -374,19 +394,7 @@ func TestBuildBMPChunks(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range []int{1, 7, 64, 1000} {
-			b := NewBuilder(o)
-			b.bmpChunk = c
-			for _, v := range vs {
-				b.Add(v)
-			}
-			seg, err := b.Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := seg.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, _ := buildTweaked(t, vs, o, func(b *Builder) { b.bmpChunk = c })
 			if !bytes.Equal(got, want) {
 				t.Fatalf("options %+v: chunk %d docs gives a different segment", o, c)
 			}
