@@ -184,7 +184,10 @@ func (h *HybridOptions) depth(k int) int {
 // LoadOptions configure Collection.Load (and Build).
 type LoadOptions struct {
 	// BatchSize is the number of documents encoded and committed together;
-	// each commit records its resume point. Default 512.
+	// each commit records its resume point and adds a segment, which the
+	// background merger merges. Default 2048 (512 before: a 1M-document
+	// pre-encoded build took 20% more CPU and 15% more peak RSS, most of it
+	// in merging the smaller segments; docs/BENCHMARKS.md, round 10).
 	BatchSize int
 	// Workers is the number of parallel encoders. Default GOMAXPROCS.
 	Workers int
@@ -196,7 +199,7 @@ type LoadOptions struct {
 }
 
 // Defaults of LoadOptions.
-const DefaultBatchSize = 512
+const DefaultBatchSize = 2048
 
 // EnsureDefaults fills zero fields with their defaults.
 func (o *LoadOptions) EnsureDefaults() {
