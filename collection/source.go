@@ -2,15 +2,16 @@ package collection
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/sparrow-search/sparrow/dataset"
+	"github.com/valyala/fastjson"
 )
 
 // Source is what Load and Build read: documents at positions in a fixed
@@ -101,17 +102,18 @@ func (f *fileSource) Read(skip int, emit func(Document, int) error) error {
 	defer fh.Close()
 	sc := bufio.NewScanner(fh)
 	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	var p fastjson.Parser
 	line := 0
 	for sc.Scan() {
 		line++
 		if line <= skip {
 			continue
 		}
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
 			continue
 		}
-		d, err := parseRecord([]byte(text), f.vectors)
+		d, err := parseRecord(&p, text, f.vectors)
 		if err != nil {
 			return fmt.Errorf("%s:%d: %v", f.path, line, err)
 		}
@@ -133,7 +135,20 @@ type rawRecord struct {
 	Vector map[string]float64 `json:"vector"`
 }
 
-func parseRecord(line []byte, vectors bool) (Document, error) {
+// parseRecord parses one JSONL line: plain lines by parseRecordFast, the
+// rest (and every error) by parseRecordJSON, whose behaviour is the
+// contract. p may be nil (no fast path).
+func parseRecord(p *fastjson.Parser, line []byte, vectors bool) (Document, error) {
+	if p != nil {
+		if d, ok := parseRecordFast(p, line, vectors); ok {
+			return d, nil
+		}
+	}
+	return parseRecordJSON(line, vectors)
+}
+
+// parseRecordJSON decodes a record with encoding/json.
+func parseRecordJSON(line []byte, vectors bool) (Document, error) {
 	var raw rawRecord
 	if err := json.Unmarshal(line, &raw); err != nil {
 		return Document{}, fmt.Errorf("invalid JSON: %v", err)
