@@ -68,3 +68,19 @@ func ExampleLoadModel() {
 	// mat 0.987
 	// bm25-tf 2
 }
+
+// Query association keeps training queries beside the documents judged
+// relevant to them; Model.DocText adds them when exactly that document is
+// indexed, and leaves every other text alone.
+func ExampleAssociations() {
+	doc := encoder.DocText("Vitamin D", "Vitamin D deficiency is common in winter.")
+	a := &encoder.Associations{
+		Queries: []string{"sunshine hormone"},
+		Docs:    map[uint64][]int32{encoder.DocKey(doc): {0, 0}}, // a grade-2 judgment: listed twice
+	}
+	fmt.Println(a.Text(doc))
+	fmt.Println(a.Text("Bird migration in winter."))
+	// Output:
+	// Vitamin D Vitamin D deficiency is common in winter. sunshine hormone sunshine hormone
+	// Bird migration in winter.
+}
