@@ -1,6 +1,7 @@
 package encoder
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -34,8 +35,11 @@ func DocText(title, text string) string {
 // vocabulary or a weight that is negative, NaN or beyond float32's range is an
 // error naming the token; zero weights are dropped.
 func VectorFromTokens(tok *wordpiece.Tokenizer, m map[string]float64) (sparse.Vector, error) {
-	ids := make([]int32, 0, len(m))
-	byID := make(map[int32]float32, len(m))
+	type entry struct {
+		id int32
+		w  float32
+	}
+	es := make([]entry, 0, len(m)) // sorted by id below: no id -> weight map
 	for t, w := range m {
 		if !(w >= 0 && w <= math.MaxFloat32) { // NaN fails too
 			return sparse.Vector{}, fmt.Errorf("encoder: token %q: weight must be a finite number >= 0 that fits a float32 (at most 3.4e38)", t)
@@ -47,13 +51,12 @@ func VectorFromTokens(tok *wordpiece.Tokenizer, m map[string]float64) (sparse.Ve
 		if w == 0 {
 			continue
 		}
-		ids = append(ids, id)
-		byID[id] = float32(w)
+		es = append(es, entry{id, float32(w)})
 	}
-	slices.Sort(ids)
-	v := sparse.Vector{IDs: ids, Weights: make([]float32, len(ids))}
-	for i, id := range ids {
-		v.Weights[i] = byID[id]
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	v := sparse.Vector{IDs: make([]int32, len(es)), Weights: make([]float32, len(es))}
+	for i, e := range es {
+		v.IDs[i], v.Weights[i] = e.id, e.w
 	}
 	return v, nil
 }
