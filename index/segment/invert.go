@@ -113,9 +113,8 @@ type termList struct {
 }
 
 // add appends posting (doc, imp) to term t. Docs must arrive in ascending
-// order and at most once per term.
-// The stage grows as postings come (a small segment allocates little) up
-// to stageCap.
+// order and at most once per term. The stage grows as postings come (a
+// small segment allocates little) up to its limit, then drains.
 func (w *invWriter) add(doc, t uint32, imp uint8) {
 	w.stSlot = append(w.stSlot, uint32(w.slot(t)))
 	w.stDoc = append(w.stDoc, doc)
