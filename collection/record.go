@@ -32,6 +32,8 @@ var fieldNames = [numFields][]byte{[]byte("_id"), []byte("id"), []byte("title"),
 // Documents the fast path returns equal parseRecordJSON's
 // (FuzzParseRecordFast).
 func parseRecordFast(p *fastjson.Parser, line []byte, vectors bool) (d Document, ok bool) {
+	// json.Valid first: fastjson accepts some text that is not JSON
+	// (leading zeros, NaN), which encoding/json refuses.
 	if !json.Valid(line) || bytes.Contains(line, []byte(`\u`)) || !utf8.Valid(line) {
 		return d, false
 	}

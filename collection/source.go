@@ -137,12 +137,10 @@ type rawRecord struct {
 
 // parseRecord parses one JSONL line: plain lines by parseRecordFast, the
 // rest (and every error) by parseRecordJSON, whose behaviour is the
-// contract. p may be nil (no fast path).
+// contract.
 func parseRecord(p *fastjson.Parser, line []byte, vectors bool) (Document, error) {
-	if p != nil {
-		if d, ok := parseRecordFast(p, line, vectors); ok {
-			return d, nil
-		}
+	if d, ok := parseRecordFast(p, line, vectors); ok {
+		return d, nil
 	}
 	return parseRecordJSON(line, vectors)
 }

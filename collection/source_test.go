@@ -29,7 +29,7 @@ func TestParseRecordIDs(t *testing.T) {
 		`{"_id":null,"id":7,"text":"x"}`: "7",
 	} {
 		t.Run(line, func(t *testing.T) {
-			d, err := parseRecord(nil, []byte(line), false)
+			d, err := parseRecord(new(fastjson.Parser), []byte(line), false)
 			if err != nil || d.ID != want {
 				t.Errorf("id %q, err %v; want %q", d.ID, err, want)
 			}
