@@ -2,7 +2,6 @@ package encoder
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
@@ -121,13 +121,9 @@ func DecodeAssociations(data []byte, cfg *modeldir.AssociationsConfig) (*Associa
 	}
 	a := &Associations{Queries: f.Queries, Docs: make(map[uint64][]int32, len(f.Documents))}
 	for k, refs := range f.Documents {
-		b, err := hex.DecodeString(k)
+		key, err := strconv.ParseUint(k, 16, 64)
 		if err != nil || len(k) != 16 || strings.ToLower(k) != k {
 			return nil, fmt.Errorf("document key %q: want 16 lower-case hex digits", k)
-		}
-		var key uint64
-		for _, x := range b {
-			key = key<<8 | uint64(x)
 		}
 		a.Docs[key] = refs
 	}
