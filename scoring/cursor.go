@@ -176,3 +176,9 @@ func (c *postingCursor) skipBlocks(b int, d uint32) int {
 	}
 	return hi
 }
+
+// blockBuf is one decoded block's docs. Algorithms keep one in their
+// state rather than on the stack: the per-width decoders are called
+// through a table, so a local array escapes and would be allocated (1
+// KB, zeroed) per list.
+type blockBuf = [segment.MaxBlockSize]uint32

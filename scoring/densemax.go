@@ -34,6 +34,7 @@ type DenseMaxScore struct {
 	cand   []uint32
 	scores []int32
 	blocks []int64 // mergeLimit's scratch
+	block  blockBuf
 	// eager raises the threshold before every list (tests: the raise
 	// path on small corpora).
 	eager bool
@@ -95,7 +96,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			break // no partial score can help the threshold: continue at once
 		}
 		t := ts[i]
-		addList(l, t, acc, win)
+		addList(l, t, acc, win, &a.block)
 		cnt := int64(l.TermCount[t.t])
 		since += cnt
 		left -= cnt
@@ -116,7 +117,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		cand, scores = denseCandidates(acc, max(1, c.thr-rem[i]), cand[:0], scores[:0], false)
 	}
 	for ; i < len(ts) && len(cand) > 0; i++ {
-		cand, scores = mergeList(l, ts[i], cand, scores)
+		cand, scores = mergeList(l, ts[i], cand, scores, &a.block)
 		// Drop the candidates the remaining lists cannot lift enough.
 		lo, k := c.thr-rem[i+1], 0
 		for j, d := range cand {
@@ -139,12 +140,11 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 // addList adds list t into the accumulators: from its dense impact table
 // when it has one, else through the fused unpack-and-add when win (acc's
 // window of 2^16) is set, else by decoding each block.
-func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]int32) {
+func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]int32, docs *blockBuf) {
 	if tab := l.DenseImpacts(int(t.t)); tab != nil {
 		addScaledU8(acc, tab, t.w)
 		return
 	}
-	var docs [segment.MaxBlockSize]uint32
 	b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 	base := uint32(0)
 	for b := b0; b < b1; b++ {
@@ -273,14 +273,13 @@ const (
 // mergeList adds list t's scores to the candidates (ascending docs),
 // reading its dense impact table when it has one, else decoding only the
 // blocks that hold a candidate's doc range.
-func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32) ([]uint32, []int32) {
+func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32, docs *blockBuf) ([]uint32, []int32) {
 	if tab := l.DenseImpacts(int(t.t)); tab != nil {
 		for j, d := range cand {
 			scores[j] += t.w * int32(tab[d])
 		}
 		return cand, scores
 	}
-	var docs [segment.MaxBlockSize]uint32
 	var imps []uint8
 	b, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 	dec, m, p := -1, 0, 0

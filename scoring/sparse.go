@@ -48,6 +48,7 @@ type SparseMaxScore struct {
 	pos     []int // list i's next posting
 	touched []uint32
 	terms   []qterm
+	block   blockBuf
 }
 
 // Name implements Algorithm.
@@ -146,7 +147,7 @@ func (a *SparseMaxScore) searchOne(c *collector, l *segment.Layout, ts []qterm) 
 	e, _ := nonEssential(l, ts, 0, 0, c.thr)
 	acc := a.acc
 	touched := a.touched[:0]
-	var docs [segment.MaxBlockSize]uint32
+	docs := &a.block
 	// Strongest list first: the docs are offered in the order listed, and
 	// the docs of strong lists raise the heap's threshold early, so fewer
 	// of the others are pushed (weakest first, most offers replaced the

@@ -24,6 +24,8 @@ type TAAT struct {
 	cands   []uint32
 	kheap   []int32
 	probe   postingCursor
+	docs    blockBuf
+	imps    [segment.MaxBlockSize]uint8
 }
 
 // Name implements Algorithm.
@@ -63,8 +65,7 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 	// doc counted can be returned: not with deleted or filtered docs.
 	visibleAll := s.live == nil && s.filter == nil
 	touched := a.touched[:0]
-	var docs [segment.MaxBlockSize]uint32
-	var imps [segment.MaxBlockSize]uint8
+	docs, imps := &a.docs, &a.imps
 
 	// Phase 1: accumulate whole lists while unseen docs can still qualify.
 	// acc[d] == 0 marks an unseen doc (every posting adds at least 1).
