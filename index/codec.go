@@ -351,9 +351,13 @@ func decodeManifest(data []byte) (*manifest, error) {
 	return m, nil
 }
 
-// unmarshalBitmap parses roaring's portable format, turning any panic of the
-// library on hostile input into an error.
-func unmarshalBitmap(data []byte) (bm *roaring.Bitmap, err error) {
+// unmarshalBitmap parses roaring's portable format holding docs below n,
+// turning any panic of the library on hostile input into an error. The
+// library accepts bytes that it panics on later (a run container with no
+// runs: Maximum panics), so every value is then read once, in order
+// (checkBitmap); the library's own Validate is quadratic in a container's
+// runs, which hostile bytes choose.
+func unmarshalBitmap(data []byte, n uint64) (bm *roaring.Bitmap, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			bm, err = nil, fmt.Errorf("corrupt bitmap: %v", r)
@@ -363,7 +367,56 @@ func unmarshalBitmap(data []byte) (bm *roaring.Bitmap, err error) {
 	if err := bm.UnmarshalBinary(data); err != nil {
 		return nil, err
 	}
+	if err := checkBitmap(bm, n); err != nil {
+		return nil, err
+	}
 	return bm, nil
+}
+
+// checkBitmap checks that bm's docs are below n, strictly ascending, as
+// many as its cardinality says, and that none of its containers is empty:
+// linear in the docs, which are at most n.
+func checkBitmap(bm *roaring.Bitmap, n uint64) error {
+	card := bm.GetCardinality()
+	if card > n {
+		return fmt.Errorf("corrupt bitmap: %d docs, more than %d", card, n)
+	}
+	var (
+		buf        [256]uint32
+		seen, keys uint64
+		next       uint64 // the least doc allowed next
+		key        = int64(-1)
+	)
+	for it := bm.ManyIterator(); ; {
+		m := it.NextMany(buf[:])
+		if m == 0 {
+			break
+		}
+		if seen += uint64(m); seen > card {
+			return fmt.Errorf("corrupt bitmap: more docs than its %d", card)
+		}
+		for _, v := range buf[:m] {
+			switch d := uint64(v); {
+			case d < next:
+				return fmt.Errorf("corrupt bitmap: doc %d after %d", d, next-1)
+			case d >= n:
+				return fmt.Errorf("doc %d beyond %d", d, n)
+			default:
+				next = d + 1
+			}
+			if k := int64(v >> 16); k != key {
+				key = k
+				keys++
+			}
+		}
+	}
+	if seen != card {
+		return fmt.Errorf("corrupt bitmap: %d docs of its %d", seen, card)
+	}
+	if c := bm.Stats().Containers; c != keys {
+		return fmt.Errorf("corrupt bitmap: %d empty containers", c-keys)
+	}
+	return nil
 }
 
 func marshalBitmap(bm *roaring.Bitmap) []byte {
@@ -392,12 +445,9 @@ func decodeTombstones(data []byte, numDocs uint32) (*roaring.Bitmap, error) {
 	if err != nil {
 		return nil, err
 	}
-	bm, err := unmarshalBitmap(body)
+	bm, err := unmarshalBitmap(body, uint64(numDocs))
 	if err != nil {
-		return nil, fmt.Errorf("tombstones: %w", err)
-	}
-	if !bm.IsEmpty() && bm.Maximum() >= numDocs {
-		return nil, fmt.Errorf("tombstones: doc %d beyond segment size %d", bm.Maximum(), numDocs)
+		return nil, fmt.Errorf("tombstones (segment of %d docs): %w", numDocs, err)
 	}
 	return bm, nil
 }
@@ -478,12 +528,9 @@ func decodeBare(data []byte, n int) (*roaring.Bitmap, error) {
 	if data == nil {
 		return nil, errShort
 	}
-	bm, err := unmarshalBitmap(data)
+	bm, err := unmarshalBitmap(data, uint64(max(n, 0)))
 	if err != nil {
-		return nil, fmt.Errorf("bare docs: %w", err)
-	}
-	if !bm.IsEmpty() && int64(bm.Maximum()) >= int64(n) {
-		return nil, fmt.Errorf("bare docs: doc %d beyond %d ids", bm.Maximum(), n)
+		return nil, fmt.Errorf("bare docs (%d ids): %w", n, err)
 	}
 	return bm, nil
 }
@@ -627,12 +674,10 @@ func decodeFieldIndex(data []byte, numDocs uint32) (fieldIndex, error) {
 		if r.err != nil {
 			break
 		}
-		bm, err := unmarshalBitmap(raw)
+		bm, err := unmarshalBitmap(raw, uint64(numDocs))
 		switch {
 		case err != nil:
-			r.err = fmt.Errorf("key %q: %w", k, err)
-		case !bm.IsEmpty() && bm.Maximum() >= numDocs:
-			r.err = fmt.Errorf("key %q: doc %d beyond segment size %d", k, bm.Maximum(), numDocs)
+			r.err = fmt.Errorf("key %q (segment of %d docs): %w", k, numDocs, err)
 		case fi[k] != nil:
 			r.err = fmt.Errorf("key %q twice", k)
 		}
