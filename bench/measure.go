@@ -80,6 +80,25 @@ func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (float64, er
 	return float64(bestAlg) / float64(max(bestEx, 1)), nil
 }
 
+// slowerCounts re-times the queries of qs listed in slow (those whose
+// fastest time was above exhaustive's) paired with exhaustive.
+func (h *harness) slowerCounts(name string, qs []sparse.Vector, k int, slow []int) (SlowerCounts, error) {
+	sc := SlowerCounts{Unpaired: len(slow)}
+	for _, i := range slow {
+		r, err := h.pairedSlower(name, qs[i], k)
+		if err != nil {
+			return sc, err
+		}
+		if r > 1 {
+			sc.Paired++
+		}
+		if r > 1.1 {
+			sc.Paired10++
+		}
+	}
+	return sc, nil
+}
+
 // runMix measures every algorithm on one mix's queries at every k.
 func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 	if h.perQuery != nil {
@@ -118,28 +137,19 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 						mr.Mismatches = append(mr.Mismatches, fmt.Sprintf("%s k=%d query %d", name, k, i))
 					}
 				}
-				if k == 10 && times[i] > exTimes[i] {
+				if times[i] > exTimes[i] {
 					slow = append(slow, i)
 				}
 			}
 			if name == "exhaustive" {
 				exTimes = times
 			}
-			if k == 10 && name != "exhaustive" {
-				mr.SlowerThanExhaustive[name] = len(slow)
-				mr.SlowerPaired[name], mr.SlowerPaired10[name] = 0, 0
-				for _, i := range slow {
-					r, err := h.pairedSlower(name, qs[i], k)
-					if err != nil {
-						return err
-					}
-					if r > 1 {
-						mr.SlowerPaired[name]++
-					}
-					if r > 1.1 {
-						mr.SlowerPaired10[name]++
-					}
+			if name != "exhaustive" {
+				sc, err := h.slowerCounts(name, qs, k, slow)
+				if err != nil {
+					return err
 				}
+				mr.storeSlower(k, name, sc)
 			}
 			lat := summarize(times, walls)
 			mr.store(k, name, lat)

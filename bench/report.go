@@ -96,8 +96,36 @@ type MixReport struct {
 	// is more than 10% above exhaustive's: the losses that timing noise
 	// (a few percent between identical runs) cannot explain.
 	SlowerPaired10 map[string]int `json:"queries_slower_than_exhaustive_paired_by_10pct"`
+	// SlowerByK: the same counts at every timed k other than 10 (k ->
+	// algorithm -> counts): the planner's choice ignores k, so a larger
+	// k, with its lower threshold, is checked separately.
+	SlowerByK map[int]map[string]SlowerCounts `json:"slower_by_k,omitempty"`
 	// Plans counts the strategies the planner chose (top-10).
 	Plans map[string]int `json:"plans,omitempty"`
+}
+
+// SlowerCounts counts the queries of a mix slower than exhaustive at one
+// k: by their fastest times, then paired (as SlowerPaired), then paired by
+// more than 10%.
+type SlowerCounts struct {
+	Unpaired int `json:"slower"`
+	Paired   int `json:"paired"`
+	Paired10 int `json:"paired_by_10pct"`
+}
+
+// storeSlower records algorithm name's slower counts at k.
+func (mr *MixReport) storeSlower(k int, name string, sc SlowerCounts) {
+	if k == 10 {
+		mr.SlowerThanExhaustive[name], mr.SlowerPaired[name], mr.SlowerPaired10[name] = sc.Unpaired, sc.Paired, sc.Paired10
+		return
+	}
+	if mr.SlowerByK == nil {
+		mr.SlowerByK = map[int]map[string]SlowerCounts{}
+	}
+	if mr.SlowerByK[k] == nil {
+		mr.SlowerByK[k] = map[string]SlowerCounts{}
+	}
+	mr.SlowerByK[k][name] = sc
 }
 
 // ReorderReport describes the doc-id reordering applied at build.
