@@ -6,14 +6,13 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
-	"github.com/sparrow-search/sparrow/internal/topk"
 )
 
 // collector is the state one query shares with the algorithm over all
 // views: the top-k heap, the admission threshold, and the current view's
 // visibility (Live, Filter) and score scale.
 type collector struct {
-	heap   *topk.Heap[Hit]
+	heap   hitHeap
 	view   int32
 	mult   float64 // integer score -> float score, this view
 	thr    int32   // smallest integer score that may enter the heap, this view
@@ -23,10 +22,14 @@ type collector struct {
 	terms  []qterm // the query's terms present in the current view
 }
 
-func newCollector() collector { return collector{heap: topk.New(10, worse)} }
+func newCollector() collector {
+	var c collector
+	c.heap.reset(10)
+	return c
+}
 
 func (c *collector) reset(k int) {
-	c.heap.Reset(k)
+	c.heap.reset(k)
 	c.floor = 0
 }
 
@@ -34,7 +37,7 @@ func (c *collector) reset(k int) {
 func (c *collector) release() { c.live, c.filter = nil, nil }
 
 // k is the number of hits wanted.
-func (c *collector) k() int { return c.heap.K() }
+func (c *collector) k() int { return c.heap.k }
 
 // setView moves to view v and returns the query's terms present in it,
 // numbered as the view's local terms (segment.Layout.Lookup), which is
@@ -83,8 +86,8 @@ func (c *collector) prime(l *segment.Layout, terms []qterm) {
 // (once the heap is full) and the floor.
 func (c *collector) updateThreshold() {
 	th := c.floor
-	if c.heap.Full() {
-		th = max(th, c.heap.Worst().Score)
+	if c.heap.full() {
+		th = max(th, c.heap.worst().Score)
 	}
 	if !(th > 0) {
 		c.thr = 1
@@ -114,7 +117,7 @@ func (c *collector) offer(doc uint32, sum int32) bool {
 	if c.filter != nil && !c.filter.Contains(doc) {
 		return false
 	}
-	if c.heap.Push(Hit{View: int(c.view), Doc: doc, Score: c.score(sum)}) && c.heap.Full() {
+	if c.heap.push(Hit{View: int(c.view), Doc: doc, Score: c.score(sum)}) && c.heap.full() {
 		old := c.thr
 		c.updateThreshold()
 		return c.thr != old

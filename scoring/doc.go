@@ -26,7 +26,8 @@
 // Scores are exact integers (quantised query weight times 8-bit impact), so
 // all rank-safe algorithms return exactly the exhaustive top-k, ties
 // included (score desc, then view, then doc asc). The k best hits are kept
-// by internal/topk. Hot loops have AVX-512 kernels (kernel_simd.go,
+// by a binary heap specialised to Hit (hitheap.go; internal/topk's generic
+// heap is its reference in the tests). Hot loops have AVX-512 kernels (kernel_simd.go,
 // GOEXPERIMENT=simd) and a portable fallback (kernel_generic.go); the same
 // tests run on both.
 package scoring

@@ -215,7 +215,7 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 			return nil, fmt.Errorf("scoring: %s: view %d: %w", s.alg.Name(), v, err)
 		}
 	}
-	return c.heap.Sorted(), nil
+	return c.heap.sorted(), nil
 }
 
 // maxQueryTerms bounds the query length so that integer scores fit in int32.

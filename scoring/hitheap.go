@@ -1,0 +1,269 @@
+package scoring
+
+import (
+	"math"
+	"slices"
+)
+
+// hitHeap keeps the k best hits offered since the last reset, under worse.
+// It is internal/topk.Heap specialised to Hit (there the order is a func
+// value, called indirectly at every step of a sift and of the final sort;
+// here worse is inlined), and for large k it buffers instead of sifting:
+// at k = 1000 the heap's sifts and its final sort were two thirds of a
+// light query's time (docs/BENCHMARKS.md). topk.Heap is its reference in
+// the tests.
+//
+// Small k (below bufferFromK) is a bounded binary min-heap whose root is
+// the worst hit kept: the admission bound rises with every kept hit,
+// which the pruning algorithms use at once. Larger k appends the admitted
+// hits to a buffer of up to 2k and, when it fills, selects the k best
+// (quickselect): O(1) per hit amortised; the bound is the k-th best at the
+// last selection (first set when k hits have arrived), never above the
+// true k-th best, so pruning stays rank-safe, only a little later.
+type hitHeap struct {
+	k      int
+	h      []Hit // the heap (small k), or the buffer (large k)
+	kth    Hit   // large k: the admission bound (valid once full)
+	filled bool  // large k: k hits have arrived
+	keys   []uint64
+}
+
+// bufferFromK is the least k that buffers. On the 1M mixes (planner,
+// SIMD, docs/BENCHMARKS.md) buffering at k = 1000 cut the heavy mix's mean
+// 827 -> 698 µs and the light's 321 -> 196; at k = 100 it cut light and
+// uniform by 4-5% but cost heavy and long 1-3% (their windows prune by the
+// bound, which the heap raises at every hit).
+const bufferFromK = 256
+
+func (t *hitHeap) reset(k int) {
+	t.k = max(k, 0)
+	limit := t.k
+	if t.k >= bufferFromK {
+		limit = 2 * t.k
+	}
+	if cap(t.h) < limit {
+		t.h = make([]Hit, 0, min(limit, 1<<17))
+	}
+	t.h = t.h[:0]
+	t.filled = false
+}
+
+func (t *hitHeap) buffered() bool { return t.k >= bufferFromK }
+
+// full reports whether k hits have arrived: from then on worst is a lower
+// bound of the final k-th best hit.
+func (t *hitHeap) full() bool {
+	if t.buffered() {
+		return t.filled
+	}
+	return len(t.h) >= t.k
+}
+
+// worst is the admission bound: a hit enters only if worst is worse than
+// it (the zero Hit before the heap is full).
+func (t *hitHeap) worst() Hit {
+	switch {
+	case t.buffered():
+		if !t.filled {
+			return Hit{}
+		}
+		return t.kth
+	case len(t.h) == 0:
+		return Hit{}
+	}
+	return t.h[0]
+}
+
+// push offers x and reports whether worst may have changed.
+func (t *hitHeap) push(x Hit) bool {
+	if t.buffered() {
+		return t.pushBuffered(x)
+	}
+	h := t.h
+	if len(h) < t.k {
+		h = append(h, x)
+		t.h = h
+		for i := len(h) - 1; i > 0; { // sift up
+			p := (i - 1) / 2
+			if !worse(h[i], h[p]) {
+				break
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+		return true
+	}
+	if len(h) == 0 || !worse(h[0], x) {
+		return false
+	}
+	siftDownFrom(h, x)
+	return true
+}
+
+func (t *hitHeap) pushBuffered(x Hit) bool {
+	if t.filled && !worse(t.kth, x) {
+		return false
+	}
+	t.h = append(t.h, x)
+	switch n := len(t.h); {
+	case n >= 2*t.k:
+		selectBest(t.h, t.k)
+		t.h = t.h[:t.k]
+		t.kth = t.h[t.k-1]
+		return true
+	case n == t.k && !t.filled:
+		// The first k hits: the worst of them is the first bound.
+		t.filled = true
+		t.kth = t.h[0]
+		for _, y := range t.h[1:] {
+			if worse(y, t.kth) {
+				t.kth = y
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// siftDownFrom replaces the root of min-heap h by x (Floyd's bottom-up
+// way: the hole goes down to a leaf along the worse children, one
+// comparison per level, then x rises from there; x usually belongs near
+// the leaves).
+func siftDownFrom(h []Hit, x Hit) {
+	n := len(h)
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && worse(h[c+1], h[c]) {
+			c++
+		}
+		h[i] = h[c]
+		i = c
+	}
+	for i > 0 {
+		p := (i - 1) / 2
+		if !worse(x, h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = x
+}
+
+// selectBest reorders h so that h[:k] holds its k best hits with the
+// worst of them at h[k-1] (quickselect, Hoare partition around a median
+// of three; after 64 rounds, which random scores never need, the rest is
+// sorted instead).
+func selectBest(h []Hit, k int) {
+	if k <= 0 || k >= len(h) {
+		if k == len(h) && k > 0 {
+			moveWorstLast(h)
+		}
+		return
+	}
+	lo, hi, target := 0, len(h)-1, k-1
+	for round := 0; lo < hi; round++ {
+		if round == 64 {
+			slices.SortFunc(h[lo:hi+1], cmpHits)
+			return
+		}
+		mid := lo + (hi-lo)/2
+		// Median of three: h[lo] best, h[hi] worst, pivot h[mid].
+		if worse(h[lo], h[mid]) {
+			h[lo], h[mid] = h[mid], h[lo]
+		}
+		if worse(h[mid], h[hi]) {
+			h[mid], h[hi] = h[hi], h[mid]
+			if worse(h[lo], h[mid]) {
+				h[lo], h[mid] = h[mid], h[lo]
+			}
+		}
+		p := h[mid]
+		i, j := lo, hi
+		for i <= j {
+			for worse(p, h[i]) { // h[i] better than the pivot
+				i++
+			}
+			for worse(h[j], p) {
+				j--
+			}
+			if i <= j {
+				h[i], h[j] = h[j], h[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case target <= j:
+			hi = j
+		case target >= i:
+			lo = i
+		default:
+			return // h[j+1 : i] equal the pivot and hold the target
+		}
+	}
+}
+
+// moveWorstLast swaps the worst hit of h into its last place.
+func moveWorstLast(h []Hit) {
+	w := len(h) - 1
+	for i := range h[:len(h)-1] {
+		if worse(h[i], h[w]) {
+			w = i
+		}
+	}
+	h[w], h[len(h)-1] = h[len(h)-1], h[w]
+}
+
+// cmpHits orders hits best first.
+func cmpHits(a, b Hit) int {
+	switch {
+	case worse(a, b):
+		return 1
+	case worse(b, a):
+		return -1
+	}
+	return 0
+}
+
+// sorted returns the kept hits in a new slice, best first. The kept set
+// is unchanged (a buffer is cut to its k best first).
+func (t *hitHeap) sorted() []Hit {
+	if t.buffered() && len(t.h) > t.k {
+		selectBest(t.h, t.k)
+		t.h = t.h[:t.k]
+	}
+	out := append(make([]Hit, 0, len(t.h)), t.h...)
+	t.keys = sortHits(out, t.keys)
+	return out
+}
+
+// sortHits sorts h best first. Hits of one view with positive scores
+// (every search's, unless it spans views) are sorted as packed integer
+// keys, score bits then doc, whose comparisons are inlined: positive
+// floats order as their bits. keys is scratch, returned for reuse.
+func sortHits(h []Hit, keys []uint64) []uint64 {
+	if len(h) < 2 {
+		return keys
+	}
+	v := h[0].View
+	for _, x := range h {
+		if x.View != v || !(x.Score > 0) {
+			slices.SortFunc(h, cmpHits)
+			return keys
+		}
+	}
+	keys = keys[:0]
+	for _, x := range h {
+		keys = append(keys, uint64(^math.Float32bits(x.Score))<<32|uint64(x.Doc))
+	}
+	slices.Sort(keys)
+	for i, key := range keys {
+		h[i] = Hit{View: v, Doc: uint32(key), Score: math.Float32frombits(^uint32(key >> 32))}
+	}
+	return keys
+}

@@ -1,0 +1,108 @@
+package scoring
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sparrow-search/sparrow/internal/topk"
+)
+
+// hitHeap keeps and orders exactly what the generic topk.Heap does under
+// worse, ties on scores included; below bufferFromK push by push, above it
+// with an admission bound that never passes the reference's.
+func TestHitHeapMatchesTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, k := range []int{0, 1, 2, 3, 10, bufferFromK - 1, bufferFromK, 100, 1000} {
+		for _, scores := range []int{3, 50, 1 << 20} { // distinct score values: many ties .. few
+			for _, views := range []int{1, 3} {
+				t.Run(fmt.Sprintf("k=%d/scores=%d/views=%d", k, scores, views), func(t *testing.T) {
+					var h hitHeap
+					h.reset(k)
+					ref := topk.New(k, worse)
+					for i := range 5000 {
+						x := Hit{View: r.IntN(views), Doc: uint32(r.IntN(4000)), Score: float32(1 + r.IntN(scores))}
+						kept, refKept := h.push(x), ref.Push(x)
+						if !h.buffered() && (kept != refKept || h.worst() != ref.Worst()) {
+							t.Fatalf("push %d %+v: kept %v worst %+v, reference %v %+v", i, x, kept, h.worst(), refKept, ref.Worst())
+						}
+						if h.full() != ref.Full() {
+							t.Fatalf("push %d: full %v, reference %v", i, h.full(), ref.Full())
+						}
+						if h.full() && worse(ref.Worst(), h.worst()) {
+							t.Fatalf("push %d: bound %+v above the reference's %+v", i, h.worst(), ref.Worst())
+						}
+						if i%997 == 0 || i == 4999 {
+							if got, want := h.sorted(), ref.Sorted(); !slices.Equal(got, want) {
+								t.Fatalf("after %d pushes: sorted %v, reference %v", i+1, got, want)
+							}
+						}
+					}
+					h.reset(k) // reuse keeps nothing
+					if len(h.sorted()) != 0 || h.full() != (k == 0 && !h.buffered()) {
+						t.Fatal("reset kept hits")
+					}
+				})
+			}
+		}
+	}
+}
+
+// selectBest puts the k best first and the k-th best at k-1, on inputs a
+// quickselect can stumble on (sorted, reversed, all equal, few values).
+func TestSelectBest(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	inputs := map[string]func(i, n int) Hit{
+		"random":     func(i, n int) Hit { return Hit{Doc: uint32(r.IntN(n)), Score: float32(r.IntN(1000))} },
+		"ascending":  func(i, n int) Hit { return Hit{Doc: uint32(i), Score: float32(i)} },
+		"descending": func(i, n int) Hit { return Hit{Doc: uint32(i), Score: float32(n - i)} },
+		"equal":      func(i, n int) Hit { return Hit{Doc: 7, Score: 1} },
+		"two":        func(i, n int) Hit { return Hit{Doc: uint32(i % 2), Score: float32(i % 2)} },
+		"organ":      func(i, n int) Hit { return Hit{Doc: uint32(i), Score: float32(min(i, n-i))} },
+	}
+	for name, gen := range inputs {
+		for _, n := range []int{1, 2, 3, 10, 200, 2000} {
+			for _, k := range []int{1, 2, n / 2, n - 1, n} {
+				if k < 1 || k > n {
+					continue
+				}
+				h := make([]Hit, n)
+				for i := range h {
+					h[i] = gen(i, n)
+				}
+				want := slices.Clone(h)
+				slices.SortFunc(want, cmpHits)
+				selectBest(h, k)
+				if h[k-1] != want[k-1] {
+					t.Fatalf("%s n=%d k=%d: h[k-1] = %+v, want %+v", name, n, k, h[k-1], want[k-1])
+				}
+				got := slices.Clone(h[:k])
+				slices.SortFunc(got, cmpHits)
+				if !slices.Equal(got, want[:k]) {
+					t.Fatalf("%s n=%d k=%d: the first k are not the k best", name, n, k)
+				}
+			}
+		}
+	}
+}
+
+// sortHits orders as cmpHits does, on one view (packed keys) and several.
+func TestSortHits(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, views := range []int{1, 2} {
+		h := make([]Hit, 3000)
+		for i := range h {
+			h[i] = Hit{View: r.IntN(views), Doc: uint32(r.IntN(1 << 30)), Score: float32(r.IntN(100)) / 7}
+		}
+		h[0].Score = 0 // not positive: the general sort
+		for _, in := range [][]Hit{h, h[1:]} {
+			got, want := slices.Clone(in), slices.Clone(in)
+			sortHits(got, nil)
+			slices.SortFunc(want, cmpHits)
+			if !slices.Equal(got, want) {
+				t.Fatalf("views %d, %d hits: order differs", views, len(in))
+			}
+		}
+	}
+}
