@@ -45,7 +45,7 @@ type config struct {
 	algs, ks, checkK, mixes, alpha string
 	bleveDocs                      int
 	cpuprofile, profAlg, buildPro  string
-	profQuery, profReps            int
+	profQuery, profReps, profK     int
 	cache                          string
 	diag                           int
 	opts                           segment.Options
@@ -68,16 +68,17 @@ func parseFlags() (*config, error) {
 		", or SAMPLING:MIN-MAX[:MEDIAN] (default: heavy,light,uniform,long; topical,light,heavy with --topics; the given or real queries otherwise)")
 	flag.IntVar(&c.bleveDocs, "bleve-docs", -1, "documents indexed in bleve (-1 = all, 0 = skip bleve)")
 	flag.StringVar(&c.alpha, "bmp-alpha", "", "also run approximate BMP at these alphas, e.g. 0.9,0.8")
-	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the default algorithm (top-10, first mix) here")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the default algorithm (first mix; --profile-k) here")
 	flag.StringVar(&c.profAlg, "profile-algorithm", "", "algorithm to profile (default: the default)")
 	flag.StringVar(&c.buildPro, "build-profile", "", "write a CPU profile of the segment build here")
 	flag.IntVar(&c.profQuery, "profile-query", -1, "profile only this query (repeated)")
 	flag.IntVar(&c.profReps, "profile-reps", 5, "query passes in the profile")
+	flag.IntVar(&c.profK, "profile-k", 10, "k of the profiled queries")
 	flag.StringVar(&c.cache, "segment-cache", "", "synthetic mode: load the segment from this file if present, else build and save it (build figures then come from the original build)")
 	flag.IntVar(&c.diag, "diag", 0, "print term statistics of this many queries")
 	flag.IntVar(&c.opts.RangeBits, "range-bits", 0, "segment.Options.RangeBits (0 = default)")
 	flag.IntVar(&c.opts.BlockSize, "block-size", 0, "segment.Options.BlockSize (0 = default)")
-	flag.StringVar(&c.perQuery, "per-query", "", "write per-query top-10 thread CPU microseconds of every algorithm and mix (JSON) here")
+	flag.StringVar(&c.perQuery, "per-query", "", "write per-query thread CPU microseconds of every algorithm and mix (JSON) here: keys MIX/ALGORITHM for top-10, MIX/ALGORITHM@K for the other timed k")
 	flag.IntVar(&c.reps, "reps", 1, "time every query this many times (passes over all queries) and keep each query's fastest: less noise on a shared machine")
 	flag.BoolVar(&c.opts.BMP, "bmp", false, "segment.Options.BMP: build the Block-Max Pruning structures (needed by the bmp algorithm; ~8 bytes/posting more)")
 	flag.StringVar(&c.reorder, "reorder", "none", "doc-id reordering before the measured segment is built: none or bp (recursive graph bisection)")
@@ -339,7 +340,7 @@ func writeExtras(cfg *config, h *harness, qs []sparse.Vector) error {
 	}
 	for range cfg.profReps {
 		for _, q := range pqs {
-			if _, err := h.search(cfg.profAlg, q, 10, 0); err != nil {
+			if _, err := h.search(cfg.profAlg, q, max(cfg.profK, 1), 0); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/sparrow-search/sparrow/index/segment"
@@ -22,8 +23,9 @@ type harness struct {
 	checkK []int // k values only checked against exhaustive (one untimed pass)
 	reps   int
 	alphas []float64 // approximate BMP runs
-	// perQuery collects per-query top-10 thread CPU microseconds, keyed
-	// "MIX/ALGORITHM" (and "MIX/_terms", "MIX/_postings").
+	// perQuery collects per-query thread CPU microseconds, keyed
+	// "MIX/ALGORITHM" at k = 10, "MIX/ALGORITHM@K" at the other timed k
+	// (and "MIX/_terms", "MIX/_postings").
 	perQuery map[string][]float64
 }
 
@@ -153,12 +155,16 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 			}
 			lat := summarize(times, walls)
 			mr.store(k, name, lat)
-			if k == 10 && h.perQuery != nil {
+			if h.perQuery != nil {
 				us := make([]float64, len(times))
 				for i, t := range times {
 					us[i] = float64(t.Nanoseconds()) / 1e3
 				}
-				h.perQuery[mr.Mix.Name+"/"+name] = us
+				key := mr.Mix.Name + "/" + name
+				if k != 10 {
+					key += "@" + strconv.Itoa(k)
+				}
+				h.perQuery[key] = us
 			}
 			fmt.Fprintf(os.Stderr, "%s k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus (wall mean %8.1fus)\n",
 				mr.Mix.Name, k, name, lat.MeanUS, lat.P50US, lat.P99US, lat.WallMeanUS)
