@@ -257,13 +257,55 @@ func sortHits(h []Hit, keys []uint64) []uint64 {
 			return keys
 		}
 	}
-	keys = keys[:0]
-	for _, x := range h {
-		keys = append(keys, uint64(^math.Float32bits(x.Score))<<32|uint64(x.Doc))
+	n := len(h)
+	keys = slices.Grow(keys[:0], 2*n)[:2*n]
+	a, b := keys[:n], keys[n:]
+	for i, x := range h {
+		a[i] = uint64(^math.Float32bits(x.Score))<<32 | uint64(x.Doc)
 	}
-	slices.Sort(keys)
-	for i, key := range keys {
+	if n < radixFrom {
+		slices.Sort(a)
+	} else {
+		a = radixSort(a, b)
+	}
+	for i, key := range a {
 		h[i] = Hit{View: v, Doc: uint32(key), Score: math.Float32frombits(^uint32(key >> 32))}
 	}
 	return keys
+}
+
+// radixFrom is the least number of hits sorted by radixSort rather than
+// pdqsort (slices.Sort): the top-1000 sort was ~40% of a light query's time
+// at k = 1000 (docs/BENCHMARKS.md).
+const radixFrom = 256
+
+// radixSort sorts a ascending by LSD radix sort, a byte per pass, using b
+// (as long as a) as scratch, and returns the sorted slice (a or b). Passes
+// whose byte is the same in every key are skipped: the doc ids' high bytes
+// and the scores' exponent bytes usually are.
+func radixSort(a, b []uint64) []uint64 {
+	var counts [8][256]int
+	for _, x := range a {
+		for d := range 8 {
+			counts[d][byte(x>>(8*d))]++
+		}
+	}
+	for d := range 8 {
+		c := &counts[d]
+		if c[byte(a[0]>>(8*d))] == len(a) {
+			continue // one value of this byte: the order stands
+		}
+		pos := 0
+		for i, n := range c {
+			c[i] = pos
+			pos += n
+		}
+		for _, x := range a {
+			j := byte(x >> (8 * d))
+			b[c[j]] = x
+			c[j]++
+		}
+		a, b = b, a
+	}
+	return a
 }

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -102,6 +103,30 @@ func TestSortHits(t *testing.T) {
 			slices.SortFunc(want, cmpHits)
 			if !slices.Equal(got, want) {
 				t.Fatalf("views %d, %d hits: order differs", views, len(in))
+			}
+		}
+	}
+}
+
+// radixSort sorts as slices.Sort does, with passes skipped or not.
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	gens := map[string]func() uint64{
+		"random":    func() uint64 { return r.Uint64() },
+		"low bytes": func() uint64 { return 1<<40 | uint64(r.IntN(1<<12)) },
+		"constant":  func() uint64 { return 42 },
+		"hits":      func() uint64 { return uint64(^math.Float32bits(float32(r.IntN(50))/3))<<32 | uint64(r.IntN(20000)) },
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 255, 256, 1000, 3000} {
+			a := make([]uint64, n)
+			for i := range a {
+				a[i] = gen()
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			if got := radixSort(slices.Clone(a), make([]uint64, n)); !slices.Equal(got, want) {
+				t.Fatalf("%s, %d keys: not sorted", name, n)
 			}
 		}
 	}
