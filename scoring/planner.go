@@ -40,6 +40,14 @@ type Planner struct {
 	// builds: below it the windowed strategy's block-max bookkeeping costs
 	// more than its pruning saves; docs/BENCHMARKS.md).
 	SparseBelow float64
+	// SparseSqrt caps the crossover's slope term at SparseSqrt * sqrt(N)
+	// postings: on views of more than 1M docs the windowed strategy's
+	// threshold rises higher (more docs compete for the top k), so it
+	// overtakes sparse accumulation at a smaller share of N (8.8M heavy
+	// mix: at P ~ 400k, 0.045 N, per query in both directions;
+	// docs/BENCHMARKS.md, round 11). 0 = 125, which equals N/8 at 1M docs
+	// and leaves smaller views to SparseBelow; negative = no cap.
+	SparseSqrt float64
 	// SparseSlack is the crossover's constant term in postings: the
 	// windowed strategy's fixed costs per query (cursors, block-max bounds
 	// per window) that sparse accumulation does not pay, which decide on
@@ -105,10 +113,27 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 		}
 		return PlanWindowed, &p.Windowed
 	}
-	if below >= 0 && float64(postings) < below*float64(n)+float64(max(slack, 0)) {
+	if below >= 0 && float64(postings) < p.sparseSlope(below, n)+float64(max(slack, 0)) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
+}
+
+// sparseSlope is the crossover's term that grows with the view's docs n:
+// below * n, at most SparseSqrt * sqrt(n).
+func (p *Planner) sparseSlope(below float64, n int64) float64 {
+	if math.IsInf(below, 1) {
+		return below // always sparse
+	}
+	slope := below * float64(n)
+	root := p.SparseSqrt
+	if root == 0 {
+		root = 125
+	}
+	if root > 0 {
+		slope = min(slope, root*math.Sqrt(float64(n)))
+	}
+	return slope
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
