@@ -13,7 +13,7 @@ import "github.com/sparrow-search/sparrow/index/segment"
 type Exhaustive struct {
 	acc     []int32
 	touched []uint32
-	docs    blockBuf
+	block   blockBuf
 }
 
 // Name implements Algorithm.
@@ -30,7 +30,7 @@ func (a *Exhaustive) search(c *collector, l *segment.Layout, q []qterm) error {
 	}
 	list := postings*4 < int64(l.NumDocs)
 	touched := a.touched[:0]
-	docs := &a.docs
+	docs := &a.block
 	for _, t := range q {
 		b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 		base := uint32(0)

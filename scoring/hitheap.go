@@ -38,7 +38,7 @@ const bufferFromK = 256
 func (t *hitHeap) reset(k int) {
 	t.k = max(k, 0)
 	limit := t.k
-	if t.k >= bufferFromK {
+	if t.buffered() {
 		limit = 2 * t.k
 	}
 	if cap(t.h) < limit {

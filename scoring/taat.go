@@ -24,7 +24,7 @@ type TAAT struct {
 	cands   []uint32
 	kheap   []int32
 	probe   postingCursor
-	docs    blockBuf
+	block   blockBuf
 	imps    [segment.MaxBlockSize]uint8
 }
 
@@ -65,7 +65,7 @@ func (a *TAAT) search(s *collector, l *segment.Layout, q []qterm) error {
 	// doc counted can be returned: not with deleted or filtered docs.
 	visibleAll := s.live == nil && s.filter == nil
 	touched := a.touched[:0]
-	docs, imps := &a.docs, &a.imps
+	docs, imps := &a.block, &a.imps
 
 	// Phase 1: accumulate whole lists while unseen docs can still qualify.
 	// acc[d] == 0 marks an unseen doc (every posting adds at least 1).
