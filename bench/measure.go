@@ -178,7 +178,7 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 	}
 	mr.Plans = map[string]int{}
 	for _, q := range qs {
-		plans, err := scoring.Plans(h.views, q)
+		plans, err := scoring.Plans(h.views, q, 10)
 		if err != nil {
 			return err
 		}

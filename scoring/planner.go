@@ -48,6 +48,21 @@ type Planner struct {
 	// docs/BENCHMARKS.md, round 11). 0 = 125, which equals N/8 at 1M docs
 	// and leaves smaller views to SparseBelow; negative = no cap.
 	SparseSqrt float64
+	// SparseKExp and SparseKTerms move the crossover with k: for k > 10
+	// hits the slope term (cap included) is multiplied by
+	// 1 + ((k/10)^SparseKExp - 1) * max(0, 1 - T/SparseKTerms), T the
+	// query's terms in the view. With more hits wanted the windowed
+	// strategy's threshold (the k-th score) is lower, so it prunes less
+	// and sparse accumulation stays ahead up to more postings; the more
+	// terms, the smaller each list's share of the threshold and the more
+	// of them the windowed strategy still leaves non-essential, so the
+	// less the crossover moves (1M heavy, long, light and uniform mixes,
+	// per query, both builds: at top-1000 ~0.65 N for 8-term queries,
+	// ~0.45 N for 20; docs/BENCHMARKS.md, round 12). 0 = 0.4 (x6.3 at k =
+	// 1000 for one term) and 40 terms; SparseKExp negative: the top-10
+	// crossover at every k.
+	SparseKExp   float64
+	SparseKTerms float64
 	// SparseSlack is the crossover's constant term in postings: the
 	// windowed strategy's fixed costs per query (cursors, block-max bounds
 	// per window) that sparse accumulation does not pay, which decide on
@@ -85,8 +100,8 @@ const denseMaxDocs = segment.DenseMaxDocs
 // 20k heavy and long mixes; SciFact's queries all go dense with it).
 const denseFromShift = 1
 
-// plan picks the strategy for query terms q on layout l.
-func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
+// plan picks the strategy for query terms q on layout l, for the top k.
+func (p *Planner) plan(l *segment.Layout, q []qterm, k int) (Plan, Algorithm) {
 	var postings int64
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
@@ -113,15 +128,16 @@ func (p *Planner) plan(l *segment.Layout, q []qterm) (Plan, Algorithm) {
 		}
 		return PlanWindowed, &p.Windowed
 	}
-	if below >= 0 && float64(postings) < p.sparseSlope(below, n)+float64(max(slack, 0)) {
+	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
 }
 
 // sparseSlope is the crossover's term that grows with the view's docs n:
-// below * n, at most SparseSqrt * sqrt(n).
-func (p *Planner) sparseSlope(below float64, n int64) float64 {
+// below * n, at most SparseSqrt * sqrt(n), both scaled up for the top k > 10
+// of a query of t terms.
+func (p *Planner) sparseSlope(below float64, n int64, k, t int) float64 {
 	if math.IsInf(below, 1) {
 		return below // always sparse
 	}
@@ -133,18 +149,34 @@ func (p *Planner) sparseSlope(below float64, n int64) float64 {
 	if root > 0 {
 		slope = min(slope, root*math.Sqrt(float64(n)))
 	}
-	return slope
+	return slope * p.kFactor(k, t)
+}
+
+// kFactor is the crossover's growth for the top k of a query of t terms
+// (SparseKExp).
+func (p *Planner) kFactor(k, t int) float64 {
+	exp, terms := p.SparseKExp, p.SparseKTerms
+	if exp == 0 {
+		exp = 0.4
+	}
+	if terms <= 0 {
+		terms = 40
+	}
+	if exp < 0 || k <= 10 {
+		return 1
+	}
+	return 1 + (math.Pow(float64(k)/10, exp)-1)*max(0, 1-float64(t)/terms)
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
-	_, a := p.plan(l, q)
+	_, a := p.plan(l, q, c.k())
 	return a.search(c, l, q)
 }
 
-// Plans returns the strategy the default planner picks for q on each view
-// (the bench reports how often each is chosen). Views without any of q's
-// terms get "".
-func Plans(views []segment.View, q sparse.Vector) ([]Plan, error) {
+// Plans returns the strategy the default planner picks for q's top k on
+// each view (the bench reports how often each is chosen). Views without any
+// of q's terms get "".
+func Plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
 	qt, _, err := quantiseQuery(q, nil)
 	if err != nil {
 		return nil, err
@@ -157,7 +189,7 @@ func Plans(views []segment.View, q sparse.Vector) ([]Plan, error) {
 		}
 		l := view.Segment.Layout()
 		if terms := localTerms(nil, l, qt); len(terms) > 0 {
-			out[v], _ = p.plan(l, terms)
+			out[v], _ = p.plan(l, terms, k)
 		}
 	}
 	return out, nil

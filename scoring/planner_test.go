@@ -11,36 +11,97 @@ import (
 // The planner's rule, by the view's docs N and the query's postings P (one
 // term holding them all: the rule reads only their sum).
 func TestPlannerRule(t *testing.T) {
-	cases := []struct {
-		p    Planner
-		n, P int
-		want Plan
-	}{
+	cases := []plannerCase{
 		// Views of at most 2^16 docs: dense from P >= N/2, else sparse.
-		{Planner{}, 5_000, 2_500, PlanDense},
-		{Planner{}, 5_000, 2_499, PlanSparse},
-		{Planner{SparseBelow: -1}, 5_000, 100, PlanWindowed},
+		{Planner{}, 5_000, 2_500, 0, 0, PlanDense},
+		{Planner{}, 5_000, 2_499, 0, 0, PlanSparse},
+		{Planner{SparseBelow: -1}, 5_000, 100, 0, 0, PlanWindowed},
 		// Larger views: sparse below N/8 + 12,000 ...
-		{Planner{}, 100_000, 24_499, PlanSparse},
-		{Planner{}, 100_000, 24_500, PlanWindowed},
-		{Planner{}, 1_000_000, 136_999, PlanSparse},
-		{Planner{}, 1_000_000, 137_000, PlanWindowed},
+		{Planner{}, 100_000, 24_499, 0, 0, PlanSparse},
+		{Planner{}, 100_000, 24_500, 0, 0, PlanWindowed},
+		{Planner{}, 1_000_000, 136_999, 0, 0, PlanSparse},
+		{Planner{}, 1_000_000, 137_000, 0, 0, PlanWindowed},
 		// ... with the slope capped at 125 sqrt(N) + 12,000 above 1M docs
 		// (8.8M: 382,817).
-		{Planner{}, 8_800_000, 382_000, PlanSparse},
-		{Planner{}, 8_800_000, 383_000, PlanWindowed},
-		{Planner{}, 8_800_000, 1_000_000, PlanWindowed},
-		{Planner{SparseSqrt: -1}, 8_800_000, 1_000_000, PlanSparse},
-		{Planner{SparseSqrt: 500}, 8_800_000, 1_000_000, PlanSparse},
-		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, PlanSparse},
-		{Planner{SparseBelow: -1}, 8_800_000, 10, PlanWindowed},
+		{Planner{}, 8_800_000, 382_000, 0, 0, PlanSparse},
+		{Planner{}, 8_800_000, 383_000, 0, 0, PlanWindowed},
+		{Planner{}, 8_800_000, 1_000_000, 0, 0, PlanWindowed},
+		{Planner{SparseSqrt: -1}, 8_800_000, 1_000_000, 0, 0, PlanSparse},
+		{Planner{SparseSqrt: 500}, 8_800_000, 1_000_000, 0, 0, PlanSparse},
+		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, 0, 0, PlanSparse},
+		{Planner{SparseBelow: -1}, 8_800_000, 10, 0, 0, PlanWindowed},
+		// For more hits the slope term grows by 1 + ((k/10)^0.4 - 1)(1 - T/40)
+		// for T query terms: one term, 1M, k = 100: 321,261; k = 1000:
+		// 784,104; 8.8M, k = 1000: 2,302,431. The constant term does not.
+		{Planner{}, 1_000_000, 136_999, 11, 0, PlanSparse},
+		{Planner{}, 1_000_000, 321_000, 100, 0, PlanSparse},
+		{Planner{}, 1_000_000, 322_000, 100, 0, PlanWindowed},
+		{Planner{}, 1_000_000, 784_000, 1000, 0, PlanSparse},
+		{Planner{}, 1_000_000, 785_000, 1000, 0, PlanWindowed},
+		{Planner{SparseKExp: -1}, 1_000_000, 137_000, 1000, 0, PlanWindowed},
+		{Planner{}, 8_800_000, 2_302_000, 1000, 0, PlanSparse},
+		{Planner{}, 8_800_000, 2_303_000, 1000, 0, PlanWindowed},
+		{Planner{SparseBelow: -1}, 8_800_000, 10, 1000, 0, PlanWindowed},
+		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, 1000, 0, PlanSparse},
+		// Views of at most 2^16 docs do not depend on k.
+		{Planner{}, 5_000, 2_499, 1000, 0, PlanSparse},
+		{Planner{}, 5_000, 2_500, 1000, 0, PlanDense},
 	}
 	for _, c := range cases {
-		t.Run(fmt.Sprintf("N=%d/P=%d/%+v", c.n, c.P, c.p), func(t *testing.T) {
-			l := &segment.Layout{NumDocs: c.n, TermCount: []uint32{uint32(c.P)}}
-			if got, _ := c.p.plan(l, []qterm{{t: 0, w: 1}}); got != c.want {
-				t.Fatalf("plan %q, want %q", got, c.want)
-			}
-		})
+		c.run(t)
 	}
+}
+
+// TestPlannerRuleTerms: the crossover's growth with k shrinks with the
+// query's terms and is gone at 40.
+func TestPlannerRuleTerms(t *testing.T) {
+	cases := []plannerCase{
+		// 1M, 20 terms: k = 100 231,492; k = 1000 468,848.
+		{Planner{}, 1_000_000, 231_000, 100, 20, PlanSparse},
+		{Planner{}, 1_000_000, 232_000, 100, 20, PlanWindowed},
+		{Planner{}, 1_000_000, 468_000, 1000, 20, PlanSparse},
+		{Planner{}, 1_000_000, 469_000, 1000, 20, PlanWindowed},
+		{Planner{}, 1_000_000, 136_999, 1000, 40, PlanSparse},
+		{Planner{}, 1_000_000, 137_000, 1000, 40, PlanWindowed},
+		{Planner{}, 1_000_000, 137_000, 1000, 60, PlanWindowed},
+		{Planner{SparseKTerms: 80}, 1_000_000, 137_000, 1000, 60, PlanSparse},
+		// Top-10 does not depend on the terms.
+		{Planner{}, 1_000_000, 136_999, 10, 2, PlanSparse},
+		{Planner{}, 1_000_000, 137_000, 10, 2, PlanWindowed},
+	}
+	for _, c := range cases {
+		c.run(t)
+	}
+}
+
+// plannerCase is one row of the planner's rule: the plan for a query of
+// terms (0 = 1) whose lists hold P postings in a view of n docs, top k
+// (0 = 10).
+type plannerCase struct {
+	p              Planner
+	n, P, k, terms int
+	want           Plan
+}
+
+func (c plannerCase) run(t *testing.T) {
+	t.Helper()
+	k, terms := c.k, max(c.terms, 1)
+	if k == 0 {
+		k = 10
+	}
+	name := fmt.Sprintf("N=%d/P=%d/k=%d/T=%d/below=%g/sqrt=%g/kexp=%g/kterms=%g",
+		c.n, c.P, k, terms, c.p.SparseBelow, c.p.SparseSqrt, c.p.SparseKExp, c.p.SparseKTerms)
+	t.Run(name, func(t *testing.T) {
+		// The first term holds all but one posting of each of the others.
+		counts := make([]uint32, terms)
+		q := make([]qterm, terms)
+		for i := range counts {
+			counts[i], q[i] = 1, qterm{t: uint32(i), w: 1}
+		}
+		counts[0] = uint32(c.P - (terms - 1))
+		l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+		if got, _ := c.p.plan(l, q, k); got != c.want {
+			t.Fatalf("plan %q, want %q", got, c.want)
+		}
+	})
 }
