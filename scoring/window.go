@@ -33,6 +33,13 @@ func (w *window) resize(span int) {
 	w.acc, w.bits = w.acc[:span], w.bits[:(span+63)/64]
 }
 
+// share makes the clear accumulators acc the window's until a span larger
+// than len(acc) needs more.
+func (w *window) share(acc []int32) {
+	w.acc = acc[:0]
+	w.bits = make([]uint64, (len(acc)+63)/64)
+}
+
 // extract clears the accumulators of the listed docs and appends the
 // candidates among them, docs whose score reaches lo, as offsets from w0
 // (ascending) with their scores.
