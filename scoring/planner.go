@@ -56,11 +56,14 @@ type Planner struct {
 	// and sparse accumulation stays ahead up to more postings; the more
 	// terms, the smaller each list's share of the threshold and the more
 	// of them the windowed strategy still leaves non-essential, so the
-	// less the crossover moves (1M heavy, long, light and uniform mixes,
-	// per query, both builds: at top-1000 ~0.65 N for 8-term queries,
-	// ~0.45 N for 20; docs/BENCHMARKS.md, round 12). 0 = 0.4 (x6.3 at k =
-	// 1000 for one term) and 40 terms; SparseKExp negative: the top-10
-	// crossover at every k.
+	// less the crossover moves. On the synthetic 1M mixes the crossover at
+	// top-1000 is at ~0.65 N for 8-term queries, ~0.45 N for 20; on the
+	// real 1M mix (replicated documents: the threshold rises fast) the
+	// windowed strategy wins from lower P at every k, so the default
+	// exponent is the compromise that improves the synthetic mixes
+	// without costing the real one (docs/BENCHMARKS.md, round 12). 0 = 0.2
+	// (x2.5 at k = 1000 for one term) and 40 terms; SparseKExp negative:
+	// the top-10 crossover at every k.
 	SparseKExp   float64
 	SparseKTerms float64
 	// SparseSlack is the crossover's constant term in postings: the
@@ -167,7 +170,7 @@ func (p *Planner) sparseSlope(below float64, n int64, k, t int) float64 {
 func (p *Planner) kFactor(k, t int) float64 {
 	exp, terms := p.SparseKExp, p.SparseKTerms
 	if exp == 0 {
-		exp = 0.4
+		exp = 0.2
 	}
 	if terms <= 0 {
 		terms = 40

@@ -30,17 +30,21 @@ func TestPlannerRule(t *testing.T) {
 		{Planner{SparseSqrt: 500}, 8_800_000, 1_000_000, 0, 0, PlanSparse},
 		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, 0, 0, PlanSparse},
 		{Planner{SparseBelow: -1}, 8_800_000, 10, 0, 0, PlanWindowed},
-		// For more hits the slope term grows by 1 + ((k/10)^0.4 - 1)(1 - T/40)
-		// for T query terms: one term, 1M, k = 100: 321,261; k = 1000:
-		// 784,104; 8.8M, k = 1000: 2,302,431. The constant term does not.
-		{Planner{}, 1_000_000, 136_999, 11, 0, PlanSparse},
-		{Planner{}, 1_000_000, 321_000, 100, 0, PlanSparse},
-		{Planner{}, 1_000_000, 322_000, 100, 0, PlanWindowed},
-		{Planner{}, 1_000_000, 784_000, 1000, 0, PlanSparse},
-		{Planner{}, 1_000_000, 785_000, 1000, 0, PlanWindowed},
+		// For more hits the slope term grows by 1 + ((k/10)^0.2 - 1)(1 - T/40)
+		// for T query terms: one term, 1M, k = 11: 139,345; k = 100:
+		// 208,283; k = 1000: 321,261; 8.8M, k = 1000: 929,416. The
+		// constant term does not.
+		{Planner{}, 1_000_000, 139_000, 11, 0, PlanSparse},
+		{Planner{}, 1_000_000, 140_000, 11, 0, PlanWindowed},
+		{Planner{}, 1_000_000, 208_000, 100, 0, PlanSparse},
+		{Planner{}, 1_000_000, 209_000, 100, 0, PlanWindowed},
+		{Planner{}, 1_000_000, 321_000, 1000, 0, PlanSparse},
+		{Planner{}, 1_000_000, 322_000, 1000, 0, PlanWindowed},
+		{Planner{SparseKExp: 0.4}, 1_000_000, 784_000, 1000, 0, PlanSparse},
+		{Planner{SparseKExp: 0.4}, 1_000_000, 785_000, 1000, 0, PlanWindowed},
 		{Planner{SparseKExp: -1}, 1_000_000, 137_000, 1000, 0, PlanWindowed},
-		{Planner{}, 8_800_000, 2_302_000, 1000, 0, PlanSparse},
-		{Planner{}, 8_800_000, 2_303_000, 1000, 0, PlanWindowed},
+		{Planner{}, 8_800_000, 929_000, 1000, 0, PlanSparse},
+		{Planner{}, 8_800_000, 930_000, 1000, 0, PlanWindowed},
 		{Planner{SparseBelow: -1}, 8_800_000, 10, 1000, 0, PlanWindowed},
 		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, 1000, 0, PlanSparse},
 		// Views of at most 2^16 docs do not depend on k.
@@ -56,11 +60,11 @@ func TestPlannerRule(t *testing.T) {
 // query's terms and is gone at 40.
 func TestPlannerRuleTerms(t *testing.T) {
 	cases := []plannerCase{
-		// 1M, 20 terms: k = 100 231,492; k = 1000 468,848.
-		{Planner{}, 1_000_000, 231_000, 100, 20, PlanSparse},
-		{Planner{}, 1_000_000, 232_000, 100, 20, PlanWindowed},
-		{Planner{}, 1_000_000, 468_000, 1000, 20, PlanSparse},
-		{Planner{}, 1_000_000, 469_000, 1000, 20, PlanWindowed},
+		// 1M, 20 terms: k = 100 173,555; k = 1000 231,492.
+		{Planner{}, 1_000_000, 173_000, 100, 20, PlanSparse},
+		{Planner{}, 1_000_000, 174_000, 100, 20, PlanWindowed},
+		{Planner{}, 1_000_000, 231_000, 1000, 20, PlanSparse},
+		{Planner{}, 1_000_000, 232_000, 1000, 20, PlanWindowed},
 		{Planner{}, 1_000_000, 136_999, 1000, 40, PlanSparse},
 		{Planner{}, 1_000_000, 137_000, 1000, 40, PlanWindowed},
 		{Planner{}, 1_000_000, 137_000, 1000, 60, PlanWindowed},
