@@ -97,8 +97,9 @@ type MixReport struct {
 	// (a few percent between identical runs) cannot explain.
 	SlowerPaired10 map[string]int `json:"queries_slower_than_exhaustive_paired_by_10pct"`
 	// SlowerByK: the same counts at every timed k other than 10 (k ->
-	// algorithm -> counts): the planner's choice ignores k, so a larger
-	// k, with its lower threshold, is checked separately.
+	// algorithm -> counts): a larger k, with its lower threshold, moves
+	// the planner's crossover and every plan's cost, so it is counted
+	// separately.
 	SlowerByK map[int]map[string]SlowerCounts `json:"slower_by_k,omitempty"`
 	// Plans counts the strategies the planner chose (top-10).
 	Plans map[string]int `json:"plans,omitempty"`

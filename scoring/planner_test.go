@@ -8,8 +8,9 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// The planner's rule, by the view's docs N and the query's postings P (one
-// term holding them all: the rule reads only their sum).
+// The planner's rule, by the view's docs N, the query's postings P and k
+// (one term holding them all: the rule reads their sum, and their number
+// only for k > 10, TestPlannerRuleTerms).
 func TestPlannerRule(t *testing.T) {
 	cases := []plannerCase{
 		// Views of at most 2^16 docs: dense from P >= N/2, else sparse.
