@@ -72,6 +72,25 @@ type Planner struct {
 	// small views. 0 = 12,000 (crossover at P/N ~ 0.25 on 100k docs, ~
 	// 0.13 on 1M); negative = none.
 	SparseSlack int64
+	// DenseFrom and DenseTerms: a view of more than 2^16 docs and at most
+	// denseLargeMaxDocs is searched densely when P >= DenseFrom * N, the
+	// query has at least DenseTerms terms in the view and every doc is
+	// visible (no deleted docs, no filter: only then does DenseMaxScore
+	// raise its threshold from partial scores). Such queries' lists cover
+	// every doc twice or more, most of their postings in lists of small
+	// maxima that the windowed strategy keeps adding (its bounds leave
+	// them essential), while DenseMaxScore adds the decisive lists,
+	// raises the threshold and merges the rest with the few candidates
+	// left. Per query on 1M docs (docs/BENCHMARKS.md, round 13): real mix
+	// (NFCorpus-style queries of 20-39 terms) dense 1.2-4.4 ms against
+	// windowed 4-6 ms from P ~ 2N; synthetic long mix 18 of 24 queries
+	// with P >= 2N faster dense; the heavy mix's queries of fewer terms
+	// lose dense at any P (one on 1M, 740 -> 1,065 us; on 8.8M docs every
+	// query with P >= N, by 2-13x, where the accumulators leave the
+	// cache: hence the view bound). 0 = 2 and 16; DenseFrom negative:
+	// never.
+	DenseFrom  float64
+	DenseTerms int
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
@@ -113,8 +132,16 @@ const denseMaxDocs = segment.DenseMaxDocs
 // 20k heavy and long mixes; SciFact's queries all go dense with it).
 const denseFromShift = 1
 
-// plan picks the strategy for query terms q on layout l, for the top k.
-func (p *Planner) plan(l *segment.Layout, q []qterm, k int) (Plan, Algorithm) {
+// denseLargeMaxDocs bounds the views of more than 2^16 docs that the
+// planner may search densely (DenseFrom): 2^21 docs, 8 MB of
+// accumulators, a share of the last-level cache; measured to pay on 1M
+// docs, not on 8.8M.
+const denseLargeMaxDocs = 1 << 21
+
+// plan picks the strategy for query terms q on layout l, for the top k;
+// visible reports that every doc of the view may be a hit (no deleted
+// docs, no filter).
+func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool) (Plan, Algorithm) {
 	var postings int64
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
@@ -141,10 +168,27 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int) (Plan, Algorithm) {
 		}
 		return PlanWindowed, &p.Windowed
 	}
+	if p.largeDense(n, postings, len(q)) && visible {
+		return PlanDense, &p.dense
+	}
 	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
+}
+
+// largeDense reports whether DenseFrom and DenseTerms pick the dense
+// strategy for a query of t terms whose lists hold postings P on a view
+// of n docs (more than 2^16).
+func (p *Planner) largeDense(n, postings int64, t int) bool {
+	from, terms := p.DenseFrom, p.DenseTerms
+	if from == 0 {
+		from = 2
+	}
+	if terms <= 0 {
+		terms = 16
+	}
+	return from > 0 && n <= denseLargeMaxDocs && t >= terms && float64(postings) >= from*float64(n)
 }
 
 // sparseSlope is the crossover's term that grows with the view's docs n:
@@ -182,7 +226,7 @@ func (p *Planner) kFactor(k, t int) float64 {
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
-	_, a := p.plan(l, q, c.k())
+	_, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil)
 	if p.acc == nil {
 		p.acc = new([segment.WindowDocs]int32)
 		p.sparse.acc = p.acc
@@ -208,7 +252,7 @@ func Plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
 		}
 		l := view.Segment.Layout()
 		if terms := localTerms(nil, l, qt); len(terms) > 0 {
-			out[v], _ = p.plan(l, terms, k)
+			out[v], _ = p.plan(l, terms, k, true)
 		}
 	}
 	return out, nil

@@ -3,9 +3,14 @@ package scoring
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // The planner's rule, by the view's docs N, the query's postings P and k
@@ -79,6 +84,41 @@ func TestPlannerRuleTerms(t *testing.T) {
 	}
 }
 
+// TestPlannerRuleLargeDense: views of more than 2^16 docs go dense from P
+// >= 2N with at least 16 terms, up to 2^21 docs, and only while every doc
+// is visible.
+func TestPlannerRuleLargeDense(t *testing.T) {
+	cases := []plannerCase{
+		{Planner{}, 1_000_000, 2_000_000, 10, 16, PlanDense},
+		{Planner{}, 1_000_000, 1_999_999, 10, 16, PlanWindowed},
+		{Planner{}, 1_000_000, 2_000_000, 10, 15, PlanWindowed},
+		{Planner{}, 1_000_000, 5_000_000, 1000, 30, PlanDense},
+		{Planner{}, 1 << 21, 2 << 21, 10, 16, PlanDense},
+		{Planner{}, 1<<21 + 1, 2<<21 + 2, 10, 16, PlanWindowed},
+		{Planner{}, 8_800_000, 30_000_000, 10, 30, PlanWindowed},
+		{Planner{DenseFrom: 1, DenseTerms: 4}, 1_000_000, 1_000_000, 10, 4, PlanDense},
+		{Planner{DenseFrom: -1}, 1_000_000, 5_000_000, 10, 30, PlanWindowed},
+	}
+	for _, c := range cases {
+		c.run(t)
+	}
+	t.Run("hidden docs", func(t *testing.T) {
+		counts := make([]uint32, 16)
+		q := make([]qterm, 16)
+		for i := range counts {
+			counts[i], q[i] = 200_000, qterm{t: uint32(i), w: 1}
+		}
+		l := &segment.Layout{NumDocs: 1_000_000, TermCount: counts}
+		var p Planner
+		if got, _ := p.plan(l, q, 10, true); got != PlanDense {
+			t.Fatalf("visible: plan %q, want dense", got)
+		}
+		if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
+			t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
+		}
+	})
+}
+
 // plannerCase is one row of the planner's rule: the plan for a query of
 // terms (0 = 1) whose lists hold P postings in a view of n docs, top k
 // (0 = 10).
@@ -105,8 +145,70 @@ func (c plannerCase) run(t *testing.T) {
 		}
 		counts[0] = uint32(c.P - (terms - 1))
 		l := &segment.Layout{NumDocs: c.n, TermCount: counts}
-		if got, _ := c.p.plan(l, q, k); got != c.want {
+		if got, _ := c.p.plan(l, q, k, true); got != c.want {
 			t.Fatalf("plan %q, want %q", got, c.want)
 		}
 	})
+}
+
+// The planner's dense strategy on a view of more than 2^16 docs (the
+// DenseFrom rule, lowered here so that random queries reach it) returns
+// exactly the exhaustive top-k, alternating on one Searcher with queries
+// planned sparse and windowed, and with deleted or filtered docs (planned
+// windowed then).
+func TestPlannerLargeDenseMatchesExhaustive(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(13, 13))
+	spec := corpusSpec{docs: segment.WindowDocs + 4_000, vocab: 40, maxLen: 12, zipf: 1.1, levels: 3}
+	seg := buildCorpus(t, r, spec)
+	p := &Planner{DenseFrom: 0.5, DenseTerms: 4}
+	s, ref := NewSearcher(p), NewSearcher(new(Exhaustive))
+	live := randBitmap(r, seg.NumDocs(), 0.9)
+	plans := map[Plan]int{}
+	for qi := 0; qi < 60; qi++ {
+		var q sparse.Vector
+		switch qi % 3 {
+		case 0: // every term: P ~ 6N, dense when visible
+			for id := range spec.vocab {
+				q.IDs = append(q.IDs, int32(id))
+				q.Weights = append(q.Weights, float32(1+r.IntN(9)))
+			}
+		case 1: // two rare terms: sparse
+			q = sparse.Vector{IDs: []int32{int32(spec.vocab - 2), int32(spec.vocab - 1)}, Weights: []float32{2, 3}}
+		default:
+			q = randQuery(r, spec.vocab)
+		}
+		views := []segment.View{{Segment: seg}}
+		if qi%4 == 3 {
+			views[0].Live = live
+		}
+		var filter []*roaring.Bitmap
+		if qi%5 == 4 {
+			filter = []*roaring.Bitmap{randBitmap(r, seg.NumDocs(), 0.5)}
+		}
+		qt, _, err := quantiseQuery(q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if terms := localTerms(nil, seg.Layout(), qt); len(terms) > 0 {
+			pl, _ := p.plan(seg.Layout(), terms, 10, views[0].Live == nil && filter == nil)
+			plans[pl]++
+		}
+		for _, k := range []int{1, 10, 100, 1000} {
+			want, err := ref.Search(views, q, k, filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Search(views, q, k, filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("query %d k=%d: got %v\nwant %v", qi, k, head(got), head(want))
+			}
+		}
+	}
+	if plans[PlanDense] == 0 || plans[PlanSparse] == 0 || plans[PlanWindowed] == 0 {
+		t.Fatalf("plans %v: want every strategy", plans)
+	}
 }
