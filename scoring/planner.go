@@ -24,6 +24,8 @@ import (
 //     little to skip, while the lists of terms in nearly every document
 //     (large, with tiny contributions) can be merged with the few
 //     candidates left once the decisive lists are added;
+//     and on views of up to 2^21 docs, queries of many terms whose lists
+//     cover every doc more than twice (DenseFrom);
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache.
 //
@@ -73,21 +75,23 @@ type Planner struct {
 	// 0.13 on 1M); negative = none.
 	SparseSlack int64
 	// DenseFrom and DenseTerms: a view of more than 2^16 docs and at most
-	// denseLargeMaxDocs is searched densely when P >= DenseFrom * N, the
-	// query has at least DenseTerms terms in the view and every doc is
-	// visible (no deleted docs, no filter: only then does DenseMaxScore
-	// raise its threshold from partial scores). Such queries' lists cover
-	// every doc twice or more, most of their postings in lists of small
-	// maxima that the windowed strategy keeps adding (its bounds leave
-	// them essential), while DenseMaxScore adds the decisive lists,
-	// raises the threshold and merges the rest with the few candidates
-	// left. Per query on 1M docs (docs/BENCHMARKS.md, round 13): real mix
-	// (NFCorpus-style queries of 20-39 terms) dense 1.2-4.4 ms against
-	// windowed 4-6 ms from P ~ 2N; synthetic long mix 18 of 24 queries
-	// with P >= 2N faster dense; the heavy mix's queries of fewer terms
-	// lose dense at any P (one on 1M, 740 -> 1,065 us; on 8.8M docs every
-	// query with P >= N, by 2-13x, where the accumulators leave the
-	// cache: hence the view bound). 0 = 2 and 16; DenseFrom negative:
+	// denseLargeMaxDocs is searched densely for the top k <= denseLargeMaxK
+	// when P >= DenseFrom * N, the query has at least DenseTerms terms in
+	// the view and every doc is visible (no deleted docs, no filter: only
+	// then does DenseMaxScore raise its threshold from partial scores).
+	// Such queries' lists cover every doc more than twice, most of their
+	// postings in lists of small maxima that the windowed strategy keeps
+	// adding (in every window they stay essential), while DenseMaxScore
+	// adds the decisive lists, raises the threshold and merges the rest
+	// with the few candidates left. Per query on 1M docs (both builds,
+	// docs/BENCHMARKS.md, round 13): on the real mix (queries of 20-39
+	// terms) dense took 1.2-2.4 ms where windowed took 4-6; on the
+	// synthetic long mix (20-40 terms) it won most queries from P ~ 2N;
+	// queries of fewer terms (the heavy mix) lost dense at any P, and at
+	// top-1000 (a lower threshold, less to merge) the portable build lost
+	// on the real and long mixes; on 8.8M docs, where the accumulators
+	// leave the cache, every heavy query with P >= N was 2-13x slower
+	// dense (hence the view bound). 0 = 2.5 and 16; DenseFrom negative:
 	// never.
 	DenseFrom  float64
 	DenseTerms int
@@ -132,11 +136,14 @@ const denseMaxDocs = segment.DenseMaxDocs
 // 20k heavy and long mixes; SciFact's queries all go dense with it).
 const denseFromShift = 1
 
-// denseLargeMaxDocs bounds the views of more than 2^16 docs that the
-// planner may search densely (DenseFrom): 2^21 docs, 8 MB of
-// accumulators, a share of the last-level cache; measured to pay on 1M
-// docs, not on 8.8M.
-const denseLargeMaxDocs = 1 << 21
+// denseLargeMaxDocs and denseLargeMaxK bound the views of more than 2^16
+// docs and the k for which the planner may search densely (DenseFrom):
+// 2^21 docs, 8 MB of accumulators, a share of the last-level cache
+// (measured to pay on 1M docs, not on 8.8M), and the top 100.
+const (
+	denseLargeMaxDocs = 1 << 21
+	denseLargeMaxK    = 100
+)
 
 // plan picks the strategy for query terms q on layout l, for the top k;
 // visible reports that every doc of the view may be a hit (no deleted
@@ -168,7 +175,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool) (Plan,
 		}
 		return PlanWindowed, &p.Windowed
 	}
-	if p.largeDense(n, postings, len(q)) && visible {
+	if visible && k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) {
 		return PlanDense, &p.dense
 	}
 	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) {
@@ -183,7 +190,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool) (Plan,
 func (p *Planner) largeDense(n, postings int64, t int) bool {
 	from, terms := p.DenseFrom, p.DenseTerms
 	if from == 0 {
-		from = 2
+		from = 2.5
 	}
 	if terms <= 0 {
 		terms = 16

@@ -85,16 +85,17 @@ func TestPlannerRuleTerms(t *testing.T) {
 }
 
 // TestPlannerRuleLargeDense: views of more than 2^16 docs go dense from P
-// >= 2N with at least 16 terms, up to 2^21 docs, and only while every doc
-// is visible.
+// >= 2.5N with at least 16 terms, up to 2^21 docs and the top 100, and
+// only while every doc is visible.
 func TestPlannerRuleLargeDense(t *testing.T) {
 	cases := []plannerCase{
-		{Planner{}, 1_000_000, 2_000_000, 10, 16, PlanDense},
-		{Planner{}, 1_000_000, 1_999_999, 10, 16, PlanWindowed},
-		{Planner{}, 1_000_000, 2_000_000, 10, 15, PlanWindowed},
-		{Planner{}, 1_000_000, 5_000_000, 1000, 30, PlanDense},
-		{Planner{}, 1 << 21, 2 << 21, 10, 16, PlanDense},
-		{Planner{}, 1<<21 + 1, 2<<21 + 2, 10, 16, PlanWindowed},
+		{Planner{}, 1_000_000, 2_500_000, 10, 16, PlanDense},
+		{Planner{}, 1_000_000, 2_499_999, 10, 16, PlanWindowed},
+		{Planner{}, 1_000_000, 2_500_000, 10, 15, PlanWindowed},
+		{Planner{}, 1_000_000, 5_000_000, 100, 30, PlanDense},
+		{Planner{}, 1_000_000, 5_000_000, 101, 30, PlanWindowed},
+		{Planner{}, 1 << 21, 3 << 21, 10, 16, PlanDense},
+		{Planner{}, 1<<21 + 1, 3<<21 + 3, 10, 16, PlanWindowed},
 		{Planner{}, 8_800_000, 30_000_000, 10, 30, PlanWindowed},
 		{Planner{DenseFrom: 1, DenseTerms: 4}, 1_000_000, 1_000_000, 10, 4, PlanDense},
 		{Planner{DenseFrom: -1}, 1_000_000, 5_000_000, 10, 30, PlanWindowed},
