@@ -126,7 +126,7 @@ func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 // unpackLanes16 is unpackDeltas for w <= maxW16 and n >= 8: sixteen
 // values at a time in 32-bit lanes (one byte permutation, one variable
 // shift, a four-step prefix sum), twice the values per step of the 64-bit
-// lanes (a 128-doc block: 34 ns against 60 on this machine's Zen 4, in
+// lanes (a 128-doc block: 30-34 ns against 60 on this machine's Zen 4, in
 // BenchmarkUnpack); fewer than sixteen values left go to the scalar
 // unpacker.
 func unpackLanes16(src []byte, n int, w uint, base uint32, docs []uint32) {
