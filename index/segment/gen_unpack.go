@@ -92,40 +92,34 @@ func value(w, j, l, sh int) string {
 func genAdd(b *bytes.Buffer, w int) {
 	genLoop(b, w, "add%d(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32)", "imps", "m",
 		func(j int, x string) string {
-			// p is the running offset in 64 bits: see gen.
-			return fmt.Sprintf("p += uint64(%s)\nacc[uint16(uint32(p)+%d)] += wt * int32(m[%d])\n", x, j+1, j)
-		}, "p")
+			return fmt.Sprintf("run += uint64(%s)\nacc[uint16(uint32(run)+%d)] += wt * int32(m[%d])\n", x, j+1, j)
+		}, "o")
 }
 
 // gen writes unpack<w>.
 func gen(b *bytes.Buffer, w int) {
 	genLoop(b, w, "unpack%d(src []byte, docs []uint32, acc uint32)", "docs", "d",
 		func(j int, x string) string {
-			// The +j+1 stays off the serial chain of adds, which runs in 64
-			// bits (a, truncated when stored) so that the compiler does not
-			// fuse it with the +j+1 into an address computation that
-			// repeats the chain's add.
-			return fmt.Sprintf("a += uint64(%s)\nd[%d] = uint32(a) + %d\n", x, j, j+1)
-		}, "a")
+			// The +j+1 stays off the serial chain of adds.
+			return fmt.Sprintf("run += uint64(%s)\nd[%d] = uint32(run) + %d\n", x, j, j+1)
+		}, "acc")
 }
 
 // genLoop writes a function (signature sig, %d = w, returning uint32) that
 // walks groups of eight w-bit values while the slice per (8 a group, seen
 // as each in the body) and src last: step(j, x) is the code for value j,
-// whose expression is x; run is the running total returned (advanced by 8
-// a group). Widths 8, 16 and 32 load each value at its byte instead: no
-// shift, no mask.
-func genLoop(b *bytes.Buffer, w int, sig, per, each string, step func(j int, x string) string, run string) {
+// whose expression is x, adding it to the running total run (advanced by 8
+// a group), which starts from the parameter from and is returned. run is a
+// uint64, truncated where used: in 32 bits the compiler fused each +j+1
+// with the chain's add into an address computation that repeated the add.
+// Widths 8, 16 and 32 load each value at its byte instead: no shift, no
+// mask.
+func genLoop(b *bytes.Buffer, w int, sig, per, each string, step func(j int, x string) string, from string) {
 	loads, vals := layout(w)
 	need := loads[len(loads)-1] + 8
 	direct := w == 8 || w == 16 || w == 32
 	fmt.Fprintf(b, "\nfunc "+sig+" uint32 {\n", w)
-	switch run {
-	case "a":
-		b.WriteString("a := uint64(acc)\n")
-	case "p":
-		b.WriteString("p := uint64(o)\n")
-	}
+	fmt.Fprintf(b, "run := uint64(%s)\n", from)
 	fmt.Fprintf(b, "for len(%s) >= 8 && len(src) >= %d {\n", per, need)
 	for l, o := range loads {
 		if direct {
@@ -137,6 +131,5 @@ func genLoop(b *bytes.Buffer, w int, sig, per, each string, step func(j int, x s
 	for j, v := range vals {
 		b.WriteString(step(j, value(w, j, v[0], v[1])))
 	}
-	ret := fmt.Sprintf("uint32(%s)", run)
-	fmt.Fprintf(b, "%s += 8\nsrc = src[%d:]\n%s = %s[8:]\n}\nreturn %s\n}\n", run, w, per, per, ret)
+	fmt.Fprintf(b, "run += 8\nsrc = src[%d:]\n%s = %s[8:]\n}\nreturn uint32(run)\n}\n", w, per, per)
 }

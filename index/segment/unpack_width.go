@@ -84,1771 +84,1771 @@ var addGroups = [33]func(src []byte, imps []uint8, o uint32, wt int32, acc *[Win
 }
 
 func unpack1(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 1) & 0x1)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 2) & 0x1)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 3) & 0x1)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 4) & 0x1)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 5) & 0x1)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 6) & 0x1)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 7) & 0x1)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 1) & 0x1)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 2) & 0x1)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 3) & 0x1)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 4) & 0x1)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 5) & 0x1)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 6) & 0x1)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 7) & 0x1)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[1:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add1(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 1) & 0x1)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 2) & 0x1)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 3) & 0x1)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 4) & 0x1)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 5) & 0x1)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 6) & 0x1)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 7) & 0x1)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 1) & 0x1)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 2) & 0x1)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 3) & 0x1)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 4) & 0x1)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 5) & 0x1)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 6) & 0x1)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 7) & 0x1)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[1:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack2(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 2) & 0x3)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 4) & 0x3)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 6) & 0x3)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 8) & 0x3)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 10) & 0x3)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 12) & 0x3)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 14) & 0x3)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 2) & 0x3)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 4) & 0x3)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 6) & 0x3)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 8) & 0x3)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 10) & 0x3)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 12) & 0x3)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 14) & 0x3)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[2:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add2(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 2) & 0x3)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 4) & 0x3)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 6) & 0x3)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 8) & 0x3)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 10) & 0x3)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 12) & 0x3)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 14) & 0x3)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 2) & 0x3)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 4) & 0x3)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 6) & 0x3)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 8) & 0x3)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 10) & 0x3)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 12) & 0x3)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 14) & 0x3)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[2:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack3(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 3) & 0x7)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 6) & 0x7)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 9) & 0x7)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 12) & 0x7)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 15) & 0x7)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 18) & 0x7)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 21) & 0x7)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 3) & 0x7)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 6) & 0x7)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 9) & 0x7)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 12) & 0x7)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 15) & 0x7)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 18) & 0x7)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 21) & 0x7)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[3:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add3(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 3) & 0x7)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 6) & 0x7)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 9) & 0x7)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 12) & 0x7)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 15) & 0x7)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 18) & 0x7)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 21) & 0x7)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 3) & 0x7)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 6) & 0x7)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 9) & 0x7)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 12) & 0x7)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 15) & 0x7)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 18) & 0x7)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 21) & 0x7)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[3:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack4(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0xf)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 4) & 0xf)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 8) & 0xf)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 12) & 0xf)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 16) & 0xf)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 20) & 0xf)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 24) & 0xf)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 28) & 0xf)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0xf)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 4) & 0xf)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 8) & 0xf)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 12) & 0xf)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 16) & 0xf)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 20) & 0xf)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 24) & 0xf)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 28) & 0xf)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[4:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add4(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0xf)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 4) & 0xf)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 8) & 0xf)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 12) & 0xf)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 16) & 0xf)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 20) & 0xf)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 24) & 0xf)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 28) & 0xf)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0xf)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 4) & 0xf)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 8) & 0xf)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 12) & 0xf)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 16) & 0xf)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 20) & 0xf)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 24) & 0xf)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 28) & 0xf)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[4:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack5(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1f)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 5) & 0x1f)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 10) & 0x1f)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 15) & 0x1f)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 20) & 0x1f)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 25) & 0x1f)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 30) & 0x1f)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 35) & 0x1f)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1f)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 5) & 0x1f)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 10) & 0x1f)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 15) & 0x1f)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 20) & 0x1f)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 25) & 0x1f)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 30) & 0x1f)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 35) & 0x1f)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[5:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add5(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1f)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 5) & 0x1f)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 10) & 0x1f)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 15) & 0x1f)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 20) & 0x1f)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 25) & 0x1f)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 30) & 0x1f)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 35) & 0x1f)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1f)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 5) & 0x1f)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 10) & 0x1f)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 15) & 0x1f)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 20) & 0x1f)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 25) & 0x1f)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 30) & 0x1f)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 35) & 0x1f)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[5:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack6(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3f)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 6) & 0x3f)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 12) & 0x3f)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 18) & 0x3f)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 24) & 0x3f)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 30) & 0x3f)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 36) & 0x3f)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 42) & 0x3f)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3f)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 6) & 0x3f)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 12) & 0x3f)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 18) & 0x3f)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 24) & 0x3f)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 30) & 0x3f)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 36) & 0x3f)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 42) & 0x3f)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[6:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add6(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3f)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 6) & 0x3f)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 12) & 0x3f)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 18) & 0x3f)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 24) & 0x3f)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 30) & 0x3f)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 36) & 0x3f)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 42) & 0x3f)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3f)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 6) & 0x3f)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 12) & 0x3f)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 18) & 0x3f)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 24) & 0x3f)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 30) & 0x3f)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 36) & 0x3f)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 42) & 0x3f)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[6:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack7(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7f)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 7) & 0x7f)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 14) & 0x7f)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 21) & 0x7f)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 28) & 0x7f)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 35) & 0x7f)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 42) & 0x7f)
-		d[6] = uint32(a) + 7
-		a += uint64((v0 >> 49) & 0x7f)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7f)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 7) & 0x7f)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 14) & 0x7f)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 21) & 0x7f)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 28) & 0x7f)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 35) & 0x7f)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 42) & 0x7f)
+		d[6] = uint32(run) + 7
+		run += uint64((v0 >> 49) & 0x7f)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[7:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add7(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7f)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 7) & 0x7f)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 14) & 0x7f)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 21) & 0x7f)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 28) & 0x7f)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 35) & 0x7f)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 42) & 0x7f)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v0 >> 49) & 0x7f)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7f)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 7) & 0x7f)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 14) & 0x7f)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 21) & 0x7f)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 28) & 0x7f)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 35) & 0x7f)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 42) & 0x7f)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v0 >> 49) & 0x7f)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[7:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack8(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 8 {
 		d := docs[:8:8]
-		a += uint64(src[0])
-		d[0] = uint32(a) + 1
-		a += uint64(src[1])
-		d[1] = uint32(a) + 2
-		a += uint64(src[2])
-		d[2] = uint32(a) + 3
-		a += uint64(src[3])
-		d[3] = uint32(a) + 4
-		a += uint64(src[4])
-		d[4] = uint32(a) + 5
-		a += uint64(src[5])
-		d[5] = uint32(a) + 6
-		a += uint64(src[6])
-		d[6] = uint32(a) + 7
-		a += uint64(src[7])
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64(src[0])
+		d[0] = uint32(run) + 1
+		run += uint64(src[1])
+		d[1] = uint32(run) + 2
+		run += uint64(src[2])
+		d[2] = uint32(run) + 3
+		run += uint64(src[3])
+		d[3] = uint32(run) + 4
+		run += uint64(src[4])
+		d[4] = uint32(run) + 5
+		run += uint64(src[5])
+		d[5] = uint32(run) + 6
+		run += uint64(src[6])
+		d[6] = uint32(run) + 7
+		run += uint64(src[7])
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[8:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add8(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 8 {
 		m := imps[:8:8]
-		p += uint64(src[0])
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64(src[1])
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64(src[2])
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64(src[3])
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64(src[4])
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64(src[5])
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64(src[6])
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64(src[7])
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64(src[0])
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64(src[1])
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64(src[2])
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64(src[3])
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64(src[4])
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64(src[5])
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64(src[6])
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64(src[7])
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[8:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack9(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1ff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 9) & 0x1ff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 18) & 0x1ff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 27) & 0x1ff)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 36) & 0x1ff)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 45) & 0x1ff)
-		d[5] = uint32(a) + 6
-		a += uint64((v0 >> 54) & 0x1ff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 7) & 0x1ff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1ff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 9) & 0x1ff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 18) & 0x1ff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 27) & 0x1ff)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 36) & 0x1ff)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 45) & 0x1ff)
+		d[5] = uint32(run) + 6
+		run += uint64((v0 >> 54) & 0x1ff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 7) & 0x1ff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[9:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add9(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1ff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 9) & 0x1ff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 18) & 0x1ff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 27) & 0x1ff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 36) & 0x1ff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 45) & 0x1ff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v0 >> 54) & 0x1ff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 7) & 0x1ff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1ff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 9) & 0x1ff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 18) & 0x1ff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 27) & 0x1ff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 36) & 0x1ff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 45) & 0x1ff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v0 >> 54) & 0x1ff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 7) & 0x1ff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[9:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack10(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3ff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 10) & 0x3ff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 20) & 0x3ff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 30) & 0x3ff)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 40) & 0x3ff)
-		d[4] = uint32(a) + 5
-		a += uint64((v0 >> 50) & 0x3ff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 4) & 0x3ff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 14) & 0x3ff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3ff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 10) & 0x3ff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 20) & 0x3ff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 30) & 0x3ff)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 40) & 0x3ff)
+		d[4] = uint32(run) + 5
+		run += uint64((v0 >> 50) & 0x3ff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 4) & 0x3ff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 14) & 0x3ff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[10:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add10(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3ff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 10) & 0x3ff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 20) & 0x3ff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 30) & 0x3ff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 40) & 0x3ff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v0 >> 50) & 0x3ff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 4) & 0x3ff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 14) & 0x3ff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3ff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 10) & 0x3ff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 20) & 0x3ff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 30) & 0x3ff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 40) & 0x3ff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v0 >> 50) & 0x3ff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 4) & 0x3ff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 14) & 0x3ff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[10:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack11(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7ff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 11) & 0x7ff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 22) & 0x7ff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 33) & 0x7ff)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 44) & 0x7ff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 7) & 0x7ff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 18) & 0x7ff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 29) & 0x7ff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7ff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 11) & 0x7ff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 22) & 0x7ff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 33) & 0x7ff)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 44) & 0x7ff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 7) & 0x7ff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 18) & 0x7ff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 29) & 0x7ff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[11:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add11(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7ff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 11) & 0x7ff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 22) & 0x7ff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 33) & 0x7ff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 44) & 0x7ff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 7) & 0x7ff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 18) & 0x7ff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 29) & 0x7ff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7ff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 11) & 0x7ff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 22) & 0x7ff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 33) & 0x7ff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 44) & 0x7ff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 7) & 0x7ff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 18) & 0x7ff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 29) & 0x7ff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[11:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack12(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0xfff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 12) & 0xfff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 24) & 0xfff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 36) & 0xfff)
-		d[3] = uint32(a) + 4
-		a += uint64((v0 >> 48) & 0xfff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 4) & 0xfff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 16) & 0xfff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 28) & 0xfff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0xfff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 12) & 0xfff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 24) & 0xfff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 36) & 0xfff)
+		d[3] = uint32(run) + 4
+		run += uint64((v0 >> 48) & 0xfff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 4) & 0xfff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 16) & 0xfff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 28) & 0xfff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[12:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add12(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0xfff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 12) & 0xfff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 24) & 0xfff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 36) & 0xfff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v0 >> 48) & 0xfff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 4) & 0xfff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 16) & 0xfff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 28) & 0xfff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0xfff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 12) & 0xfff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 24) & 0xfff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 36) & 0xfff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v0 >> 48) & 0xfff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 4) & 0xfff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 16) & 0xfff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 28) & 0xfff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[12:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack13(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1fff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 13) & 0x1fff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 26) & 0x1fff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 39) & 0x1fff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 4) & 0x1fff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 17) & 0x1fff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 30) & 0x1fff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 43) & 0x1fff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1fff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 13) & 0x1fff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 26) & 0x1fff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 39) & 0x1fff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 4) & 0x1fff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 17) & 0x1fff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 30) & 0x1fff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 43) & 0x1fff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[13:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add13(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 14 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1fff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 13) & 0x1fff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 26) & 0x1fff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 39) & 0x1fff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 4) & 0x1fff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 17) & 0x1fff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 30) & 0x1fff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 43) & 0x1fff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1fff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 13) & 0x1fff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 26) & 0x1fff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 39) & 0x1fff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 4) & 0x1fff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 17) & 0x1fff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 30) & 0x1fff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 43) & 0x1fff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[13:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack14(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3fff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 14) & 0x3fff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 28) & 0x3fff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 42) & 0x3fff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1) & 0x3fff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 14) & 0x3fff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 28) & 0x3fff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 42) & 0x3fff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3fff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 14) & 0x3fff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 28) & 0x3fff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 42) & 0x3fff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1) & 0x3fff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 14) & 0x3fff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 28) & 0x3fff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 42) & 0x3fff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[14:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add14(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3fff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 14) & 0x3fff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 28) & 0x3fff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 42) & 0x3fff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1) & 0x3fff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 14) & 0x3fff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 28) & 0x3fff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 42) & 0x3fff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3fff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 14) & 0x3fff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 28) & 0x3fff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 42) & 0x3fff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1) & 0x3fff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 14) & 0x3fff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 28) & 0x3fff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 42) & 0x3fff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[14:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack15(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7fff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 15) & 0x7fff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 30) & 0x7fff)
-		d[2] = uint32(a) + 3
-		a += uint64((v0 >> 45) & 0x7fff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 4) & 0x7fff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 19) & 0x7fff)
-		d[5] = uint32(a) + 6
-		a += uint64((v1 >> 34) & 0x7fff)
-		d[6] = uint32(a) + 7
-		a += uint64((v1 >> 49) & 0x7fff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7fff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 15) & 0x7fff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 30) & 0x7fff)
+		d[2] = uint32(run) + 3
+		run += uint64((v0 >> 45) & 0x7fff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 4) & 0x7fff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 19) & 0x7fff)
+		d[5] = uint32(run) + 6
+		run += uint64((v1 >> 34) & 0x7fff)
+		d[6] = uint32(run) + 7
+		run += uint64((v1 >> 49) & 0x7fff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[15:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add15(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 15 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7fff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 15) & 0x7fff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 30) & 0x7fff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v0 >> 45) & 0x7fff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 4) & 0x7fff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 19) & 0x7fff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v1 >> 34) & 0x7fff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v1 >> 49) & 0x7fff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7fff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 15) & 0x7fff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 30) & 0x7fff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v0 >> 45) & 0x7fff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 4) & 0x7fff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 19) & 0x7fff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v1 >> 34) & 0x7fff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v1 >> 49) & 0x7fff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[15:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack16(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 16 {
 		d := docs[:8:8]
-		a += uint64(binary.LittleEndian.Uint16(src[0:]))
-		d[0] = uint32(a) + 1
-		a += uint64(binary.LittleEndian.Uint16(src[2:]))
-		d[1] = uint32(a) + 2
-		a += uint64(binary.LittleEndian.Uint16(src[4:]))
-		d[2] = uint32(a) + 3
-		a += uint64(binary.LittleEndian.Uint16(src[6:]))
-		d[3] = uint32(a) + 4
-		a += uint64(binary.LittleEndian.Uint16(src[8:]))
-		d[4] = uint32(a) + 5
-		a += uint64(binary.LittleEndian.Uint16(src[10:]))
-		d[5] = uint32(a) + 6
-		a += uint64(binary.LittleEndian.Uint16(src[12:]))
-		d[6] = uint32(a) + 7
-		a += uint64(binary.LittleEndian.Uint16(src[14:]))
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64(binary.LittleEndian.Uint16(src[0:]))
+		d[0] = uint32(run) + 1
+		run += uint64(binary.LittleEndian.Uint16(src[2:]))
+		d[1] = uint32(run) + 2
+		run += uint64(binary.LittleEndian.Uint16(src[4:]))
+		d[2] = uint32(run) + 3
+		run += uint64(binary.LittleEndian.Uint16(src[6:]))
+		d[3] = uint32(run) + 4
+		run += uint64(binary.LittleEndian.Uint16(src[8:]))
+		d[4] = uint32(run) + 5
+		run += uint64(binary.LittleEndian.Uint16(src[10:]))
+		d[5] = uint32(run) + 6
+		run += uint64(binary.LittleEndian.Uint16(src[12:]))
+		d[6] = uint32(run) + 7
+		run += uint64(binary.LittleEndian.Uint16(src[14:]))
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[16:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add16(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 16 {
 		m := imps[:8:8]
-		p += uint64(binary.LittleEndian.Uint16(src[0:]))
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64(binary.LittleEndian.Uint16(src[2:]))
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64(binary.LittleEndian.Uint16(src[4:]))
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64(binary.LittleEndian.Uint16(src[6:]))
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64(binary.LittleEndian.Uint16(src[8:]))
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64(binary.LittleEndian.Uint16(src[10:]))
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64(binary.LittleEndian.Uint16(src[12:]))
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64(binary.LittleEndian.Uint16(src[14:]))
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64(binary.LittleEndian.Uint16(src[0:]))
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64(binary.LittleEndian.Uint16(src[2:]))
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64(binary.LittleEndian.Uint16(src[4:]))
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64(binary.LittleEndian.Uint16(src[6:]))
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64(binary.LittleEndian.Uint16(src[8:]))
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64(binary.LittleEndian.Uint16(src[10:]))
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64(binary.LittleEndian.Uint16(src[12:]))
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64(binary.LittleEndian.Uint16(src[14:]))
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[16:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack17(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 20 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1ffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 17) & 0x1ffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 34) & 0x1ffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 3) & 0x1ffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 20) & 0x1ffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 37) & 0x1ffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v2 >> 6) & 0x1ffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v2 >> 23) & 0x1ffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1ffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 17) & 0x1ffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 34) & 0x1ffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 3) & 0x1ffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 20) & 0x1ffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 37) & 0x1ffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v2 >> 6) & 0x1ffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v2 >> 23) & 0x1ffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[17:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add17(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 20 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1ffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 17) & 0x1ffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 34) & 0x1ffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 3) & 0x1ffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 20) & 0x1ffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 37) & 0x1ffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v2 >> 6) & 0x1ffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v2 >> 23) & 0x1ffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1ffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 17) & 0x1ffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 34) & 0x1ffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 3) & 0x1ffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 20) & 0x1ffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 37) & 0x1ffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v2 >> 6) & 0x1ffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v2 >> 23) & 0x1ffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[17:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack18(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3ffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 18) & 0x3ffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 36) & 0x3ffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 6) & 0x3ffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 24) & 0x3ffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 42) & 0x3ffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v2 >> 4) & 0x3ffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v2 >> 22) & 0x3ffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3ffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 18) & 0x3ffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 36) & 0x3ffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 6) & 0x3ffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 24) & 0x3ffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 42) & 0x3ffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v2 >> 4) & 0x3ffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v2 >> 22) & 0x3ffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[18:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add18(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3ffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 18) & 0x3ffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 36) & 0x3ffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 6) & 0x3ffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 24) & 0x3ffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 42) & 0x3ffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v2 >> 4) & 0x3ffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v2 >> 22) & 0x3ffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3ffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 18) & 0x3ffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 36) & 0x3ffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 6) & 0x3ffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 24) & 0x3ffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 42) & 0x3ffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v2 >> 4) & 0x3ffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v2 >> 22) & 0x3ffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[18:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack19(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 22 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7ffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 19) & 0x7ffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 38) & 0x7ffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 1) & 0x7ffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 20) & 0x7ffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 39) & 0x7ffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v2 >> 2) & 0x7ffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v2 >> 21) & 0x7ffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7ffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 19) & 0x7ffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 38) & 0x7ffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 1) & 0x7ffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 20) & 0x7ffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 39) & 0x7ffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v2 >> 2) & 0x7ffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v2 >> 21) & 0x7ffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[19:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add19(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 22 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7ffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 19) & 0x7ffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 38) & 0x7ffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 1) & 0x7ffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 20) & 0x7ffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 39) & 0x7ffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v2 >> 2) & 0x7ffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v2 >> 21) & 0x7ffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7ffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 19) & 0x7ffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 38) & 0x7ffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 1) & 0x7ffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 20) & 0x7ffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 39) & 0x7ffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v2 >> 2) & 0x7ffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v2 >> 21) & 0x7ffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[19:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack20(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 23 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[15:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0xfffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 20) & 0xfffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 40) & 0xfffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 4) & 0xfffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 24) & 0xfffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v1 >> 44) & 0xfffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v2) & 0xfffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v2 >> 20) & 0xfffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0xfffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 20) & 0xfffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 40) & 0xfffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 4) & 0xfffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 24) & 0xfffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v1 >> 44) & 0xfffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v2) & 0xfffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v2 >> 20) & 0xfffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[20:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add20(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 23 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[15:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0xfffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 20) & 0xfffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 40) & 0xfffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 4) & 0xfffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 24) & 0xfffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v1 >> 44) & 0xfffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v2) & 0xfffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v2 >> 20) & 0xfffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0xfffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 20) & 0xfffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 40) & 0xfffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 4) & 0xfffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 24) & 0xfffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v1 >> 44) & 0xfffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v2) & 0xfffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v2 >> 20) & 0xfffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[20:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack21(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1fffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 21) & 0x1fffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v0 >> 42) & 0x1fffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 7) & 0x1fffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v1 >> 28) & 0x1fffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 1) & 0x1fffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v2 >> 22) & 0x1fffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v2 >> 43) & 0x1fffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1fffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 21) & 0x1fffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v0 >> 42) & 0x1fffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 7) & 0x1fffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v1 >> 28) & 0x1fffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 1) & 0x1fffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v2 >> 22) & 0x1fffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v2 >> 43) & 0x1fffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[21:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add21(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 21 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1fffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 21) & 0x1fffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v0 >> 42) & 0x1fffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 7) & 0x1fffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v1 >> 28) & 0x1fffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 1) & 0x1fffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v2 >> 22) & 0x1fffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v2 >> 43) & 0x1fffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1fffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 21) & 0x1fffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v0 >> 42) & 0x1fffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 7) & 0x1fffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v1 >> 28) & 0x1fffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 1) & 0x1fffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v2 >> 22) & 0x1fffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v2 >> 43) & 0x1fffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[21:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack22(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 24 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
 		v2 := binary.LittleEndian.Uint64(src[11:])
 		v3 := binary.LittleEndian.Uint64(src[16:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3fffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 22) & 0x3fffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 4) & 0x3fffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 26) & 0x3fffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2) & 0x3fffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 22) & 0x3fffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 4) & 0x3fffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 26) & 0x3fffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3fffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 22) & 0x3fffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 4) & 0x3fffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 26) & 0x3fffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2) & 0x3fffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 22) & 0x3fffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 4) & 0x3fffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 26) & 0x3fffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[22:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add22(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 24 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
 		v2 := binary.LittleEndian.Uint64(src[11:])
 		v3 := binary.LittleEndian.Uint64(src[16:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3fffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 22) & 0x3fffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 4) & 0x3fffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 26) & 0x3fffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2) & 0x3fffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 22) & 0x3fffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 4) & 0x3fffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 26) & 0x3fffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3fffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 22) & 0x3fffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 4) & 0x3fffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 26) & 0x3fffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2) & 0x3fffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 22) & 0x3fffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 4) & 0x3fffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 26) & 0x3fffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[22:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack23(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 25 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
 		v2 := binary.LittleEndian.Uint64(src[11:])
 		v3 := binary.LittleEndian.Uint64(src[17:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7fffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 23) & 0x7fffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 6) & 0x7fffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 29) & 0x7fffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2 >> 4) & 0x7fffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 27) & 0x7fffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 2) & 0x7fffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 25) & 0x7fffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7fffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 23) & 0x7fffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 6) & 0x7fffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 29) & 0x7fffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2 >> 4) & 0x7fffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 27) & 0x7fffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 2) & 0x7fffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 25) & 0x7fffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[23:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add23(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 25 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[5:])
 		v2 := binary.LittleEndian.Uint64(src[11:])
 		v3 := binary.LittleEndian.Uint64(src[17:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7fffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 23) & 0x7fffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 6) & 0x7fffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 29) & 0x7fffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2 >> 4) & 0x7fffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 27) & 0x7fffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 2) & 0x7fffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 25) & 0x7fffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7fffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 23) & 0x7fffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 6) & 0x7fffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 29) & 0x7fffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2 >> 4) & 0x7fffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 27) & 0x7fffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 2) & 0x7fffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 25) & 0x7fffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[23:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack24(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		v3 := binary.LittleEndian.Uint64(src[18:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0xffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 24) & 0xffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1) & 0xffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 24) & 0xffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2) & 0xffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 24) & 0xffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3) & 0xffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 24) & 0xffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0xffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 24) & 0xffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1) & 0xffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 24) & 0xffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2) & 0xffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 24) & 0xffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3) & 0xffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 24) & 0xffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[24:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add24(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		v3 := binary.LittleEndian.Uint64(src[18:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0xffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 24) & 0xffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1) & 0xffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 24) & 0xffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2) & 0xffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 24) & 0xffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3) & 0xffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 24) & 0xffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0xffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 24) & 0xffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1) & 0xffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 24) & 0xffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2) & 0xffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 24) & 0xffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3) & 0xffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 24) & 0xffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[24:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack25(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		v3 := binary.LittleEndian.Uint64(src[18:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1ffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 25) & 0x1ffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 2) & 0x1ffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 27) & 0x1ffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2 >> 4) & 0x1ffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 29) & 0x1ffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 6) & 0x1ffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 31) & 0x1ffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1ffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 25) & 0x1ffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 2) & 0x1ffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 27) & 0x1ffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2 >> 4) & 0x1ffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 29) & 0x1ffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 6) & 0x1ffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 31) & 0x1ffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[25:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add25(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 26 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[12:])
 		v3 := binary.LittleEndian.Uint64(src[18:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1ffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 25) & 0x1ffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 2) & 0x1ffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 27) & 0x1ffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2 >> 4) & 0x1ffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 29) & 0x1ffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 6) & 0x1ffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 31) & 0x1ffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1ffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 25) & 0x1ffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 2) & 0x1ffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 27) & 0x1ffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2 >> 4) & 0x1ffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 29) & 0x1ffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 6) & 0x1ffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 31) & 0x1ffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[25:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack26(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 27 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		v3 := binary.LittleEndian.Uint64(src[19:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3ffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 26) & 0x3ffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 4) & 0x3ffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 30) & 0x3ffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2) & 0x3ffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 26) & 0x3ffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 4) & 0x3ffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 30) & 0x3ffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3ffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 26) & 0x3ffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 4) & 0x3ffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 30) & 0x3ffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2) & 0x3ffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 26) & 0x3ffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 4) & 0x3ffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 30) & 0x3ffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[26:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add26(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 27 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		v3 := binary.LittleEndian.Uint64(src[19:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3ffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 26) & 0x3ffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 4) & 0x3ffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 30) & 0x3ffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2) & 0x3ffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 26) & 0x3ffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 4) & 0x3ffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 30) & 0x3ffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3ffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 26) & 0x3ffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 4) & 0x3ffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 30) & 0x3ffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2) & 0x3ffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 26) & 0x3ffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 4) & 0x3ffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 30) & 0x3ffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[26:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack27(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 28 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		v3 := binary.LittleEndian.Uint64(src[20:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7ffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 27) & 0x7ffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 6) & 0x7ffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 33) & 0x7ffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2 >> 4) & 0x7ffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 31) & 0x7ffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 2) & 0x7ffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 29) & 0x7ffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7ffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 27) & 0x7ffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 6) & 0x7ffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 33) & 0x7ffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2 >> 4) & 0x7ffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 31) & 0x7ffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 2) & 0x7ffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 29) & 0x7ffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[27:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add27(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 28 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[6:])
 		v2 := binary.LittleEndian.Uint64(src[13:])
 		v3 := binary.LittleEndian.Uint64(src[20:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7ffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 27) & 0x7ffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 6) & 0x7ffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 33) & 0x7ffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2 >> 4) & 0x7ffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 31) & 0x7ffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 2) & 0x7ffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 29) & 0x7ffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7ffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 27) & 0x7ffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 6) & 0x7ffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 33) & 0x7ffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2 >> 4) & 0x7ffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 31) & 0x7ffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 2) & 0x7ffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 29) & 0x7ffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[27:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack28(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		v3 := binary.LittleEndian.Uint64(src[21:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0xfffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 28) & 0xfffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1) & 0xfffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 28) & 0xfffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2) & 0xfffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 28) & 0xfffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3) & 0xfffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 28) & 0xfffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0xfffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 28) & 0xfffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1) & 0xfffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 28) & 0xfffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2) & 0xfffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 28) & 0xfffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3) & 0xfffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 28) & 0xfffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[28:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add28(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		v3 := binary.LittleEndian.Uint64(src[21:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0xfffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 28) & 0xfffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1) & 0xfffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 28) & 0xfffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2) & 0xfffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 28) & 0xfffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3) & 0xfffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 28) & 0xfffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0xfffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 28) & 0xfffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1) & 0xfffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 28) & 0xfffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2) & 0xfffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 28) & 0xfffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3) & 0xfffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 28) & 0xfffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[28:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack29(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		v3 := binary.LittleEndian.Uint64(src[21:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x1fffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 29) & 0x1fffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 2) & 0x1fffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 31) & 0x1fffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2 >> 4) & 0x1fffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 33) & 0x1fffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 6) & 0x1fffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 35) & 0x1fffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x1fffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 29) & 0x1fffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 2) & 0x1fffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 31) & 0x1fffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2 >> 4) & 0x1fffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 33) & 0x1fffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 6) & 0x1fffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 35) & 0x1fffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[29:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add29(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 29 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[14:])
 		v3 := binary.LittleEndian.Uint64(src[21:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x1fffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 29) & 0x1fffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 2) & 0x1fffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 31) & 0x1fffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2 >> 4) & 0x1fffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 33) & 0x1fffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 6) & 0x1fffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 35) & 0x1fffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x1fffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 29) & 0x1fffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 2) & 0x1fffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 31) & 0x1fffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2 >> 4) & 0x1fffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 33) & 0x1fffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 6) & 0x1fffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 35) & 0x1fffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[29:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack30(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 30 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[15:])
 		v3 := binary.LittleEndian.Uint64(src[22:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x3fffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 30) & 0x3fffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 4) & 0x3fffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v1 >> 34) & 0x3fffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v2) & 0x3fffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v2 >> 30) & 0x3fffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v3 >> 4) & 0x3fffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v3 >> 34) & 0x3fffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x3fffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 30) & 0x3fffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 4) & 0x3fffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v1 >> 34) & 0x3fffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v2) & 0x3fffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v2 >> 30) & 0x3fffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v3 >> 4) & 0x3fffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v3 >> 34) & 0x3fffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[30:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add30(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 30 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
 		v2 := binary.LittleEndian.Uint64(src[15:])
 		v3 := binary.LittleEndian.Uint64(src[22:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x3fffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 30) & 0x3fffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 4) & 0x3fffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v1 >> 34) & 0x3fffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v2) & 0x3fffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v2 >> 30) & 0x3fffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v3 >> 4) & 0x3fffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v3 >> 34) & 0x3fffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x3fffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 30) & 0x3fffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 4) & 0x3fffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v1 >> 34) & 0x3fffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v2) & 0x3fffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v2 >> 30) & 0x3fffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v3 >> 4) & 0x3fffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v3 >> 34) & 0x3fffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[30:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack31(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 31 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1857,31 +1857,31 @@ func unpack31(src []byte, docs []uint32, acc uint32) uint32 {
 		v4 := binary.LittleEndian.Uint64(src[19:])
 		v5 := binary.LittleEndian.Uint64(src[23:])
 		d := docs[:8:8]
-		a += uint64((v0) & 0x7fffffff)
-		d[0] = uint32(a) + 1
-		a += uint64((v0 >> 31) & 0x7fffffff)
-		d[1] = uint32(a) + 2
-		a += uint64((v1 >> 6) & 0x7fffffff)
-		d[2] = uint32(a) + 3
-		a += uint64((v2 >> 5) & 0x7fffffff)
-		d[3] = uint32(a) + 4
-		a += uint64((v3 >> 4) & 0x7fffffff)
-		d[4] = uint32(a) + 5
-		a += uint64((v4 >> 3) & 0x7fffffff)
-		d[5] = uint32(a) + 6
-		a += uint64((v5 >> 2) & 0x7fffffff)
-		d[6] = uint32(a) + 7
-		a += uint64((v5 >> 33) & 0x7fffffff)
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64((v0) & 0x7fffffff)
+		d[0] = uint32(run) + 1
+		run += uint64((v0 >> 31) & 0x7fffffff)
+		d[1] = uint32(run) + 2
+		run += uint64((v1 >> 6) & 0x7fffffff)
+		d[2] = uint32(run) + 3
+		run += uint64((v2 >> 5) & 0x7fffffff)
+		d[3] = uint32(run) + 4
+		run += uint64((v3 >> 4) & 0x7fffffff)
+		d[4] = uint32(run) + 5
+		run += uint64((v4 >> 3) & 0x7fffffff)
+		d[5] = uint32(run) + 6
+		run += uint64((v5 >> 2) & 0x7fffffff)
+		d[6] = uint32(run) + 7
+		run += uint64((v5 >> 33) & 0x7fffffff)
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[31:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add31(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 31 {
 		v0 := binary.LittleEndian.Uint64(src[0:])
 		v1 := binary.LittleEndian.Uint64(src[7:])
@@ -1890,79 +1890,79 @@ func add31(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32)
 		v4 := binary.LittleEndian.Uint64(src[19:])
 		v5 := binary.LittleEndian.Uint64(src[23:])
 		m := imps[:8:8]
-		p += uint64((v0) & 0x7fffffff)
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64((v0 >> 31) & 0x7fffffff)
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64((v1 >> 6) & 0x7fffffff)
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64((v2 >> 5) & 0x7fffffff)
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64((v3 >> 4) & 0x7fffffff)
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64((v4 >> 3) & 0x7fffffff)
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64((v5 >> 2) & 0x7fffffff)
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64((v5 >> 33) & 0x7fffffff)
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64((v0) & 0x7fffffff)
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64((v0 >> 31) & 0x7fffffff)
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64((v1 >> 6) & 0x7fffffff)
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64((v2 >> 5) & 0x7fffffff)
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64((v3 >> 4) & 0x7fffffff)
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64((v4 >> 3) & 0x7fffffff)
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64((v5 >> 2) & 0x7fffffff)
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64((v5 >> 33) & 0x7fffffff)
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[31:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
 
 func unpack32(src []byte, docs []uint32, acc uint32) uint32 {
-	a := uint64(acc)
+	run := uint64(acc)
 	for len(docs) >= 8 && len(src) >= 32 {
 		d := docs[:8:8]
-		a += uint64(binary.LittleEndian.Uint32(src[0:]))
-		d[0] = uint32(a) + 1
-		a += uint64(binary.LittleEndian.Uint32(src[4:]))
-		d[1] = uint32(a) + 2
-		a += uint64(binary.LittleEndian.Uint32(src[8:]))
-		d[2] = uint32(a) + 3
-		a += uint64(binary.LittleEndian.Uint32(src[12:]))
-		d[3] = uint32(a) + 4
-		a += uint64(binary.LittleEndian.Uint32(src[16:]))
-		d[4] = uint32(a) + 5
-		a += uint64(binary.LittleEndian.Uint32(src[20:]))
-		d[5] = uint32(a) + 6
-		a += uint64(binary.LittleEndian.Uint32(src[24:]))
-		d[6] = uint32(a) + 7
-		a += uint64(binary.LittleEndian.Uint32(src[28:]))
-		d[7] = uint32(a) + 8
-		a += 8
+		run += uint64(binary.LittleEndian.Uint32(src[0:]))
+		d[0] = uint32(run) + 1
+		run += uint64(binary.LittleEndian.Uint32(src[4:]))
+		d[1] = uint32(run) + 2
+		run += uint64(binary.LittleEndian.Uint32(src[8:]))
+		d[2] = uint32(run) + 3
+		run += uint64(binary.LittleEndian.Uint32(src[12:]))
+		d[3] = uint32(run) + 4
+		run += uint64(binary.LittleEndian.Uint32(src[16:]))
+		d[4] = uint32(run) + 5
+		run += uint64(binary.LittleEndian.Uint32(src[20:]))
+		d[5] = uint32(run) + 6
+		run += uint64(binary.LittleEndian.Uint32(src[24:]))
+		d[6] = uint32(run) + 7
+		run += uint64(binary.LittleEndian.Uint32(src[28:]))
+		d[7] = uint32(run) + 8
+		run += 8
 		src = src[32:]
 		docs = docs[8:]
 	}
-	return uint32(a)
+	return uint32(run)
 }
 
 func add32(src []byte, imps []uint8, o uint32, wt int32, acc *[WindowDocs]int32) uint32 {
-	p := uint64(o)
+	run := uint64(o)
 	for len(imps) >= 8 && len(src) >= 32 {
 		m := imps[:8:8]
-		p += uint64(binary.LittleEndian.Uint32(src[0:]))
-		acc[uint16(uint32(p)+1)] += wt * int32(m[0])
-		p += uint64(binary.LittleEndian.Uint32(src[4:]))
-		acc[uint16(uint32(p)+2)] += wt * int32(m[1])
-		p += uint64(binary.LittleEndian.Uint32(src[8:]))
-		acc[uint16(uint32(p)+3)] += wt * int32(m[2])
-		p += uint64(binary.LittleEndian.Uint32(src[12:]))
-		acc[uint16(uint32(p)+4)] += wt * int32(m[3])
-		p += uint64(binary.LittleEndian.Uint32(src[16:]))
-		acc[uint16(uint32(p)+5)] += wt * int32(m[4])
-		p += uint64(binary.LittleEndian.Uint32(src[20:]))
-		acc[uint16(uint32(p)+6)] += wt * int32(m[5])
-		p += uint64(binary.LittleEndian.Uint32(src[24:]))
-		acc[uint16(uint32(p)+7)] += wt * int32(m[6])
-		p += uint64(binary.LittleEndian.Uint32(src[28:]))
-		acc[uint16(uint32(p)+8)] += wt * int32(m[7])
-		p += 8
+		run += uint64(binary.LittleEndian.Uint32(src[0:]))
+		acc[uint16(uint32(run)+1)] += wt * int32(m[0])
+		run += uint64(binary.LittleEndian.Uint32(src[4:]))
+		acc[uint16(uint32(run)+2)] += wt * int32(m[1])
+		run += uint64(binary.LittleEndian.Uint32(src[8:]))
+		acc[uint16(uint32(run)+3)] += wt * int32(m[2])
+		run += uint64(binary.LittleEndian.Uint32(src[12:]))
+		acc[uint16(uint32(run)+4)] += wt * int32(m[3])
+		run += uint64(binary.LittleEndian.Uint32(src[16:]))
+		acc[uint16(uint32(run)+5)] += wt * int32(m[4])
+		run += uint64(binary.LittleEndian.Uint32(src[20:]))
+		acc[uint16(uint32(run)+6)] += wt * int32(m[5])
+		run += uint64(binary.LittleEndian.Uint32(src[24:]))
+		acc[uint16(uint32(run)+7)] += wt * int32(m[6])
+		run += uint64(binary.LittleEndian.Uint32(src[28:]))
+		acc[uint16(uint32(run)+8)] += wt * int32(m[7])
+		run += 8
 		src = src[32:]
 		imps = imps[8:]
 	}
-	return uint32(p)
+	return uint32(run)
 }
