@@ -244,14 +244,19 @@ func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
 }
 
 // Plans returns the strategy the default planner picks for q's top k on
-// each view (the bench reports how often each is chosen). Views without any
-// of q's terms get "".
+// each view, without a filter (the bench reports how often each is
+// chosen). Views without any of q's terms get "".
 func Plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
+	return new(Planner).plans(views, q, k)
+}
+
+// plans is Plans for p's configuration: what search picks on each view
+// (deleted docs included) when no filter is given.
+func (p *Planner) plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
 	qt, _, err := quantiseQuery(q, nil)
 	if err != nil {
 		return nil, err
 	}
-	var p Planner
 	out := make([]Plan, len(views))
 	for v, view := range views {
 		if view.Segment == nil {
@@ -259,7 +264,7 @@ func Plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
 		}
 		l := view.Segment.Layout()
 		if terms := localTerms(nil, l, qt); len(terms) > 0 {
-			out[v], _ = p.plan(l, terms, k, true)
+			out[v], _ = p.plan(l, terms, k, view.Live == nil)
 		}
 	}
 	return out, nil

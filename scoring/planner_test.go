@@ -187,13 +187,12 @@ func TestPlannerLargeDenseMatchesExhaustive(t *testing.T) {
 		if qi%5 == 4 {
 			filter = []*roaring.Bitmap{randBitmap(r, seg.NumDocs(), 0.5)}
 		}
-		qt, _, err := quantiseQuery(q, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if terms := localTerms(nil, seg.Layout(), qt); len(terms) > 0 {
-			pl, _ := p.plan(seg.Layout(), terms, 10, views[0].Live == nil && filter == nil)
-			plans[pl]++
+		if filter == nil {
+			pl, err := p.plans(views, q, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans[pl[0]]++
 		}
 		for _, k := range []int{1, 10, 100, 1000} {
 			want, err := ref.Search(views, q, k, filter)
