@@ -14,6 +14,13 @@ const SIMD = true
 
 var avx512 = archsimd.X86.AVX512()
 
+// Every kernel ends its vector code with VZEROUPPER
+// (archsimd.ClearAVXUpperBits): on Intel cores, SSE instructions (Go's
+// memmove and float code) that run while the upper halves of the vector
+// registers are dirty each pay a false dependency and a blend (the 1M light
+// mix ran 33% slower in this build than in the portable one without it;
+// docs/BENCHMARKS.md, round 14). Zen 4 does not pay it.
+
 // addScaledU8 does dst[i] += w*src[i], 16 lanes at a time on AVX-512.
 func addScaledU8(dst []int32, src []uint8, w int32) {
 	dst = dst[:len(src)]
@@ -25,6 +32,7 @@ func addScaledU8(dst []int32, src []uint8, w int32) {
 			d := archsimd.LoadInt32x16Slice(dst[i : i+16])
 			d.Add(x.Mul(wv)).StoreSlice(dst[i : i+16])
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(src); i++ {
 		dst[i] += w * int32(src[i])
@@ -39,12 +47,16 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 		tv := archsimd.BroadcastInt32x16(thr)
 		for ; i+16 <= len(a); i += 16 {
 			m := archsimd.LoadInt32x16Slice(a[i : i+16]).GreaterEqual(tv).ToBits()
+			if m != 0 {
+				archsimd.ClearAVXUpperBits() // fn is scalar code
+			}
 			for m != 0 {
 				j := bits.TrailingZeros16(m)
 				fn(i+j, a[i+j])
 				m &= m - 1
 			}
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(a); i++ {
 		if a[i] >= thr {
@@ -67,6 +79,7 @@ func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
 				m &= m - 1
 			}
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(a); i++ {
 		if v := a[i]; v >= lo {
@@ -120,6 +133,7 @@ func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, many b
 			zero.StoreSlice(a)
 			idx = idx.Add(step)
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(acc); i++ {
 		v := acc[i]
@@ -160,9 +174,11 @@ func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int
 				m &= m - 1
 			}
 			if len(out) > limit {
+				archsimd.ClearAVXUpperBits()
 				return out, scores, false
 			}
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(acc); i++ {
 		if v := acc[i]; v >= lo {
@@ -202,6 +218,7 @@ func denseCandidatesFew(acc []int32, lo int32, out []uint32, scores []int32) ([]
 			zero.StoreSlice(a[32:48])
 			zero.StoreSlice(a[48:64])
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(acc); i++ {
 		if v := acc[i]; v >= lo {
