@@ -29,8 +29,8 @@ func addScaledU8(dst []int32, src []uint8, w int32) {
 func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 	i := 0
 	for ; i+8 <= len(a); i += 8 {
-		c := a[i : i+8 : i+8]
-		if max8(c) < thr {
+		c := (*[8]int32)(a[i : i+8])
+		if below8(c, thr) {
 			continue
 		}
 		for j, v := range c {
@@ -52,8 +52,8 @@ func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
 	i := 0
 	for ; i+8 <= len(a); i += 8 {
-		c := a[i : i+8 : i+8]
-		if max8(c) < lo {
+		c := (*[8]int32)(a[i : i+8])
+		if below8(c, lo) {
 			continue
 		}
 		for _, v := range c {
@@ -69,12 +69,18 @@ func histAbove(a []int32, lo int32, shift uint, hist *[256]int32) {
 	}
 }
 
-// max8 is the largest of c[:8], without branches: the portable kernels
-// test eight accumulators at a time and look closer only at groups that
-// reach their bound (few, where pruning works).
-func max8(c []int32) int32 {
-	c = c[:8]
-	return max(max(max(c[0], c[1]), max(c[2], c[3])), max(max(c[4], c[5]), max(c[6], c[7])))
+// below8 reports whether every c[i] < lo, for accumulators c[i] >= 0 and
+// a bound lo >= 1 (every caller's: scores are sums of positive terms,
+// thresholds at least 1): each c[i]-lo is then negative exactly when c[i]
+// < lo and cannot overflow, so the AND of the eight differences keeps its
+// sign bit only when all are below. Eight independent subtractions where
+// a maximum was a serial chain of compares (the portable build's scans
+// over windows of 2^16 accumulators: 1M long mix, max8 was 11% of the
+// time; docs/BENCHMARKS.md, round 14). The portable kernels test eight
+// accumulators at a time and look closer only at the groups that reach
+// the bound (few, where pruning works).
+func below8(c *[8]int32, lo int32) bool {
+	return (c[0]-lo)&(c[1]-lo)&(c[2]-lo)&(c[3]-lo)&(c[4]-lo)&(c[5]-lo)&(c[6]-lo)&(c[7]-lo) < 0
 }
 
 // SIMD reports whether the SIMD kernels are compiled in (GOEXPERIMENT=simd).
@@ -87,24 +93,24 @@ const SIMD = false
 func denseCandidates(acc []int32, lo int32, out []uint32, scores []int32, _ bool) ([]uint32, []int32) {
 	i := 0
 	for ; i+8 <= len(acc); i += 8 {
-		c := acc[i : i+8 : i+8]
-		if max8(c) < lo {
-			continue
-		}
-		for j, v := range c {
-			if v >= lo {
-				out = append(out, uint32(i+j))
-				scores = append(scores, v)
+		c := (*[8]int32)(acc[i : i+8])
+		if !below8(c, lo) {
+			for j, v := range c {
+				if v >= lo {
+					out = append(out, uint32(i+j))
+					scores = append(scores, v)
+				}
 			}
 		}
+		*c = [8]int32{} // cleared while in cache: no second pass
 	}
 	for ; i < len(acc); i++ {
 		if v := acc[i]; v >= lo {
 			out = append(out, uint32(i))
 			scores = append(scores, v)
 		}
+		acc[i] = 0
 	}
-	clear(acc)
 	return out, scores
 }
 
@@ -117,8 +123,8 @@ func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int
 	limit += len(out)
 	i := 0
 	for ; i+8 <= len(acc); i += 8 {
-		c := acc[i : i+8 : i+8]
-		if max8(c) < lo {
+		c := (*[8]int32)(acc[i : i+8])
+		if below8(c, lo) {
 			continue
 		}
 		for j, v := range c {

@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -213,5 +215,63 @@ func BenchmarkDenseCandidates(b *testing.B) {
 	for b.Loop() {
 		copy(acc, src)
 		out, scores = denseCandidates(acc, 1500, out[:0], scores[:0], false)
+	}
+}
+
+// The scan kernels hold at the edges of their domain (accumulators in [0,
+// MaxInt32], bounds in [1, MaxInt32]): values at, just below and just
+// above the bound, and the largest ones, in every lane position.
+func TestKernelBounds(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, lo := range []int32{1, 2, 1000, math.MaxInt32 - 1, math.MaxInt32} {
+		t.Run(fmt.Sprint(lo), func(t *testing.T) {
+			vals := []int32{0, 1, lo - 1, lo, lo + 1, math.MaxInt32 - 1, math.MaxInt32}
+			for trial := 0; trial < 40; trial++ {
+				acc := make([]int32, 1+r.IntN(300))
+				for i := range acc {
+					if v := vals[r.IntN(len(vals))]; v >= 0 {
+						acc[i] = v
+					}
+				}
+				if trial < 2 {
+					// One value at the bound in each of 64 positions, the
+					// rest just below it (or 0): a kernel that skips a
+					// group must not skip these.
+					acc = make([]int32, 64*64)
+					for g := range 64 {
+						for j := range 64 {
+							acc[g*64+j] = max(0, lo-1-int32(trial*j%2))
+						}
+						acc[g*64+g] = lo
+					}
+				}
+				var wantOff []uint32
+				var wantSc []int32
+				var wantHist [256]int32
+				for i, v := range acc {
+					if v >= lo {
+						wantOff = append(wantOff, uint32(i))
+						wantSc = append(wantSc, v)
+						wantHist[min((v-lo)>>24, 255)]++
+					}
+				}
+				var hist [256]int32
+				histAbove(acc, lo, 24, &hist)
+				var scanned []uint32
+				scanAbove(acc, lo, func(i int, _ int32) { scanned = append(scanned, uint32(i)) })
+				off, sc, ok := candidatesUpTo(acc, lo, len(acc), nil, nil)
+				if hist != wantHist || !slices.Equal(scanned, wantOff) || !ok || !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) {
+					t.Fatalf("trial %d: hist, scan or candidatesUpTo differ (%d candidates, want %d)", trial, len(off), len(wantOff))
+				}
+				for _, many := range []bool{false, true} {
+					a := slices.Clone(acc)
+					off, sc := denseCandidates(a, lo, nil, nil, many)
+					if !slices.Equal(off, wantOff) || !slices.Equal(sc, wantSc) || slices.ContainsFunc(a, func(v int32) bool { return v != 0 }) {
+						t.Fatalf("trial %d many=%v: denseCandidates differs or left acc dirty", trial, many)
+					}
+				}
+			}
+		})
 	}
 }
