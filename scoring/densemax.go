@@ -38,8 +38,8 @@ type DenseMaxScore struct {
 	// eager raises the threshold before every list (tests: the raise
 	// path on small corpora).
 	eager bool
-	// unfused adds every list through a doc buffer, as on views of more
-	// than 2^16 docs (tests: that path on small corpora).
+	// unfused adds every list through a doc buffer, as blocks whose docs
+	// span two windows are (tests: that path on small corpora).
 	unfused bool
 }
 
@@ -49,11 +49,12 @@ func (*DenseMaxScore) Name() string { return "densemaxscore" }
 func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error {
 	n := l.NumDocs
 	const wd = segment.WindowDocs
-	if cap(a.acc) < n || (n <= wd && cap(a.acc) < wd) {
-		// Views of at most 2^16 docs get a whole window of
-		// accumulators: their lists are added by the fused
-		// unpack-and-add (segment.Layout.AddBlockWindow).
-		a.acc = make([]int32, max(n, wd))
+	if span := (n + wd - 1) &^ (wd - 1); cap(a.acc) < span {
+		// Whole windows of 2^16 accumulators (the last one past the view
+		// never written): the lists are added by the fused
+		// unpack-and-add (segment.Layout.AddBlockWindow), on larger views
+		// block by block into the window that holds the block.
+		a.acc = make([]int32, span)
 	}
 	acc := a.acc[:n] // all zero between queries
 	var win *[wd]int32
@@ -96,7 +97,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			break // no partial score can help the threshold: continue at once
 		}
 		t := ts[i]
-		addList(l, t, acc, win, &a.block)
+		addList(l, t, acc, win, !a.unfused, &a.block)
 		cnt := int64(l.TermCount[t.t])
 		since += cnt
 		left -= cnt
@@ -138,19 +139,25 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 }
 
 // addList adds list t into the accumulators: from its dense impact table
-// when it has one, else through the fused unpack-and-add when win (acc's
-// window of 2^16) is set, else by decoding each block.
-func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]int32, docs *blockBuf) {
+// when it has one, else through the fused unpack-and-add, into win (acc's
+// window of 2^16) when it is set, else into the window of acc that holds
+// the block (acc's capacity is whole windows), else (blocks across two
+// windows, or unfused) by decoding the block.
+func addList(l *segment.Layout, t qterm, acc []int32, win *[segment.WindowDocs]int32, fused bool, docs *blockBuf) {
 	if tab := l.DenseImpacts(int(t.t)); tab != nil {
 		addScaledU8(acc, tab, t.w)
 		return
 	}
+	const wd = segment.WindowDocs
 	b0, b1 := int(l.TermBlk[t.t]), int(l.TermBlk[t.t+1])
 	base := uint32(0)
 	for b := b0; b < b1; b++ {
 		m := l.TermBlockLen(int(t.t), b)
 		if win != nil {
 			l.AddBlockWindow(b, m, base, 0, t.w, win)
+		} else if w0 := base &^ (wd - 1); fused && l.BlkLast[b]-w0 < wd {
+			// The block's docs (base..BlkLast) lie in one window.
+			l.AddBlockWindow(b, m, base, w0, t.w, (*[wd]int32)(acc[w0:w0+wd]))
 		} else {
 			imps := l.DecodeDocs(b, m, base, docs[:])
 			for j, d := range docs[:m] {
