@@ -440,8 +440,9 @@ func TestLexicalFaults(t *testing.T) {
 			// 600 targeted trials), and one made a background goroutine
 			// of bleve's panic (a crash; CI of December 5, seed
 			// 1796513879517485812). In the default run it made CI fail
-			// at random (by the targeted rate, 1-2% of runs), so the default run damages
-			// the other files only.
+			// at random (by the targeted rate, 1-2% of runs), so the
+			// default run damages the other files only
+			// (docs/BENCHMARKS.md, Reliability).
 			file = files[(slices.Index(files, file)+1)%len(files)]
 		}
 		dir := filepath.Join(base, fmt.Sprintf("t%d", trial))

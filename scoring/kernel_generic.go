@@ -24,7 +24,8 @@ func addScaledU8(dst []int32, src []uint8, w int32) {
 	}
 }
 
-// scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order. fn may raise
+// scanAbove calls fn(i, a[i]) for each a[i] >= thr, in order, for a[i] >= 0
+// and thr >= 1 (as every kernel here: scores and thresholds). fn may raise
 // the threshold; callers re-check.
 func scanAbove(a []int32, thr int32, fn func(int, int32)) {
 	i := 0
