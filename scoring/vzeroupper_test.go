@@ -8,13 +8,10 @@ import (
 )
 
 // Every function with AVX-512 code ends it with VZEROUPPER
-// (archsimd.ClearAVXUpperBits): on Intel cores the SSE code that runs
-// after vector code left dirty (Go's memmove, float arithmetic) pays for
-// each instruction, and the SIMD build ran the 1M light mix 33% slower
-// than the portable one (docs/BENCHMARKS.md, round 14). A source check,
-// as a timed test could not be one: it reads the SIMD files of this
-// package and of the segment package (both build-tagged, so parsed, not
-// compiled here).
+// (archsimd.ClearAVXUpperBits; why: kernel_simd.go). A source check, as
+// a timed test could not be one: it reads the SIMD files of this package
+// and of the segment package (both build-tagged, so parsed, not compiled
+// here).
 func TestSIMDKernelsClearUpperBits(t *testing.T) {
 	t.Parallel()
 	for _, path := range []string{"kernel_simd.go", "../index/segment/unpack_simd.go"} {

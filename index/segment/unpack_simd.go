@@ -94,10 +94,8 @@ func unpackDeltas(src []byte, n int, w uint, base uint32, docs []uint32) {
 		run = run.Add(p.Permute(last)).Add(step)
 	}
 	next := run.GetLo().GetLo().GetElem(0)
-	// VZEROUPPER before scalar code: on Intel cores, SSE instructions (Go's
-	// memmove and float code) after 512-bit ones with the upper halves
-	// left dirty each pay a false dependency and a blend (light mix, this
-	// build: 33% slower than the portable one without it).
+	// VZEROUPPER before scalar code, as every kernel (why: scoring's
+	// kernel_simd.go).
 	archsimd.ClearAVXUpperBits()
 	if i < n {
 		// The tail starts on a byte boundary (i is a multiple of 16); lane
