@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sparrow-search/sparrow/internal/durable"
 )
 
 // BuildResult says what Build did.
@@ -117,7 +119,7 @@ func replace(tmp, dir string) error {
 	} else if err != nil {
 		return err
 	}
-	if err := syncTree(tmp); err != nil {
+	if err := durable.SyncTree(tmp); err != nil {
 		return err
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
@@ -135,7 +137,7 @@ func replace(tmp, dir string) error {
 			return err
 		}
 	}
-	if err := syncDir(parent); err != nil {
+	if err := durable.SyncDir(parent); err != nil {
 		return err
 	}
 	if inUse(aside) {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/sparrow-search/sparrow/internal/durable"
 )
 
 // Catalog is the set of named collections under one data directory, one
@@ -299,7 +301,7 @@ func (k *Catalog) Drop(name string) error {
 		err = os.Rename(dir, filepath.Join(tomb, name))
 	}
 	if err == nil {
-		err = syncDir(k.dir)
+		err = durable.SyncDir(k.dir)
 	}
 	unlock()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/durable"
 	"github.com/sparrow-search/sparrow/lexical"
 )
 
@@ -322,7 +323,7 @@ func (c *Collection) catchUpLexical(path string) (caught bool, err error) {
 	}
 	c.opts.Logger.Info("caught up bm25 index with the sparse store", "dir", c.dir, "upserted", st.Upserted,
 		"deleted", st.Deleted, "missing", st.Missing, "took", time.Since(start).String())
-	return true, syncDir(c.dir)
+	return true, durable.SyncDir(c.dir)
 }
 
 // rebuildLexical replaces bm25/ with an index of every live document of
@@ -350,7 +351,7 @@ func (c *Collection) rebuildLexical() error {
 	if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(c.dir)
+	return durable.SyncDir(c.dir)
 }
 
 // acquire takes the life lock shared for one operation.
@@ -382,7 +383,7 @@ func (c *Collection) Close() error {
 	err := errors.Join(errs...)
 	if err == nil && c.dirty && c.dir != "" {
 		if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err == nil {
-			syncDir(c.dir)
+			durable.SyncDir(c.dir)
 		}
 	}
 	c.unpin()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/sparrow-search/sparrow/encoder/modeldir"
+	"github.com/sparrow-search/sparrow/internal/durable"
 )
 
 // Names inside a collection directory.
@@ -75,90 +76,19 @@ func writeManifest(dir string, m Manifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(dir, ManifestFile), append(b, '\n'))
-}
-
-// writeFileSync writes via a temporary file, fsyncs it, renames it into
-// place and fsyncs the directory.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir fsyncs a directory, making renames and removals in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// syncTree fsyncs every file and directory under root (bottom-up), so that a
-// rename of root publishes complete contents.
-func syncTree(root string) error {
-	var dirs []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			dirs = append(dirs, path)
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		serr := f.Sync()
-		if cerr := f.Close(); serr == nil {
-			serr = cerr
-		}
-		return serr
-	})
-	if err != nil {
-		return err
-	}
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := syncDir(dirs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return durable.WriteFile(filepath.Join(dir, ManifestFile), append(b, '\n'))
 }
 
 // publish renames the complete directory tmp to dir durably: tmp's contents
 // are fsynced first and the parent after the rename.
 func publish(tmp, dir string) error {
-	if err := syncTree(tmp); err != nil {
+	if err := durable.SyncTree(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(dir))
+	return durable.SyncDir(filepath.Dir(dir))
 }
 
 // Temporary siblings of a collection directory DIR/NAME: they start with a

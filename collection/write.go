@@ -12,6 +12,7 @@ import (
 	"github.com/sparrow-search/sparrow/encoder"
 	"github.com/sparrow-search/sparrow/encoder/words"
 	"github.com/sparrow-search/sparrow/index"
+	"github.com/sparrow-search/sparrow/internal/durable"
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
@@ -269,7 +270,7 @@ func (c *Collection) markDirty() error {
 	if c.dirty || c.dir == "" {
 		return nil
 	}
-	if err := writeFileSync(filepath.Join(c.dir, DirtyFile), []byte("bm25/ may lag sparse/; rebuilt on open\n")); err != nil {
+	if err := durable.WriteFile(filepath.Join(c.dir, DirtyFile), []byte("bm25/ may lag sparse/; rebuilt on open\n")); err != nil {
 		return err
 	}
 	c.dirty = true

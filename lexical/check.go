@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -21,16 +20,21 @@ type Info struct {
 	Docs     uint64
 	Segments int    // persisted segments, each verified against its checksum
 	Mark     string // the last mark stored by Apply ("" if none)
+	Sealed   bool   // root.bolt matched the seal of a clean Close (else its pages were walked)
 }
 
 // Check verifies the on-disk index at path without changing it: it opens
 // it read-only (no merger, no persister), reads the stored options and the
-// mark, and checks every persisted segment file against the CRC-32 in its
-// footer (bleve does not: a flipped byte would change postings or scores
-// silently). Errors match ErrCorrupt for damage and fs.ErrNotExist for a
+// mark, checks root.bolt against its seal (see SealFile) and every
+// persisted segment file against the CRC-32 in its footer (bleve does not:
+// a flipped byte would change postings or scores silently). Errors match ErrCorrupt for damage and fs.ErrNotExist for a
 // missing index. It reads every segment once: about a second per GB.
 func Check(path string) (Info, error) {
-	if err := checkBoltSize(filepath.Join(path, "store", "root.bolt")); err != nil {
+	if err := checkBoltSize(boltPath(path)); err != nil {
+		return Info{}, corruptf(path, "%v", err)
+	}
+	sealed, err := checkRoot(path)
+	if err != nil {
 		return Info{}, corruptf(path, "%v", err)
 	}
 	bi, err := openBleve(path, map[string]any{"read_only": true})
@@ -42,7 +46,7 @@ func Check(path string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	info := Info{Options: ix.opts}
+	info := Info{Options: ix.opts, Sealed: sealed}
 	if info.Mark, _, err = ix.Mark(); err != nil {
 		return info, corruptf(path, "%v", err)
 	}

@@ -91,6 +91,8 @@ type Index struct {
 	opts     Options
 	analyzer analysis.Analyzer
 	fields   []string
+	dir      string // on-disk index directory; "" in memory
+	writable bool   // Close seals dir (see SealFile)
 }
 
 // optionsKey stores the persistent part of Options inside the index, so Open
@@ -164,6 +166,7 @@ func Build(docs []dataset.Doc, path string, opts Options) (ix *Index, err error)
 		bi.Close()
 		return nil, err
 	}
+	ix.dir, ix.writable = path, path != ""
 	if err := ix.Add(docs); err != nil {
 		ix.Close()
 		return nil, err
@@ -185,10 +188,17 @@ var ErrCorrupt = errors.New("lexical: damaged index")
 // segment is reported rather than read.
 func Open(path string) (*Index, error) { return openChecked(path, nil) }
 
-// openChecked runs Check, then opens path with bleve's config and wraps it.
+// openChecked runs Check, then opens path with bleve's config and wraps it;
+// a writable open first removes the seal (see SealFile).
 func openChecked(path string, config map[string]any) (*Index, error) {
 	if _, err := Check(path); err != nil {
 		return nil, err
+	}
+	writable := config["read_only"] != true
+	if writable {
+		if err := breakSeal(path); err != nil {
+			return nil, err
+		}
 	}
 	bi, err := openBleve(path, config)
 	if err != nil {
@@ -199,6 +209,7 @@ func openChecked(path string, config map[string]any) (*Index, error) {
 		bi.Close()
 		return nil, err
 	}
+	ix.dir, ix.writable = path, writable
 	return ix, nil
 }
 
@@ -439,10 +450,14 @@ func RoundSig(s float64, digits int) float64 {
 	return r
 }
 
-// Close releases the index.
+// Close releases the index; an on-disk index opened for writing is then
+// sealed (see SealFile), so the next Open can tell any change to it.
 func (ix *Index) Close() error {
 	if ix == nil || ix.bi == nil {
 		return errors.New("lexical: close of nil index")
 	}
-	return ix.bi.Close()
+	if err := ix.bi.Close(); err != nil || !ix.writable {
+		return err
+	}
+	return writeSeal(ix.dir)
 }
