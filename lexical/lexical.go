@@ -93,6 +93,7 @@ type Index struct {
 	fields   []string
 	dir      string // on-disk index directory; "" in memory
 	writable bool   // Close seals dir (see SealFile)
+	sealed   bool   // Open found root.bolt as its seal says
 }
 
 // optionsKey stores the persistent part of Options inside the index, so Open
@@ -191,7 +192,8 @@ func Open(path string) (*Index, error) { return openChecked(path, nil) }
 // openChecked runs Check, then opens path with bleve's config and wraps it;
 // a writable open first removes the seal (see SealFile).
 func openChecked(path string, config map[string]any) (*Index, error) {
-	if _, err := Check(path); err != nil {
+	info, err := Check(path)
+	if err != nil {
 		return nil, err
 	}
 	writable := config["read_only"] != true
@@ -209,7 +211,7 @@ func openChecked(path string, config map[string]any) (*Index, error) {
 		bi.Close()
 		return nil, err
 	}
-	ix.dir, ix.writable = path, writable
+	ix.dir, ix.writable, ix.sealed = path, writable, info.Sealed
 	return ix, nil
 }
 
@@ -449,6 +451,11 @@ func RoundSig(s float64, digits int) float64 {
 	}
 	return r
 }
+
+// Sealed reports whether Open found root.bolt exactly as the seal of the
+// last clean Close describes it (false: the last stop was unclean, or the
+// index predates seals; Open then walked every bolt page instead).
+func (ix *Index) Sealed() bool { return ix.sealed }
 
 // Close releases the index; an on-disk index opened for writing is then
 // sealed (see SealFile), so the next Open can tell any change to it.

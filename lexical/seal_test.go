@@ -34,6 +34,9 @@ func TestSealLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !ro.Sealed() {
+		t.Fatal("a sealed index opened as unsealed")
+	}
 	before, _ := os.ReadFile(seal)
 	if err := ro.Close(); err != nil {
 		t.Fatal(err)
