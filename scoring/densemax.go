@@ -306,20 +306,35 @@ func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32, docs *
 			imps = l.DecodeDocs(b, m, base, docs[:])
 			dec, p = b, 0
 		}
-		// Binary search: few candidates per block, most of them.
-		lo, hi := p, m
-		for lo < hi {
-			h := int(uint(lo+hi) >> 1)
-			if docs[h] < d {
-				lo = h + 1
-			} else {
-				hi = h
-			}
-		}
-		p = lo
+		// Binary search: few candidates per block, most of them. Without
+		// branches (the compare picks the half by a conditional move):
+		// the candidates' positions are random, and a mispredicted step
+		// per halving cost more than the search (SciFact: ~60 ns per
+		// candidate, 14% of a search request).
+		p = lowerBound(docs, p, m, d)
 		if p < m && docs[p] == d {
-			scores[j] += t.w * int32(imps[p])
+			scores[j] += t.w * int32(imps[p&(segment.MaxBlockSize-1)])
 		}
 	}
 	return cand, scores
+}
+
+// lowerBound returns the first i in [lo, hi) with docs[i] >= d, or hi:
+// halving the range without a branch on the data. lo..hi lies within
+// one block (hi <= MaxBlockSize).
+func lowerBound(docs *blockBuf, lo, hi int, d uint32) int {
+	n := hi - lo
+	if n <= 0 {
+		return hi
+	}
+	const mask = segment.MaxBlockSize - 1
+	for n > 1 {
+		half := n >> 1
+		// 1 when docs[...] < d: the borrow of a 64-bit difference of
+		// 32-bit values (Go's compiler keeps an if here a branch)
+		lt := int((uint64(docs[(lo+half-1)&mask]) - uint64(d)) >> 63)
+		lo += half & -lt
+		n -= half
+	}
+	return lo + int((uint64(docs[lo&mask])-uint64(d))>>63)
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 )
 
@@ -275,5 +276,27 @@ func TestKernelBounds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLowerBound checks the branch-free search of mergeList against
+// sort.Search on every sub-range of random sorted blocks.
+func TestLowerBound(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var docs blockBuf
+	for trial := range 200 {
+		m := 1 + r.IntN(len(docs))
+		d := uint32(r.IntN(5))
+		for i := range m {
+			d += uint32(1 + r.IntN(3))
+			docs[i] = d
+		}
+		lo := r.IntN(m + 1)
+		for _, x := range []uint32{0, docs[0], docs[m-1], docs[m-1] + 1, docs[r.IntN(m)], docs[r.IntN(m)] + 1, 1<<32 - 1} {
+			want := lo + sort.Search(m-lo, func(i int) bool { return docs[lo+i] >= x })
+			if got := lowerBound(&docs, lo, m, x); got != want {
+				t.Fatalf("trial %d: lowerBound(docs[%d:%d], %d) = %d, want %d", trial, lo, m, x, got, want)
+			}
+		}
 	}
 }
