@@ -145,11 +145,19 @@ func (a *analysis) query(text string, st termStats) sparse.Vector {
 			}
 		}
 	}
-	// stable: a repeated term's weights add up in query order
-	slices.SortStableFunc(terms, func(x, y term) int { return cmp.Compare(x.id, y.id) })
-	v := sparse.Vector{IDs: make([]int32, 0, len(terms)), Weights: make([]float32, 0, len(terms))}
+	// Sorted by id, then by position (stable: a repeated term's weights
+	// add up in query order), as one key per term (the id with its sign
+	// bit flipped, then the position) for a sort without a comparison
+	// function (the stable closure sort was 5% of a search request).
+	keys := make([]uint64, len(terms))
 	for i, t := range terms {
-		if i > 0 && t.id == terms[i-1].id {
+		keys[i] = uint64(uint32(t.id)^1<<31)<<32 | uint64(i)
+	}
+	slices.Sort(keys)
+	v := sparse.Vector{IDs: make([]int32, 0, len(terms)), Weights: make([]float32, 0, len(terms))}
+	for j, key := range keys {
+		t := terms[uint32(key)]
+		if j > 0 && key>>32 == keys[j-1]>>32 {
 			if a.cfg.QueryCounts {
 				v.Weights[len(v.Weights)-1] += t.w
 			}
