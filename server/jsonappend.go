@@ -172,6 +172,22 @@ func appendJSONFloat(b []byte, f float64, bits int) []byte {
 	return b
 }
 
+// plain8 reports whether all eight bytes of x are ASCII that JSON takes
+// as it is: none >= 0x80, < 0x20, '"' or '\\' (SWAR: a byte below n sets
+// its high bit in (x - n*ones) &^ x, a zero byte is one below 1).
+func plain8(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	below := func(v, n uint64) uint64 { return (v - n*ones) &^ v }
+	return (x|below(x, 0x20)|below(x^0x22*ones, 1)|below(x^0x5c*ones, 1))&high == 0
+}
+
+// le64 is s's first eight bytes as a little-endian word (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // appendJSONString quotes s like encoding/json without HTML escaping:
 // control characters escaped, invalid UTF-8 as U+FFFD, U+2028/U+2029
 // escaped.
@@ -180,6 +196,14 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look (titles and
+		// texts are mostly plain ASCII).
+		for i+8 <= len(s) && plain8(le64(s[i:i+8])) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
