@@ -34,6 +34,9 @@ func Check(path string) (Info, error) {
 		return Info{}, corruptf(path, "%v", err)
 	}
 	sealed, err := checkRoot(path)
+	if errors.Is(err, errLocked) {
+		return Info{}, fmt.Errorf("lexical: %s: %w", path, err)
+	}
 	if err != nil {
 		return Info{}, corruptf(path, "%v", err)
 	}

@@ -131,6 +131,8 @@ func checkRoot(dir string) (sealed bool, err error) {
 	return true, nil
 }
 
+var errLocked = errors.New("root.bolt is locked: the index is open for writing in another process")
+
 // walkBolt opens root.bolt read-only and visits every bucket, key and
 // value, so a damaged page structure panics or fails here, recovered, and
 // not later in a goroutine of bleve's.
@@ -142,6 +144,11 @@ func walkBolt(file string) (err error) {
 		}
 	}()
 	db, err := bolt.Open(file, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		// Not damage: a writer holds the lock (where bleve's own open
+		// would wait for ever).
+		return errLocked
+	}
 	if err != nil {
 		return fmt.Errorf("root.bolt: %v", err)
 	}

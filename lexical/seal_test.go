@@ -1,6 +1,7 @@
 package lexical
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,6 +64,11 @@ func TestSealLifecycle(t *testing.T) {
 	}
 	if info, err := Check(torn); err != nil || info.Sealed {
 		t.Fatalf("unsealed: Check = %+v, %v; want a walked, unsealed index", info, err)
+	}
+	// Open for writing here: another reader is told so, not told that
+	// the index is damaged (bleve's own open would wait for ever).
+	if _, err := Check(dir); err == nil || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("Check of an index open for writing: %v, want a lock error (not ErrCorrupt)", err)
 	}
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
