@@ -452,6 +452,9 @@ func TestLexicalFaults(t *testing.T) {
 	trials := testenv.Trials(30, 300)
 	for trial := range trials {
 		file := files[r.IntN(len(files))]
+		if f := os.Getenv("SPARROW_LEX_FAULT_FILE"); f != "" { // target one file, e.g. store/root.bolt
+			file = f
+		}
 		dir := filepath.Join(base, fmt.Sprintf("t%d", trial))
 		if err := os.CopyFS(dir, os.DirFS(ref)); err != nil {
 			t.Fatal(err)
