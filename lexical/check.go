@@ -26,9 +26,11 @@ type Info struct {
 // Check verifies the on-disk index at path without changing it: it opens
 // it read-only (no merger, no persister), reads the stored options and the
 // mark, checks root.bolt against its seal (see SealFile) and every
-// persisted segment file against the CRC-32 in its footer (bleve does not:
-// a flipped byte would change postings or scores silently). Errors match ErrCorrupt for damage and fs.ErrNotExist for a
-// missing index. It reads every segment once: about a second per GB.
+// persisted segment file against the CRC-32 in its footer (bleve does
+// not: a flipped byte would change postings or scores silently). Errors
+// match ErrCorrupt for damage and fs.ErrNotExist for a missing index; an
+// index open for writing in another process is an error of neither kind.
+// It reads every segment once: about a second per GB.
 func Check(path string) (Info, error) {
 	if err := checkBoltSize(boltPath(path)); err != nil {
 		return Info{}, corruptf(path, "%v", err)

@@ -6,6 +6,7 @@
 package durable
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func WriteFile(path string, data []byte) error {
 // removal is on disk when it returns.
 func Remove(path string) error {
 	if err := os.Remove(path); err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		return err
