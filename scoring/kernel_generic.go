@@ -2,6 +2,10 @@
 
 package scoring
 
+// vectorKernels: this build has no vector kernels (the planner's choices
+// depend on it).
+const vectorKernels = false
+
 // addScaledU8 does dst[i] += w*src[i] (portable fallback), eight at a
 // time through fixed-length slices (no bounds check or loop test per
 // element: twice as fast as the plain loop over SciFact-size tables).

@@ -14,6 +14,10 @@ const SIMD = true
 
 var avx512 = archsimd.X86.AVX512()
 
+// vectorKernels: the AVX-512 kernels run (the planner's choices depend on
+// it); without AVX-512 this build runs the portable code.
+var vectorKernels = avx512
+
 // Every kernel ends its vector code with VZEROUPPER
 // (archsimd.ClearAVXUpperBits): on Intel cores, SSE instructions (Go's
 // memmove and float code) that run while the upper halves of the vector

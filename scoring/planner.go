@@ -25,7 +25,9 @@ import (
 //     (large, with tiny contributions) can be merged with the few
 //     candidates left once the decisive lists are added;
 //     and on views of up to 2^21 docs, queries of many terms whose lists
-//     cover every doc more than twice (DenseFrom);
+//     cover every doc more than twice (DenseFrom); and, in builds
+//     without the vector kernels, on views of up to 2^18 docs queries of
+//     8+ terms whose lists hold P >= 0.4 N (midDense);
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache.
 //
@@ -175,7 +177,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool) (Plan,
 		}
 		return PlanWindowed, &p.Windowed
 	}
-	if visible && k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) {
+	if visible && (k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) || p.midDense(n, postings, len(q))) {
 		return PlanDense, &p.dense
 	}
 	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) {
@@ -197,6 +199,30 @@ func (p *Planner) largeDense(n, postings int64, t int) bool {
 	}
 	return from > 0 && n <= denseLargeMaxDocs && t >= terms && float64(postings) >= from*float64(n)
 }
+
+// midDense reports whether a query of t terms whose lists hold postings
+// P is searched densely on a view of n docs (more than 2^16) whose
+// accumulators stay in a core's cache (at most midDenseMaxDocs), at any
+// k, in a build without the vector kernels: there the windowed strategy
+// loses the vector scans that make it win, while DenseMaxScore's fused
+// adds are scalar in both builds. On 100k docs, portable, three
+// alternated runs (docs/BENCHMARKS.md, round 15): queries paired slower
+// than exhaustive, heavy / long mix, 6-8 / 8 -> 2-3 / 4-5 at top-10
+// (means +7% / -3%), 29-33 / 30-32 -> 9 / 5-6 at top-100 (-9% / -15%),
+// 43-46 / 77-92 -> 14-30 / 24-34 at top-1000 (-10% / -15%). With the
+// vector kernels dense lost at top-10 (long mix: 164-228 of 500 slower
+// than exhaustive) and tied at 100 and 1000, so that build keeps the
+// windowed strategy.
+func (p *Planner) midDense(n, postings int64, t int) bool {
+	return !vectorKernels && p.DenseFrom >= 0 && n <= midDenseMaxDocs && t >= midDenseTerms && postings*5 >= n*2
+}
+
+// The views and queries midDense picks: up to 2^18 docs (1 MB of
+// accumulators) and 8 terms.
+const (
+	midDenseMaxDocs = 1 << 18
+	midDenseTerms   = 8
+)
 
 // sparseSlope is the crossover's term that grows with the view's docs n:
 // below * n, at most SparseSqrt * sqrt(n), both scaled up for the top k > 10

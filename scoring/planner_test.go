@@ -120,6 +120,44 @@ func TestPlannerRuleLargeDense(t *testing.T) {
 	})
 }
 
+// TestPlannerRuleMidDense: without the vector kernels, views of more
+// than 2^16 and at most 2^18 docs go dense from P >= 0.4N with at least 8
+// terms, at every k, while every doc is visible; with them (and in every
+// build on other views) the rule above decides.
+func TestPlannerRuleMidDense(t *testing.T) {
+	mid := PlanWindowed // what the rule above picks for these cases
+	if !vectorKernels {
+		mid = PlanDense
+	}
+	cases := []plannerCase{
+		{Planner{}, 100_000, 40_000, 10, 8, mid},
+		{Planner{}, 100_000, 40_000, 1000, 8, mid},
+		{Planner{}, 100_000, 39_999, 10, 8, PlanWindowed},
+		{Planner{}, 100_000, 40_000, 10, 7, PlanWindowed},
+		{Planner{}, 1 << 18, 1 << 18, 100, 20, mid},
+		{Planner{}, 1<<18 + 1, 1 << 18, 100, 20, PlanWindowed},
+		{Planner{DenseFrom: -1}, 100_000, 100_000, 10, 20, PlanWindowed},
+	}
+	for _, c := range cases {
+		c.run(t)
+	}
+	t.Run("hidden docs", func(t *testing.T) {
+		counts := make([]uint32, 8)
+		q := make([]qterm, 8)
+		for i := range counts {
+			counts[i], q[i] = 10_000, qterm{t: uint32(i), w: 1}
+		}
+		l := &segment.Layout{NumDocs: 100_000, TermCount: counts}
+		var p Planner
+		if got, _ := p.plan(l, q, 10, true); got != mid {
+			t.Fatalf("visible: plan %q, want %q", got, mid)
+		}
+		if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
+			t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
+		}
+	})
+}
+
 // plannerCase is one row of the planner's rule: the plan for a query of
 // terms (0 = 1) whose lists hold P postings in a view of n docs, top k
 // (0 = 10).
