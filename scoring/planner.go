@@ -209,7 +209,7 @@ func (p *Planner) largeDense(n, postings int64, t int) bool {
 // alternated runs (docs/BENCHMARKS.md, round 15): queries paired slower
 // than exhaustive, heavy / long mix, 6-8 / 8 -> 2-3 / 4-5 at top-10
 // (means +7% / -3%), 29-33 / 30-32 -> 9 / 5-6 at top-100 (-9% / -15%),
-// 43-46 / 77-92 -> 14-30 / 24-34 at top-1000 (-10% / -15%). With the
+// 38-46 / 60-92 -> 14-30 / 23-34 at top-1000 (-10% / -15%). With the
 // vector kernels dense lost at top-10 (long mix: 164-228 of 500 slower
 // than exhaustive) and tied at 100 and 1000, so that build keeps the
 // windowed strategy.
