@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/sparrow-search/sparrow/internal/durable"
 )
@@ -144,7 +145,7 @@ func walkBolt(file string) (err error) {
 		}
 	}()
 	db, err := bolt.Open(file, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		// Not damage: a writer holds the lock (where bleve's own open
 		// would wait for ever).
 		return errLocked
