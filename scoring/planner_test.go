@@ -103,21 +103,27 @@ func TestPlannerRuleLargeDense(t *testing.T) {
 	for _, c := range cases {
 		c.run(t)
 	}
-	t.Run("hidden docs", func(t *testing.T) {
-		counts := make([]uint32, 16)
-		q := make([]qterm, 16)
-		for i := range counts {
-			counts[i], q[i] = 200_000, qterm{t: uint32(i), w: 1}
-		}
-		l := &segment.Layout{NumDocs: 1_000_000, TermCount: counts}
-		var p Planner
-		if got, _ := p.plan(l, q, 10, true); got != PlanDense {
-			t.Fatalf("visible: plan %q, want dense", got)
-		}
-		if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
-			t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
-		}
-	})
+	t.Run("hidden docs", func(t *testing.T) { checkHiddenDocs(t, 1_000_000, 16, 200_000, PlanDense) })
+}
+
+// checkHiddenDocs checks that a query of terms lists of count postings
+// each on a view of n docs gets plan visible while every doc may be a
+// hit, and the windowed one with deleted or filtered docs.
+func checkHiddenDocs(t *testing.T, n, terms int, count uint32, visible Plan) {
+	t.Helper()
+	counts := make([]uint32, terms)
+	q := make([]qterm, terms)
+	for i := range counts {
+		counts[i], q[i] = count, qterm{t: uint32(i), w: 1}
+	}
+	l := &segment.Layout{NumDocs: n, TermCount: counts}
+	var p Planner
+	if got, _ := p.plan(l, q, 10, true); got != visible {
+		t.Fatalf("visible: plan %q, want %q", got, visible)
+	}
+	if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
+		t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
+	}
 }
 
 // TestPlannerRuleMidDense: without the vector kernels, views of more
@@ -141,21 +147,7 @@ func TestPlannerRuleMidDense(t *testing.T) {
 	for _, c := range cases {
 		c.run(t)
 	}
-	t.Run("hidden docs", func(t *testing.T) {
-		counts := make([]uint32, 8)
-		q := make([]qterm, 8)
-		for i := range counts {
-			counts[i], q[i] = 10_000, qterm{t: uint32(i), w: 1}
-		}
-		l := &segment.Layout{NumDocs: 100_000, TermCount: counts}
-		var p Planner
-		if got, _ := p.plan(l, q, 10, true); got != mid {
-			t.Fatalf("visible: plan %q, want %q", got, mid)
-		}
-		if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
-			t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
-		}
-	})
+	t.Run("hidden docs", func(t *testing.T) { checkHiddenDocs(t, 100_000, 8, 10_000, mid) })
 }
 
 // plannerCase is one row of the planner's rule: the plan for a query of
