@@ -14,13 +14,19 @@ import (
 
 // WriteFile writes data to path via a temporary file (path + ".tmp"),
 // fsyncs it, renames it into place and fsyncs the directory. A crash
-// leaves either the old file or the new one, never a mix.
-func WriteFile(path string, data []byte) error {
+// leaves either the old file or the new one, never a mix; a failure
+// (a full disk, say) removes the temporary file.
+func WriteFile(path string, data []byte) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err

@@ -22,6 +22,18 @@ func TestWriteFile(t *testing.T) {
 			t.Fatalf("temporary file left behind: %v", err)
 		}
 	}
+	// A rename that fails (the target is a non-empty directory): an
+	// error, and no temporary file left behind.
+	blocked := filepath.Join(dir, "blocked")
+	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(blocked, []byte("x")); err == nil {
+		t.Fatal("replacing a non-empty directory succeeded")
+	}
+	if _, err := os.Stat(blocked + ".tmp"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("temporary file left behind after a failed rename: %v", err)
+	}
 	// A directory that does not exist: an error, nothing created.
 	if err := WriteFile(filepath.Join(dir, "none", "f"), []byte("x")); err == nil {
 		t.Fatal("write into a missing directory succeeded")
