@@ -94,7 +94,8 @@ type Planner struct {
 	// on the real and long mixes; on 8.8M docs, where the accumulators
 	// leave the cache, every heavy query with P >= N was 2-13x slower
 	// dense (hence the view bound). 0 = 2.5 and 16; DenseFrom negative:
-	// never.
+	// never (views of more than 2^16 docs are then never dense, midDense
+	// included).
 	DenseFrom  float64
 	DenseTerms int
 	// Windowed configures the windowed strategy (its zero value is
@@ -218,7 +219,8 @@ func (p *Planner) midDense(n, postings int64, t int) bool {
 }
 
 // The views and queries midDense picks: up to 2^18 docs (1 MB of
-// accumulators) and 8 terms.
+// accumulators, within a core's 2 MB L2 here; measured on 100k docs) and
+// 8 terms.
 const (
 	midDenseMaxDocs = 1 << 18
 	midDenseTerms   = 8
