@@ -2,9 +2,9 @@
 
 package scoring
 
-// vectorKernels: this build has no vector kernels (the planner's choices
+// avx512: this build runs no AVX-512 kernels (the planner's choices
 // depend on it).
-const vectorKernels = false
+const avx512 = false
 
 // addScaledU8 does dst[i] += w*src[i] (portable fallback), eight at a
 // time through fixed-length slices (no bounds check or loop test per

@@ -12,11 +12,9 @@ import (
 // SIMD reports whether the SIMD kernels are compiled in (GOEXPERIMENT=simd).
 const SIMD = true
 
+// avx512: the AVX-512 kernels run (the planner's choices depend on it
+// too); without AVX-512 this build runs the portable code.
 var avx512 = archsimd.X86.AVX512()
-
-// vectorKernels: the AVX-512 kernels run (the planner's choices depend on
-// it); without AVX-512 this build runs the portable code.
-var vectorKernels = avx512
 
 // Every kernel ends its vector code with VZEROUPPER
 // (archsimd.ClearAVXUpperBits): on Intel cores, SSE instructions (Go's

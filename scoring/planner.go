@@ -215,7 +215,7 @@ func (p *Planner) largeDense(n, postings int64, t int) bool {
 // than exhaustive) and tied at 100 and 1000, so that build keeps the
 // windowed strategy.
 func (p *Planner) midDense(n, postings int64, t int) bool {
-	return !vectorKernels && p.DenseFrom >= 0 && n <= midDenseMaxDocs && t >= midDenseTerms && postings*5 >= n*2
+	return !avx512 && p.DenseFrom >= 0 && n <= midDenseMaxDocs && t >= midDenseTerms && postings*5 >= n*2
 }
 
 // The views and queries midDense picks: up to 2^18 docs (1 MB of

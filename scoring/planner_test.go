@@ -132,7 +132,7 @@ func checkHiddenDocs(t *testing.T, n, terms int, count uint32, visible Plan) {
 // build on other views) the rule above decides.
 func TestPlannerRuleMidDense(t *testing.T) {
 	mid := PlanWindowed // what the rule above picks for these cases
-	if !vectorKernels {
+	if !avx512 {
 		mid = PlanDense
 	}
 	cases := []plannerCase{
