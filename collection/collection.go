@@ -318,12 +318,12 @@ func (c *Collection) catchUpLexical(path string) (caught bool, err error) {
 		return false, lx.Close()
 	}
 	c.lex = lx
-	if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := durable.Remove(filepath.Join(c.dir, DirtyFile)); err != nil {
 		return true, err
 	}
 	c.opts.Logger.Info("caught up bm25 index with the sparse store", "dir", c.dir, "upserted", st.Upserted,
 		"deleted", st.Deleted, "missing", st.Missing, "took", time.Since(start).String())
-	return true, durable.SyncDir(c.dir)
+	return true, nil
 }
 
 // rebuildLexical replaces bm25/ with an index of every live document of
@@ -382,9 +382,7 @@ func (c *Collection) Close() error {
 	errs = append(errs, c.sparse.Close())
 	err := errors.Join(errs...)
 	if err == nil && c.dirty && c.dir != "" {
-		if err := os.Remove(filepath.Join(c.dir, DirtyFile)); err == nil {
-			durable.SyncDir(c.dir)
-		}
+		durable.Remove(filepath.Join(c.dir, DirtyFile)) // best effort: a left marker only costs a catch-up
 	}
 	c.unpin()
 	return err
