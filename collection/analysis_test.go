@@ -61,7 +61,7 @@ func TestQueryVectorTerms(t *testing.T) {
 					repeats++
 				}
 			}
-			if want := 0; qt == modeldir.QueryTermsCount && repeats == want {
+			if qt == modeldir.QueryTermsCount && repeats == 0 {
 				t.Errorf("no repeated term weighs more than once: %v against %v", v.Weights, once.Weights)
 			}
 		})
