@@ -175,3 +175,24 @@ func (c *postingCursor) skipBlocks(b int, d uint32) int {
 // through a table, so a local array escapes and would be allocated (1
 // KB, zeroed) per list.
 type blockBuf = [segment.MaxBlockSize]uint32
+
+// lowerBound returns the first i in [lo, hi) with docs[i] >= d, or hi:
+// halving the range without a branch on the data (the searches of
+// NextGEQ and of DenseMaxScore's merge, whose targets fall at random).
+// lo..hi lies within one block (hi <= MaxBlockSize).
+func lowerBound(docs *blockBuf, lo, hi int, d uint32) int {
+	n := hi - lo
+	if n <= 0 {
+		return hi
+	}
+	const mask = segment.MaxBlockSize - 1
+	for n > 1 {
+		half := n >> 1
+		// 1 when docs[...] < d: the borrow of a 64-bit difference of
+		// 32-bit values (Go's compiler keeps an if here a branch)
+		lt := int((uint64(docs[(lo+half-1)&mask]) - uint64(d)) >> 63)
+		lo += half & -lt
+		n -= half
+	}
+	return lo + int((uint64(docs[lo&mask])-uint64(d))>>63)
+}

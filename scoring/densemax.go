@@ -318,23 +318,3 @@ func mergeList(l *segment.Layout, t qterm, cand []uint32, scores []int32, docs *
 	}
 	return cand, scores
 }
-
-// lowerBound returns the first i in [lo, hi) with docs[i] >= d, or hi:
-// halving the range without a branch on the data. lo..hi lies within
-// one block (hi <= MaxBlockSize).
-func lowerBound(docs *blockBuf, lo, hi int, d uint32) int {
-	n := hi - lo
-	if n <= 0 {
-		return hi
-	}
-	const mask = segment.MaxBlockSize - 1
-	for n > 1 {
-		half := n >> 1
-		// 1 when docs[...] < d: the borrow of a 64-bit difference of
-		// 32-bit values (Go's compiler keeps an if here a branch)
-		lt := int((uint64(docs[(lo+half-1)&mask]) - uint64(d)) >> 63)
-		lo += half & -lt
-		n -= half
-	}
-	return lo + int((uint64(docs[lo&mask])-uint64(d))>>63)
-}

@@ -279,7 +279,7 @@ func TestKernelBounds(t *testing.T) {
 	}
 }
 
-// TestLowerBound checks the branch-free search of mergeList against
+// TestLowerBound checks the branch-free search of NextGEQ and mergeList against
 // sort.Search on every sub-range of random sorted blocks.
 func TestLowerBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))

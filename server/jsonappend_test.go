@@ -111,21 +111,13 @@ func TestPlain8(t *testing.T) {
 		for lane := range 8 {
 			w := []byte("abcdefgh")
 			w[lane] = byte(v)
-			x := uint64(0)
-			for i, c := range w {
-				x |= uint64(c) << (8 * i)
-			}
-			if got, want := plain8(x), plain(byte(v)); got != want {
+			if got, want := plain8(le64(string(w))), plain(byte(v)); got != want {
 				t.Fatalf("byte %#x in lane %d: plain8 = %v, want %v", v, lane, got, want)
 			}
 		}
 	}
 	for _, w := range []string{"\x00\x00\x00\x00\x00\x00\x00\x00", "\"\\\"\\\"\\\"\\", "\x1f\x7f\x80\xff\x20\x21\x5b\x5d"} {
-		x := uint64(0)
-		for i := range 8 {
-			x |= uint64(w[i]) << (8 * i)
-		}
-		if plain8(x) {
+		if plain8(le64(w)) {
 			t.Errorf("%q: plain8 = true", w)
 		}
 	}
