@@ -27,6 +27,9 @@ type harness struct {
 	// "MIX/ALGORITHM" at k = 10, "MIX/ALGORITHM@K" at the other timed k
 	// (and "MIX/_terms", "MIX/_postings").
 	perQuery map[string][]float64
+	// timed, when set, is told the algorithm of every timed search (the
+	// order of passes, for tests).
+	timed func(name string)
 }
 
 // search runs one query.
@@ -34,32 +37,57 @@ func (h *harness) search(name string, q sparse.Vector, k int, alpha float64) ([]
 	return scoring.Search(h.views, q, scoring.Options{K: k, Algorithm: name, Alpha: alpha})
 }
 
+// timing is one algorithm's fastest thread CPU and wall time per query.
+type timing struct{ cpu, wall []time.Duration }
+
 // timeAll times name on every query, keeping each query's fastest of
 // h.reps passes (after a short warm-up pass).
 func (h *harness) timeAll(name string, qs []sparse.Vector, k int, alpha float64) (cpu, wall []time.Duration, err error) {
-	cpu = make([]time.Duration, len(qs))
-	wall = make([]time.Duration, len(qs))
-	for _, q := range qs[:min(len(qs), 50)] {
-		if _, err := h.search(name, q, k, alpha); err != nil {
-			return nil, nil, err
+	ts, err := h.timeAlgs([]string{name}, qs, k, alpha)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ts[0].cpu, ts[0].wall, nil
+}
+
+// timeAlgs times every algorithm of names on every query, keeping each
+// query's fastest of h.reps passes. The passes of the algorithms
+// alternate (a pass of each, then the next pass of each), so that a
+// burst of load on the machine, which lasts seconds here, falls on all
+// of them alike; timed one after the other, the algorithm timed during a
+// burst read up to 1.5x slower on every query of the burst.
+func (h *harness) timeAlgs(names []string, qs []sparse.Vector, k int, alpha float64) ([]timing, error) {
+	ts := make([]timing, len(names))
+	for j, name := range names {
+		ts[j] = timing{make([]time.Duration, len(qs)), make([]time.Duration, len(qs))}
+		for _, q := range qs[:min(len(qs), 50)] { // warm-up
+			if _, err := h.search(name, q, k, alpha); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for rep := 0; rep < max(1, h.reps); rep++ {
-		for i, q := range qs {
-			w0, t0 := time.Now(), cputime.Thread()
-			if _, err := h.search(name, q, k, alpha); err != nil {
-				return nil, nil, err
-			}
-			t, w := cputime.Thread()-t0, time.Since(w0)
-			if rep == 0 || t < cpu[i] {
-				cpu[i] = t
-			}
-			if rep == 0 || w < wall[i] {
-				wall[i] = w
+		for j, name := range names {
+			cpu, wall := ts[j].cpu, ts[j].wall
+			for i, q := range qs {
+				if h.timed != nil {
+					h.timed(name)
+				}
+				w0, t0 := time.Now(), cputime.Thread()
+				if _, err := h.search(name, q, k, alpha); err != nil {
+					return nil, err
+				}
+				t, w := cputime.Thread()-t0, time.Since(w0)
+				if rep == 0 || t < cpu[i] {
+					cpu[i] = t
+				}
+				if rep == 0 || w < wall[i] {
+					wall[i] = w
+				}
 			}
 		}
 	}
-	return cpu, wall, nil
+	return ts, nil
 }
 
 // pairedSlower re-times query q 5 times alternating with exhaustive and
@@ -118,11 +146,12 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 	for _, k := range h.ks {
 		want := make([][]scoring.Hit, len(qs))
 		var exTimes []time.Duration
-		for _, name := range h.algs {
-			times, walls, err := h.timeAll(name, qs, k, 0)
-			if err != nil {
-				return err
-			}
+		timed, err := h.timeAlgs(h.algs, qs, k, 0)
+		if err != nil {
+			return err
+		}
+		for j, name := range h.algs {
+			times, walls := timed[j].cpu, timed[j].wall
 			var slow []int
 			for i, q := range qs {
 				hits, err := h.search(name, q, k, 0)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/index/segment"
@@ -43,5 +44,46 @@ func TestRunMixSlowerByK(t *testing.T) {
 	}
 	if sc.Unpaired > len(qs) || sc.Paired > sc.Unpaired || sc.Paired10 > sc.Paired {
 		t.Fatalf("inconsistent counts %+v of %d queries", sc, len(qs))
+	}
+}
+
+// timeAlgs alternates the algorithms pass by pass (a pass of each, then
+// the next pass of each) and keeps one time per query and algorithm.
+func TestTimeAlgsAlternatesPasses(t *testing.T) {
+	g := newSynth(DefaultSynth())
+	seen := map[int32]struct{}{}
+	b := segment.NewBuilder(segment.Options{})
+	var qs []sparse.Vector
+	for i := range 500 {
+		v := g.doc(i, seen)
+		b.Add(v)
+		if i%100 == 0 {
+			qs = append(qs, sparse.Vector{IDs: v.IDs[:2:2], Weights: v.Weights[:2:2]})
+		}
+	}
+	seg, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	h := &harness{views: []segment.View{{Segment: seg}}, reps: 3, timed: func(name string) { order = append(order, name) }}
+	names := []string{"exhaustive", "planner"}
+	ts, err := h.timeAlgs(names, qs, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for range h.reps {
+		for _, name := range names {
+			for range qs {
+				want = append(want, name)
+			}
+		}
+	}
+	if !slices.Equal(order, want) {
+		t.Fatalf("timed searches in order %v, want %v", order, want)
+	}
+	if len(ts) != len(names) || len(ts[1].cpu) != len(qs) || len(ts[1].wall) != len(qs) {
+		t.Fatalf("got %d timings (%d, %d per query), want %d of %d", len(ts), len(ts[1].cpu), len(ts[1].wall), len(names), len(qs))
 	}
 }

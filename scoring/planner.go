@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
@@ -108,12 +109,26 @@ type Planner struct {
 	// leaves it clear): a query planned unlike the one before finds it in
 	// cache, where a window of its own would be cold since the last query
 	// of its plan (on the real 1M mix, small sparse queries after windowed
-	// ones ran at up to twice SparseMaxScore's time alone).
-	acc *[segment.WindowDocs]int32
+	// ones ran at up to twice SparseMaxScore's time alone). It is the
+	// sparse strategy's window (2^17 docs); the others use its first 2^16
+	// accumulators, or all of them on views of up to 2^17 docs.
+	acc *[1 << sparseMaxBits]int32
+	// recent holds the plans of the last 32 searches of views of more
+	// than 2^17 docs, one bit each, 1 = sparse (sparseWide).
+	recent uint32
 }
 
-// The sparse strategy's window is the shared one.
-const _ = uint(segment.WindowDocs - 1<<sparseMaxBits)
+// sparseWide: on views of more than 2^17 docs the sparse strategy takes
+// its windows of 2^17 docs while at least sparseWide of the planner's
+// last 32 plans there were sparse, else windows of 2^16. The upper half of
+// the shared accumulators is touched by sparse plans only: after mostly
+// windowed or dense plans it is out of cache, and there the wider window
+// cost 2-4% on the sparse queries of the 1M heavy mix and 9-36% on the
+// smallest of the long mix (docs/BENCHMARKS.md, round 17), where on mixes
+// of sparse plans it saved 2-12% (fewer windows, fewer steps per window).
+const sparseWide = 28
+
+// The sparse strategy's window holds the others' windows of 2^16 docs.
 const _ = uint(1<<sparseMaxBits - segment.WindowDocs)
 
 // Name implements Algorithm.
@@ -261,9 +276,16 @@ func (p *Planner) kFactor(k, t int) float64 {
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
-	_, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil)
+	plan, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil)
+	if l.NumDocs > 1<<sparseMaxBits {
+		p.sparse.narrow = bits.OnesCount32(p.recent) < sparseWide
+		p.recent <<= 1
+		if plan == PlanSparse {
+			p.recent |= 1
+		}
+	}
 	if p.acc == nil {
-		p.acc = new([segment.WindowDocs]int32)
+		p.acc = new([1 << sparseMaxBits]int32)
 		p.sparse.acc = p.acc
 		p.dense.acc = p.acc[:]
 		p.Windowed.win.share(p.acc[:])

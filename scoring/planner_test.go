@@ -242,3 +242,59 @@ func TestPlannerLargeDenseMatchesExhaustive(t *testing.T) {
 		t.Fatalf("plans %v: want every strategy", plans)
 	}
 }
+
+// TestPlannerSparseWindowFollowsPlans checks that on a view of more than
+// 2^17 docs the sparse strategy takes windows of 2^17 docs after a run of
+// sparse plans and of 2^16 after windowed ones (sparseWide), and returns
+// the exhaustive top-k with either.
+func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(17, 17))
+	spec := corpusSpec{docs: 1<<sparseMaxBits + 3_000, vocab: 30, maxLen: 6, zipf: 1.1, levels: 3}
+	seg := buildCorpus(t, r, spec)
+	p := &Planner{DenseFrom: -1} // every term: windowed, not dense
+	s, ref := NewSearcher(p), NewSearcher(new(Exhaustive))
+	views := []segment.View{{Segment: seg}}
+	rare := sparse.Vector{IDs: []int32{int32(spec.vocab - 2), int32(spec.vocab - 1)}, Weights: []float32{2, 3}}
+	var every sparse.Vector
+	for id := range spec.vocab {
+		every.IDs = append(every.IDs, int32(id))
+		every.Weights = append(every.Weights, float32(1+r.IntN(9)))
+	}
+	// Wide after 32 sparse plans, narrow after 8 windowed ones (the
+	// first narrow search is the 6th: 27 of 32 sparse), then the sparse
+	// plans run narrow, then wide again.
+	steps := []struct {
+		q      sparse.Vector
+		n      int
+		plan   Plan
+		narrow bool
+	}{{rare, 32, PlanSparse, false}, {every, 8, PlanWindowed, true}, {rare, 32, PlanSparse, false}}
+	for i, st := range steps {
+		for range st.n {
+			pl, err := p.plans(views, st.q, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl[0] != st.plan {
+				t.Fatalf("step %d: plan %s, want %s", i, pl[0], st.plan)
+			}
+			for _, k := range []int{10, 1000} {
+				want, err := ref.Search(views, st.q, k, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Search(views, st.q, k, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("step %d k=%d (narrow %v): got %v\nwant %v", i, k, p.sparse.narrow, head(got), head(want))
+				}
+			}
+		}
+		if p.sparse.narrow != st.narrow {
+			t.Fatalf("step %d: narrow %v after %d %s plans, want %v", i, p.sparse.narrow, st.n, st.plan, st.narrow)
+		}
+	}
+}

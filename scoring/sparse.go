@@ -6,13 +6,20 @@ import (
 	"github.com/sparrow-search/sparrow/index/segment"
 )
 
-// sparseWindowBits is SparseMaxScore's default window: 2^16 docs, whose
-// 256 KB of accumulators stay in cache (fastest of 2^12..2^18 on the 1M
-// benchmark's light mix; docs/BENCHMARKS.md).
-const sparseWindowBits = 16
+// sparseWindowBits is SparseMaxScore's default window: 2^17 docs, whose
+// 512 KB of accumulators stay in a core's L2 cache (the Planner halves it
+// after plans that leave the upper half out of cache: sparseWide). Against
+// 2^16 on mixes of sparse plans (docs/BENCHMARKS.md, round 17): -8% to
+// -12% on the light mix of a 1M corpus of other parameters than the
+// bench's, whose smallest queries (a few hundred postings) paid the steps
+// of 16 windows; -2% on the bench's 1M light mix; -14% to -23% on its 100k
+// light mix (one window covers the view: searchOne). 2^18 was no faster
+// than 2^17 on the first and slower on the bench's.
+const sparseWindowBits = 17
 
-// sparseMaxBits bounds SparseMaxScore.WindowBits.
-const sparseMaxBits = 16
+// sparseMaxBits bounds SparseMaxScore.WindowBits: the accumulators are
+// 2^sparseMaxBits int32.
+const sparseMaxBits = 17
 
 // SparseMaxScore is term-at-a-time MaxScore for queries whose lists are
 // short for the view's size (where per-window block-max bookkeeping costs
@@ -20,12 +27,12 @@ const sparseMaxBits = 16
 // doc of the segment.
 //
 // Every list is decoded once, whole, into one buffer (sequential writes).
-// The doc space is then cut into windows of 2^16 docs, visited in order
-// (windows holding no essential posting are jumped over), and in each
-// window every list's run of docs is added into the window's
-// accumulators, which stay in cache: one accumulator per doc of the
-// segment (the exhaustive reference's, and this type's before) misses the
-// cache for nearly every posting of a light query.
+// The doc space is then cut into windows of 2^17 docs (sparseWindowBits),
+// visited in order (windows holding no essential posting are jumped
+// over), and in each window every list's run of docs is added into the
+// window's accumulators, which stay in cache: one accumulator per doc of
+// the segment (the exhaustive reference's, and this type's before) misses
+// the cache for nearly every posting of a light query.
 //
 // Lists are ordered by their maximum score; those whose maxima together
 // stay below the threshold (primed from the per-term top impacts, see
@@ -38,8 +45,10 @@ const sparseMaxBits = 16
 // non-essential lists per candidate instead, as WMaxScore does, was 3x
 // slower on light queries: their thresholds leave most docs candidates.)
 type SparseMaxScore struct {
-	// WindowBits is log2 of the window in docs, 6..16; 0 = 16.
+	// WindowBits is log2 of the window in docs, 6..17; 0 = 17.
 	WindowBits uint
+	// narrow halves the default window (set by the Planner: sparseWide).
+	narrow bool
 
 	acc     *[1 << sparseMaxBits]int32
 	docs    []uint32 // every list's docs, list after list (order of terms)
@@ -66,6 +75,9 @@ func (a *SparseMaxScore) search(c *collector, l *segment.Layout, q []qterm) erro
 	}
 	W := uint64(1) << min(max(bits, 6), sparseMaxBits)
 	N := uint64(l.NumDocs)
+	if a.narrow && a.WindowBits == 0 && N > W {
+		W >>= 1
+	}
 	if N <= W {
 		a.searchOne(c, l, ts)
 		return nil
