@@ -9,12 +9,13 @@ import (
 // sparseWindowBits is SparseMaxScore's default window: 2^17 docs, whose
 // 512 KB of accumulators stay in a core's L2 cache (the Planner halves it
 // after plans that leave the upper half out of cache: sparseWide). Against
-// 2^16 on mixes of sparse plans (docs/BENCHMARKS.md, round 17): -8% to
-// -12% on the light mix of a 1M corpus of other parameters than the
-// bench's, whose smallest queries (a few hundred postings) paid the steps
-// of 16 windows; -2% on the bench's 1M light mix; -14% to -23% on its 100k
-// light mix (one window covers the view: searchOne). 2^18 was no faster
-// than 2^17 on the first and slower on the bench's.
+// 2^16 (docs/BENCHMARKS.md, round 17): on the light mix of a 1M corpus of
+// other parameters than the bench's, whose smallest queries (a few
+// hundred postings) paid the steps of 16 windows, -6% to -8% and 1-2 of
+// 500 queries slower than exhaustive where 2^16 had 29; -13% to -23% on
+// the bench's 100k light mix (one window covers the view: searchOne);
+// unchanged on its 1M mixes. 2^18 was no faster than 2^17 on the first
+// corpus and slower on the bench's.
 const sparseWindowBits = 17
 
 // sparseMaxBits bounds SparseMaxScore.WindowBits: the accumulators are
