@@ -96,6 +96,9 @@ func parseFlags() (*config, error) {
 	flag.StringVar(&c.real.Collection, "collection", "", "real mode: documents from this index directory (indexer build; word terms included) and --beir's queries (one dataset) weighed as it serves them")
 	flag.Parse()
 	c.so.NNZMu = math.Log(*nnzMean) - c.so.NNZSig*c.so.NNZSig/2
+	if err := c.so.Validate(); err != nil {
+		return nil, fmt.Errorf("synthetic corpus (--vocab, --zipf, --nnz, --nnz-sigma, --topics...): %w", err)
+	}
 	if (c.corpusVec == "") != (c.queryVec == "") {
 		return nil, fmt.Errorf("--corpus-vectors and --query-vectors go together")
 	}

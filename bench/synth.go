@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -45,6 +46,43 @@ func DefaultSynth() SynthOptions {
 		// Used only with Topics > 0.
 		TopicTerms: 400, TopicShare: 0.5,
 	}
+}
+
+// Validate reports every option the generator cannot draw from (Zipf
+// exponents of at most 1 have no distribution in math/rand/v2: NewZipf
+// returns nil).
+func (o SynthOptions) Validate() error {
+	var errs []error
+	if o.Vocab < 2 {
+		errs = append(errs, fmt.Errorf("vocabulary %d: want at least 2 terms", o.Vocab))
+	}
+	if !(o.Zipf > 1) {
+		errs = append(errs, fmt.Errorf("zipf %v: want an exponent above 1", o.Zipf))
+	}
+	if math.IsNaN(o.NNZMu) || math.IsInf(o.NNZMu, 0) || !(o.NNZSig >= 0) || math.IsInf(o.NNZSig, 1) {
+		errs = append(errs, fmt.Errorf("non-zeros per doc: lognormal mu %v, sigma %v: want finite, sigma >= 0 (a positive mean)", o.NNZMu, o.NNZSig))
+	}
+	if o.NNZMin < 1 || o.NNZMax < o.NNZMin {
+		errs = append(errs, fmt.Errorf("non-zeros per doc clamped to [%d, %d]: want 1 <= min <= max", o.NNZMin, o.NNZMax))
+	}
+	if !(o.MaxWeight > 0) || math.IsInf(o.MaxWeight, 1) {
+		errs = append(errs, fmt.Errorf("max weight %v: want a positive finite weight", o.MaxWeight))
+	}
+	if o.Topics < 0 {
+		errs = append(errs, fmt.Errorf("topics %d: want 0 (none) or more", o.Topics))
+	}
+	if o.Topics > 0 {
+		if o.Vocab < 102 {
+			errs = append(errs, fmt.Errorf("topics need a vocabulary of at least 102 terms (topic terms skip the 100 most popular), have %d", o.Vocab))
+		}
+		if o.TopicTerms < 1 {
+			errs = append(errs, fmt.Errorf("topic terms %d: want at least 1", o.TopicTerms))
+		}
+		if !(o.TopicShare >= 0 && o.TopicShare <= 1) {
+			errs = append(errs, fmt.Errorf("topic share %v: want 0..1", o.TopicShare))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // synth generates documents deterministically from their index, so corpora

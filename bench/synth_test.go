@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/sparrow-search/sparrow/sparse"
@@ -67,4 +68,38 @@ func equal(a, b sparse.Vector) bool {
 		}
 	}
 	return true
+}
+
+// Options the generator cannot draw from are refused with the problem
+// named, not met by a panic (a Zipf exponent of 1 or less made
+// rand.NewZipf return nil).
+func TestSynthOptionsValidate(t *testing.T) {
+	if err := DefaultSynth().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	cases := []struct {
+		name string
+		edit func(*SynthOptions)
+		want string
+	}{
+		{"zipf 1", func(o *SynthOptions) { o.Zipf = 1 }, "zipf 1"},
+		{"zipf NaN", func(o *SynthOptions) { o.Zipf = math.NaN() }, "zipf NaN"},
+		{"vocab", func(o *SynthOptions) { o.Vocab = 1 }, "vocabulary 1"},
+		{"nnz mean 0", func(o *SynthOptions) { o.NNZMu = math.Log(0) }, "lognormal mu -Inf"},
+		{"clamp", func(o *SynthOptions) { o.NNZMin, o.NNZMax = 10, 5 }, "[10, 5]"},
+		{"weight", func(o *SynthOptions) { o.MaxWeight = 0 }, "max weight 0"},
+		{"topics vocab", func(o *SynthOptions) { o.Topics, o.Vocab = 3, 50 }, "at least 102"},
+		{"topic share", func(o *SynthOptions) { o.Topics, o.TopicShare = 3, 1.5 }, "topic share 1.5"},
+		{"every problem", func(o *SynthOptions) { o.Zipf, o.MaxWeight = 0.9, -1 }, "max weight -1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := DefaultSynth()
+			c.edit(&o)
+			err := o.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Validate() = %v, want an error naming %q", err, c.want)
+			}
+		})
+	}
 }
