@@ -8,25 +8,33 @@ import (
 	"github.com/sparrow-search/sparrow/sparse"
 )
 
-// runMix counts the queries slower than exhaustive at every timed k, not
-// only at k = 10, and checks every k against exhaustive.
-func TestRunMixSlowerByK(t *testing.T) {
+// synthSegment builds a segment of n synthetic docs and returns, as
+// queries, the first terms (at most terms) of one doc in every.
+func synthSegment(t *testing.T, n, every, terms int) (*segment.Segment, []sparse.Vector) {
+	t.Helper()
 	g := newSynth(DefaultSynth())
 	seen := map[int32]struct{}{}
 	b := segment.NewBuilder(segment.Options{})
 	var qs []sparse.Vector
-	for i := range 3000 {
+	for i := range n {
 		v := g.doc(i, seen)
 		b.Add(v)
-		if i%150 == 0 { // a query: the first terms of some docs
-			n := min(6, len(v.IDs))
-			qs = append(qs, sparse.Vector{IDs: v.IDs[:n:n], Weights: v.Weights[:n:n]})
+		if i%every == 0 {
+			m := min(terms, len(v.IDs))
+			qs = append(qs, sparse.Vector{IDs: v.IDs[:m:m], Weights: v.Weights[:m:m]})
 		}
 	}
 	seg, err := b.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return seg, qs
+}
+
+// runMix counts the queries slower than exhaustive at every timed k, not
+// only at k = 10, and checks every k against exhaustive.
+func TestRunMixSlowerByK(t *testing.T) {
+	seg, qs := synthSegment(t, 3000, 150, 6)
 	h := &harness{views: []segment.View{{Segment: seg}}, algs: []string{"exhaustive", "planner"}, ks: []int{10, 100}, reps: 1}
 	mr := newMixReport(QueryMix{Name: "test"})
 	if err := h.runMix(mr, qs); err != nil {
@@ -50,21 +58,7 @@ func TestRunMixSlowerByK(t *testing.T) {
 // timeAlgs alternates the algorithms pass by pass (a pass of each, then
 // the next pass of each) and keeps one time per query and algorithm.
 func TestTimeAlgsAlternatesPasses(t *testing.T) {
-	g := newSynth(DefaultSynth())
-	seen := map[int32]struct{}{}
-	b := segment.NewBuilder(segment.Options{})
-	var qs []sparse.Vector
-	for i := range 500 {
-		v := g.doc(i, seen)
-		b.Add(v)
-		if i%100 == 0 {
-			qs = append(qs, sparse.Vector{IDs: v.IDs[:2:2], Weights: v.Weights[:2:2]})
-		}
-	}
-	seg, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
+	seg, qs := synthSegment(t, 500, 100, 2)
 	var order []string
 	h := &harness{views: []segment.View{{Segment: seg}}, reps: 3, timed: func(name string) { order = append(order, name) }}
 	names := []string{"exhaustive", "planner"}
