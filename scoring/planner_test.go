@@ -261,9 +261,10 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 		every.IDs = append(every.IDs, int32(id))
 		every.Weights = append(every.Weights, float32(1+r.IntN(9)))
 	}
-	// Wide after 32 sparse plans, narrow after 8 windowed ones (the
-	// first narrow search is the 6th: 27 of 32 sparse), then the sparse
-	// plans run narrow, then wide again.
+	// Each query is searched at k = 10 and 1000, two plans recorded per
+	// query: wide after a run of sparse plans, narrow after windowed ones,
+	// then the sparse plans run narrow until 28 of the last 32 plans are
+	// sparse, then wide again.
 	steps := []struct {
 		q      sparse.Vector
 		n      int

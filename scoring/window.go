@@ -268,10 +268,10 @@ func (c *postingCursor) probe(w0 uint32, cand []uint32, scores []int32) {
 		}
 		// Branch-free: whether a candidate is in the list is
 		// unpredictable. hit is 1 iff c.doc == d (the borrow of
-		// c.doc^d - 1); imps[i] is the current (or, exhausted, the
-		// last) posting's, always in range.
+		// c.doc^d - 1); Score reads the current (or, exhausted, the
+		// last) posting's impact, always in range.
 		hit := int32((uint64(c.doc^d) - 1) >> 63)
-		scores[ci] += c.w * int32(c.imps[c.i]) * hit
+		scores[ci] += c.Score() * hit
 	}
 }
 
