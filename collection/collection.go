@@ -34,9 +34,12 @@ type Collection struct {
 	model    *encoder.Model
 	sparse   *index.Index
 	lex      *lexical.Index
-	docs     *docCache   // nil = off
-	analysis *analysis   // text analysis beside the encoder (words, query weights)
-	enc      *docEncoder // documents -> stored documents
+	docs     *docCache    // nil = off
+	results  *resultCache // nil = off
+	// Searches that looked a ranking up in results, and those that found it.
+	resultLookups, resultHits atomic.Uint64
+	analysis                  *analysis   // text analysis beside the encoder (words, query weights)
+	enc                       *docEncoder // documents -> stored documents
 
 	life    sync.RWMutex // shared by every operation, exclusive for Close
 	closed  bool         // guarded by life
@@ -180,9 +183,8 @@ func open(dir string, m Manifest, opts Options) (*Collection, error) {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
 	c.enc = &docEncoder{model: model, analysis: c.analysis, avgdl: c.avgLength}
-	if opts.DocCache > 0 {
-		c.docs = newDocCache(opts.DocCache)
-	}
+	c.docs = newDocCache(opts.DocCache)
+	c.results = newResultCache(opts.ResultCache)
 	sparseDir := ""
 	if dir != "" {
 		sparseDir = filepath.Join(dir, SparseDir)
@@ -459,6 +461,13 @@ func (c *Collection) Stats() (Stats, error) {
 		out.DiskBytes = diskBytes(c.dir + string(filepath.Separator)) // through the pinned link
 	}
 	return out, nil
+}
+
+// ResultCacheStats are the searches that looked their ranking up in the
+// result cache (Options.ResultCache) and those that found it there, since
+// the collection was opened.
+func (c *Collection) ResultCacheStats() (lookups, hits uint64) {
+	return c.resultLookups.Load(), c.resultHits.Load()
 }
 
 // diskBytes sums the space of the files under dir.

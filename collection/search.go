@@ -163,6 +163,10 @@ func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	s := &search{ctx: ctx, c: c, q: &q, snap: c.sparse.Snapshot(), res: &Result{Mode: q.Mode}}
 	if q.Mode != ModeBM25 {
+		s.lookupTop()
+	}
+	// A cached ranking needs no query vector, unless Explain shows it.
+	if q.Mode != ModeBM25 && (!s.cached || q.Explain) {
 		var err error
 		if s.stats, err = s.snap.TermStats(); err != nil {
 			return nil, err
@@ -252,7 +256,12 @@ type search struct {
 	filter []*roaring.Bitmap // per view; nil = none
 	res    *Result
 	segKey segKeys
-	hl     *highlighter // Snippets only
+	// The result cache's key of this search's sparse ranking (keyed) and,
+	// when cached, the ranking (modes sparse and hybrid).
+	key           resultKey
+	keyed, cached bool
+	top           []scoring.Hit
+	hl            *highlighter // Snippets only
 }
 
 // queryVector builds the sparse query: the analysed, weighted terms of the
@@ -363,13 +372,47 @@ func (s *search) hybridMode() error {
 	return s.fill(fusion.Fuse(sp, bm, h.SparseWeight, h.BM25Weight, h.Normalization, s.q.K))
 }
 
-// sparseTop is the engine's top k for the sparse query.
+// sparseK is the depth of the sparse ranking the query's mode needs.
+func (s *search) sparseK() int {
+	if s.q.Mode == ModeHybrid {
+		return s.q.Hybrid.depth(s.q.K)
+	}
+	return s.q.K
+}
+
+// lookupTop keys a cacheable query's sparse ranking and reads it from the
+// result cache. The ranking depends only on the snapshot, the text and k
+// (the collection's model, analysis and algorithm are fixed; every
+// algorithm returns the same hits): a raw token vector or a filter makes
+// the query uncacheable.
+func (s *search) lookupTop() {
+	if s.c.results == nil || s.q.Tokens != nil || !s.q.Filter.empty() {
+		return
+	}
+	s.key, s.keyed = resultKey{snap: weak.Make(s.snap), text: s.q.Text, k: s.sparseK()}, true
+	s.top, s.cached = s.c.results.get(s.key)
+	s.c.resultLookups.Add(1)
+	if s.cached {
+		s.c.resultHits.Add(1)
+	}
+}
+
+// sparseTop is the engine's top k for the sparse query (from the result
+// cache when lookupTop found it).
 func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
+	keyed := s.keyed && k == s.key.k
+	if keyed && s.cached {
+		return s.top, nil
+	}
 	if len(s.vec.IDs) == 0 {
 		return nil, nil
 	}
 	// Algorithm "" is the engine's per-query planner (scoring.DefaultAlgorithm).
-	return scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
+	hits, err := scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
+	if err == nil && keyed {
+		s.c.results.put(s.key, hits, resultCost(s.key, hits))
+	}
+	return hits, err
 }
 
 // bm25Top asks bleve for the top k; with a filter it over-fetches and keeps
@@ -500,7 +543,7 @@ func (c *Collection) shown(snap *index.Snapshot, sk *segKeys, view int, doc uint
 		return cachedDoc{}, err
 	}
 	d := cachedDoc{title: full.Title, fields: full.Fields}
-	c.docs.put(key, d)
+	c.docs.put(key, d, 1)
 	return d, nil
 }
 

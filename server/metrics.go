@@ -88,10 +88,12 @@ func (m *metrics) forget(index string) { m.ingest.DeleteLabelValues(index) }
 type indexCollector struct{ cat *collection.Catalog }
 
 var (
-	descDocs = prometheus.NewDesc("sparrow_index_documents", "Live documents per index.", []string{"index"}, nil)
-	descSegs = prometheus.NewDesc("sparrow_index_segments", "Segments per index.", []string{"index"}, nil)
-	descPost = prometheus.NewDesc("sparrow_index_postings", "Postings per index (including deleted documents not yet merged away).", []string{"index"}, nil)
-	descDisk = prometheus.NewDesc("sparrow_index_disk_bytes", "Bytes on disk per index (sparse + bm25).", []string{"index"}, nil)
+	descDocs      = prometheus.NewDesc("sparrow_index_documents", "Live documents per index.", []string{"index"}, nil)
+	descSegs      = prometheus.NewDesc("sparrow_index_segments", "Segments per index.", []string{"index"}, nil)
+	descPost      = prometheus.NewDesc("sparrow_index_postings", "Postings per index (including deleted documents not yet merged away).", []string{"index"}, nil)
+	descDisk      = prometheus.NewDesc("sparrow_index_disk_bytes", "Bytes on disk per index (sparse + bm25).", []string{"index"}, nil)
+	descRCLookups = prometheus.NewDesc("sparrow_result_cache_lookups_total", "Searches that looked their ranking up in the index's result cache (since it was opened).", []string{"index"}, nil)
+	descRCHits    = prometheus.NewDesc("sparrow_result_cache_hits_total", "Searches whose ranking the index's result cache held (since it was opened).", []string{"index"}, nil)
 )
 
 func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -99,6 +101,8 @@ func (c *indexCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descSegs
 	ch <- descPost
 	ch <- descDisk
+	ch <- descRCLookups
+	ch <- descRCHits
 }
 
 func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
@@ -115,5 +119,8 @@ func (c *indexCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descSegs, prometheus.GaugeValue, float64(in.Segments), name)
 		ch <- prometheus.MustNewConstMetric(descPost, prometheus.GaugeValue, float64(in.Postings), name)
 		ch <- prometheus.MustNewConstMetric(descDisk, prometheus.GaugeValue, float64(in.DiskBytes), name)
+		lookups, hits := col.ResultCacheStats()
+		ch <- prometheus.MustNewConstMetric(descRCLookups, prometheus.CounterValue, float64(lookups), name)
+		ch <- prometheus.MustNewConstMetric(descRCHits, prometheus.CounterValue, float64(hits), name)
 	}
 }

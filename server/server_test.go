@@ -262,8 +262,10 @@ func TestEndToEndAPI(t *testing.T) {
 		}
 	}
 	// metrics mention requests and ingest
+	ts.search("t", map[string]any{"query": "yeast insulin"}) // a repeat: the result cache's
 	m := string(ts.mustOK("GET", "/metrics", nil).body)
-	for _, want := range []string{"sparrow_http_requests_total", "sparrow_http_request_duration_seconds_bucket", "sparrow_ingested_documents_total"} {
+	for _, want := range []string{"sparrow_http_requests_total", "sparrow_http_request_duration_seconds_bucket", "sparrow_ingested_documents_total",
+		`sparrow_result_cache_hits_total{index="t"} 1`, `sparrow_result_cache_lookups_total{index="t"}`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -68,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&co.Hybrid.BM25Weight, "hybrid-bm25-weight", collection.DefaultBM25Weight, "hybrid weight of the BM25 score")
 	fs.StringVar(&co.Algorithm, "algorithm", "", "scoring algorithm (default: the engine's per-query planner; all return the same hits)")
 	docCache := fs.Int("doc-cache", collection.DefaultDocCache, "per-index cache of hit titles/fields, in documents (0 = off)")
+	resultCache := fs.Int("result-cache", collection.DefaultResultCache, "per-index cache of ranked results of query texts, in bytes (0 = off)")
 	fs.BoolVar(&so.AccessLog, "access-log", false, "log every request (default: writes and errors only)")
 	fs.BoolVar(&c.logJSON, "log-json", false, "log as JSON instead of text")
 	fs.StringVar(&c.pprof, "pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060")
@@ -84,9 +85,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if so.APIKey == "" {
 		so.APIKey = os.Getenv("SPARROW_API_KEY")
 	}
-	co.DocCache = *docCache
+	// The flags' 0 = off; Options' 0 = default.
+	co.DocCache, co.ResultCache = *docCache, *resultCache
 	if co.DocCache == 0 {
-		co.DocCache = -1 // the flag's 0 = off; Options' 0 = default
+		co.DocCache = -1
+	}
+	if co.ResultCache == 0 {
+		co.ResultCache = -1
 	}
 	co.ReadOnly = so.ReadOnly
 	co.EnsureDefaults()

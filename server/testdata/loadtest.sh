@@ -7,7 +7,10 @@
 #   server/testdata/loadtest.sh [DURATION=20s] [CONNECTIONS=32] [THREADS=1] [MODE=sparse]
 # Environment: SCIFACT (dataset dir), WORK (build/index dir, reused when
 # set), PORT, PIN="SEARCHD_CPUS:WRK_CPUS" (taskset lists, e.g. PIN=1:0),
-# ENDPOINT=healthz (GET /healthz instead of search: the HTTP layer alone).
+# ENDPOINT=healthz (GET /healthz instead of search: the HTTP layer alone),
+# SEARCHD_FLAGS (more searchd flags, e.g. "--result-cache 0": every query
+# through analysis and the engine; by default the replayed queries are
+# answered from the result cache after the warm-up).
 # searchd is built with GOEXPERIMENT=simd (the engine's AVX-512 kernels,
 # with portable fallbacks at run time) when the toolchain supports it.
 set -euo pipefail
@@ -41,11 +44,12 @@ SPIN=(); WPIN=()
 if [ -n "${PIN:-}" ]; then SPIN=(taskset -c "${PIN%%:*}"); WPIN=(taskset -c "${PIN##*:}"); fi
 SCRIPT=(-s "$WORK/search.lua"); URL="http://$ADDR"
 if [ "${ENDPOINT:-search}" = healthz ]; then SCRIPT=(); URL="http://$ADDR/healthz"; fi
-"${SPIN[@]}" "$WORK/searchd" --data "$WORK/data" --addr "$ADDR" 2> "$WORK/searchd.log" &
+# shellcheck disable=SC2086 # SEARCHD_FLAGS is a list of flags
+"${SPIN[@]}" "$WORK/searchd" --data "$WORK/data" --addr "$ADDR" ${SEARCHD_FLAGS:-} 2> "$WORK/searchd.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
-echo "queries: $(wc -l < "$WORK/bodies.ndjson") SciFact queries, mode=$MODE, k=10; searchd build: $SIMD; pin: ${PIN:-none}; $(nproc) cores"
+echo "queries: $(wc -l < "$WORK/bodies.ndjson") SciFact queries, mode=$MODE, k=10; searchd build: $SIMD; flags: ${SEARCHD_FLAGS:-none}; pin: ${PIN:-none}; $(nproc) cores"
 "${WPIN[@]}" wrk -t"$THREADS" -c"$CONNS" -d5s "${SCRIPT[@]}" "$URL" > /dev/null  # warm-up
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }     # jiffies, all cores
 proc() { local a; read -r -a a < "/proc/$1/stat" && echo $((a[13] + a[14])); }  # jiffies of one process
@@ -69,4 +73,4 @@ print(f"CPU during the run: searchd {sd/hz/secs*100:.0f}%, wrk {wrk/hz/secs*100:
 print(f"searchd CPU-µs per request: {sd/hz/reqs*1e6:.1f}; wrk CPU-µs per request: {wrk/hz/reqs*1e6:.1f}")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-curl -s "http://$ADDR/metrics" | grep -E '^sparrow_http_requests_total\{.*search' || true
+curl -s "http://$ADDR/metrics" | grep -E '^sparrow_(http_requests_total\{.*search|result_cache)' || true
