@@ -67,13 +67,15 @@ func benchServer(tb testing.TB, opts Options, co collection.Options) (*Server, [
 // BenchmarkSearchHandler is one POST /v1/indexes/scifact/search through the
 // fasthttp handler (routing, decoding, search, titles, encoding, metrics),
 // the SciFact queries round-robin: cached, as a server that has seen them
-// answers (from the result cache once each query has run), and uncached
-// (every query analysed and ranked by the engine).
+// answers (from the result cache once each query has run), uncached
+// (every query analysed and ranked by the engine) and missing (a result
+// cache too small for any query to repeat from: its cost when queries
+// never repeat).
 func BenchmarkSearchHandler(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
 		cache int
-	}{{"cached", 0}, {"uncached", -1}} {
+	}{{"cached", 0}, {"uncached", -1}, {"missing", 1 << 10}} {
 		b.Run(bc.name, func(b *testing.B) {
 			srv, queries := benchServer(b, Options{}, collection.Options{ResultCache: bc.cache})
 			benchSearches(b, srv, queries)
