@@ -312,3 +312,33 @@ func TestResultCacheUnderConcurrentWrites(t *testing.T) {
 		}
 	}
 }
+
+// Every field of Query is accounted for by the result cache: in its key,
+// a reason not to cache, or without effect on the sparse ranking. A field
+// added to Query fails this test until it is placed here (and, if it
+// changes the ranking, in resultKey or lookupTop).
+func TestResultKeyCoversQuery(t *testing.T) {
+	t.Parallel()
+	role := map[string]string{
+		"Text":     "key",
+		"K":        "key (the sparse depth)",
+		"Mode":     "key (bm25 is not cached; hybrid's depth)",
+		"Hybrid":   "key (Candidates sets hybrid's depth; the rest fuses after the ranking)",
+		"Tokens":   "not cached",
+		"Filter":   "not cached",
+		"Explain":  "no effect on the ranking",
+		"IDsOnly":  "no effect on the ranking",
+		"Snippets": "no effect on the ranking",
+	}
+	typ := reflect.TypeFor[Query]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		if _, ok := role[name]; !ok {
+			t.Errorf("Query.%s: its place in the result cache is not decided", name)
+		}
+		delete(role, name)
+	}
+	for name := range role {
+		t.Errorf("Query.%s is gone: update this test", name)
+	}
+}
