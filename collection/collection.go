@@ -36,10 +36,11 @@ type Collection struct {
 	lex      *lexical.Index
 	docs     *docCache    // nil = off
 	results  *resultCache // nil = off
+	analysis *analysis    // text analysis beside the encoder (words, query weights)
+	enc      *docEncoder  // documents -> stored documents
+
 	// Searches that looked a ranking up in results, and those that found it.
 	resultLookups, resultHits atomic.Uint64
-	analysis                  *analysis   // text analysis beside the encoder (words, query weights)
-	enc                       *docEncoder // documents -> stored documents
 
 	life    sync.RWMutex // shared by every operation, exclusive for Close
 	closed  bool         // guarded by life

@@ -51,7 +51,7 @@ type Options struct {
 	// ResultCache bounds the cache of ranked query results, in bytes: a
 	// query text seen before on the same snapshot (no write or compaction
 	// since) skips analysis and the engine, which are two thirds of a
-	// SciFact search's CPU. Default 8 MiB (about 40,000 top-10 results);
+	// SciFact search's CPU. Default 8 MiB (about 25,000 top-10 results);
 	// negative turns it off. Queries with a filter or a raw token vector
 	// are not cached.
 	ResultCache int
