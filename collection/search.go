@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"weak"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -410,7 +411,11 @@ func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
 	// Algorithm "" is the engine's per-query planner (scoring.DefaultAlgorithm).
 	hits, err := scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
 	if err == nil && keyed {
-		s.c.results.put(s.key, hits, resultCost(s.key, hits))
+		// The key's own copy of the text: the caller's may share memory
+		// with something larger (a request body) or be reused.
+		key := s.key
+		key.text = strings.Clone(key.text)
+		s.c.results.put(key, hits, resultCost(key, hits))
 	}
 	return hits, err
 }
