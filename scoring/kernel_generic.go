@@ -150,3 +150,7 @@ func candidatesUpTo(acc []int32, lo int32, limit int, out []uint32, scores []int
 	}
 	return out, scores, len(out) <= limit
 }
+
+// rankInBlock is the first i in [lo, m) with docs[i] >= d (docs ascending,
+// docs[lo-1] < d, d <= docs[m-1]).
+func rankInBlock(docs *blockBuf, lo, m int, d uint32) int { return lowerBound(docs, lo, m, d) }

@@ -300,3 +300,31 @@ func TestLowerBound(t *testing.T) {
 		}
 	}
 }
+
+// TestRankInBlock checks mergeList's search (the vector count in the SIMD
+// build) against sort.Search within its contract: docs[lo-1] < d <=
+// docs[m-1], with stale docs past m that are below d (a reused buffer).
+func TestRankInBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	var docs blockBuf
+	for trial := range 2000 {
+		m := 1 + r.IntN(len(docs))
+		d := uint32(r.IntN(5))
+		for i := range m {
+			d += uint32(1 + r.IntN(3))
+			docs[i] = d
+		}
+		for i := m; i < len(docs); i++ {
+			docs[i] = uint32(r.IntN(3)) // stale: must not be counted
+		}
+		x := docs[r.IntN(m)] + uint32(r.IntN(2))
+		if x > docs[m-1] {
+			x = docs[m-1]
+		}
+		want := sort.Search(m, func(i int) bool { return docs[i] >= x })
+		lo := r.IntN(want + 1) // docs[lo-1] < x
+		if got := rankInBlock(&docs, lo, m, x); got != want {
+			t.Fatalf("trial %d: rankInBlock(docs[%d:%d], %d) = %d, want %d", trial, lo, m, x, got, want)
+		}
+	}
+}
