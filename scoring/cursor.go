@@ -176,6 +176,11 @@ func (c *postingCursor) skipBlocks(b int, d uint32) int {
 // KB, zeroed) per list.
 type blockBuf = [segment.MaxBlockSize]uint32
 
+// Vector kernels (rankInBlock) load a block buffer 16 docs at a time, the
+// last load past a short block included: its length must be a multiple of 16
+// (a compile error here otherwise).
+const _ uint = -(segment.MaxBlockSize % 16)
+
 // lowerBound returns the first i in [lo, hi) with docs[i] >= d, or hi:
 // halving the range without a branch on the data (the searches of
 // NextGEQ and of DenseMaxScore's merge, whose targets fall at random).
