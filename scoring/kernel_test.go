@@ -279,18 +279,25 @@ func TestKernelBounds(t *testing.T) {
 	}
 }
 
+// randomBlock fills docs[:m] with ascending docs, gaps of 1-3, for a random
+// length m >= 1, and returns m.
+func randomBlock(r *rand.Rand, docs *blockBuf) int {
+	m := 1 + r.IntN(len(docs))
+	d := uint32(r.IntN(5))
+	for i := range m {
+		d += uint32(1 + r.IntN(3))
+		docs[i] = d
+	}
+	return m
+}
+
 // TestLowerBound checks the branch-free search of NextGEQ and mergeList against
 // sort.Search on every sub-range of random sorted blocks.
 func TestLowerBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	var docs blockBuf
 	for trial := range 200 {
-		m := 1 + r.IntN(len(docs))
-		d := uint32(r.IntN(5))
-		for i := range m {
-			d += uint32(1 + r.IntN(3))
-			docs[i] = d
-		}
+		m := randomBlock(r, &docs)
 		lo := r.IntN(m + 1)
 		for _, x := range []uint32{0, docs[0], docs[m-1], docs[m-1] + 1, docs[r.IntN(m)], docs[r.IntN(m)] + 1, 1<<32 - 1} {
 			want := lo + sort.Search(m-lo, func(i int) bool { return docs[lo+i] >= x })
@@ -308,12 +315,7 @@ func TestRankInBlock(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
 	var docs blockBuf
 	for trial := range 2000 {
-		m := 1 + r.IntN(len(docs))
-		d := uint32(r.IntN(5))
-		for i := range m {
-			d += uint32(1 + r.IntN(3))
-			docs[i] = d
-		}
+		m := randomBlock(r, &docs)
 		for i := m; i < len(docs); i++ {
 			docs[i] = uint32(r.IntN(3)) // stale: must not be counted
 		}
