@@ -165,15 +165,15 @@ func (c *Collection) Search(ctx context.Context, q Query) (*Result, error) {
 	s := &search{ctx: ctx, c: c, q: &q, snap: c.sparse.Snapshot(), res: &Result{Mode: q.Mode}}
 	if q.Mode != ModeBM25 {
 		s.lookupTop()
-	}
-	// A cached ranking needs no query vector, unless Explain shows it.
-	if q.Mode != ModeBM25 && (!s.cached || q.Explain) {
-		var err error
-		if s.stats, err = s.snap.TermStats(); err != nil {
-			return nil, err
-		}
-		if s.vec, err = c.queryVector(&q, s.stats); err != nil {
-			return nil, err
+		// A cached ranking needs no query vector, unless Explain shows it.
+		if !s.cached || q.Explain {
+			var err error
+			if s.stats, err = s.snap.TermStats(); err != nil {
+				return nil, err
+			}
+			if s.vec, err = c.queryVector(&q, s.stats); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if q.Explain && q.Mode != ModeBM25 {

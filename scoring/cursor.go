@@ -183,7 +183,8 @@ const _ uint = -(segment.MaxBlockSize % 16)
 
 // lowerBound returns the first i in [lo, hi) with docs[i] >= d, or hi:
 // halving the range without a branch on the data (the searches of
-// NextGEQ and of DenseMaxScore's merge, whose targets fall at random).
+// NextGEQ, and of DenseMaxScore's merge in the portable build: rankInBlock,
+// whose targets fall at random).
 // lo..hi lies within one block (hi <= MaxBlockSize).
 func lowerBound(docs *blockBuf, lo, hi int, d uint32) int {
 	n := hi - lo
