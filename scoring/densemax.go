@@ -24,9 +24,10 @@ import (
 // on views where every doc is visible, is raised on the way from the
 // partial scores: k docs with a partial score of at least s score at
 // least s in the end. Lists with a dense impact table
-// (segment.Layout.DenseImpacts: terms in at least 3/4 of a small view's
-// docs) are added with a vector kernel and merged by one byte per
-// candidate, without decoding. Rank-safe like every algorithm.
+// (segment.Layout.DenseImpacts: on a small view, terms in at least 3/4
+// of the docs, and down to 1/4 within a byte budget) are added with a
+// vector kernel and merged by one byte per candidate, without decoding.
+// Rank-safe like every algorithm.
 type DenseMaxScore struct {
 	acc    []int32
 	terms  []qterm

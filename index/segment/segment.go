@@ -136,9 +136,11 @@ type Layout struct {
 	// id>>dirShift == b are among Terms[dir[b]:dir[b+1]].
 	dir      []uint32
 	dirShift uint
-	// Dense impact tables (dense.go; derived): local terms, ascending.
+	// Dense impact tables (dense.go; derived): local terms, ascending,
+	// and the fewest postings of a term that has one (MaxUint32: none).
 	denseTerms []int32
 	denseTabs  [][]uint8
+	denseMin   uint32
 }
 
 // Lookup returns the local term of term id (false when the segment does
@@ -268,8 +270,9 @@ func (s *Segment) Scale() float32 { return s.l.Scale }
 
 // InvertedBytes is the size of the inverted index (blocks and their metadata),
 // the figure comparable to other engines' bytes per posting.
-func (s *Segment) InvertedBytes() int64 {
-	l := &s.l
+func (s *Segment) InvertedBytes() int64 { return s.l.invertedBytes() }
+
+func (l *Layout) invertedBytes() int64 {
 	return int64(len(l.Data)) + int64(len(l.BlkLast))*4 + int64(len(l.BlkMax)) +
 		int64(len(l.BlkOff))*8 + int64(len(l.TermCount))*4 + int64(len(l.TermMax)) + int64(len(l.TermBlk))*4 +
 		int64(len(l.Terms))*4 + int64(len(l.dir))*4
@@ -278,14 +281,18 @@ func (s *Segment) InvertedBytes() int64 {
 // Bytes is the size of everything the segment holds in memory to serve
 // queries: the inverted index, the BMP structures when built, and the
 // derived per-term top impacts and dense impact tables.
-func (s *Segment) Bytes() int64 {
-	return s.InvertedBytes() + s.BMPBytes() + int64(len(s.l.TermTop)) + s.l.denseBytes()
+func (s *Segment) Bytes() int64 { return s.l.bytesBesideDense() + s.l.denseBytes() }
+
+// bytesBesideDense is Bytes less the dense impact tables.
+func (l *Layout) bytesBesideDense() int64 {
+	return l.invertedBytes() + l.bmpBytes() + int64(len(l.TermTop))
 }
 
 // BMPBytes is the size of the Block-Max Pruning structures (range maxima and
 // the block-wise forward index, which also serves Vector).
-func (s *Segment) BMPBytes() int64 {
-	l := &s.l
+func (s *Segment) BMPBytes() int64 { return s.l.bmpBytes() }
+
+func (l *Layout) bmpBytes() int64 {
 	return int64(len(l.UBOff))*8 + int64(len(l.UBMax)) + int64(len(l.UBBlkOff))*8 + int64(len(l.UBBlk))*4 +
 		int64(len(l.FwdPair))*8 + int64(len(l.FwdTerm))*4 + int64(len(l.FwdEntRel))*4 + int64(len(l.FwdEnt))*8 +
 		int64(len(l.FwdDoc)) + int64(len(l.FwdImp))

@@ -495,7 +495,7 @@ func TestHugeTermIDs(t *testing.T) {
 			t.Fatalf("%+v: %d terms, bound %d", o, l.NumTerms, l.TermBound())
 		}
 		// 300 docs x ~4.7 postings: a few KB, not gigabytes of tables by id.
-		if s.Bytes() > 16<<10 {
+		if s.Bytes() > 20<<10 {
 			t.Fatalf("%+v: %d bytes for %d postings", o, s.Bytes(), s.NumPostings())
 		}
 		s2, _ := roundTrip(t, s)
@@ -557,47 +557,104 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-// Dense impact tables hold exactly the lists of the terms in >= 3/4 of
-// the documents, survive a round trip, and are counted in Bytes.
+// Dense impact tables go to the terms in >= 3/4 of the documents, then,
+// most documents first, to terms in >= 1/4 of them within the budget
+// (the segment's bytes up to denseBytesPerPosting); they hold exactly the
+// lists, survive a round trip, and are counted in Bytes.
 func TestDenseImpacts(t *testing.T) {
 	t.Parallel()
-	r := rand.New(rand.NewPCG(31, 31))
-	var vs []sparse.Vector
-	for range 400 {
-		var v sparse.Vector
-		for id := range int32(40) {
-			if id < 4 && r.IntN(10) != 0 || id >= 4 && r.IntN(5) == 0 {
-				v.IDs = append(v.IDs, id)
-				v.Weights = append(v.Weights, float32(r.Float64()*3)+0.01)
+	for _, tc := range []struct {
+		name        string
+		opts        Options
+		midOneIn    int // terms 4..39 are in one document in midOneIn
+		wantBudget  bool
+		wantTables4 bool // some term past the first four gets a table
+	}{
+		{"few mid terms", Options{}, 5, false, false}, // mid terms in ~1/5 of the docs: below 1/4
+		{"budget cuts", Options{}, 2, true, true},     // mid terms in ~1/2: the budget stops the tables
+		// Blocks of 4 postings: the inverted index alone is over the
+		// budget, and only the terms in 3/4 of the docs get tables.
+		{"no budget", Options{BlockSize: 4}, 2, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 400
+			r := rand.New(rand.NewPCG(31, 31))
+			var vs []sparse.Vector
+			for range n {
+				var v sparse.Vector
+				for id := range int32(40) {
+					if id < 4 && r.IntN(10) != 0 || id >= 4 && r.IntN(tc.midOneIn) == 0 {
+						v.IDs = append(v.IDs, id)
+						v.Weights = append(v.Weights, float32(r.Float64()*3)+0.01)
+					}
+				}
+				vs = append(vs, v)
 			}
-		}
-		vs = append(vs, v)
-	}
-	s := build(t, vs, Options{})
-	data, _ := s.MarshalBinary()
-	s2, err := Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s2.Bytes() != s.Bytes() || s.Bytes() < s.InvertedBytes()+4*400 {
-		t.Fatalf("bytes %d / %d, inverted %d", s.Bytes(), s2.Bytes(), s.InvertedBytes())
-	}
-	for _, seg := range []*Segment{s, s2} {
-		l := seg.Layout()
-		for term := 0; term < l.NumTerms; term++ {
-			tab := l.DenseImpacts(term)
-			if (tab != nil) != (4*l.TermCount[term] >= 3*400) {
-				t.Fatalf("term %d (%d postings): table %v", term, l.TermCount[term], tab != nil)
+			s := build(t, vs, tc.opts)
+			data, _ := s.MarshalBinary()
+			s2, err := Decode(data)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if tab == nil {
-				continue
+			if s2.Bytes() != s.Bytes() || s.Bytes() < s.InvertedBytes()+4*n {
+				t.Fatalf("bytes %d / %d, inverted %d", s.Bytes(), s2.Bytes(), s.InvertedBytes())
 			}
-			want := make([]uint8, 400)
-			l.termPostings(term, func(d uint32, imp uint8) { want[d] = imp })
-			if !slices.Equal(tab, want) {
-				t.Fatalf("term %d: table differs from its list", term)
+			for _, seg := range []*Segment{s, s2} {
+				l := seg.Layout()
+				const per = n + denseTermBytes // a table's bytes
+				var count int64
+				for term := range l.NumTerms {
+					if l.DenseImpacts(term) != nil {
+						count++
+					}
+				}
+				budget := int64(denseBytesPerPosting*float64(seg.NumPostings())) - (seg.Bytes() - count*per)
+				// Terms by postings, most first: tables form a prefix.
+				order := make([]int, l.NumTerms)
+				for i := range order {
+					order[i] = i
+				}
+				slices.SortStableFunc(order, func(a, b int) int { return int(l.TermCount[b]) - int(l.TermCount[a]) })
+				var tables, always int64
+				cut, later := false, false
+				for _, term := range order {
+					tab := l.DenseImpacts(term)
+					df := l.TermCount[term]
+					switch {
+					case 4*df >= 3*n && tab == nil:
+						t.Fatalf("term %d in %d of %d docs: no table", term, df, n)
+					case 4*df < n && tab != nil:
+						t.Fatalf("term %d in %d of %d docs: a table", term, df, n)
+					case tab != nil && cut:
+						t.Fatalf("term %d has a table after a term with more postings had none", term)
+					case tab == nil && 4*df >= n && !cut:
+						cut = true
+						if tables+per <= budget {
+							t.Fatalf("term %d left out with %d of %d budget bytes spent", term, tables, budget)
+						}
+					}
+					if tab == nil {
+						continue
+					}
+					tables += per
+					if 4*df >= 3*n {
+						always += per
+					}
+					later = later || term >= 4
+					want := make([]uint8, n)
+					l.termPostings(term, func(d uint32, imp uint8) { want[d] = imp })
+					if !slices.Equal(tab, want) {
+						t.Fatalf("term %d: table differs from its list", term)
+					}
+				}
+				if tables > max(budget, always) {
+					t.Fatalf("tables %d bytes, budget %d, tables of terms in 3/4 of the docs %d", tables, budget, always)
+				}
+				if cut != tc.wantBudget || later != tc.wantTables4 {
+					t.Fatalf("budget cut %v (want %v), tables past the first four terms %v (want %v)", cut, tc.wantBudget, later, tc.wantTables4)
+				}
 			}
-		}
+		})
 	}
 }
 
