@@ -90,15 +90,41 @@ func (h *harness) timeAlgs(names []string, qs []sparse.Vector, k int, alpha floa
 	return ts, nil
 }
 
-// pairedSlower re-times query q 5 times alternating with exhaustive and
-// returns name's best time over exhaustive's best (> 1: still slower).
+// pairedSample is the least thread CPU time of one paired sample: a
+// query that takes less is repeated within the sample. Reading the thread
+// CPU clock costs about half a microsecond here, more than the whole
+// search of a query of a few postings (~0.2 us), so one search per
+// sample compared the clock's noise, not the algorithms.
+const pairedSample = 20 * time.Microsecond
+
+// pairedReps is how often a query that takes once is repeated in one
+// paired sample: enough for pairedSample, at most 1000.
+func pairedReps(once time.Duration) int {
+	return int(min(1000, pairedSample/max(once, 1)+1))
+}
+
+// pairedSlower re-times query q 5 times alternating with exhaustive (each
+// time a sample of at least pairedSample: the query repeated as often as
+// exhaustive's first timing says) and returns name's best time over
+// exhaustive's best (> 1: still slower).
 func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (float64, error) {
+	var t0, once time.Duration
+	for range 2 { // the second, warm
+		t0 = cputime.Thread()
+		if _, err := h.search("exhaustive", q, k, 0); err != nil {
+			return 0, err
+		}
+		once = cputime.Thread() - t0
+	}
+	n := pairedReps(once)
 	bestEx, bestAlg := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for range 5 {
 		for _, a := range []string{"exhaustive", name} {
 			t0 := cputime.Thread()
-			if _, err := h.search(a, q, k, 0); err != nil {
-				return 0, err
+			for range n {
+				if _, err := h.search(a, q, k, 0); err != nil {
+					return 0, err
+				}
 			}
 			if d := cputime.Thread() - t0; a == name {
 				bestAlg = min(bestAlg, d)

@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
@@ -52,6 +53,25 @@ func TestRunMixSlowerByK(t *testing.T) {
 	}
 	if sc.Unpaired > len(qs) || sc.Paired > sc.Unpaired || sc.Paired10 > sc.Paired {
 		t.Fatalf("inconsistent counts %+v of %d queries", sc, len(qs))
+	}
+}
+
+// A paired sample repeats a short query until it spans pairedSample.
+func TestPairedReps(t *testing.T) {
+	for _, tc := range []struct {
+		once time.Duration
+		want int
+	}{
+		{200 * time.Nanosecond, 101}, // a query of a few postings
+		{pairedSample / 2, 3},
+		{pairedSample, 2},
+		{30 * time.Microsecond, 1},
+		{time.Second, 1},
+		{0, 1000}, // a clock that did not move: the cap
+	} {
+		if got := pairedReps(tc.once); got != tc.want {
+			t.Errorf("pairedReps(%v) = %d, want %d", tc.once, got, tc.want)
+		}
 	}
 }
 
