@@ -19,10 +19,13 @@ import (
 // the rest of the segment leaves of the index's budget, issue 12's 3
 // bytes per posting, and no more). Measured (docs/BENCHMARKS.md, issue 12
 // round 19): on SciFact with word terms the 3/4 tables took 2.645 -> 2.683
-// bytes per posting and DenseMaxScore 26.6 -> 22.4 us per query; tables
-// for every term in 1/4 of the docs, 2.973 bytes per posting, a further
-// -10% for the planner (SIMD; -5% portable; Cranfield -10%, CACM -20%),
-// in 1/8, 4.25 bytes per posting, -18%.
+// bytes per posting and DenseMaxScore 26.6 -> 22.4 us per query; with the
+// budget, 2.898 bytes per posting and the planner 20.9 -> 19.2 us (SIMD),
+// 27.9 -> 26.5 (portable); Cranfield and CACM, whose inverted index alone
+// is over the budget, keep only the 3/4 tables. Without a budget, tables
+// for every term in 1/4 of the docs were 2.973 bytes per posting on
+// SciFact (Cranfield 3.47, CACM 3.75; those two -10% and -20%), in 1/8
+// 4.25 and -18%.
 const (
 	// DenseMaxDocs bounds the segments that get tables (the query
 	// planner searches larger ones differently).
