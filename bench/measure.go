@@ -108,9 +108,9 @@ func pairedReps(once time.Duration) int {
 // exhaustive's first timing says) and returns name's best time over
 // exhaustive's best (> 1: still slower).
 func (h *harness) pairedSlower(name string, q sparse.Vector, k int) (float64, error) {
-	var t0, once time.Duration
+	var once time.Duration
 	for range 2 { // the second, warm
-		t0 = cputime.Thread()
+		t0 := cputime.Thread()
 		if _, err := h.search("exhaustive", q, k, 0); err != nil {
 			return 0, err
 		}

@@ -320,7 +320,7 @@ func (c *Collection) termName(st *index.TermStats, id int32) string {
 }
 
 func (s *search) sparseMode() error {
-	hits, err := s.sparseTop(s.q.K)
+	hits, err := s.sparseTop()
 	if err != nil {
 		return err
 	}
@@ -353,8 +353,8 @@ func (s *search) bm25Mode() error {
 
 func (s *search) hybridMode() error {
 	h := s.q.Hybrid
-	depth := h.depth(s.q.K)
-	top, err := s.sparseTop(depth)
+	depth := s.sparseK()
+	top, err := s.sparseTop()
 	if err != nil {
 		return err
 	}
@@ -398,19 +398,19 @@ func (s *search) lookupTop() {
 	}
 }
 
-// sparseTop is the engine's top k for the sparse query (from the result
-// cache when lookupTop found it).
-func (s *search) sparseTop(k int) ([]scoring.Hit, error) {
-	keyed := s.keyed && k == s.key.k
-	if keyed && s.cached {
+// sparseTop is the engine's top sparseK for the sparse query (from the
+// result cache when lookupTop found it).
+func (s *search) sparseTop() ([]scoring.Hit, error) {
+	if s.cached {
 		return s.top, nil
 	}
+	k := s.sparseK()
 	if len(s.vec.IDs) == 0 {
 		return nil, nil
 	}
 	// Algorithm "" is the engine's per-query planner (scoring.DefaultAlgorithm).
 	hits, err := scoring.Search(s.snap.Views(), s.vec, scoring.Options{K: k, Filter: s.filter, Algorithm: s.c.opts.Algorithm})
-	if err == nil && keyed {
+	if err == nil && s.keyed {
 		// The key's own copy of the text: the caller's may share memory
 		// with something larger (a request body) or be reused.
 		key := s.key
