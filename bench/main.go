@@ -45,6 +45,7 @@ type config struct {
 	algs, ks, checkK, mixes, alpha string
 	bleveDocs                      int
 	cpuprofile, profAlg, buildPro  string
+	filterDensity                  float64
 	profQuery, profReps, profK     int
 	cache                          string
 	diag                           int
@@ -79,6 +80,7 @@ func parseFlags() (*config, error) {
 	flag.IntVar(&c.opts.RangeBits, "range-bits", 0, "segment.Options.RangeBits (0 = default)")
 	flag.IntVar(&c.opts.BlockSize, "block-size", 0, "segment.Options.BlockSize (0 = default)")
 	flag.StringVar(&c.perQuery, "per-query", "", "write per-query thread CPU microseconds of every algorithm and mix (JSON) here: keys MIX/ALGORITHM for top-10, MIX/ALGORITHM@K for the other timed k")
+	flag.Float64Var(&c.filterDensity, "filter-density", 0, "search with a filter (Options.Filter): a random set of this share of the docs, 0 < share <= 1 (0 = no filter); every algorithm gets the same filter, exhaustive included")
 	flag.IntVar(&c.reps, "reps", 1, "time every query this many times (passes over all queries) and keep each query's fastest: less noise on a shared machine")
 	flag.BoolVar(&c.opts.BMP, "bmp", false, "segment.Options.BMP: build the Block-Max Pruning structures (needed by the bmp algorithm; ~8 bytes/posting more)")
 	flag.StringVar(&c.reorder, "reorder", "none", "doc-id reordering before the measured segment is built: none or bp (recursive graph bisection)")
@@ -102,6 +104,9 @@ func parseFlags() (*config, error) {
 	if (c.corpusVec == "") != (c.queryVec == "") {
 		return nil, fmt.Errorf("--corpus-vectors and --query-vectors go together")
 	}
+	if !(c.filterDensity >= 0 && c.filterDensity <= 1) {
+		return nil, fmt.Errorf("--filter-density %v: want a share in [0, 1]", c.filterDensity)
+	}
 	if c.reorder != "none" && c.reorder != "bp" {
 		return nil, fmt.Errorf("--reorder %q: want none or bp", c.reorder)
 	}
@@ -115,7 +120,8 @@ func run() error {
 	}
 	runtime.LockOSThread()
 	rep := &Report{Clock: "mean/p50/p99/max_us: thread CPU time per query (CLOCK_THREAD_CPUTIME_ID, goroutine locked to its thread); wall_*: wall clock",
-		GOMAXPROCS: runtime.GOMAXPROCS(0), SIMD: scoring.SIMD, DefaultAlgorithm: scoring.DefaultAlgorithm, Mixes: map[string]*MixReport{}, Reps: max(1, cfg.reps)}
+		GOMAXPROCS: runtime.GOMAXPROCS(0), SIMD: scoring.SIMD, DefaultAlgorithm: scoring.DefaultAlgorithm, Mixes: map[string]*MixReport{}, Reps: max(1, cfg.reps),
+		FilterDensity: cfg.filterDensity}
 	if cfg.reps > 1 {
 		rep.Clock += fmt.Sprintf("; each query timed in %d passes over all queries, its fastest pass kept", cfg.reps)
 	}
@@ -266,6 +272,9 @@ func fillSize(rep *Report, c *corpus) {
 
 func newHarness(cfg *config, c *corpus) (*harness, error) {
 	h := &harness{views: []segment.View{{Segment: c.seg}}, reps: cfg.reps}
+	if cfg.filterDensity > 0 {
+		h.filter = randomFilters(h.views, cfg.filterDensity, cfg.so.Seed)
+	}
 	h.algs = []string{"exhaustive"}
 	for _, n := range strings.Split(cfg.algs, ",") {
 		if n == "exhaustive" || (n == "bmp" && !c.seg.HasBMP()) {

@@ -3,10 +3,13 @@ package main
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/internal/cputime"
@@ -18,7 +21,8 @@ import (
 // (the calling goroutine must be locked to its OS thread: thread CPU time).
 type harness struct {
 	views  []segment.View
-	algs   []string // "exhaustive" first: the others are checked against it
+	filter []*roaring.Bitmap // Options.Filter of every search (nil: none)
+	algs   []string          // "exhaustive" first: the others are checked against it
 	ks     []int
 	checkK []int // k values only checked against exhaustive (one untimed pass)
 	reps   int
@@ -34,7 +38,25 @@ type harness struct {
 
 // search runs one query.
 func (h *harness) search(name string, q sparse.Vector, k int, alpha float64) ([]scoring.Hit, error) {
-	return scoring.Search(h.views, q, scoring.Options{K: k, Algorithm: name, Alpha: alpha})
+	return scoring.Search(h.views, q, scoring.Options{K: k, Algorithm: name, Alpha: alpha, Filter: h.filter})
+}
+
+// randomFilters returns a filter per view admitting each doc with
+// probability density (seeded: every run of a seed filters alike).
+func randomFilters(views []segment.View, density float64, seed uint64) []*roaring.Bitmap {
+	r := rand.New(rand.NewPCG(seed, 0xf117e4))
+	out := make([]*roaring.Bitmap, len(views))
+	for v, view := range views {
+		b := roaring.New()
+		for d := range uint32(view.Segment.NumDocs()) {
+			if r.Float64() < density {
+				b.Add(d)
+			}
+		}
+		b.RunOptimize()
+		out[v] = b
+	}
+	return out
 }
 
 // timing is one algorithm's fastest thread CPU and wall time per query.
@@ -233,7 +255,7 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 	}
 	mr.Plans = map[string]int{}
 	for _, q := range qs {
-		plans, err := scoring.Plans(h.views, q, 10)
+		plans, err := scoring.Plans(h.views, q, 10, h.filter)
 		if err != nil {
 			return err
 		}

@@ -75,6 +75,9 @@ type Report struct {
 	Clock          string                `json:"clock"`
 	// Reps is how many times each query was timed (its fastest time counts).
 	Reps int `json:"reps"`
+	// FilterDensity is --filter-density: the share of the docs that every
+	// search's filter admits (0: no filter).
+	FilterDensity float64 `json:"filter_density,omitempty"`
 }
 
 // MixReport is one query mix's results.

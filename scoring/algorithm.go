@@ -10,7 +10,7 @@ import "github.com/sparrow-search/sparrow/index/segment"
 //
 // The interface is sealed: the algorithms are this package's types
 // (Exhaustive, MaxScore, BlockMaxMaxScore, BlockMaxWAND, BMP, TAAT,
-// WMaxScore, SparseMaxScore, DenseMaxScore, Planner).
+// WMaxScore, SparseMaxScore, DenseMaxScore, Filtered, Planner).
 type Algorithm interface {
 	// Name is the algorithm's name in Options.Algorithm.
 	Name() string

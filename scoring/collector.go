@@ -20,6 +20,84 @@ type collector struct {
 	live   *roaring.Bitmap
 	filter *roaring.Bitmap
 	terms  []qterm // the query's terms present in the current view
+	// admitted is the number of docs filter admits (-1: no filter).
+	admitted int64
+	// liveAdm and filterAdm answer offer's membership tests for live and
+	// filter.
+	liveAdm, filterAdm admission
+}
+
+// admission answers whether docs are in a bitmap (a view's live set, a
+// query's filter) for offer: by the bitmap's Contains (a binary search in
+// a container) until those calls would have paid for a dense copy of the
+// bitmap, then by a bit test on the copy. Under a filter the threshold
+// rises only with admitted docs, so it stays low and nearly every doc an
+// algorithm touches is offered: with 1% of the 1M docs admitted, Contains
+// was half of the light mix's time (docs/BENCHMARKS.md, round 20). The
+// copy costs a clear per 64 docs of the view and a write per admitted doc
+// (or copied word); making it only after that many calls keeps the cost
+// within about twice the better of the two for any number of calls, which
+// the algorithm does not know in advance.
+type admission struct {
+	bm     *roaring.Bitmap
+	n      int      // the view's docs
+	dense  []uint64 // the copy, valid when ready (reused between queries)
+	ready  bool
+	probes int // Contains calls left before the copy is made (-1: never; -2: not yet counted)
+}
+
+// admissionSlack is the Contains calls made before any copy: a small
+// query's offers never pay for one.
+const admissionSlack = 64
+
+// reset makes the admission answer for bm (nil: none) on a view of n docs.
+// The budget of Contains calls is counted at the first test, so that a
+// query whose docs never reach offer does not pay for it.
+func (a *admission) reset(bm *roaring.Bitmap, n int) {
+	a.bm, a.n, a.ready, a.probes = bm, n, false, -2
+}
+
+// budget is the Contains calls worth a copy of bm: a clear per 64 docs up
+// to its largest id and a write per doc it holds. A bitmap reaching far
+// past the view (ids beyond its docs) is never copied: the copy would
+// follow its largest id; nor is an empty one (nothing to look up).
+func (a *admission) budget() int {
+	words := a.bm.DenseSize()
+	if words == 0 || words > uint64(a.n>>6)+1024 {
+		return -1
+	}
+	return admissionSlack + int(words/8) + int(min(a.bm.GetCardinality(), uint64(a.n))/8)
+}
+
+// contains reports whether doc is in the bitmap.
+func (a *admission) contains(doc uint32) bool {
+	if a.ready {
+		w := doc >> 6
+		return w < uint32(len(a.dense)) && a.dense[w]&(1<<(doc&63)) != 0
+	}
+	if a.probes == -2 {
+		a.probes = a.budget()
+	}
+	switch {
+	case a.probes > 0:
+		a.probes--
+	case a.probes == 0:
+		a.copyDense()
+		return a.contains(doc)
+	}
+	return a.bm.Contains(doc)
+}
+
+// copyDense makes the dense copy.
+func (a *admission) copyDense() {
+	words := int(a.bm.DenseSize())
+	if cap(a.dense) < words {
+		a.dense = make([]uint64, words)
+	}
+	a.dense = a.dense[:words]
+	clear(a.dense)
+	a.bm.WriteDenseTo(a.dense)
+	a.ready = true
 }
 
 func newCollector() collector {
@@ -34,7 +112,10 @@ func (c *collector) reset(k int) {
 }
 
 // release drops the references to the last query's bitmaps.
-func (c *collector) release() { c.live, c.filter = nil, nil }
+func (c *collector) release() {
+	c.live, c.filter = nil, nil
+	c.liveAdm.bm, c.filterAdm.bm = nil, nil
+}
 
 // k is the number of hits wanted.
 func (c *collector) k() int { return c.heap.k }
@@ -45,6 +126,12 @@ func (c *collector) k() int { return c.heap.k }
 func (c *collector) setView(v int, live, filter *roaring.Bitmap, l *segment.Layout, qt []qterm, qs float32) []qterm {
 	c.view = int32(v)
 	c.live, c.filter = live, filter
+	c.admitted = -1
+	if filter != nil {
+		c.admitted = int64(filter.GetCardinality())
+	}
+	c.liveAdm.reset(live, l.NumDocs)
+	c.filterAdm.reset(filter, l.NumDocs)
 	c.mult = float64(qs) * float64(l.Scale)
 	c.terms = localTerms(c.terms[:0], l, qt)
 	return c.terms
@@ -111,10 +198,10 @@ func (c *collector) updateThreshold() {
 // offer tries doc with integer score sum (>= c.thr); it reports whether the
 // threshold changed.
 func (c *collector) offer(doc uint32, sum int32) bool {
-	if c.live != nil && !c.live.Contains(doc) {
+	if c.live != nil && !c.liveAdm.contains(doc) {
 		return false
 	}
-	if c.filter != nil && !c.filter.Contains(doc) {
+	if c.filter != nil && !c.filterAdm.contains(doc) {
 		return false
 	}
 	if c.heap.push(Hit{View: int(c.view), Doc: doc, Score: c.score(sum)}) && c.heap.full() {

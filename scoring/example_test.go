@@ -53,5 +53,5 @@ func ExampleNewSearcher() {
 
 func ExampleAlgorithms() {
 	fmt.Println(scoring.Algorithms())
-	// Output: [bmm bmp bmw densemaxscore exhaustive maxscore planner sparse taat wmaxscore]
+	// Output: [bmm bmp bmw densemaxscore exhaustive filtered maxscore planner sparse taat wmaxscore]
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/bits"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/sparrow-search/sparrow/index/segment"
 	"github.com/sparrow-search/sparrow/sparse"
 )
@@ -30,13 +32,18 @@ import (
 //     without the vector kernels, on views of up to 2^18 docs queries of
 //     8+ terms whose lists hold P >= 0.4 N (midDense);
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
-//     per-window bounds prune more and whose accumulators stay in cache.
+//     per-window bounds prune more and whose accumulators stay in cache;
+//   - "filtered" (Filtered), before all of these, when a filter admits so
+//     few docs of the view that scoring each of them by moving every list's
+//     cursor to it costs less than walking the lists: F admitted docs, T
+//     terms, F*T*FilteredRatio <= P.
 //
 // The statistics are the postings P of the query's lists in the view and
-// its docs N (list lengths, known without reading a posting). Both
-// strategies are rank-safe, so the choice only moves the cost. Filters
-// and deleted docs do not change it (both strategies test them only for
-// docs that reach the top k).
+// its docs N (list lengths, known without reading a posting), and the
+// docs F a filter admits there (the bitmap's cardinality). Every strategy
+// is rank-safe, so the choice only moves the cost. Deleted docs do not
+// change it, nor does a filter admitting many docs (the strategies that
+// walk the lists test both only for docs that reach the top k).
 type Planner struct {
 	// SparseBelow: a view of more than 2^16 docs is searched sparsely
 	// when P < SparseBelow * N + SparseSlack (negative: never, not on
@@ -99,12 +106,25 @@ type Planner struct {
 	// included).
 	DenseFrom  float64
 	DenseTerms int
+	// FilteredRatio: a view is searched filtered when the filter admits F
+	// of its docs and F * T * FilteredRatio <= P (T the query's terms in
+	// the view): the filtered strategy costs about a probe per admitted
+	// doc and term, the others about a posting walked per posting, and a
+	// probe costs more than a posting (a search in a block, a decode per
+	// block reached). Per query on the 1M heavy and light mixes with
+	// random filters admitting 0.1-10% of the docs (docs/BENCHMARKS.md,
+	// round 20): filtered won 113 of 202 queries at P/(F*T) in [1, 2),
+	// 104 of 152 in [2, 4) (mean 687 against 866 µs) and every one from
+	// 4 up (up to 19x), and lost nearly all below 1. 0 = 2; negative:
+	// never.
+	FilteredRatio float64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
 
-	sparse SparseMaxScore
-	dense  DenseMaxScore
+	sparse   SparseMaxScore
+	dense    DenseMaxScore
+	filtered Filtered
 	// acc is the one accumulator window of the three strategies (each
 	// leaves it clear): a query planned unlike the one before finds it in
 	// cache, where a window of its own would be cold since the last query
@@ -142,6 +162,7 @@ const (
 	PlanSparse   Plan = "sparse"
 	PlanDense    Plan = "dense"
 	PlanWindowed Plan = "windowed"
+	PlanFiltered Plan = "filtered"
 )
 
 // denseMaxDocs bounds the views the planner searches densely: 2^16 docs,
@@ -165,11 +186,20 @@ const (
 
 // plan picks the strategy for query terms q on layout l, for the top k;
 // visible reports that every doc of the view may be a hit (no deleted
-// docs, no filter).
-func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool) (Plan, Algorithm) {
+// docs, no filter); admitted is the number of docs a filter admits in
+// the view (negative: no filter).
+func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitted int64) (Plan, Algorithm) {
 	var postings int64
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
+	}
+	if r := p.FilteredRatio; admitted >= 0 && r >= 0 {
+		if r == 0 {
+			r = 2
+		}
+		if float64(admitted)*float64(len(q))*r <= float64(postings) {
+			return PlanFiltered, &p.filtered
+		}
 	}
 	below, slack := p.SparseBelow, p.SparseSlack
 	if below == 0 {
@@ -276,7 +306,7 @@ func (p *Planner) kFactor(k, t int) float64 {
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
-	plan, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil)
+	plan, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil, c.admitted)
 	if l.NumDocs > 1<<sparseMaxBits {
 		p.sparse.narrow = bits.OnesCount32(p.recent) < sparseWide
 		p.recent <<= 1
@@ -294,15 +324,16 @@ func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
 }
 
 // Plans returns the strategy the default planner picks for q's top k on
-// each view, without a filter (the bench reports how often each is
-// chosen). Views without any of q's terms get "".
-func Plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
-	return new(Planner).plans(views, q, k)
+// each view, with filter as in Options.Filter (nil: none; the bench
+// reports how often each is chosen). Views without any of q's terms, or
+// that the filter leaves out, get "".
+func Plans(views []segment.View, q sparse.Vector, k int, filter []*roaring.Bitmap) ([]Plan, error) {
+	return new(Planner).plans(views, q, k, filter)
 }
 
 // plans is Plans for p's configuration: what search picks on each view
-// (deleted docs included) when no filter is given.
-func (p *Planner) plans(views []segment.View, q sparse.Vector, k int) ([]Plan, error) {
+// (deleted docs included).
+func (p *Planner) plans(views []segment.View, q sparse.Vector, k int, filter []*roaring.Bitmap) ([]Plan, error) {
 	qt, _, err := quantiseQuery(q, nil)
 	if err != nil {
 		return nil, err
@@ -312,9 +343,16 @@ func (p *Planner) plans(views []segment.View, q sparse.Vector, k int) ([]Plan, e
 		if view.Segment == nil {
 			continue
 		}
+		admitted := int64(-1)
+		if filter != nil {
+			if v >= len(filter) || filter[v] == nil {
+				continue
+			}
+			admitted = int64(filter[v].GetCardinality())
+		}
 		l := view.Segment.Layout()
 		if terms := localTerms(nil, l, qt); len(terms) > 0 {
-			out[v], _ = p.plan(l, terms, k, view.Live == nil)
+			out[v], _ = p.plan(l, terms, k, view.Live == nil && filter == nil, admitted)
 		}
 	}
 	return out, nil

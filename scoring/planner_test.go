@@ -118,10 +118,10 @@ func checkHiddenDocs(t *testing.T, n, terms int, count uint32, visible Plan) {
 	}
 	l := &segment.Layout{NumDocs: n, TermCount: counts}
 	var p Planner
-	if got, _ := p.plan(l, q, 10, true); got != visible {
+	if got, _ := p.plan(l, q, 10, true, -1); got != visible {
 		t.Fatalf("visible: plan %q, want %q", got, visible)
 	}
-	if got, _ := p.plan(l, q, 10, false); got != PlanWindowed {
+	if got, _ := p.plan(l, q, 10, false, -1); got != PlanWindowed {
 		t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
 	}
 }
@@ -176,7 +176,7 @@ func (c plannerCase) run(t *testing.T) {
 		}
 		counts[0] = uint32(c.P - (terms - 1))
 		l := &segment.Layout{NumDocs: c.n, TermCount: counts}
-		if got, _ := c.p.plan(l, q, k, true); got != c.want {
+		if got, _ := c.p.plan(l, q, k, true, -1); got != c.want {
 			t.Fatalf("plan %q, want %q", got, c.want)
 		}
 	})
@@ -218,7 +218,7 @@ func TestPlannerLargeDenseMatchesExhaustive(t *testing.T) {
 			filter = []*roaring.Bitmap{randBitmap(r, seg.NumDocs(), 0.5)}
 		}
 		if filter == nil {
-			pl, err := p.plans(views, q, 10)
+			pl, err := p.plans(views, q, 10, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +273,7 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 	}{{rare, 32, PlanSparse, false}, {every, 8, PlanWindowed, true}, {rare, 32, PlanSparse, false}}
 	for i, st := range steps {
 		for range st.n {
-			pl, err := p.plans(views, st.q, 10)
+			pl, err := p.plans(views, st.q, 10, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -297,5 +297,74 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 		if p.sparse.narrow != st.narrow {
 			t.Fatalf("step %d: narrow %v after %d %s plans, want %v", i, p.sparse.narrow, st.n, st.plan, st.narrow)
 		}
+	}
+}
+
+// TestPlannerRuleFiltered: a filter admitting F docs of the view gets the
+// filtered plan when F * T * 2 <= P (T terms, P postings), on large and
+// small views alike; without a filter, with a negative FilteredRatio, or
+// admitting more, the rules above decide.
+func TestPlannerRuleFiltered(t *testing.T) {
+	cases := []struct {
+		p         Planner
+		n         int
+		termCount uint32
+		terms     int
+		admitted  int64
+		want      Plan
+	}{
+		// 1M docs, 8 terms of 40k postings (P = 320k): F <= 20k.
+		{Planner{}, 1_000_000, 40_000, 8, 20_000, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 8, 20_001, PlanWindowed},
+		{Planner{}, 1_000_000, 40_000, 8, 0, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 8, -1, PlanWindowed},
+		{Planner{FilteredRatio: -1}, 1_000_000, 40_000, 8, 10, PlanWindowed},
+		{Planner{FilteredRatio: 4}, 1_000_000, 40_000, 8, 10_001, PlanWindowed},
+		{Planner{FilteredRatio: 4}, 1_000_000, 40_000, 8, 10_000, PlanFiltered},
+		// A small view (one window): sparse or dense otherwise.
+		{Planner{}, 5_000, 100, 4, 50, PlanFiltered},
+		{Planner{}, 5_000, 100, 4, 51, PlanSparse},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {
+			counts := make([]uint32, c.terms)
+			q := make([]qterm, c.terms)
+			for i := range counts {
+				counts[i], q[i] = c.termCount, qterm{t: uint32(i), w: 1}
+			}
+			l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+			if got, _ := c.p.plan(l, q, 10, c.admitted < 0, c.admitted); got != c.want {
+				t.Fatalf("plan %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// A filtered search's plan follows the filter's cardinality in each view,
+// and its hits are exhaustive's.
+func TestPlannerFilteredSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	spec := corpusSpec{docs: 20_000, vocab: 50, maxLen: 20, zipf: 1.05}
+	seg := buildCorpus(t, r, spec)
+	views := []segment.View{{Segment: seg}, {Segment: seg}}
+	q := sparse.Vector{IDs: []int32{0, 1, 2}, Weights: []float32{1, 0.5, 0.25}}
+	filter := []*roaring.Bitmap{randBitmap(r, seg.NumDocs(), 0.001), randBitmap(r, seg.NumDocs(), 0.5)}
+	plans, err := Plans(views, q, 10, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plans[0] != PlanFiltered || plans[1] == PlanFiltered {
+		t.Fatalf("plans %v: want filtered on the selective view only", plans)
+	}
+	want, err := NewSearcher(new(Exhaustive)).Search(views, q, 10, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewSearcher(new(Planner)).Search(views, q, 10, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) || len(got) == 0 {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -173,6 +173,9 @@ func variants() map[string]func() Algorithm {
 	// Never sparse: dense where the corpus is small and the query dense,
 	// else windowed.
 	m["planner/dense-or-windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
+	// Filtered wherever a filter is given, and never.
+	m["planner/filtered"] = func() Algorithm { return &Planner{FilteredRatio: 1e-12} }
+	m["planner/unfiltered"] = func() Algorithm { return &Planner{FilteredRatio: -1} }
 	return m
 }
 
@@ -256,7 +259,14 @@ func algCases(t *testing.T, bmp bool) []algCase {
 					if r.IntN(4) == 0 {
 						filter = append(filter, nil)
 					} else {
-						filter = append(filter, randBitmap(r, v.Segment.NumDocs(), 0.3))
+						// Dense and selective filters (the planner's
+						// filtered plan), some admitting a doc past the
+						// view's last.
+						f := randBitmap(r, v.Segment.NumDocs(), []float64{0.3, 0.02, 0.002}[r.IntN(3)])
+						if r.IntN(4) == 0 {
+							f.Add(uint32(v.Segment.NumDocs() + r.IntN(3)))
+						}
+						filter = append(filter, f)
 					}
 				}
 			}

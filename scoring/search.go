@@ -63,6 +63,7 @@ var registry = map[string]func() Algorithm{
 	"wmaxscore":     func() Algorithm { return new(WMaxScore) },
 	"sparse":        func() Algorithm { return new(SparseMaxScore) },
 	"densemaxscore": func() Algorithm { return new(DenseMaxScore) },
+	"filtered":      func() Algorithm { return new(Filtered) },
 	"planner":       func() Algorithm { return new(Planner) },
 }
 
