@@ -33,11 +33,10 @@ type collector struct {
 // bitmap, then by a bit test on the copy. Under a filter the threshold
 // rises only with admitted docs, so it stays low and nearly every doc an
 // algorithm touches is offered: with 1% of the 1M docs admitted, Contains
-// was half of the light mix's time (docs/BENCHMARKS.md, round 20). The
-// copy costs a clear per 64 docs of the view and a write per admitted doc
-// (or copied word); making it only after that many calls keeps the cost
+// was half of the light mix's time (docs/BENCHMARKS.md, round 20).
+// Copying once the calls made cost as much as the copy keeps the total
 // within about twice the better of the two for any number of calls, which
-// the algorithm does not know in advance.
+// no algorithm knows in advance (the ski-rental rule).
 type admission struct {
 	bm     *roaring.Bitmap
 	n      int      // the view's docs
@@ -48,7 +47,7 @@ type admission struct {
 
 // admissionSlack is the Contains calls made before any copy: a small
 // query's offers never pay for one.
-const admissionSlack = 64
+const admissionSlack = 32
 
 // reset makes the admission answer for bm (nil: none) on a view of n docs.
 // The budget of Contains calls is counted at the first test, so that a
@@ -57,16 +56,36 @@ func (a *admission) reset(bm *roaring.Bitmap, n int) {
 	a.bm, a.n, a.ready, a.probes = bm, n, false, -2
 }
 
-// budget is the Contains calls worth a copy of bm: a clear per 64 docs up
-// to its largest id and a write per doc it holds. A bitmap reaching far
-// past the view (ids beyond its docs) is never copied: the copy would
-// follow its largest id; nor is an empty one (nothing to look up).
+// budget is the Contains calls whose cost over a bit test's adds up to a
+// copy of bm. Measured on 1M docs (docs/BENCHMARKS.md, round 20): Contains
+// takes 26 ns in a bitmap container, 46-80 ns in array containers of
+// 60-2,000 docs, 67 ns in run containers, a bit test ~3; the copy clears a
+// word per 64 docs up to the largest id (0.26 ns each), then writes 1.05
+// ns per doc of an array container, 160 ns per bitmap container and about
+// 3 ns per run. Calls in bitmap containers (filters admitting 10% of the
+// docs and more) count as gaining nothing: the copy of such a filter, a
+// clear and a write of 128 KB per 1M docs that also evicts the search's
+// own data from the cache, did not pay in the bench's mixes (light
+// queries 4-9% slower with it, after budgets counted at 40 and 23 ns per
+// call: their threshold rises fast enough that few calls follow), so a
+// filter of bitmap containers alone is never copied. A bitmap reaching far
+// past the view (ids beyond its docs) is never copied either, the copy
+// following its largest id; nor is an empty one.
 func (a *admission) budget() int {
 	words := a.bm.DenseSize()
 	if words == 0 || words > uint64(a.n>>6)+1024 {
 		return -1
 	}
-	return admissionSlack + int(words/8) + int(min(a.bm.GetCardinality(), uint64(a.n))/8)
+	st := a.bm.Stats()
+	copyNs := 0.26*float64(words) + 1.05*float64(st.ArrayContainerValues) +
+		160*float64(st.BitmapContainers) + 3*float64(st.RunContainerBytes/4)
+	// The gain per call, containers weighted alike (a probe's doc falls in
+	// any of them).
+	gainNs := (55*float64(st.ArrayContainers) + 64*float64(st.RunContainers)) / float64(max(st.Containers, 1))
+	if gainNs == 0 {
+		return -1
+	}
+	return admissionSlack + int(copyNs/gainNs)
 }
 
 // contains reports whether doc is in the bitmap.

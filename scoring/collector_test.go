@@ -13,7 +13,8 @@ import (
 // admission answers as the bitmap's Contains before and after its dense
 // copy, for array, bitmap and run containers, ids past the view, and
 // reuse of the copy's buffer; the copy is made once the budget is spent,
-// and never for a bitmap reaching far past the view.
+// and never for a bitmap reaching far past the view or made of bitmap
+// containers alone.
 func TestAdmission(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	const n = 300_000
@@ -29,8 +30,11 @@ func TestAdmission(t *testing.T) {
 	bitmaps["runs"].RunOptimize()
 	bitmaps["past"].Add(n + 5)
 	bitmaps["far past"].Add(1 << 30)
+	// Bitmap and array containers in one bitmap: copied.
+	bitmaps["mixed"] = randBitmap(r, n, 0.001)
+	bitmaps["mixed"].Or(randBitmap(r, 1<<16, 0.6))
 	var a admission // one value for every case: the buffer is reused
-	for _, name := range []string{"dense", "sparse", "empty", "runs", "past", "far past"} {
+	for _, name := range []string{"runs", "dense", "sparse", "empty", "mixed", "past", "far past"} {
 		bm := bitmaps[name]
 		t.Run(name, func(t *testing.T) {
 			a.reset(bm, n)
@@ -57,7 +61,8 @@ func TestAdmission(t *testing.T) {
 					t.Fatalf("doc %d: got %v, want %v", doc, got, want)
 				}
 			}
-			if wantCopy := name != "far past" && name != "empty"; a.ready != wantCopy {
+			// Bitmap containers alone ("dense") are never copied.
+			if wantCopy := name != "far past" && name != "empty" && name != "dense"; a.ready != wantCopy {
 				t.Fatalf("copied %v, want %v (budget %d)", a.ready, wantCopy, budget)
 			}
 		})

@@ -17,7 +17,8 @@
 //	wmaxscore.go   WMaxScore: windowed block-max MaxScore
 //	sparse.go      SparseMaxScore: MaxScore over whole decoded lists in cache-sized windows
 //	densemax.go    DenseMaxScore: MaxScore with an accumulator per doc, for small views
-//	planner.go     Planner: picks sparse, dense or windowed per query and view (DefaultAlgorithm)
+//	filtered.go    Filtered: document-at-a-time over the docs a filter admits
+//	planner.go     Planner: picks sparse, dense, windowed or filtered per query and view (DefaultAlgorithm)
 //
 // Tuning constants are fields of the algorithm types whose zero values are
 // the measured defaults; nothing is a mutable package variable, so tests
@@ -27,7 +28,9 @@
 // all rank-safe algorithms return exactly the exhaustive top-k, ties
 // included (score desc, then view, then doc asc). The k best hits are kept
 // by a binary heap specialised to Hit (hitheap.go; internal/topk's generic
-// heap is its reference in the tests). Hot loops have AVX-512 kernels (kernel_simd.go,
+// heap is its reference in the tests). Deleted docs and filters are tested
+// only for docs offered to the top k, through a dense copy of the bitmap
+// once that pays (collector.go). Hot loops have AVX-512 kernels (kernel_simd.go,
 // GOEXPERIMENT=simd) and a portable fallback (kernel_generic.go); the same
 // tests run on both.
 package scoring

@@ -111,11 +111,13 @@ type Planner struct {
 	// the view): the filtered strategy costs about a probe per admitted
 	// doc and term, the others about a posting walked per posting, and a
 	// probe costs more than a posting (a search in a block, a decode per
-	// block reached). Per query on the 1M heavy and light mixes with
-	// random filters admitting 0.1-10% of the docs (docs/BENCHMARKS.md,
-	// round 20): filtered won 113 of 202 queries at P/(F*T) in [1, 2),
-	// 104 of 152 in [2, 4) (mean 687 against 866 µs) and every one from
-	// 4 up (up to 19x), and lost nearly all below 1. 0 = 2; negative:
+	// block reached). Per query on the 1M mixes with random filters
+	// admitting 0.1-3% of the docs (3,200 queries per build;
+	// docs/BENCHMARKS.md, round 20), filtered was faster than the other
+	// strategies on 70-80% of the queries at P/(F*T) in [4, 5.7), on
+	// nearly all from 5.7 and on a minority below 2; as the threshold,
+	// 4 gave the lowest mean of 1-32 in the portable build and within
+	// 0.3% of the lowest (6) with the vector kernels. 0 = 4; negative:
 	// never.
 	FilteredRatio float64
 	// Windowed configures the windowed strategy (its zero value is
@@ -195,7 +197,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	}
 	if r := p.FilteredRatio; admitted >= 0 && r >= 0 {
 		if r == 0 {
-			r = 2
+			r = 4
 		}
 		if float64(admitted)*float64(len(q))*r <= float64(postings) {
 			return PlanFiltered, &p.filtered

@@ -301,7 +301,7 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 }
 
 // TestPlannerRuleFiltered: a filter admitting F docs of the view gets the
-// filtered plan when F * T * 2 <= P (T terms, P postings), on large and
+// filtered plan when F * T * 4 <= P (T terms, P postings), on large and
 // small views alike; without a filter, with a negative FilteredRatio, or
 // admitting more, the rules above decide.
 func TestPlannerRuleFiltered(t *testing.T) {
@@ -313,17 +313,17 @@ func TestPlannerRuleFiltered(t *testing.T) {
 		admitted  int64
 		want      Plan
 	}{
-		// 1M docs, 8 terms of 40k postings (P = 320k): F <= 20k.
-		{Planner{}, 1_000_000, 40_000, 8, 20_000, PlanFiltered},
-		{Planner{}, 1_000_000, 40_000, 8, 20_001, PlanWindowed},
+		// 1M docs, 8 terms of 40k postings (P = 320k): F <= 10k.
+		{Planner{}, 1_000_000, 40_000, 8, 10_000, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 8, 10_001, PlanWindowed},
 		{Planner{}, 1_000_000, 40_000, 8, 0, PlanFiltered},
 		{Planner{}, 1_000_000, 40_000, 8, -1, PlanWindowed},
 		{Planner{FilteredRatio: -1}, 1_000_000, 40_000, 8, 10, PlanWindowed},
-		{Planner{FilteredRatio: 4}, 1_000_000, 40_000, 8, 10_001, PlanWindowed},
-		{Planner{FilteredRatio: 4}, 1_000_000, 40_000, 8, 10_000, PlanFiltered},
+		{Planner{FilteredRatio: 2}, 1_000_000, 40_000, 8, 20_001, PlanWindowed},
+		{Planner{FilteredRatio: 2}, 1_000_000, 40_000, 8, 20_000, PlanFiltered},
 		// A small view (one window): sparse or dense otherwise.
-		{Planner{}, 5_000, 100, 4, 50, PlanFiltered},
-		{Planner{}, 5_000, 100, 4, 51, PlanSparse},
+		{Planner{}, 5_000, 100, 4, 25, PlanFiltered},
+		{Planner{}, 5_000, 100, 4, 26, PlanSparse},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {
