@@ -36,7 +36,7 @@ import (
 //   - "filtered" (Filtered), before all of these, when a filter admits so
 //     few docs of the view that scoring each of them by moving every list's
 //     cursor to it costs less than walking the lists: F admitted docs, T
-//     terms, F*T*FilteredRatio <= P.
+//     terms, F*T*(3 + T/12) <= P (FilteredRatio, FilteredTerms).
 //
 // The statistics are the postings P of the query's lists in the view and
 // its docs N (list lengths, known without reading a posting), and the
@@ -106,27 +106,32 @@ type Planner struct {
 	// included).
 	DenseFrom  float64
 	DenseTerms int
-	// FilteredRatio: a view is searched filtered when the filter admits F
-	// of its docs and F * T * FilteredRatio <= P (T the query's terms in
-	// the view): the filtered strategy costs about a probe per admitted
-	// doc and term, the others about a posting walked per posting, and a
-	// probe costs more than a posting (a search in a block, a decode per
-	// block reached). Per query on the 1M mixes with random filters
-	// admitting 0.1-3% of the docs (3,200 queries per build;
-	// docs/BENCHMARKS.md, round 20), filtered was faster than the other
-	// strategies on 70-80% of the queries at P/(F*T) in [4, 5.7), on
-	// nearly all from 5.7 and on a minority below 2; as the threshold,
-	// 4 gave the lowest mean of 1-32 in the portable build and within
-	// 0.3% of the lowest (6) with the vector kernels. 0 = 4; negative:
-	// never.
+	// FilteredRatio and FilteredTerms: a view is searched filtered when
+	// the filter admits F of its docs and F * T * R <= P, T the query's
+	// terms in the view and R = FilteredRatio + T / FilteredTerms: the
+	// filtered strategy costs about a probe per admitted doc and term, the
+	// others about a posting walked per posting, and a probe costs more
+	// than a posting (a search in a block, a decode per block reached),
+	// the more so against many-term queries, whose lists the other
+	// strategies walk at less per posting. Per query on the 1M mixes with
+	// random filters admitting 0.01-10% of the docs, both builds (9,600
+	// queries; docs/BENCHMARKS.md, round 20): filtered was faster than the
+	// other strategies on 70-80% of the queries at P/(F*T) in [4, 5.7) and
+	// on nearly all from 5.7, and slower on most below 2; R = 4 for every
+	// T left 41 of the long mix's queries at 1% slower than exhaustive,
+	// 3 + T/12 left 20 and the lowest means in both builds of the rules
+	// tried (R constant 3-6; 2-4 plus 0.03-0.1 per term; F * T^1.2-1.5).
+	// 0 = 3 and 12; FilteredRatio negative: never; FilteredTerms negative:
+	// R constant.
 	FilteredRatio float64
+	FilteredTerms float64
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
 
-	sparse   SparseMaxScore
-	dense    DenseMaxScore
-	filtered Filtered
+	sparse SparseMaxScore
+	dense  DenseMaxScore
+	filter Filtered
 	// acc is the one accumulator window of the three strategies (each
 	// leaves it clear): a query planned unlike the one before finds it in
 	// cache, where a window of its own would be cold since the last query
@@ -195,13 +200,8 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
 	}
-	if r := p.FilteredRatio; admitted >= 0 && r >= 0 {
-		if r == 0 {
-			r = 4
-		}
-		if float64(admitted)*float64(len(q))*r <= float64(postings) {
-			return PlanFiltered, &p.filtered
-		}
+	if admitted >= 0 && p.filtered(admitted, postings, len(q)) {
+		return PlanFiltered, &p.filter
 	}
 	below, slack := p.SparseBelow, p.SparseSlack
 	if below == 0 {
@@ -232,6 +232,26 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
+}
+
+// filtered reports whether FilteredRatio and FilteredTerms pick the
+// filtered strategy for a query of t terms whose lists hold postings P
+// on a view where the filter admits f docs.
+func (p *Planner) filtered(f, postings int64, t int) bool {
+	r, terms := p.FilteredRatio, p.FilteredTerms
+	if r < 0 {
+		return false
+	}
+	if r == 0 {
+		r = 3
+	}
+	if terms == 0 {
+		terms = 12
+	}
+	if terms > 0 {
+		r += float64(t) / terms
+	}
+	return float64(f)*float64(t)*r <= float64(postings)
 }
 
 // largeDense reports whether DenseFrom and DenseTerms pick the dense

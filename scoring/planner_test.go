@@ -301,9 +301,9 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 }
 
 // TestPlannerRuleFiltered: a filter admitting F docs of the view gets the
-// filtered plan when F * T * 4 <= P (T terms, P postings), on large and
-// small views alike; without a filter, with a negative FilteredRatio, or
-// admitting more, the rules above decide.
+// filtered plan when F * T * (3 + T/12) <= P (T terms, P postings), on
+// large and small views alike; without a filter, with a negative
+// FilteredRatio, or admitting more, the rules above decide.
 func TestPlannerRuleFiltered(t *testing.T) {
 	cases := []struct {
 		p         Planner
@@ -313,17 +313,24 @@ func TestPlannerRuleFiltered(t *testing.T) {
 		admitted  int64
 		want      Plan
 	}{
-		// 1M docs, 8 terms of 40k postings (P = 320k): F <= 10k.
-		{Planner{}, 1_000_000, 40_000, 8, 10_000, PlanFiltered},
-		{Planner{}, 1_000_000, 40_000, 8, 10_001, PlanWindowed},
-		{Planner{}, 1_000_000, 40_000, 8, 0, PlanFiltered},
-		{Planner{}, 1_000_000, 40_000, 8, -1, PlanWindowed},
-		{Planner{FilteredRatio: -1}, 1_000_000, 40_000, 8, 10, PlanWindowed},
-		{Planner{FilteredRatio: 2}, 1_000_000, 40_000, 8, 20_001, PlanWindowed},
-		{Planner{FilteredRatio: 2}, 1_000_000, 40_000, 8, 20_000, PlanFiltered},
-		// A small view (one window): sparse or dense otherwise.
-		{Planner{}, 5_000, 100, 4, 25, PlanFiltered},
-		{Planner{}, 5_000, 100, 4, 26, PlanSparse},
+		// 1M docs, 12 terms of 40k postings (P = 480k), R = 4: F <= 10k.
+		{Planner{}, 1_000_000, 40_000, 12, 10_000, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 12, 10_001, PlanWindowed},
+		{Planner{}, 1_000_000, 40_000, 12, 0, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 12, -1, PlanWindowed},
+		{Planner{FilteredRatio: -1}, 1_000_000, 40_000, 12, 10, PlanWindowed},
+		// 36 terms (P = 1.44M), R = 6: F <= 6,666.
+		{Planner{}, 1_000_000, 40_000, 36, 6_666, PlanFiltered},
+		{Planner{}, 1_000_000, 40_000, 36, 6_667, PlanWindowed},
+		// R = 2 + 12/6 = 4; R = 2 (no growth): F <= 20k.
+		{Planner{FilteredRatio: 2, FilteredTerms: 6}, 1_000_000, 40_000, 12, 10_000, PlanFiltered},
+		{Planner{FilteredRatio: 2, FilteredTerms: 6}, 1_000_000, 40_000, 12, 10_001, PlanWindowed},
+		{Planner{FilteredRatio: 2, FilteredTerms: -1}, 1_000_000, 40_000, 12, 20_000, PlanFiltered},
+		{Planner{FilteredRatio: 2, FilteredTerms: -1}, 1_000_000, 40_000, 12, 20_001, PlanWindowed},
+		// A small view (one window), 4 terms (R = 3.33, P = 400): sparse
+		// or dense otherwise.
+		{Planner{}, 5_000, 100, 4, 30, PlanFiltered},
+		{Planner{}, 5_000, 100, 4, 31, PlanSparse},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {

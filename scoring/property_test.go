@@ -174,7 +174,7 @@ func variants() map[string]func() Algorithm {
 	// else windowed.
 	m["planner/dense-or-windowed"] = func() Algorithm { return &Planner{SparseBelow: -1, Windowed: WMaxScore{WindowBits: 8}} }
 	// Filtered wherever a filter is given, and never.
-	m["planner/filtered"] = func() Algorithm { return &Planner{FilteredRatio: 1e-12} }
+	m["planner/filtered"] = func() Algorithm { return &Planner{FilteredRatio: 1e-12, FilteredTerms: -1} }
 	m["planner/unfiltered"] = func() Algorithm { return &Planner{FilteredRatio: -1} }
 	return m
 }
