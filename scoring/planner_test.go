@@ -301,9 +301,10 @@ func TestPlannerSparseWindowFollowsPlans(t *testing.T) {
 }
 
 // TestPlannerRuleFiltered: a filter admitting F docs of the view gets the
-// filtered plan when F * T * (3 + T/12) <= P (T terms, P postings), on
-// large and small views alike; without a filter, with a negative
-// FilteredRatio, or admitting more, the rules above decide.
+// filtered plan when F * T * (3 + T/12) <= min(P, 2N) (T terms, P
+// postings, N docs), on large and small views alike; without a filter,
+// with a negative FilteredRatio, or admitting more, the rules above
+// decide.
 func TestPlannerRuleFiltered(t *testing.T) {
 	cases := []struct {
 		p         Planner
@@ -331,6 +332,14 @@ func TestPlannerRuleFiltered(t *testing.T) {
 		// or dense otherwise.
 		{Planner{}, 5_000, 100, 4, 30, PlanFiltered},
 		{Planner{}, 5_000, 100, 4, 31, PlanSparse},
+		// 20 terms of 4,000 postings (P = 80k > 2N = 10k), R = 4.67:
+		// F <= 107.
+		{Planner{}, 5_000, 4_000, 20, 107, PlanFiltered},
+		{Planner{}, 5_000, 4_000, 20, 108, PlanDense},
+		// A large view past 2N: 1M docs, 40 terms of 100k (P = 4M), R =
+		// 6.33: F <= 7,894.
+		{Planner{}, 1_000_000, 100_000, 40, 7_894, PlanFiltered},
+		{Planner{}, 1_000_000, 100_000, 40, 7_895, PlanWindowed},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {
