@@ -239,10 +239,11 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 // on a view of n docs where the filter admits f docs. The other
 // strategies' work is counted as P, at most 2n: beyond that the dense
 // strategy's tables and accumulators, which cover the view, cost less
-// than its lists (SciFact served, 3% of the docs admitted, queries of
-// P > 2n: filtered 61.6 µs against 37.0 for the dense plan; with the
-// bound the planner's mean went 56.0 -> 37.1 µs, and 1M views did not
-// change; docs/BENCHMARKS.md, round 20).
+// than its lists (SciFact served, 3% of the docs admitted, nearly every
+// query P > 2n: filtered 61.6 µs against 37.0 for the dense plan; on the
+// same queries' timings the bound takes the planner's mean from 56.0 to
+// 37.1 µs, and leaves the 1M mixes' within 0.1%; docs/BENCHMARKS.md,
+// round 20).
 func (p *Planner) filtered(f, postings, n int64, t int) bool {
 	r, terms := p.FilteredRatio, p.FilteredTerms
 	if r < 0 {
