@@ -101,3 +101,40 @@ func TestTimeAlgsAlternatesPasses(t *testing.T) {
 		t.Fatalf("got %d timings (%d, %d per query), want %d of %d", len(ts), len(ts[1].cpu), len(ts[1].wall), len(names), len(qs))
 	}
 }
+
+// --filter-density: a seeded filter admitting about the share asked, the
+// same for every run of a seed; every search of the harness gets it, so
+// the planner's filtered plan is checked against exhaustive and counted.
+func TestFilterDensity(t *testing.T) {
+	seg, qs := synthSegment(t, 20000, 500, 6)
+	views := []segment.View{{Segment: seg}}
+	f := randomFilters(views, 0.01, 7)
+	if n := f[0].GetCardinality(); n < 150 || n > 250 {
+		t.Fatalf("admits %d of 20000, want about 200", n)
+	}
+	if g := randomFilters(views, 0.01, 7); !g[0].Equals(f[0]) {
+		t.Fatal("the same seed drew another filter")
+	}
+	h := &harness{views: views, filter: f, algs: []string{"exhaustive", "planner"}, ks: []int{10}, reps: 1}
+	mr := newMixReport(QueryMix{Name: "test"})
+	if err := h.runMix(mr, qs); err != nil {
+		t.Fatal(err)
+	}
+	if !mr.IdenticalTopK {
+		t.Fatalf("mismatches: %v", mr.Mismatches)
+	}
+	if mr.Plans["filtered"] == 0 {
+		t.Fatalf("plans %v: want some filtered", mr.Plans)
+	}
+	for _, q := range qs {
+		hits, err := h.search("planner", q, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, hit := range hits {
+			if !f[0].Contains(hit.Doc) {
+				t.Fatalf("hit %v not admitted by the filter", hit)
+			}
+		}
+	}
+}
