@@ -21,9 +21,11 @@ import (
 // threshold remain candidates, and the remaining lists are merged with
 // the candidates (skipping the blocks that hold none, dropping candidates
 // as the remaining maxima shrink). The threshold is the primed one and,
-// on views where every doc is visible, is raised on the way from the
-// partial scores: k docs with a partial score of at least s score at
-// least s in the end. Lists with a dense impact table
+// on views without deleted docs, is raised on the way from the partial
+// scores: k docs with a partial score of at least s score at least s in
+// the end (under a filter, k docs it admits: their partial scores are
+// read through the filter, and the candidates it does not admit are
+// dropped before the merges). Lists with a dense impact table
 // (segment.Layout.DenseImpacts: on a small view, terms in at least 3/4
 // of the docs, and down to 1/4 within a byte budget) are added with a
 // vector kernel and merged by one byte per candidate, without decoding.
@@ -73,7 +75,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		rem[i] = rem[i+1] + ts[i].maxScore(l)
 		left += int64(l.TermCount[ts[i].t])
 	}
-	raise := c.live == nil && c.filter == nil && c.k() <= n
+	raise := c.live == nil && c.k() <= n
 	var since int64 // postings added since the threshold was last raised
 	i := 0
 	for ; i < len(ts); i++ {
@@ -91,6 +93,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 				limit := a.mergeLimit(l, ts[i:])
 				if a.cand, a.scores, ok = candidatesUpTo(acc, c.thr-rem[i], limit, a.cand[:0], a.scores[:0]); ok {
 					clear(acc)
+					a.cand, a.scores = admitted(c, a.cand, a.scores)
 					break
 				}
 			}
@@ -216,7 +219,11 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 		shift++
 	}
 	var hist [256]int32
-	histAbove(acc, lo, shift, &hist)
+	if c.filter != nil {
+		a.histAdmitted(c, acc, lo, shift, &hist)
+	} else {
+		histAbove(acc, lo, shift, &hist)
+	}
 	k := int32(c.k())
 	var seen int32
 	for b := 255; b >= 0; b-- {
@@ -228,6 +235,45 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 			return
 		}
 	}
+}
+
+// histAdmitted is histAbove over the docs of acc that c's filter admits.
+func (a *DenseMaxScore) histAdmitted(c *collector, acc []int32, lo int32, shift uint, hist *[256]int32) {
+	if cap(a.cand) < filteredBatch {
+		a.cand = make([]uint32, 0, filteredBatch)
+	}
+	buf := a.cand[:filteredBatch]
+	it := c.filter.ManyIterator()
+	for {
+		m := it.NextMany(buf)
+		if m == 0 {
+			return
+		}
+		for _, d := range buf[:m] {
+			if d >= uint32(len(acc)) {
+				return
+			}
+			if v := acc[d]; v >= lo {
+				hist[min((v-lo)>>shift, 255)]++
+			}
+		}
+	}
+}
+
+// admitted keeps the candidates (and their scores) that c's filter
+// admits, in order; all of them without a filter.
+func admitted(c *collector, cand []uint32, scores []int32) ([]uint32, []int32) {
+	if c.filter == nil {
+		return cand, scores
+	}
+	k := 0
+	for j, d := range cand {
+		if c.filterAdm.contains(d) {
+			cand[k], scores[k] = d, scores[j]
+			k++
+		}
+	}
+	return cand[:k], scores[:k]
 }
 
 // mergeLimit is the most candidates that merging with the lists ts costs
