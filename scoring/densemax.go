@@ -25,10 +25,11 @@ import (
 // scores: k docs with a partial score of at least s score at least s in
 // the end (under a filter admitting at most 1/8 of the view, k docs it
 // admits: their partial scores are read through the filter, and the
-// candidates it does not admit are dropped before the merges). Lists with a dense impact table
-// (segment.Layout.DenseImpacts: on a small view, terms in at least 3/4
-// of the docs, and down to 1/4 within a byte budget) are added with a
-// vector kernel and merged by one byte per candidate, without decoding.
+// candidates it does not admit are dropped before the merges). Lists
+// with a dense impact table (segment.Layout.DenseImpacts: on a small
+// view, terms in at least 3/4 of the docs, and down to 1/4 within a byte
+// budget) are added with a vector kernel and merged by one byte per
+// candidate, without decoding.
 // Rank-safe like every algorithm.
 type DenseMaxScore struct {
 	acc    []int32
