@@ -114,13 +114,14 @@ type Planner struct {
 	// than a posting (a search in a block, a decode per block reached),
 	// the more so against many-term queries, whose lists the other
 	// strategies walk at less per posting. Per query on the 1M mixes with
-	// random filters admitting 0.01-10% of the docs, both builds (9,600
-	// queries; docs/BENCHMARKS.md, round 20): filtered was faster than the
-	// other strategies on 70-80% of the queries at P/(F*T) in [4, 5.7) and
-	// on nearly all from 5.7, and slower on most below 2; R = 4 for every
-	// T left 41 of the long mix's queries at 1% slower than exhaustive,
-	// 3 + T/12 left 20 and the lowest means in both builds of the rules
-	// tried (R constant 3-6; 2-4 plus 0.03-0.1 per term; F * T^1.2-1.5).
+	// random filters (docs/BENCHMARKS.md, round 20): at 0.1-3% admitted,
+	// filtered was faster than the other strategies on 70-93% of the
+	// queries at P/(F*T) in [4, 5.7) and on nearly all from 5.7, and
+	// slower on most below 2; at 0.01-10% (9,600 queries, both builds),
+	// R = 4 for every T left 41 of the long mix's queries at 1% slower
+	// than exhaustive, 3 + T/12 left 20 and gave the lowest means in both
+	// builds of the rules tried (R constant 3-6; 2-4 plus 0.03-0.1 per
+	// term; F * T^1.2-1.5).
 	// 0 = 3 and 12; FilteredRatio negative: never; FilteredTerms negative:
 	// R constant.
 	FilteredRatio float64
