@@ -143,6 +143,33 @@ func (c *postingCursor) NextGEQ(d uint32) {
 	c.doc = c.docs[i]
 }
 
+// seek is NextGEQ for targets that ascend in small steps (the admitted
+// docs of a filter): within the decoded block it gallops from the
+// current posting (1, 2, 4, ... postings ahead) and halves only the last
+// step, where NextGEQ halves the rest of the block: on the 1M light mix
+// with 0.1% of the docs admitted, several admitted docs fall in each
+// block, and NextGEQ's search was 44% of the time; seek cut the
+// strategy's time by 5-13% there and on the heavy mix at 1%.
+func (c *postingCursor) seek(d uint32) {
+	if c.doc >= d {
+		return
+	}
+	if c.l.BlkLast[c.dec] < d {
+		c.NextGEQ(d)
+		return
+	}
+	c.blk = max(c.blk, c.dec)
+	// docs[i] < d <= docs[n-1]: gallop to hi with docs[hi] >= d.
+	lo, hi, step := c.i+1, c.i+1, 1
+	for c.docs[hi] < d {
+		lo = hi + 1
+		hi = min(hi+step, c.n-1)
+		step <<= 1
+	}
+	i := lowerBound(&c.docs, lo, hi, d)
+	c.i, c.doc = i, c.docs[i]
+}
+
 // skipBlocks returns the first block at or after b whose last doc is >= d
 // (c.end if none): galloping, so that a far target (a sparse candidate
 // probing a long list) costs the log of the blocks skipped, not their

@@ -245,20 +245,13 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 
 // histAdmitted is histAbove over the docs of acc that c's filter admits.
 func (a *DenseMaxScore) histAdmitted(c *collector, acc []int32, lo int32, shift uint, hist *[256]int32) {
-	if cap(a.cand) < filteredBatch {
-		a.cand = make([]uint32, 0, filteredBatch)
-	}
-	buf := a.cand[:filteredBatch]
 	it := c.filter.ManyIterator()
 	for {
-		m := it.NextMany(buf)
-		if m == 0 {
+		var docs []uint32
+		if docs, a.cand = nextAdmitted(it, a.cand, len(acc)); len(docs) == 0 {
 			return
 		}
-		for _, d := range buf[:m] {
-			if d >= uint32(len(acc)) {
-				return
-			}
+		for _, d := range docs {
 			if v := acc[d]; v >= lo {
 				hist[min((v-lo)>>shift, 255)]++
 			}

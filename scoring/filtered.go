@@ -1,6 +1,8 @@
 package scoring
 
 import (
+	"slices"
+
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
@@ -21,7 +23,7 @@ import (
 // Without a filter it is MaxScore.
 type Filtered struct {
 	cursors cursorSet
-	docs    []uint32
+	docs    []uint32 // nextAdmitted's batch
 	ms      MaxScore
 }
 
@@ -36,27 +38,14 @@ func (a *Filtered) search(c *collector, l *segment.Layout, q []qterm) error {
 	if c.filter == nil {
 		return a.ms.search(c, l, q)
 	}
-	return a.searchDocs(c, l, q, c.filter)
-}
-
-// searchDocs scores the docs of f (ascending) that l holds.
-func (a *Filtered) searchDocs(c *collector, l *segment.Layout, q []qterm, f *roaring.Bitmap) error {
 	cs, ub := a.cursors.open(l, q)
-	if cap(a.docs) < filteredBatch {
-		a.docs = make([]uint32, filteredBatch)
-	}
-	buf := a.docs[:filteredBatch]
-	n := uint32(l.NumDocs)
-	it := f.ManyIterator()
+	it := c.filter.ManyIterator()
 	for {
-		m := it.NextMany(buf)
-		if m == 0 {
+		var docs []uint32
+		if docs, a.docs = nextAdmitted(it, a.docs, l.NumDocs); len(docs) == 0 {
 			return nil
 		}
-		for _, d := range buf[:m] {
-			if d >= n {
-				return nil
-			}
+		for _, d := range docs {
 			// Strongest list first: ub[i] bounds what lists 0..i add, so a
 			// doc is dropped as soon as sum + ub[i] < thr, without moving
 			// the weaker lists' cursors (a later NextGEQ skips past it).
@@ -76,29 +65,20 @@ func (a *Filtered) searchDocs(c *collector, l *segment.Layout, q []qterm, f *roa
 	}
 }
 
-// seek is NextGEQ for targets that ascend in small steps (the admitted
-// docs of a filter): within the decoded block it gallops from the
-// current posting (1, 2, 4, ... postings ahead) and halves only the last
-// step, where NextGEQ halves the rest of the block: on the 1M light mix
-// with 0.1% of the docs admitted, several admitted docs fall in each
-// block, and NextGEQ's search was 44% of the time; seek cut the
-// strategy's time by 5-13% there and on the heavy mix at 1%.
-func (c *postingCursor) seek(d uint32) {
-	if c.doc >= d {
-		return
+// nextAdmitted returns the filter's next docs (it, ascending) below n, at
+// most filteredBatch, in buf (grown to that; returned for reuse); none
+// once the filter is exhausted or past n, the view's docs.
+func nextAdmitted(it roaring.ManyIntIterable, buf []uint32, n int) (docs, scratch []uint32) {
+	if cap(buf) < filteredBatch {
+		buf = make([]uint32, filteredBatch)
 	}
-	if c.l.BlkLast[c.dec] < d {
-		c.NextGEQ(d)
-		return
+	buf = buf[:filteredBatch]
+	docs = buf[:it.NextMany(buf)]
+	if len(docs) > 0 && docs[len(docs)-1] >= uint32(n) {
+		// Docs past the view end the walk (the next call finds only
+		// such docs, or none).
+		i, _ := slices.BinarySearch(docs, uint32(n))
+		docs = docs[:i]
 	}
-	c.blk = max(c.blk, c.dec)
-	// docs[i] < d <= docs[n-1]: gallop to hi with docs[hi] >= d.
-	lo, hi, step := c.i+1, c.i+1, 1
-	for c.docs[hi] < d {
-		lo = hi + 1
-		hi = min(hi+step, c.n-1)
-		step <<= 1
-	}
-	i := lowerBound(&c.docs, lo, hi, d)
-	c.i, c.doc = i, c.docs[i]
+	return docs, buf
 }

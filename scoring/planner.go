@@ -335,8 +335,14 @@ func (p *Planner) kFactor(k, t int) float64 {
 	return 1 + (math.Pow(float64(k)/10, exp)-1)*max(0, 1-float64(t)/terms)
 }
 
+// planView is plan for the view c is on (setView): its deleted docs, the
+// query's filter there and k.
+func (p *Planner) planView(c *collector, l *segment.Layout, q []qterm) (Plan, Algorithm) {
+	return p.plan(l, q, c.k(), c.live == nil && c.filter == nil, c.admitted)
+}
+
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
-	plan, a := p.plan(l, q, c.k(), c.live == nil && c.filter == nil, c.admitted)
+	plan, a := p.planView(c, l, q)
 	if l.NumDocs > 1<<sparseMaxBits {
 		p.sparse.narrow = bits.OnesCount32(p.recent) < sparseWide
 		p.recent <<= 1
@@ -364,25 +370,21 @@ func Plans(views []segment.View, q sparse.Vector, k int, filter []*roaring.Bitma
 // plans is Plans for p's configuration: what search picks on each view
 // (deleted docs included).
 func (p *Planner) plans(views []segment.View, q sparse.Vector, k int, filter []*roaring.Bitmap) ([]Plan, error) {
-	qt, _, err := quantiseQuery(q, nil)
+	qt, qs, err := quantiseQuery(q, nil)
 	if err != nil {
 		return nil, err
 	}
+	c := newCollector()
+	c.reset(k)
 	out := make([]Plan, len(views))
 	for v, view := range views {
-		if view.Segment == nil {
+		f, searched := viewFilter(filter, v)
+		if view.Segment == nil || !searched {
 			continue
 		}
-		admitted := int64(-1)
-		if filter != nil {
-			if v >= len(filter) || filter[v] == nil {
-				continue
-			}
-			admitted = int64(filter[v].GetCardinality())
-		}
 		l := view.Segment.Layout()
-		if terms := localTerms(nil, l, qt); len(terms) > 0 {
-			out[v], _ = p.plan(l, terms, k, view.Live == nil && filter == nil, admitted)
+		if terms := c.setView(v, view.Live, f, l, qt, qs); len(terms) > 0 {
+			out[v], _ = p.planView(&c, l, terms)
 		}
 	}
 	return out, nil

@@ -196,14 +196,11 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		if view.Segment == nil || len(qt) == 0 {
 			continue
 		}
-		l := view.Segment.Layout()
-		var f *roaring.Bitmap
-		if filter != nil {
-			if v >= len(filter) || filter[v] == nil {
-				continue
-			}
-			f = filter[v]
+		f, searched := viewFilter(filter, v)
+		if !searched {
+			continue
 		}
+		l := view.Segment.Layout()
 		terms := c.setView(v, view.Live, f, l, qt, qs)
 		if len(terms) == 0 {
 			continue
@@ -217,6 +214,19 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		}
 	}
 	return c.heap.sorted(), nil
+}
+
+// viewFilter is view v's filter of Options.Filter (nil: none) and whether
+// the view is searched at all (a filter slice without an entry for v
+// leaves it out).
+func viewFilter(filter []*roaring.Bitmap, v int) (*roaring.Bitmap, bool) {
+	if filter == nil {
+		return nil, true
+	}
+	if v >= len(filter) || filter[v] == nil {
+		return nil, false
+	}
+	return filter[v], true
 }
 
 // maxQueryTerms bounds the query length so that integer scores fit in int32.
