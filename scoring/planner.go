@@ -33,6 +33,9 @@ import (
 //     8+ terms whose lists hold P >= 0.4 N (midDense);
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache;
+//   - "single" (SingleTerm), before these, when the query has one term in
+//     the view: its list alone, without accumulators, blocks that cannot
+//     reach the threshold skipped (Single);
 //   - "filtered" (Filtered), before all of these, when a filter admits so
 //     few docs of the view that scoring each of them by moving every list's
 //     cursor to it costs less than walking the lists: F admitted docs, T
@@ -126,6 +129,11 @@ type Planner struct {
 	// R constant.
 	FilteredRatio float64
 	FilteredTerms float64
+	// Single: a query with one term in the view is answered from that
+	// list alone (SingleTerm), at any length, k and view size, unless
+	// Single is negative. It does a subset of every other strategy's work
+	// on such a query. 0 = on.
+	Single int
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
@@ -133,6 +141,7 @@ type Planner struct {
 	sparse SparseMaxScore
 	dense  DenseMaxScore
 	filter Filtered
+	single SingleTerm
 	// acc is the one accumulator window of the three strategies (each
 	// leaves it clear): a query planned unlike the one before finds it in
 	// cache, where a window of its own would be cold since the last query
@@ -171,6 +180,7 @@ const (
 	PlanDense    Plan = "dense"
 	PlanWindowed Plan = "windowed"
 	PlanFiltered Plan = "filtered"
+	PlanSingle   Plan = "single"
 )
 
 // denseMaxDocs bounds the views the planner searches densely: 2^16 docs,
@@ -203,6 +213,9 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	}
 	if admitted >= 0 && p.filtered(admitted, postings, int64(l.NumDocs), len(q)) {
 		return PlanFiltered, &p.filter
+	}
+	if len(q) == 1 && p.Single >= 0 {
+		return PlanSingle, &p.single
 	}
 	below, slack := p.SparseBelow, p.SparseSlack
 	if below == 0 {

@@ -176,6 +176,9 @@ func (c plannerCase) run(t *testing.T) {
 		}
 		counts[0] = uint32(c.P - (terms - 1))
 		l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+		// These rules' cases are of one term mostly: the single-term plan,
+		// which would take them all, is off (TestPlannerRuleSingle).
+		c.p.Single = -1
 		if got, _ := c.p.plan(l, q, k, true, -1); got != c.want {
 			t.Fatalf("plan %q, want %q", got, c.want)
 		}
@@ -382,5 +385,89 @@ func TestPlannerFilteredSearch(t *testing.T) {
 	}
 	if !slices.Equal(got, want) || len(got) == 0 {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestPlannerRuleSingle: a query with one term in the view gets the
+// single-term plan on every view size, at every k and length, without a
+// filter or under one too wide for the filtered plan; Single < 0 turns
+// it off, and a second term or a selective filter goes elsewhere.
+func TestPlannerRuleSingle(t *testing.T) {
+	cases := []struct {
+		p        Planner
+		n        int
+		P        uint32
+		terms, k int
+		admitted int64
+		want     Plan
+	}{
+		{Planner{}, 5_000, 100, 1, 10, -1, PlanSingle},
+		{Planner{}, 5_000, 4_999, 1, 1000, -1, PlanSingle},
+		{Planner{}, 1_000_000, 900, 1, 1000, -1, PlanSingle},
+		{Planner{}, 1_000_000, 900_000, 1, 10, -1, PlanSingle},
+		{Planner{}, 8_800_000, 5_000_000, 1, 100, -1, PlanSingle},
+		{Planner{}, 1_000_000, 900_000, 1, 10, 500_000, PlanSingle},
+		{Planner{}, 1_000_000, 900_000, 1, 10, 100, PlanFiltered},
+		{Planner{Single: -1}, 1_000_000, 900, 1, 1000, -1, PlanSparse},
+		{Planner{Single: -1}, 5_000, 4_999, 1, 10, -1, PlanDense},
+		{Planner{}, 1_000_000, 900, 2, 1000, -1, PlanSparse},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/k=%d/F=%d", c.p, c.n, c.P, c.terms, c.k, c.admitted), func(t *testing.T) {
+			counts := make([]uint32, c.terms)
+			q := make([]qterm, c.terms)
+			for i := range counts {
+				counts[i], q[i] = c.P, qterm{t: uint32(i), w: 1}
+			}
+			l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+			if got, _ := c.p.plan(l, q, c.k, c.admitted < 0, c.admitted); got != c.want {
+				t.Fatalf("plan %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// One-term queries are planned single and return exhaustive's hits at
+// every k, with deleted docs, with a filter, over several views (the
+// threshold carried from one to the next), on lists of one block to
+// thousands, with weights that tie.
+func TestPlannerSingleSearch(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 4))
+	spec := corpusSpec{docs: 30_000, vocab: 400, maxLen: 30, zipf: 1.05, levels: 3}
+	seg := buildCorpus(t, r, spec)
+	views := []segment.View{{Segment: seg}, {Segment: seg, Live: randBitmap(r, seg.NumDocs(), 0.7)}}
+	s, ref := NewSearcher(new(Planner)), NewSearcher(new(Exhaustive))
+	filters := [][]*roaring.Bitmap{nil, {randBitmap(r, seg.NumDocs(), 0.5), nil}, {randBitmap(r, seg.NumDocs(), 0.2), randBitmap(r, seg.NumDocs(), 0.9)}}
+	var searched int
+	for _, id := range []int32{0, 1, 2, 5, 17, 60, 150, 399} {
+		for _, w := range []float32{1, 0.37, 1e-3} {
+			q := spec.mapIDs(sparse.Vector{IDs: []int32{id}, Weights: []float32{w}})
+			plans, err := Plans(views[:1], q, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plans[0] != "" && plans[0] != PlanSingle {
+				t.Fatalf("term %d: plan %q, want %q", id, plans[0], PlanSingle)
+			}
+			for _, filter := range filters {
+				for _, k := range []int{1, 10, 100, 1000, 5000} {
+					want, err := ref.Search(views, q, k, filter)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := s.Search(views, q, k, filter)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(got, want) {
+						t.Fatalf("term %d w=%g k=%d filter %v: got %d hits %v, want %d %v", id, w, k, filter != nil, len(got), head(got), len(want), head(want))
+					}
+					searched += len(want)
+				}
+			}
+		}
+	}
+	if searched == 0 {
+		t.Fatal("no hits in any search")
 	}
 }
