@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -237,71 +238,153 @@ func (t *hitHeap) sorted() []Hit {
 		selectBest(t.h, t.k)
 		t.h = t.h[:t.k]
 	}
-	out := append(make([]Hit, 0, len(t.h)), t.h...)
-	t.keys = sortHits(out, t.keys)
+	out := make([]Hit, len(t.h))
+	t.keys = sortHits(out, t.h, t.keys)
 	return out
 }
 
-// sortHits sorts h best first. Hits of one view with positive scores
-// (every search's, unless it spans views) are sorted as packed integer
-// keys, score bits then doc, whose comparisons are inlined: positive
-// floats order as their bits. keys is scratch, returned for reuse.
-func sortHits(h []Hit, keys []uint64) []uint64 {
-	if len(h) < 2 {
-		return keys
-	}
-	v := h[0].View
-	for _, x := range h {
-		if x.View != v || !(x.Score > 0) {
-			slices.SortFunc(h, cmpHits)
-			return keys
+// sortHits writes the hits of src into dst (as long), best first. Hits of
+// one view with positive scores (every search's, unless it spans views)
+// are sorted as packed integer keys, score bits then doc, whose
+// comparisons are inlined: positive floats order as their bits; the keys
+// are made from src and written to dst once sorted, so dst is written
+// once (a copy of the hits first, then the sorted hits over it, was 15% of
+// a top-1000 query of 1,300 postings; docs/BENCHMARKS.md, round 21).
+// keys is scratch, returned for reuse.
+func sortHits(dst, src []Hit, keys []uint64) []uint64 {
+	packed := len(src) >= 2
+	for _, x := range src {
+		if x.View != src[0].View || !(x.Score > 0) {
+			packed = false
+			break
 		}
 	}
-	n := len(h)
+	if !packed {
+		copy(dst, src)
+		slices.SortFunc(dst, cmpHits)
+		return keys
+	}
+	n := len(src)
 	keys = slices.Grow(keys[:0], 2*n)[:2*n]
 	a, b := keys[:n], keys[n:]
-	for i, x := range h {
+	for i, x := range src {
 		a[i] = uint64(^math.Float32bits(x.Score))<<32 | uint64(x.Doc)
 	}
-	if n < radixFrom {
+	if n < bucketFrom {
 		slices.Sort(a)
 	} else {
-		a = radixSort(a, b)
+		a = bucketSort(a, b)
 	}
+	v := src[0].View
 	for i, key := range a {
-		h[i] = Hit{View: v, Doc: uint32(key), Score: math.Float32frombits(^uint32(key >> 32))}
+		dst[i] = Hit{View: v, Doc: uint32(key), Score: math.Float32frombits(^uint32(key >> 32))}
 	}
 	return keys
 }
 
-// radixFrom is the least number of hits sorted by radixSort rather than
-// pdqsort (slices.Sort): the top-1000 sort was ~40% of a light query's time
-// at k = 1000 (docs/BENCHMARKS.md).
-const radixFrom = 256
+// bucketFrom is the least number of hits sorted by bucketSort rather than
+// pdqsort (slices.Sort), whose comparisons of random keys are mispredicted
+// branches. Per sort of a top-k's keys (64 different sets in turn, so that
+// no branch history is learnt), this machine: 1,000 keys 13-15 µs against
+// 49-52, 128 1.7 against 4.2-4.8, 64 0.8 against 1.2-1.6. But fewer than
+// bufferFromK hits come from the binary heap, in heap order, which
+// pdqsort's branches predict: at k = 100 the bucket sort cost 3% more on
+// a mix of two-term queries (1M docs; 140 of 200 slower), so it starts
+// where the heap gives way to the buffer. docs/BENCHMARKS.md, round 21.
+const bucketFrom = bufferFromK
+
+// bucketSort sorts a ascending, using b (as long as a) as scratch, and
+// returns the sorted slice (a or b): one counting pass distributes the keys
+// into n to 2n buckets (at most 4,096) by their bits above the smallest key
+// (each bucket spans an equal share of [min, max]; n/4 to 4n buckets were
+// within 10% of one another), then each bucket is sorted alone,
+// by insertion when it holds a few keys, else by radixSort (a skewed set
+// can put many keys in one bucket; radixSort's passes bound the cost).
+// Against radixSort alone, whose 5-6 passes of a byte (score bytes and
+// doc bytes) each scatter every key: 17 against 27 µs for 1,000 keys of
+// top-1000 hits, 4.8 against 6.2-8.2 for 300, on this machine
+// (docs/BENCHMARKS.md, round 21).
+func bucketSort(a, b []uint64) []uint64 {
+	n := len(a)
+	lo, hi := a[0], a[0]
+	for _, x := range a {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	const maxBits = 12
+	var ends [1<<maxBits + 1]uint32
+	shift := max(0, bits.Len64(hi-lo)-min(bits.Len(uint(n)), maxBits))
+	buckets := int((hi-lo)>>shift) + 1
+	for _, x := range a {
+		ends[(x-lo)>>shift+1]++
+	}
+	for i := 1; i <= buckets; i++ {
+		ends[i] += ends[i-1]
+	}
+	// ends[j] is bucket j's next free place, and once filled its end.
+	for _, x := range a {
+		j := (x - lo) >> shift
+		b[ends[j]] = x
+		ends[j]++
+	}
+	start := uint32(0)
+	for _, end := range ends[:buckets] {
+		switch s := b[start:end]; {
+		case len(s) > bucketInsertMax:
+			if sorted := radixSort(s, a[start:end]); &sorted[0] != &s[0] {
+				copy(s, sorted)
+			}
+		case len(s) > 1:
+			for k := 1; k < len(s); k++ {
+				x := s[k]
+				m := k
+				for ; m > 0 && s[m-1] > x; m-- {
+					s[m] = s[m-1]
+				}
+				s[m] = x
+			}
+		}
+		start = end
+	}
+	return b
+}
+
+// bucketInsertMax is the most keys of a bucket sorted by insertion.
+const bucketInsertMax = 16
 
 // radixSort sorts a ascending by LSD radix sort, a byte per pass, using b
-// (as long as a) as scratch, and returns the sorted slice (a or b). Passes
-// whose byte is the same in every key are skipped: the doc ids' high bytes
-// and the scores' exponent bytes usually are.
+// (as long as a) as scratch, and returns the sorted slice (a or b). Only
+// the bytes that differ between keys get a pass (and a histogram): the
+// doc ids' high bytes and the scores' exponent bytes usually do not.
 func radixSort(a, b []uint64) []uint64 {
-	var counts [8][256]int
+	and, or := ^uint64(0), uint64(0)
 	for _, x := range a {
-		for d := range 8 {
-			counts[d][byte(x>>(8*d))]++
+		and &= x
+		or |= x
+	}
+	var shifts [8]uint8
+	passes := 0
+	for d := range 8 {
+		if byte((and^or)>>(8*d)) != 0 {
+			shifts[passes] = uint8(8 * d)
+			passes++
 		}
 	}
-	for d := range 8 {
-		c := &counts[d]
-		if c[byte(a[0]>>(8*d))] == len(a) {
-			continue // one value of this byte: the order stands
+	var counts [8][256]uint32
+	for _, x := range a {
+		for p, s := range shifts[:passes] {
+			counts[p][byte(x>>s)]++
 		}
-		pos := 0
+	}
+	for p, s := range shifts[:passes] {
+		c := &counts[p]
+		var pos uint32
 		for i, n := range c {
 			c[i] = pos
 			pos += n
 		}
 		for _, x := range a {
-			j := byte(x >> (8 * d))
+			j := byte(x >> s)
 			b[c[j]] = x
 			c[j]++
 		}

@@ -98,9 +98,13 @@ func TestSortHits(t *testing.T) {
 		}
 		h[0].Score = 0 // not positive: the general sort
 		for _, in := range [][]Hit{h, h[1:]} {
-			got, want := slices.Clone(in), slices.Clone(in)
-			sortHits(got, nil)
+			src := slices.Clone(in)
+			got, want := make([]Hit, len(in)), slices.Clone(in)
+			sortHits(got, src, nil)
 			slices.SortFunc(want, cmpHits)
+			if !slices.Equal(src, in) {
+				t.Fatalf("views %d, %d hits: the source changed", views, len(in))
+			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("views %d, %d hits: order differs", views, len(in))
 			}
@@ -108,25 +112,38 @@ func TestSortHits(t *testing.T) {
 	}
 }
 
-// radixSort sorts as slices.Sort does, with passes skipped or not.
-func TestRadixSort(t *testing.T) {
+// radixSort and bucketSort sort as slices.Sort does: radixSort with
+// passes skipped or not, bucketSort with buckets of one key, of a few
+// (insertion) and of many (a band of keys far from the rest: radixSort
+// within the bucket).
+func TestRadixAndBucketSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	gens := map[string]func() uint64{
 		"random":    func() uint64 { return r.Uint64() },
 		"low bytes": func() uint64 { return 1<<40 | uint64(r.IntN(1<<12)) },
 		"constant":  func() uint64 { return 42 },
 		"hits":      func() uint64 { return uint64(^math.Float32bits(float32(r.IntN(50))/3))<<32 | uint64(r.IntN(20000)) },
+		"one score": func() uint64 { return uint64(^math.Float32bits(7.5))<<32 | uint64(r.IntN(1<<20)) },
+		"outlier": func() uint64 {
+			if r.IntN(100) == 0 {
+				return math.MaxUint64 - uint64(r.IntN(10))
+			}
+			return 1<<40 | uint64(r.IntN(1<<16))
+		},
 	}
+	sorts := map[string]func(a, b []uint64) []uint64{"radix": radixSort, "bucket": bucketSort}
 	for name, gen := range gens {
-		for _, n := range []int{1, 2, 255, 256, 1000, 3000} {
+		for _, n := range []int{1, 2, 17, 255, 256, 1000, 3000, 10000} {
 			a := make([]uint64, n)
 			for i := range a {
 				a[i] = gen()
 			}
 			want := slices.Clone(a)
 			slices.Sort(want)
-			if got := radixSort(slices.Clone(a), make([]uint64, n)); !slices.Equal(got, want) {
-				t.Fatalf("%s, %d keys: not sorted", name, n)
+			for sname, sort := range sorts {
+				if got := sort(slices.Clone(a), make([]uint64, n)); !slices.Equal(got, want) {
+					t.Fatalf("%s, %s, %d keys: not sorted", sname, name, n)
+				}
 			}
 		}
 	}
