@@ -20,9 +20,9 @@ import (
 //     bounds or cursors;
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
-//     lists hold at least one posting per two docs (SciFact-size
-//     collections, fresh segments; on those views the choice is sparse
-//     or dense only):
+//     lists hold at least one posting per two docs for the top 10, two
+//     per doc for more hits (SciFact-size collections, fresh segments; on
+//     those views the choice is sparse or dense only):
 //     every doc is touched several times, so windows and cursors have
 //     little to skip, while the lists of terms in nearly every document
 //     (large, with tiny contributions) can be merged with the few
@@ -33,6 +33,8 @@ import (
 //     8+ terms whose lists hold P >= 0.4 N (midDense);
 //   - "windowed" (WMaxScore) otherwise: windowed block-max MaxScore, whose
 //     per-window bounds prune more and whose accumulators stay in cache;
+//   - "exhaustive" (Exhaustive), before these, when the top k holds at
+//     least half of the view's docs: little to prune (Exhaustive);
 //   - "single" (SingleTerm), before these, when the query has one term in
 //     the view: its list alone, without accumulators, blocks that cannot
 //     reach the threshold skipped (Single);
@@ -134,6 +136,11 @@ type Planner struct {
 	// Single is negative. It does a subset of every other strategy's work
 	// on such a query. 0 = on.
 	Single int
+	// Exhaustive: a view is searched exhaustively (the Exhaustive
+	// strategy, term-at-a-time into an accumulator per doc, every doc
+	// touched offered) when k >= N/2 (exhaustiveFromShare), unless
+	// Exhaustive is negative. 0 = on.
+	Exhaustive int
 	// Windowed configures the windowed strategy (its zero value is
 	// WMaxScore's default).
 	Windowed WMaxScore
@@ -142,6 +149,8 @@ type Planner struct {
 	dense  DenseMaxScore
 	filter Filtered
 	single SingleTerm
+	// exhaustive shares acc on views of up to 2^17 docs.
+	exhaustive Exhaustive
 	// acc is the one accumulator window of the three strategies (each
 	// leaves it clear): a query planned unlike the one before finds it in
 	// cache, where a window of its own would be cold since the last query
@@ -176,11 +185,12 @@ type Plan string
 
 // The planner's strategies.
 const (
-	PlanSparse   Plan = "sparse"
-	PlanDense    Plan = "dense"
-	PlanWindowed Plan = "windowed"
-	PlanFiltered Plan = "filtered"
-	PlanSingle   Plan = "single"
+	PlanSparse     Plan = "sparse"
+	PlanDense      Plan = "dense"
+	PlanWindowed   Plan = "windowed"
+	PlanFiltered   Plan = "filtered"
+	PlanSingle     Plan = "single"
+	PlanExhaustive Plan = "exhaustive"
 )
 
 // denseMaxDocs bounds the views the planner searches densely: 2^16 docs,
@@ -192,6 +202,27 @@ const denseMaxDocs = segment.DenseMaxDocs
 // N >> denseFromShift postings (N/2: of N, N/2, N/4 the fastest on the
 // 20k heavy and long mixes; SciFact's queries all go dense with it).
 const denseFromShift = 1
+
+// denseFromManyHits: for more than the top 10 the dense strategy is taken
+// on those views from P >= denseFromManyHits * N: with more hits wanted its
+// threshold is lower, its partial scores prune fewer candidates, and its
+// merges cost more than SparseMaxScore's adds. Per query on the served
+// collections (docs/BENCHMARKS.md, round 21), dense against sparse at
+// P/N in [0.5, 1), [1, 2), [2, 4): NFCorpus-pp (3,395 docs) top-100
+// 1.19, 1.13, 0.79, top-1000 1.21, 1.17, 0.91; CACM top-100 1.32, 1.36,
+// 0.86; at top-10 0.97, 0.81, 0.66 (NFCorpus-pp), as the rule above.
+const denseFromManyHits = 2
+
+// exhaustiveFromShare: a view of N docs is searched exhaustively when the
+// top k holds at least N / exhaustiveFromShare of them: the threshold (the
+// k-th score of most of the view) then prunes little, and the pruning
+// strategies' bookkeeping costs more than it saves. Cranfield (1,400 docs)
+// at top-1000: exhaustive 66 µs, dense 71, sparse 74 a query, slower than
+// exhaustive on 163 and 194 of 225 queries; CACM (3,204 docs) and
+// NFCorpus-pp at top-1000 (k = 0.29-0.31 N) still gain from pruning
+// (exhaustive 108 and 43 µs, the better strategy 92 and 33;
+// docs/BENCHMARKS.md, round 21).
+const exhaustiveFromShare = 2
 
 // denseLargeMaxDocs and denseLargeMaxK bound the views of more than 2^16
 // docs and the k for which the planner may search densely (DenseFrom):
@@ -217,6 +248,10 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	if len(q) == 1 && p.Single >= 0 {
 		return PlanSingle, &p.single
 	}
+	n := int64(l.NumDocs)
+	if int64(k)*exhaustiveFromShare >= n && p.Exhaustive >= 0 {
+		return PlanExhaustive, &p.exhaustive
+	}
 	below, slack := p.SparseBelow, p.SparseSlack
 	if below == 0 {
 		below = 1.0 / 8
@@ -224,14 +259,13 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	if slack == 0 {
 		slack = 12_000
 	}
-	n := int64(l.NumDocs)
 	if n <= denseMaxDocs && !math.IsInf(below, 1) {
 		// One window covers the view: the windowed strategy's windows
 		// and block-max bounds have nothing to skip that SparseMaxScore's
 		// essential lists do not, and cost their setup; the choice is
 		// sparse or dense, by P against N alone (the slack is the
 		// windowed strategy's).
-		if postings<<denseFromShift >= n {
+		if k <= 10 && postings<<denseFromShift >= n || postings >= denseFromManyHits*n {
 			return PlanDense, &p.dense
 		}
 		if below >= 0 {
@@ -368,6 +402,7 @@ func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
 		p.sparse.acc = p.acc
 		p.dense.acc = p.acc[:]
 		p.Windowed.win.share(p.acc[:])
+		p.exhaustive.acc = p.acc[:]
 	}
 	return a.search(c, l, q)
 }

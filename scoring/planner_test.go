@@ -53,9 +53,18 @@ func TestPlannerRule(t *testing.T) {
 		{Planner{}, 8_800_000, 930_000, 1000, 0, PlanWindowed},
 		{Planner{SparseBelow: -1}, 8_800_000, 10, 1000, 0, PlanWindowed},
 		{Planner{SparseBelow: math.Inf(1)}, 8_800_000, 5_000_000, 1000, 0, PlanSparse},
-		// Views of at most 2^16 docs do not depend on k.
-		{Planner{}, 5_000, 2_499, 1000, 0, PlanSparse},
-		{Planner{}, 5_000, 2_500, 1000, 0, PlanDense},
+		// Views of at most 2^16 docs: for more than the top 10, dense
+		// from P >= 2N.
+		{Planner{}, 5_000, 2_500, 11, 0, PlanSparse},
+		{Planner{}, 5_000, 9_999, 100, 0, PlanSparse},
+		{Planner{}, 5_000, 10_000, 100, 0, PlanDense},
+		{Planner{}, 5_000, 10_000, 2_499, 0, PlanDense},
+		// Any view where the top k is at least half of it: exhaustive.
+		{Planner{}, 5_000, 10_000, 2_500, 0, PlanExhaustive},
+		{Planner{}, 5_000, 100, 2_500, 0, PlanExhaustive},
+		{Planner{}, 1_000_000, 100, 500_000, 0, PlanExhaustive},
+		{Planner{}, 1_000_000, 100, 499_999, 0, PlanSparse},
+		{Planner{Exhaustive: -1}, 5_000, 10_000, 2_500, 0, PlanDense},
 	}
 	for _, c := range cases {
 		c.run(t)
