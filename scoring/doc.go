@@ -18,7 +18,8 @@
 //	sparse.go      SparseMaxScore: MaxScore over whole decoded lists in cache-sized windows
 //	densemax.go    DenseMaxScore: MaxScore with an accumulator per doc, for small views
 //	filtered.go    Filtered: document-at-a-time over the docs a filter admits
-//	planner.go     Planner: picks sparse, dense, windowed or filtered per query and view (DefaultAlgorithm)
+//	single.go      SingleTerm: one list alone, for queries of one term in a view (planner only)
+//	planner.go     Planner: picks sparse, dense, windowed, filtered, single or exhaustive per query and view (DefaultAlgorithm)
 //
 // Tuning constants are fields of the algorithm types whose zero values are
 // the measured defaults; nothing is a mutable package variable, so tests
@@ -27,8 +28,9 @@
 // Scores are exact integers (quantised query weight times 8-bit impact), so
 // all rank-safe algorithms return exactly the exhaustive top-k, ties
 // included (score desc, then view, then doc asc). The k best hits are kept
-// by a binary heap specialised to Hit (hitheap.go; internal/topk's generic
-// heap is its reference in the tests). Deleted docs and filters are tested
+// by a binary heap specialised to Hit, or for k >= 256 a buffer cut by
+// quickselect, and sorted at the end by buckets (hitheap.go; internal/topk's
+// generic heap is its reference in the tests). Deleted docs and filters are tested
 // only for docs offered to the top k, through a dense copy of the bitmap
 // once that pays (collector.go). Hot loops have AVX-512 kernels (kernel_simd.go,
 // GOEXPERIMENT=simd) and a portable fallback (kernel_generic.go); the same
