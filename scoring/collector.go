@@ -169,22 +169,42 @@ func localTerms(out []qterm, l *segment.Layout, qt []qterm) []qterm {
 func (c *collector) score(sum int32) float32 { return float32(float64(sum) * c.mult) }
 
 // prime raises floor with the view's per-term top impacts: term t has at
-// least r >= k docs with impact TermTop or more, so at least k docs of the
-// view score w_t*TermTop or more and the final k-th score is at least that
-// (as a float too: score is monotone in the integer sum). Only docs
-// scoring below the floor are pruned, so a doc that ties the k-th score
-// still enters and the doc-id tie-break is kept. Valid only when every doc
-// of the view is visible (no Live set, no filter): the caller checks.
-func (c *collector) prime(l *segment.Layout, terms []qterm) {
+// least r docs with impact TermTop or more, and when r >= k + hidden, where
+// at most hidden docs of the view cannot be hits (deleted, or left out by
+// the filter), at least k of them can, so the final k-th score is at least
+// w_t*TermTop (as a float too: score is monotone in the integer sum). Only
+// docs scoring below the floor are pruned, so a doc that ties the k-th
+// score still enters and the doc-id tie-break is kept.
+func (c *collector) prime(l *segment.Layout, terms []qterm, hidden int) {
+	rank := c.k() + hidden
+	if rank > segment.TopRanks[len(segment.TopRanks)-1] {
+		return
+	}
 	var best int32
 	for _, t := range terms {
-		if imp, ok := l.TermTopImpact(int(t.t), c.k()); ok {
+		if imp, ok := l.TermTopImpact(int(t.t), rank); ok {
 			best = max(best, t.w*int32(imp))
 		}
 	}
 	if best > 0 {
 		c.floor = max(c.floor, c.score(best))
 	}
+}
+
+// hiddenDocs bounds the docs of a view of n docs that cannot be hits: those
+// outside its live set and those its filter leaves out (each counted up to
+// the view's last doc; a filter may name docs past it).
+func hiddenDocs(live, filter *roaring.Bitmap, n int) int {
+	if n == 0 {
+		return 0
+	}
+	var hidden int
+	for _, bm := range []*roaring.Bitmap{live, filter} {
+		if bm != nil {
+			hidden += n - int(bm.Rank(uint32(n-1)))
+		}
+	}
+	return hidden
 }
 
 // updateThreshold recomputes thr after the heap or the floor changed: the

@@ -246,8 +246,12 @@ func algCases(t *testing.T, bmp bool) []algCase {
 		for v := 0; v < nviews; v++ {
 			seg := buildCorpus(t, r, spec)
 			view := segment.View{Segment: seg}
-			if r.IntN(3) == 0 {
+			switch r.IntN(6) {
+			case 0, 1:
 				view.Live = randBitmap(r, seg.NumDocs(), 0.8)
+			case 2:
+				// A few deleted docs: the threshold is primed still.
+				view.Live = randBitmap(r, seg.NumDocs(), 0.995)
 			}
 			views = append(views, view)
 		}

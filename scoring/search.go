@@ -205,8 +205,8 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		if len(terms) == 0 {
 			continue
 		}
-		if !reference && view.Live == nil && f == nil {
-			c.prime(l, terms)
+		if !reference {
+			c.prime(l, terms, hiddenDocs(view.Live, f, l.NumDocs))
 		}
 		c.updateThreshold()
 		if err := s.alg.search(c, l, terms); err != nil {
