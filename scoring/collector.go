@@ -22,6 +22,10 @@ type collector struct {
 	terms  []qterm // the query's terms present in the current view
 	// admitted is the number of docs filter admits (-1: no filter).
 	admitted int64
+	// hidden bounds the view's docs that cannot be hits (deleted, or left
+	// out by the filter); deleted counts those outside live alone
+	// (hiddenDocs).
+	hidden, deleted int
 	// liveAdm and filterAdm answer offer's membership tests for live and
 	// filter.
 	liveAdm, filterAdm admission
@@ -149,6 +153,8 @@ func (c *collector) setView(v int, live, filter *roaring.Bitmap, l *segment.Layo
 	if filter != nil {
 		c.admitted = int64(filter.GetCardinality())
 	}
+	c.deleted = hiddenDocs(live, nil, l.NumDocs)
+	c.hidden = c.deleted + hiddenDocs(nil, filter, l.NumDocs)
 	c.liveAdm.reset(live, l.NumDocs)
 	c.filterAdm.reset(filter, l.NumDocs)
 	c.mult = float64(qs) * float64(l.Scale)
@@ -190,6 +196,13 @@ func (c *collector) prime(l *segment.Layout, terms []qterm, hidden int) {
 		c.floor = max(c.floor, c.score(best))
 	}
 }
+
+// fewHidden reports whether the docs of the current view (of n docs) that
+// cannot be hits are few, at most 1/8 of it: then the threshold is primed
+// (prime), counting them as if they ranked first. With more, the bound is
+// weak (and for k <= 1000 past TopRanks' ranks on views of 8,000 docs and
+// more anyway).
+func (c *collector) fewHidden(n int) bool { return c.hidden*8 <= n }
 
 // hiddenDocs bounds the docs of a view of n docs that cannot be hits: those
 // outside its live set and those its filter leaves out (each counted up to

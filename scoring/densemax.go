@@ -76,12 +76,20 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 		rem[i] = rem[i+1] + ts[i].maxScore(l)
 		left += int64(l.TermCount[ts[i].t])
 	}
-	// Under a filter the partial scores are read through it, a step per
-	// admitted doc where histAbove reads 16 docs per step: worth it for
-	// filters admitting at most 1/8 of the view (SciFact served, 10%
-	// admitted: 29.5 -> 23.8 µs; 50%: 30.8 -> 36.8 without this bound;
-	// docs/BENCHMARKS.md, round 20).
-	raise := c.live == nil && c.k() <= n && (c.filter == nil || c.admitted*8 <= int64(n))
+	// The threshold is raised from the k-th partial score of every doc
+	// (histAbove, 16 docs per step) counting k + hidden docs, where at most
+	// hidden of the view's docs are deleted or left out by the filter,
+	// while hidden <= k: the bound is then at most the 2k-th score. Under
+	// a filter admitting at most 1/8 of the view the partial scores are
+	// read through it, a step per admitted doc, counting k + deleted
+	// (SciFact served, 10% admitted: 29.5 -> 23.8 µs; 50%: 30.8 -> 36.8
+	// without this bound; docs/BENCHMARKS.md, round 20). Otherwise no
+	// raise. With hidden up to 1/8 of the view and k + hidden counted,
+	// SciFact's top-10 under a filter admitting 95% took 41 µs, against 26
+	// adding every list (round 21).
+	allDocs := c.hidden <= c.k() && c.k()+c.hidden <= n
+	throughFilter := !allDocs && c.filter != nil && c.admitted*8 <= int64(n) && c.k()+c.deleted <= n
+	raise := allDocs || throughFilter
 	var since int64 // postings added since the threshold was last raised
 	i := 0
 	for ; i < len(ts); i++ {
@@ -89,7 +97,7 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 			// Cheap (a vector compare per 16 docs, then the docs at or
 			// above the threshold) and worth it: the lists left hold at
 			// least a posting per doc, and the partial scores have moved.
-			a.raise(c, acc, rem[0]-rem[i])
+			a.raise(c, acc, rem[0]-rem[i], throughFilter)
 			since = 0
 			// Continue once the candidates are few enough that merging
 			// them with the lists left costs less than adding the lists
@@ -103,9 +111,13 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 					break
 				}
 			}
-		} else if rem[i] < c.thr && !raise {
-			break // no partial score can help the threshold: continue at once
 		}
+		// Without a raise every list is added: a threshold from elsewhere
+		// (primed, or an earlier view's hits) that the lists left cannot
+		// reach alone may still leave most docs candidates, and merging
+		// them cost SciFact's queries under filters admitting 85-99.9%
+		// 6-7x exhaustive's time once primed thresholds reached this path
+		// (round 21).
 		t := ts[i]
 		addList(l, t, acc, win, !a.unfused, &a.block)
 		cnt := int64(l.TermCount[t.t])
@@ -124,9 +136,6 @@ func (a *DenseMaxScore) search(c *collector, l *segment.Layout, q []qterm) error
 	// Continue: only docs within rem[i] of the threshold can still enter
 	// (collected above when the threshold was raised).
 	cand, scores := a.cand, a.scores
-	if !raise {
-		cand, scores = denseCandidates(acc, max(1, c.thr-rem[i]), cand[:0], scores[:0], false)
-	}
 	for ; i < len(ts) && len(cand) > 0; i++ {
 		cand, scores = mergeList(l, ts[i], cand, scores, &a.block)
 		// Drop the candidates the remaining lists cannot lift enough.
@@ -213,9 +222,11 @@ func (a *DenseMaxScore) sortTerms(l *segment.Layout, q []qterm) []qterm {
 }
 
 // raise lifts c's floor to a lower bound of the k-th largest partial score
-// in acc (every partial score is at most top): a histogram of the scores
-// at or above the threshold, read from the top.
-func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
+// of a doc that may be a hit (every partial score is at most top): a
+// histogram of the scores at or above the threshold, read from the top
+// until k + hidden docs are seen (k + deleted through the filter: only the
+// docs it admits are read).
+func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32, throughFilter bool) {
 	lo := c.thr
 	if top < lo {
 		return
@@ -225,12 +236,13 @@ func (a *DenseMaxScore) raise(c *collector, acc []int32, top int32) {
 		shift++
 	}
 	var hist [256]int32
-	if c.filter != nil {
+	k := int32(c.k() + c.hidden)
+	if throughFilter {
 		a.histAdmitted(c, acc, lo, shift, &hist)
+		k = int32(c.k() + c.deleted)
 	} else {
 		histAbove(acc, lo, shift, &hist)
 	}
-	k := int32(c.k())
 	var seen int32
 	for b := 255; b >= 0; b-- {
 		if seen += hist[b]; seen >= k {

@@ -1,12 +1,15 @@
 package scoring
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/sparrow-search/sparrow/index/segment"
+	"github.com/sparrow-search/sparrow/sparse"
 )
 
 // The primed floor is a lower bound of the exhaustive k-th score, and it
@@ -111,5 +114,82 @@ func TestHiddenDocs(t *testing.T) {
 		if got := hiddenDocs(c.live, c.filter, c.n); got != c.want {
 			t.Errorf("hiddenDocs(%v, %v, %d) = %d, want %d", c.live, c.filter, c.n, got, c.want)
 		}
+	}
+}
+
+// DenseMaxScore's threshold raise, which counts the partial scores of
+// every doc, stays exact when the query's own best docs are deleted or
+// left out by a filter that admits most of the view (the raise then counts
+// k + hidden docs), and under a selective filter with deleted docs (k +
+// deleted, read through the filter).
+func TestDenseRaiseHiddenDocs(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(17, 3))
+	spec := corpusSpec{docs: 4000, vocab: 300, maxLen: 40, zipf: 1.1, common: 12}
+	seg := buildCorpus(t, r, spec)
+	n := seg.NumDocs()
+	dense := NewSearcher(&DenseMaxScore{eager: true})
+	ref := NewSearcher(new(Exhaustive))
+	checked := 0
+	for qi := 0; qi < 30; qi++ {
+		q := randQuery(r, spec.vocab)
+		w := map[int32]float32{}
+		for i, id := range q.IDs {
+			w[id] = q.Weights[i]
+		}
+		for id := range int32(6) { // common terms: the raise engages
+			if _, ok := w[id]; !ok {
+				w[id] = float32(1 + r.IntN(3))
+			}
+		}
+		q = sparse.Vector{}
+		for _, id := range slices.Sorted(maps.Keys(w)) {
+			q.IDs, q.Weights = append(q.IDs, id), append(q.Weights, w[id])
+		}
+		for _, k := range []int{1, 10, 100} {
+			best, err := ref.Search([]segment.View{{Segment: seg}}, q, 3*k, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mode := range []string{"deleted", "filtered", "both", "selective"} {
+				live, filter := roaring.New(), roaring.New()
+				live.AddRange(0, uint64(n))
+				if mode == "selective" {
+					for d := 0; d < n; d += 10 {
+						filter.Add(uint32(d))
+					}
+				} else {
+					filter.AddRange(0, uint64(n))
+				}
+				for i, h := range best[:2*k] {
+					switch {
+					case mode == "deleted", mode == "selective", mode == "both" && i%2 == 0:
+						live.Remove(h.Doc)
+					default:
+						filter.Remove(h.Doc)
+					}
+					if mode == "selective" {
+						filter.Add(h.Doc) // admitted, but deleted
+					}
+				}
+				views := []segment.View{{Segment: seg, Live: live}}
+				filters := []*roaring.Bitmap{filter}
+				want, err := ref.Search(views, q, k, filters)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := dense.Search(views, q, k, filters)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s: query %d k=%d: got %v, want %v", mode, qi, k, head(got), head(want))
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("nothing checked")
 	}
 }

@@ -205,8 +205,8 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		if len(terms) == 0 {
 			continue
 		}
-		if !reference {
-			c.prime(l, terms, hiddenDocs(view.Live, f, l.NumDocs))
+		if !reference && c.fewHidden(l.NumDocs) {
+			c.prime(l, terms, c.hidden)
 		}
 		c.updateThreshold()
 		if err := s.alg.search(c, l, terms); err != nil {
