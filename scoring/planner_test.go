@@ -237,17 +237,7 @@ func TestPlannerLargeDenseMatchesExhaustive(t *testing.T) {
 			plans[pl[0]]++
 		}
 		for _, k := range []int{1, 10, 100, 1000} {
-			want, err := ref.Search(views, q, k, filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := s.Search(views, q, k, filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("query %d k=%d: got %v\nwant %v", qi, k, head(got), head(want))
-			}
+			sameAsReference(t, s, ref, views, q, k, filter, fmt.Sprintf("query %d", qi))
 		}
 	}
 	if plans[PlanDense] == 0 || plans[PlanSparse] == 0 || plans[PlanWindowed] == 0 {
@@ -460,17 +450,7 @@ func TestPlannerSingleSearch(t *testing.T) {
 			}
 			for _, filter := range filters {
 				for _, k := range []int{1, 10, 100, 1000, 5000} {
-					want, err := ref.Search(views, q, k, filter)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := s.Search(views, q, k, filter)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(got, want) {
-						t.Fatalf("term %d w=%g k=%d filter %v: got %d hits %v, want %d %v", id, w, k, filter != nil, len(got), head(got), len(want), head(want))
-					}
+					want := sameAsReference(t, s, ref, views, q, k, filter, fmt.Sprintf("term %d w=%g filter %v", id, w, filter != nil))
 					searched += len(want)
 				}
 			}
@@ -479,4 +459,22 @@ func TestPlannerSingleSearch(t *testing.T) {
 	if searched == 0 {
 		t.Fatal("no hits in any search")
 	}
+}
+
+// sameAsReference searches views with s and with ref (exhaustive) and fails
+// unless their hits are equal; it returns them.
+func sameAsReference(t *testing.T, s, ref *Searcher, views []segment.View, q sparse.Vector, k int, filter []*roaring.Bitmap, what string) []Hit {
+	t.Helper()
+	want, err := ref.Search(views, q, k, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Search(views, q, k, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s k=%d: got %d hits %v\nwant %d %v", what, k, len(got), head(got), len(want), head(want))
+	}
+	return want
 }

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -174,17 +175,7 @@ func TestDenseRaiseHiddenDocs(t *testing.T) {
 				}
 				views := []segment.View{{Segment: seg, Live: live}}
 				filters := []*roaring.Bitmap{filter}
-				want, err := ref.Search(views, q, k, filters)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := dense.Search(views, q, k, filters)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(got, want) {
-					t.Fatalf("%s: query %d k=%d: got %v, want %v", mode, qi, k, head(got), head(want))
-				}
+				sameAsReference(t, dense, ref, views, q, k, filters, fmt.Sprintf("%s: query %d", mode, qi))
 				checked++
 			}
 		}
