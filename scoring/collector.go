@@ -183,9 +183,6 @@ func (c *collector) score(sum int32) float32 { return float32(float64(sum) * c.m
 // score still enters and the doc-id tie-break is kept.
 func (c *collector) prime(l *segment.Layout, terms []qterm, hidden int) {
 	rank := c.k() + hidden
-	if rank > segment.TopRanks[len(segment.TopRanks)-1] {
-		return
-	}
 	var best int32
 	for _, t := range terms {
 		if imp, ok := l.TermTopImpact(int(t.t), rank); ok {

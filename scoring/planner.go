@@ -145,19 +145,20 @@ type Planner struct {
 	// WMaxScore's default).
 	Windowed WMaxScore
 
-	sparse SparseMaxScore
-	dense  DenseMaxScore
-	filter Filtered
-	single SingleTerm
-	// exhaustive shares acc on views of up to 2^17 docs.
+	sparse     SparseMaxScore
+	dense      DenseMaxScore
+	filter     Filtered
+	single     SingleTerm
 	exhaustive Exhaustive
-	// acc is the one accumulator window of the three strategies (each
-	// leaves it clear): a query planned unlike the one before finds it in
-	// cache, where a window of its own would be cold since the last query
-	// of its plan (on the real 1M mix, small sparse queries after windowed
-	// ones ran at up to twice SparseMaxScore's time alone). It is the
-	// sparse strategy's window (2^17 docs); the others use its first 2^16
-	// accumulators, or all of them on views of up to 2^17 docs.
+	// acc is the one accumulator window of the strategies that add into
+	// accumulators (sparse, dense, windowed, exhaustive; each leaves it
+	// clear): a query planned unlike the one before finds it in cache,
+	// where a window of its own would be cold since the last query of its
+	// plan (on the real 1M mix, small sparse queries after windowed ones
+	// ran at up to twice SparseMaxScore's time alone). It is the sparse
+	// strategy's window (2^17 docs); the others use its first 2^16
+	// accumulators, or all of them on views of up to 2^17 docs (the
+	// exhaustive strategy allocates its own for larger views).
 	acc *[1 << sparseMaxBits]int32
 	// recent holds the plans of the last 32 searches of views of more
 	// than 2^17 docs, one bit each, 1 = sparse (sparseWide).
@@ -202,6 +203,11 @@ const denseMaxDocs = segment.DenseMaxDocs
 // N >> denseFromShift postings (N/2: of N, N/2, N/4 the fastest on the
 // 20k heavy and long mixes; SciFact's queries all go dense with it).
 const denseFromShift = 1
+
+// baseK is the k the planner's rules were measured at, the top 10: for
+// more hits the sparse crossover grows (kFactor) and small views go dense
+// later (denseFromManyHits).
+const baseK = 10
 
 // denseFromManyHits: for more than the top 10 the dense strategy is taken
 // on those views from P >= denseFromManyHits * N: with more hits wanted its
@@ -265,7 +271,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 		// essential lists do not, and cost their setup; the choice is
 		// sparse or dense, by P against N alone (the slack is the
 		// windowed strategy's).
-		if k <= 10 && postings<<denseFromShift >= n || postings >= denseFromManyHits*n {
+		if k <= baseK && postings<<denseFromShift >= n || postings >= denseFromManyHits*n {
 			return PlanDense, &p.dense
 		}
 		if below >= 0 {
@@ -376,10 +382,10 @@ func (p *Planner) kFactor(k, t int) float64 {
 	if terms <= 0 {
 		terms = 40
 	}
-	if exp < 0 || k <= 10 {
+	if exp < 0 || k <= baseK {
 		return 1
 	}
-	return 1 + (math.Pow(float64(k)/10, exp)-1)*max(0, 1-float64(t)/terms)
+	return 1 + (math.Pow(float64(k)/baseK, exp)-1)*max(0, 1-float64(t)/terms)
 }
 
 // planView is plan for the view c is on (setView): its deleted docs, the

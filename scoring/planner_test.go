@@ -120,12 +120,7 @@ func TestPlannerRuleLargeDense(t *testing.T) {
 // hit, and the windowed one with deleted or filtered docs.
 func checkHiddenDocs(t *testing.T, n, terms int, count uint32, visible Plan) {
 	t.Helper()
-	counts := make([]uint32, terms)
-	q := make([]qterm, terms)
-	for i := range counts {
-		counts[i], q[i] = count, qterm{t: uint32(i), w: 1}
-	}
-	l := &segment.Layout{NumDocs: n, TermCount: counts}
+	l, q := equalLists(n, terms, count)
 	var p Planner
 	if got, _ := p.plan(l, q, 10, true, -1); got != visible {
 		t.Fatalf("visible: plan %q, want %q", got, visible)
@@ -345,12 +340,7 @@ func TestPlannerRuleFiltered(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {
-			counts := make([]uint32, c.terms)
-			q := make([]qterm, c.terms)
-			for i := range counts {
-				counts[i], q[i] = c.termCount, qterm{t: uint32(i), w: 1}
-			}
-			l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+			l, q := equalLists(c.n, c.terms, c.termCount)
 			if got, _ := c.p.plan(l, q, 10, c.admitted < 0, c.admitted); got != c.want {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
@@ -413,12 +403,7 @@ func TestPlannerRuleSingle(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/k=%d/F=%d", c.p, c.n, c.P, c.terms, c.k, c.admitted), func(t *testing.T) {
-			counts := make([]uint32, c.terms)
-			q := make([]qterm, c.terms)
-			for i := range counts {
-				counts[i], q[i] = c.P, qterm{t: uint32(i), w: 1}
-			}
-			l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+			l, q := equalLists(c.n, c.terms, c.P)
 			if got, _ := c.p.plan(l, q, c.k, c.admitted < 0, c.admitted); got != c.want {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
@@ -477,4 +462,15 @@ func sameAsReference(t *testing.T, s, ref *Searcher, views []segment.View, q spa
 		t.Fatalf("%s k=%d: got %d hits %v\nwant %d %v", what, k, len(got), head(got), len(want), head(want))
 	}
 	return want
+}
+
+// equalLists is a layout of n docs (list lengths only, what plan reads)
+// and a query of its first terms, each list holding count postings.
+func equalLists(n, terms int, count uint32) (*segment.Layout, []qterm) {
+	counts := make([]uint32, terms)
+	q := make([]qterm, terms)
+	for i := range counts {
+		counts[i], q[i] = count, qterm{t: uint32(i), w: 1}
+	}
+	return &segment.Layout{NumDocs: n, TermCount: counts}, q
 }
