@@ -232,25 +232,29 @@ func cmpHits(a, b Hit) int {
 }
 
 // sorted returns the kept hits in a new slice, best first. The kept set
-// is unchanged (a buffer is cut to its k best first).
+// is unchanged (a buffer is cut to its k best).
 func (t *hitHeap) sorted() []Hit {
-	if t.buffered() && len(t.h) > t.k {
-		selectBest(t.h, t.k)
-		t.h = t.h[:t.k]
-	}
-	out := make([]Hit, len(t.h))
+	out := make([]Hit, min(len(t.h), t.k))
 	t.keys = sortHits(out, t.h, t.keys)
+	if len(t.h) > len(out) { // a buffer keeps its k best: out's
+		t.h = t.h[:len(out)]
+		copy(t.h, out)
+	}
 	return out
 }
 
-// sortHits writes the hits of src into dst (as long), best first. Hits of
-// one view with positive scores (every search's, unless it spans views)
-// are sorted as packed integer keys, score bits then doc, whose
-// comparisons are inlined: positive floats order as their bits; the keys
-// are made from src and written to dst once sorted, so dst is written
-// once (a copy of the hits first, then the sorted hits over it, was 15% of
-// a top-1000 query of 1,300 postings; docs/BENCHMARKS.md, round 21).
-// keys is scratch, returned for reuse.
+// sortHits writes the len(dst) best hits of src (at least as many) into
+// dst, best first. Hits of one view with positive scores (every search's,
+// unless it spans views) are sorted as packed integer keys, score bits
+// then doc, whose comparisons are inlined: positive floats order as their
+// bits; the keys are made from src and written to dst once sorted, so dst
+// is written once (a copy of the hits first, then the sorted hits over
+// it, was 15% of a top-1000 query of 1,300 postings; docs/BENCHMARKS.md,
+// round 21). A buffer of more than k hits is not selected first: the
+// bucket sort sorts only the buckets that hold the k best (a quickselect
+// of the hits, whose comparisons are mispredicted branches, was a third
+// of a top-1000 query of 1-2k postings; round 22). keys is scratch,
+// returned for reuse.
 func sortHits(dst, src []Hit, keys []uint64) []uint64 {
 	packed := len(src) >= 2
 	for _, x := range src {
@@ -260,6 +264,9 @@ func sortHits(dst, src []Hit, keys []uint64) []uint64 {
 		}
 	}
 	if !packed {
+		if len(dst) < len(src) {
+			selectBest(src, len(dst))
+		}
 		copy(dst, src)
 		slices.SortFunc(dst, cmpHits)
 		return keys
@@ -273,10 +280,10 @@ func sortHits(dst, src []Hit, keys []uint64) []uint64 {
 	if n < bucketFrom {
 		slices.Sort(a)
 	} else {
-		a = bucketSort(a, b)
+		a = bucketSort(a, b, len(dst))
 	}
 	v := src[0].View
-	for i, key := range a {
+	for i, key := range a[:len(dst)] {
 		dst[i] = Hit{View: v, Doc: uint32(key), Score: math.Float32frombits(^uint32(key >> 32))}
 	}
 	return keys
@@ -293,8 +300,9 @@ func sortHits(dst, src []Hit, keys []uint64) []uint64 {
 // where the heap gives way to the buffer. docs/BENCHMARKS.md, round 21.
 const bucketFrom = bufferFromK
 
-// bucketSort sorts a ascending, using b (as long as a) as scratch, and
-// returns the sorted slice (a or b): one counting pass distributes the keys
+// bucketSort sorts the k least keys of a ascending, using b (as long as
+// a) as scratch, and returns the keys with those k first, sorted (a or
+// b; the rest in buckets, unsorted): one counting pass distributes the keys
 // into n to 2n buckets (at most 4,096) by their bits above the smallest key
 // (each bucket spans an equal share of [min, max]; n/4 to 4n buckets were
 // within 10% of one another), then each bucket is sorted alone,
@@ -304,7 +312,7 @@ const bucketFrom = bufferFromK
 // doc bytes) each scatter every key: 17 against 27 µs for 1,000 keys of
 // top-1000 hits, 4.8 against 6.2-8.2 for 300, on this machine
 // (docs/BENCHMARKS.md, round 21).
-func bucketSort(a, b []uint64) []uint64 {
+func bucketSort(a, b []uint64, k int) []uint64 {
 	n := len(a)
 	lo, hi := a[0], a[0]
 	for _, x := range a {
@@ -329,6 +337,9 @@ func bucketSort(a, b []uint64) []uint64 {
 	}
 	start := uint32(0)
 	for _, end := range ends[:buckets] {
+		if int(start) >= k {
+			break
+		}
 		switch s := b[start:end]; {
 		case len(s) > bucketInsertMax:
 			if sorted := radixSort(s, a[start:end]); &sorted[0] != &s[0] {

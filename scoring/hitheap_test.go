@@ -97,16 +97,21 @@ func TestSortHits(t *testing.T) {
 			h[i] = Hit{View: r.IntN(views), Doc: uint32(r.IntN(1 << 30)), Score: float32(r.IntN(100)) / 7}
 		}
 		h[0].Score = 0 // not positive: the general sort
-		for _, in := range [][]Hit{h, h[1:]} {
-			src := slices.Clone(in)
-			got, want := make([]Hit, len(in)), slices.Clone(in)
-			sortHits(got, src, nil)
+		for _, in := range [][]Hit{h, h[1:], h[1:300], h[1:256], h[1:100]} {
+			want := slices.Clone(in)
 			slices.SortFunc(want, cmpHits)
-			if !slices.Equal(src, in) {
-				t.Fatalf("views %d, %d hits: the source changed", views, len(in))
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("views %d, %d hits: order differs", views, len(in))
+			// All of them, then the best of them (a buffer of more than
+			// k hits: fewer sorted than given).
+			for _, k := range []int{len(in), len(in) - 1, len(in) / 2, 1} {
+				src := slices.Clone(in)
+				got := make([]Hit, k)
+				sortHits(got, src, nil)
+				if k == len(in) && !slices.Equal(src, in) {
+					t.Fatalf("views %d, %d hits: the source changed", views, len(in))
+				}
+				if !slices.Equal(got, want[:k]) {
+					t.Fatalf("views %d, %d hits, best %d: order differs", views, len(in), k)
+				}
 			}
 		}
 	}
@@ -131,7 +136,10 @@ func TestRadixAndBucketSort(t *testing.T) {
 			return 1<<40 | uint64(r.IntN(1<<16))
 		},
 	}
-	sorts := map[string]func(a, b []uint64) []uint64{"radix": radixSort, "bucket": bucketSort}
+	sorts := map[string]func(a, b []uint64) []uint64{
+		"radix":  radixSort,
+		"bucket": func(a, b []uint64) []uint64 { return bucketSort(a, b, len(a)) },
+	}
 	for name, gen := range gens {
 		for _, n := range []int{1, 2, 17, 255, 256, 1000, 3000, 10000} {
 			a := make([]uint64, n)
@@ -143,6 +151,17 @@ func TestRadixAndBucketSort(t *testing.T) {
 			for sname, sort := range sorts {
 				if got := sort(slices.Clone(a), make([]uint64, n)); !slices.Equal(got, want) {
 					t.Fatalf("%s, %s, %d keys: not sorted", sname, name, n)
+				}
+			}
+			// The k least only: those first and sorted, every key kept.
+			for _, k := range []int{1, n / 3, n - 1} {
+				got := bucketSort(slices.Clone(a), make([]uint64, n), k)
+				if !slices.Equal(got[:k], want[:k]) {
+					t.Fatalf("bucket, %s, %d keys: the %d least are not first, sorted", name, n, k)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("bucket, %s, %d keys, k = %d: keys lost", name, n, k)
 				}
 			}
 		}
