@@ -108,9 +108,7 @@ func (t *hitHeap) pushBuffered(x Hit) bool {
 	t.h = append(t.h, x)
 	switch n := len(t.h); {
 	case n >= 2*t.k:
-		selectBest(t.h, t.k)
-		t.h = t.h[:t.k]
-		t.kth = t.h[t.k-1]
+		t.compact()
 		return true
 	case n == t.k && !t.filled:
 		// The first k hits: the worst of them is the first bound.
@@ -125,6 +123,67 @@ func (t *hitHeap) pushBuffered(x Hit) bool {
 	}
 	return false
 }
+
+// compact cuts a full buffer to at least its k best hits and raises the
+// admission bound to at most the k-th best of them, by the score bits of
+// positive scores (they order as the scores): one pass for their range,
+// one counting them into compactBuckets buckets, then every hit of the
+// buckets from the best down to the one that holds the k-th best is kept,
+// and the bound is the worst hit that bucket could hold. Up to the
+// bucket's size more than k hits stay, the bound a little below the k-th
+// best, where a quickselect (selectBest) finds both exactly but whose
+// comparisons of hits are mispredicted branches: it was a quarter of a
+// top-1000 light query (docs/BENCHMARKS.md, round 22). Where the bucket
+// holds too many hits (ties) or a score is not positive, selectBest.
+func (t *hitHeap) compact() {
+	h, k := t.h, t.k
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	positive := true
+	for _, x := range h {
+		b := math.Float32bits(x.Score)
+		positive = positive && x.Score > 0
+		lo, hi = min(lo, b), max(hi, b)
+	}
+	if positive {
+		shift := max(0, bits.Len32(hi-lo)-compactBits)
+		var counts [1 << compactBits]uint32
+		for _, x := range h {
+			counts[(math.Float32bits(x.Score)-lo)>>shift]++
+		}
+		kept, b := 0, int((hi-lo)>>shift)
+		for ; b > 0; b-- {
+			if kept += int(counts[b]); kept >= k {
+				break
+			}
+		}
+		if b == 0 {
+			kept = len(h)
+		}
+		if kept <= k+k/2 {
+			edge := lo + uint32(b)<<shift
+			j := 0
+			for _, x := range h {
+				h[j] = x
+				if math.Float32bits(x.Score) >= edge {
+					j++
+				}
+			}
+			t.h = h[:j]
+			// Above the last bound (b > 0: edge > lo, and every hit
+			// buffered passed it): the strategies prune by it, so it
+			// never falls.
+			t.kth = Hit{View: math.MaxInt, Doc: math.MaxUint32, Score: math.Float32frombits(edge)}
+			return
+		}
+	}
+	selectBest(h, k)
+	t.h = h[:k]
+	t.kth = h[k-1]
+}
+
+// compactBits: compact counts the scores into up to 2^10 buckets, about
+// two hits per bucket in a full buffer at k = 1000, half a hit at 256.
+const compactBits = 10
 
 // siftDownFrom replaces the root of min-heap h by x (Floyd's bottom-up
 // way: the hole goes down to a leaf along the worse children, one

@@ -16,14 +16,23 @@ import (
 func TestHitHeapMatchesTopK(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, k := range []int{0, 1, 2, 3, 10, bufferFromK - 1, bufferFromK, 100, 1000} {
-		for _, scores := range []int{3, 50, 1 << 20} { // distinct score values: many ties .. few
+		// Distinct score values: many ties .. few; negative: some scores
+		// not positive.
+		for _, scores := range []int{3, 50, 1 << 20, -1000} {
 			for _, views := range []int{1, 3} {
 				t.Run(fmt.Sprintf("k=%d/scores=%d/views=%d", k, scores, views), func(t *testing.T) {
 					var h hitHeap
 					h.reset(k)
 					ref := topk.New(k, worse)
+					var bound Hit
+					bounded := false
 					for i := range 5000 {
-						x := Hit{View: r.IntN(views), Doc: uint32(r.IntN(4000)), Score: float32(1 + r.IntN(scores))}
+						x := Hit{View: r.IntN(views), Doc: uint32(r.IntN(4000))}
+						if scores > 0 {
+							x.Score = float32(1 + r.IntN(scores))
+						} else {
+							x.Score = float32(r.IntN(-scores) - 10)
+						}
 						kept, refKept := h.push(x), ref.Push(x)
 						if !h.buffered() && (kept != refKept || h.worst() != ref.Worst()) {
 							t.Fatalf("push %d %+v: kept %v worst %+v, reference %v %+v", i, x, kept, h.worst(), refKept, ref.Worst())
@@ -33,6 +42,12 @@ func TestHitHeapMatchesTopK(t *testing.T) {
 						}
 						if h.full() && worse(ref.Worst(), h.worst()) {
 							t.Fatalf("push %d: bound %+v above the reference's %+v", i, h.worst(), ref.Worst())
+						}
+						if h.full() { // the strategies prune by it: it never falls
+							if bounded && worse(h.worst(), bound) {
+								t.Fatalf("push %d: bound %+v fell from %+v", i, h.worst(), bound)
+							}
+							bound, bounded = h.worst(), true
 						}
 						if i%997 == 0 || i == 4999 {
 							if got, want := h.sorted(), ref.Sorted(); !slices.Equal(got, want) {
