@@ -17,10 +17,11 @@ import (
 // Small k (below bufferFromK) is a bounded binary min-heap whose root is
 // the worst hit kept: the admission bound rises with every kept hit,
 // which the pruning algorithms use at once. Larger k appends the admitted
-// hits to a buffer of up to 2k and, when it fills, selects the k best
-// (quickselect): O(1) per hit amortised; the bound is the k-th best at the
-// last selection (first set when k hits have arrived), never above the
-// true k-th best, so pruning stays rank-safe, only a little later.
+// hits to a buffer of up to 2k and, when it fills, cuts it to its k best
+// and a few more (compact): O(1) per hit amortised; the bound is at most
+// the k-th best at the last cut (first set when k hits have arrived),
+// never above the true k-th best, so pruning stays rank-safe, only a
+// little later.
 type hitHeap struct {
 	k      int
 	h      []Hit // the heap (small k), or the buffer (large k)
@@ -127,14 +128,16 @@ func (t *hitHeap) pushBuffered(x Hit) bool {
 // compact cuts a full buffer to at least its k best hits and raises the
 // admission bound to at most the k-th best of them, by the score bits of
 // positive scores (they order as the scores): one pass for their range,
-// one counting them into compactBuckets buckets, then every hit of the
-// buckets from the best down to the one that holds the k-th best is kept,
-// and the bound is the worst hit that bucket could hold. Up to the
+// one counting them into up to 2^compactBits buckets, then every hit of
+// the buckets from the best down to the one that holds the k-th best is
+// kept, and the bound is the worst hit that bucket could hold. Up to the
 // bucket's size more than k hits stay, the bound a little below the k-th
 // best, where a quickselect (selectBest) finds both exactly but whose
 // comparisons of hits are mispredicted branches: it was a quarter of a
-// top-1000 light query (docs/BENCHMARKS.md, round 22). Where the bucket
-// holds too many hits (ties) or a score is not positive, selectBest.
+// top-1000 light query (docs/BENCHMARKS.md, round 22). Where more than
+// 1.5k hits would stay (ties in that bucket; the buffer must free k/2
+// places for the cost per hit to stay O(1)) or a score is not positive,
+// selectBest.
 func (t *hitHeap) compact() {
 	h, k := t.h, t.k
 	lo, hi := uint32(math.MaxUint32), uint32(0)
