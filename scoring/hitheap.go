@@ -28,14 +28,17 @@ type hitHeap struct {
 	kth    Hit   // large k: the admission bound (valid once full)
 	filled bool  // large k: k hits have arrived
 	keys   []uint64
+	counts *[1 << compactBits]uint32 // compact's scratch
 }
 
 // bufferFromK is the least k that buffers. On the 1M mixes (planner,
 // SIMD, docs/BENCHMARKS.md) buffering at k = 1000 cut the heavy mix's mean
-// 827 -> 698 µs and the light's 321 -> 196; at k = 100 it cut light and
-// uniform by 4-5% but cost heavy and long 1-3% (their windows prune by the
-// bound, which the heap raises at every hit).
-const bufferFromK = 256
+// 827 -> 698 µs and the light's 321 -> 196 (round 11, a quickselect then);
+// at k = 100, with compact, it cut light, uniform and the two-to-three-term
+// mix by 6-12% and exhaustive by 20-35%, heavy and long within the noise
+// (±2%; round 22: they prune by the bound, which the heap raises at every
+// hit); at k = 30 and 50 it cost heavy 3-4%.
+const bufferFromK = 64
 
 func (t *hitHeap) reset(k int) {
 	t.k = max(k, 0)
@@ -148,8 +151,14 @@ func (t *hitHeap) compact() {
 		lo, hi = min(lo, b), max(hi, b)
 	}
 	if positive {
-		shift := max(0, bits.Len32(hi-lo)-compactBits)
-		var counts [1 << compactBits]uint32
+		// About a bucket per hit of the buffer, at most 2^compactBits.
+		nb := min(bits.Len(uint(len(h))), compactBits)
+		shift := max(0, bits.Len32(hi-lo)-nb)
+		if t.counts == nil {
+			t.counts = new([1 << compactBits]uint32)
+		}
+		counts := t.counts
+		clear(counts[:1<<nb])
 		for _, x := range h {
 			counts[(math.Float32bits(x.Score)-lo)>>shift]++
 		}
@@ -184,8 +193,8 @@ func (t *hitHeap) compact() {
 	t.kth = h[k-1]
 }
 
-// compactBits: compact counts the scores into up to 2^10 buckets, about
-// two hits per bucket in a full buffer at k = 1000, half a hit at 256.
+// compactBits bounds compact's buckets: 2^10, about two hits per bucket
+// in a full buffer at k = 1000 (one to two at smaller k).
 const compactBits = 10
 
 // siftDownFrom replaces the root of min-heap h by x (Floyd's bottom-up
@@ -355,11 +364,12 @@ func sortHits(dst, src []Hit, keys []uint64) []uint64 {
 // pdqsort (slices.Sort), whose comparisons of random keys are mispredicted
 // branches. Per sort of a top-k's keys (64 different sets in turn, so that
 // no branch history is learnt), this machine: 1,000 keys 13-15 µs against
-// 49-52, 128 1.7 against 4.2-4.8, 64 0.8 against 1.2-1.6. But fewer than
-// bufferFromK hits come from the binary heap, in heap order, which
-// pdqsort's branches predict: at k = 100 the bucket sort cost 3% more on
-// a mix of two-term queries (1M docs; 140 of 200 slower), so it starts
-// where the heap gives way to the buffer. docs/BENCHMARKS.md, round 21.
+// 49-52, 128 1.7 against 4.2-4.8, 64 0.8 against 1.2-1.6 (round 21, an
+// Intel Xeon). But fewer than bufferFromK hits come from the binary heap,
+// in heap order, which pdqsort's branches predict: when the heap held up
+// to 255 hits, at k = 100 the bucket sort cost 3% more on a mix of
+// two-term queries (1M docs; 140 of 200 slower), so it starts where the
+// heap gives way to the buffer. docs/BENCHMARKS.md, rounds 21 and 22.
 const bucketFrom = bufferFromK
 
 // bucketSort sorts the k least keys of a ascending, using b (as long as
