@@ -194,6 +194,17 @@ func (c *collector) prime(l *segment.Layout, terms []qterm, hidden int) {
 	}
 }
 
+// primeView primes the threshold for the view c is on (setView), of
+// layout l and query terms there, where its hidden docs are few, and
+// updates it: what every search but the reference's does before its
+// plan and strategy.
+func (c *collector) primeView(l *segment.Layout, terms []qterm) {
+	if c.fewHidden(l.NumDocs) {
+		c.prime(l, terms, c.hidden)
+	}
+	c.updateThreshold()
+}
+
 // fewHidden reports whether the docs of the current view (of n docs) that
 // cannot be hits are few, at most 1/8 of it: then the threshold is primed
 // (prime), counting them as if they ranked first. With more, the bound is

@@ -17,7 +17,9 @@ import (
 //   - "sparse" (SparseMaxScore) when the query's lists hold few postings
 //     for the view's size (light queries): term-at-a-time MaxScore over
 //     the whole decoded lists, in cache-sized windows, without block-max
-//     bounds or cursors;
+//     bounds or cursors; for the top 10 not when its lists that cannot
+//     reach the threshold primed before the search hold many of those
+//     postings (SparseSkip: the windowed strategy skips them);
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
 //     lists hold at least one posting per two docs for the top 10, two
@@ -44,8 +46,9 @@ import (
 //     terms, F*T*(3 + T/12) <= min(P, 2N) (FilteredRatio, FilteredTerms).
 //
 // The statistics are the postings P of the query's lists in the view and
-// its docs N (list lengths, known without reading a posting), and the
-// docs F a filter admits there (the bitmap's cardinality). Every strategy
+// its docs N (list lengths, known without reading a posting), the docs F
+// a filter admits there (the bitmap's cardinality), and the lists' maxima
+// against the primed threshold. Every strategy
 // is rank-safe, so the choice only moves the cost. Deleted docs do not
 // change it, nor does a filter admitting many docs (the strategies that
 // walk the lists test both only for docs that reach the top k).
@@ -89,6 +92,22 @@ type Planner struct {
 	// small views. 0 = 12,000 (crossover at P/N ~ 0.25 on 100k docs, ~
 	// 0.13 on 1M); negative = none.
 	SparseSlack int64
+	// SparseSkip: for the top 10, a query below the crossover is still
+	// searched windowed when its lists that cannot reach the threshold
+	// primed before the search (the non-essential lists: the weakest,
+	// whose maxima sum below it) hold more than SparseSkip * N postings:
+	// the windowed strategy skips their blocks and probes them for
+	// candidates only, where SparseMaxScore decodes every posting. Per
+	// query on the 1M mixes (AMD EPYC, docs/BENCHMARKS.md, round 22),
+	// sparse against windowed crossed at 0.04 N postings for queries whose
+	// non-essential lists held over 85% of them and at 0.08-0.1 N where
+	// they held under half (SIMD build): at about 0.035 N non-essential
+	// postings throughout. With 1/32 the two-term mix of frequent terms
+	// took 9% less at top-10, the other mixes 0-2% (real included); for
+	// more hits the primed threshold is low, the windowed strategy's
+	// candidates many, and the rule cost the heavy mix 5% at top-1000, so
+	// it applies to the top 10 only. 0 = 1/32; negative: never.
+	SparseSkip float64
 	// DenseFrom and DenseTerms: a view of more than 2^16 docs and at most
 	// denseLargeMaxDocs is searched densely for the top k <= denseLargeMaxK
 	// when P >= DenseFrom * N, the query has at least DenseTerms terms in
@@ -243,7 +262,7 @@ const (
 // visible reports that every doc of the view may be a hit (no deleted
 // docs, no filter); admitted is the number of docs a filter admits in
 // the view (negative: no filter).
-func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitted int64) (Plan, Algorithm) {
+func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitted int64, thr int32) (Plan, Algorithm) {
 	var postings int64
 	for _, t := range q {
 		postings += int64(l.TermCount[t.t])
@@ -282,10 +301,49 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	if visible && (k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) || p.midDense(n, postings, len(q))) {
 		return PlanDense, &p.dense
 	}
-	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) {
+	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) && (k > baseK || !p.skippable(l, q, n, thr)) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
+}
+
+// skippable reports whether the lists of q that cannot reach the threshold
+// thr together (the non-essential lists of MaxScore: the least maxima
+// summing below it) hold more than SparseSkip * N postings on a view of n
+// docs (SparseSkip).
+func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32) bool {
+	skip := p.SparseSkip
+	if skip == 0 {
+		skip = 1.0 / 32
+	}
+	if skip < 0 {
+		return false
+	}
+	var sum int32
+	var skipped int64
+	// The lists by maximum, ascending (queries are short: insertion).
+	var buf [64]qterm
+	ts := buf[:0]
+	if len(q) > len(buf) {
+		ts = make([]qterm, 0, len(q))
+	}
+	for _, t := range q {
+		m := t.maxScore(l)
+		j := len(ts)
+		ts = append(ts, t)
+		for ; j > 0 && ts[j-1].maxScore(l) > m; j-- {
+			ts[j] = ts[j-1]
+		}
+		ts[j] = t
+	}
+	for _, t := range ts {
+		if sum+t.maxScore(l) >= thr {
+			break
+		}
+		sum += t.maxScore(l)
+		skipped += int64(l.TermCount[t.t])
+	}
+	return float64(skipped) > skip*float64(n)
 }
 
 // filtered reports whether FilteredRatio and FilteredTerms pick the
@@ -391,7 +449,7 @@ func (p *Planner) kFactor(k, t int) float64 {
 // planView is plan for the view c is on (setView): its deleted docs, the
 // query's filter there and k.
 func (p *Planner) planView(c *collector, l *segment.Layout, q []qterm) (Plan, Algorithm) {
-	return p.plan(l, q, c.k(), c.live == nil && c.filter == nil, c.admitted)
+	return p.plan(l, q, c.k(), c.live == nil && c.filter == nil, c.admitted, c.thr)
 }
 
 func (p *Planner) search(c *collector, l *segment.Layout, q []qterm) error {
@@ -438,6 +496,7 @@ func (p *Planner) plans(views []segment.View, q sparse.Vector, k int, filter []*
 		}
 		l := view.Segment.Layout()
 		if terms := c.setView(v, view.Live, f, l, qt, qs); len(terms) > 0 {
+			c.primeView(l, terms)
 			out[v], _ = p.planView(&c, l, terms)
 		}
 	}

@@ -122,10 +122,10 @@ func checkHiddenDocs(t *testing.T, n, terms int, count uint32, visible Plan) {
 	t.Helper()
 	l, q := equalLists(n, terms, count)
 	var p Planner
-	if got, _ := p.plan(l, q, 10, true, -1); got != visible {
+	if got, _ := p.plan(l, q, 10, true, -1, 1); got != visible {
 		t.Fatalf("visible: plan %q, want %q", got, visible)
 	}
-	if got, _ := p.plan(l, q, 10, false, -1); got != PlanWindowed {
+	if got, _ := p.plan(l, q, 10, false, -1, 1); got != PlanWindowed {
 		t.Fatalf("deleted or filtered docs: plan %q, want windowed", got)
 	}
 }
@@ -179,11 +179,11 @@ func (c plannerCase) run(t *testing.T) {
 			counts[i], q[i] = 1, qterm{t: uint32(i), w: 1}
 		}
 		counts[0] = uint32(c.P - (terms - 1))
-		l := &segment.Layout{NumDocs: c.n, TermCount: counts}
+		l := &segment.Layout{NumDocs: c.n, TermCount: counts, TermMax: maxima(terms, 1)}
 		// These rules' cases are of one term mostly: the single-term plan,
 		// which would take them all, is off (TestPlannerRuleSingle).
 		c.p.Single = -1
-		if got, _ := c.p.plan(l, q, k, true, -1); got != c.want {
+		if got, _ := c.p.plan(l, q, k, true, -1, 1); got != c.want {
 			t.Fatalf("plan %q, want %q", got, c.want)
 		}
 	})
@@ -341,7 +341,7 @@ func TestPlannerRuleFiltered(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/F=%d", c.p, c.n, c.termCount, c.terms, c.admitted), func(t *testing.T) {
 			l, q := equalLists(c.n, c.terms, c.termCount)
-			if got, _ := c.p.plan(l, q, 10, c.admitted < 0, c.admitted); got != c.want {
+			if got, _ := c.p.plan(l, q, 10, c.admitted < 0, c.admitted, 1); got != c.want {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
 		})
@@ -404,7 +404,7 @@ func TestPlannerRuleSingle(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%+v/n=%d/P=%dx%d/k=%d/F=%d", c.p, c.n, c.P, c.terms, c.k, c.admitted), func(t *testing.T) {
 			l, q := equalLists(c.n, c.terms, c.P)
-			if got, _ := c.p.plan(l, q, c.k, c.admitted < 0, c.admitted); got != c.want {
+			if got, _ := c.p.plan(l, q, c.k, c.admitted < 0, c.admitted, 1); got != c.want {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
 		})
@@ -464,13 +464,63 @@ func sameAsReference(t *testing.T, s, ref *Searcher, views []segment.View, q spa
 	return want
 }
 
-// equalLists is a layout of n docs (list lengths only, what plan reads)
-// and a query of its first terms, each list holding count postings.
+// equalLists is a layout of n docs (list lengths and maxima, what plan
+// reads) and a query of its first terms, each list holding count postings
+// of maximum impact 1.
 func equalLists(n, terms int, count uint32) (*segment.Layout, []qterm) {
 	counts := make([]uint32, terms)
 	q := make([]qterm, terms)
 	for i := range counts {
 		counts[i], q[i] = count, qterm{t: uint32(i), w: 1}
 	}
-	return &segment.Layout{NumDocs: n, TermCount: counts}, q
+	return &segment.Layout{NumDocs: n, TermCount: counts, TermMax: maxima(terms, 1)}, q
+}
+
+// maxima is the TermMax of a layout of n terms, each m.
+func maxima(n int, m uint8) []uint8 {
+	s := make([]uint8, n)
+	for i := range s {
+		s[i] = m
+	}
+	return s
+}
+
+// A query below the sparse crossover is planned windowed when its lists
+// that cannot reach the primed threshold (the weakest, whose maxima sum
+// below it) hold more than SparseSkip * N postings; the lists that can
+// reach it are not counted, SparseSkip < 0 turns the rule off, and it
+// applies to the top 10 only.
+func TestPlannerRuleSkippable(t *testing.T) {
+	// 1M docs: a strong list of 2,000 postings (maximum 200) and three weak
+	// ones (maximum 10 each) of skip postings each; P stays below the
+	// crossover (N/8 + 12,000).
+	layout := func(skip uint32) (*segment.Layout, []qterm) {
+		l := &segment.Layout{NumDocs: 1_000_000, TermCount: []uint32{2_000, skip, skip, skip}, TermMax: []uint8{200, 10, 10, 10}}
+		q := []qterm{{t: 1, w: 1}, {t: 0, w: 1}, {t: 2, w: 1}, {t: 3, w: 1}}
+		return l, q
+	}
+	cases := []struct {
+		p    Planner
+		skip uint32
+		thr  int32
+		want Plan
+		k    int
+	}{
+		{Planner{}, 12_000, 31, PlanWindowed, 10}, // all three weak lists skippable: 36k > N/32
+		{Planner{}, 12_000, 21, PlanSparse, 10},   // two of them (their maxima 20 < 21): 24k < N/32
+		{Planner{}, 12_000, 1, PlanSparse, 10},    // unprimed: none
+		{Planner{}, 8_000, 31, PlanSparse, 10},    // 24k <= N/32
+		{Planner{SparseSkip: -1}, 12_000, 31, PlanSparse, 10},
+		{Planner{SparseSkip: 1.0 / 16}, 12_000, 31, PlanSparse, 10}, // 36k <= N/16
+		{Planner{}, 12_000, 250, PlanWindowed, 10},                  // even the strong list: 38k
+		{Planner{}, 12_000, 31, PlanSparse, 100},                    // top 100: the rule is off
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("skip=%g/weak=%d/thr=%d/k=%d", c.p.SparseSkip, c.skip, c.thr, c.k), func(t *testing.T) {
+			l, q := layout(c.skip)
+			if got, _ := c.p.plan(l, q, c.k, true, -1, c.thr); got != c.want {
+				t.Fatalf("plan %q, want %q", got, c.want)
+			}
+		})
+	}
 }

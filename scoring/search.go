@@ -205,8 +205,8 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		if len(terms) == 0 {
 			continue
 		}
-		if !reference && c.fewHidden(l.NumDocs) {
-			c.prime(l, terms, c.hidden)
+		if !reference {
+			c.primeView(l, terms)
 		}
 		c.updateThreshold()
 		if err := s.alg.search(c, l, terms); err != nil {
