@@ -95,18 +95,20 @@ type Planner struct {
 	// SparseSkip: for the top 10, a query below the crossover is still
 	// searched windowed when its lists that cannot reach the threshold
 	// primed before the search (the non-essential lists: the weakest,
-	// whose maxima sum below it) hold more than SparseSkip * N postings:
-	// the windowed strategy skips their blocks and probes them for
-	// candidates only, where SparseMaxScore decodes every posting. Per
-	// query on the 1M mixes (AMD EPYC, docs/BENCHMARKS.md, round 22),
-	// sparse against windowed crossed at 0.04 N postings for queries whose
-	// non-essential lists held over 85% of them and at 0.08-0.1 N where
-	// they held under half (SIMD build): at about 0.035 N non-essential
-	// postings throughout. With 1/32 the two-term mix of frequent terms
-	// took 9% less at top-10, the other mixes 0-2% (real included); for
-	// more hits the primed threshold is low, the windowed strategy's
-	// candidates many, and the rule cost the heavy mix 5% at top-1000, so
-	// it applies to the top 10 only. 0 = 1/32; negative: never.
+	// whose maxima sum below it) hold more than SparseSkip * N +
+	// SparseSlack postings: the windowed strategy skips their blocks and
+	// probes them for candidates only, where SparseMaxScore decodes every
+	// posting. Per query on the 1M mixes (AMD EPYC, docs/BENCHMARKS.md,
+	// round 22), sparse against windowed crossed at 0.04 N postings for
+	// queries whose non-essential lists held over 85% of them and at
+	// 0.08-0.1 N where they held under half (SIMD build): at about 0.035 N
+	// non-essential postings throughout. Without the slack (the windowed
+	// strategy's fixed costs) the rule cost 7-12% on 100k docs; with it,
+	// top-10: 1M dfidf:1-2 -10%, the other 1M, 100k and 8.8M mixes 0-6%
+	// less. For more hits the primed threshold is low, the windowed
+	// strategy's candidates many, and the rule cost the 1M heavy mix 5%
+	// at top-1000: it applies to the top 10 only. 0 = 1/32; negative:
+	// never.
 	SparseSkip float64
 	// DenseFrom and DenseTerms: a view of more than 2^16 docs and at most
 	// denseLargeMaxDocs is searched densely for the top k <= denseLargeMaxK
@@ -301,7 +303,7 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	if visible && (k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) || p.midDense(n, postings, len(q))) {
 		return PlanDense, &p.dense
 	}
-	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) && (k > baseK || !p.skippable(l, q, n, thr)) {
+	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) && (k > baseK || !p.skippable(l, q, n, thr, max(slack, 0))) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
@@ -309,9 +311,9 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 
 // skippable reports whether the lists of q that cannot reach the threshold
 // thr together (the non-essential lists of MaxScore: the least maxima
-// summing below it) hold more than SparseSkip * N postings on a view of n
-// docs (SparseSkip).
-func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32) bool {
+// summing below it) hold more than SparseSkip * N + slack postings on a
+// view of n docs (SparseSkip).
+func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32, slack int64) bool {
 	skip := p.SparseSkip
 	if skip == 0 {
 		skip = 1.0 / 32
@@ -343,7 +345,7 @@ func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32) bo
 		sum += t.maxScore(l)
 		skipped += int64(l.TermCount[t.t])
 	}
-	return float64(skipped) > skip*float64(n)
+	return float64(skipped) > skip*float64(n)+float64(slack)
 }
 
 // filtered reports whether FilteredRatio and FilteredTerms pick the

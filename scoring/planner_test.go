@@ -487,37 +487,38 @@ func maxima(n int, m uint8) []uint8 {
 
 // A query below the sparse crossover is planned windowed when its lists
 // that cannot reach the primed threshold (the weakest, whose maxima sum
-// below it) hold more than SparseSkip * N postings; the lists that can
-// reach it are not counted, SparseSkip < 0 turns the rule off, and it
-// applies to the top 10 only.
+// below it) hold more than SparseSkip * N + SparseSlack postings; the
+// lists that can reach it are not counted, SparseSkip < 0 turns the rule
+// off, and it applies to the top 10 only.
 func TestPlannerRuleSkippable(t *testing.T) {
 	// 1M docs: a strong list of 2,000 postings (maximum 200) and three weak
-	// ones (maximum 10 each) of skip postings each; P stays below the
-	// crossover (N/8 + 12,000).
-	layout := func(skip uint32) (*segment.Layout, []qterm) {
-		l := &segment.Layout{NumDocs: 1_000_000, TermCount: []uint32{2_000, skip, skip, skip}, TermMax: []uint8{200, 10, 10, 10}}
+	// ones (maximum 10 each) of weak postings each; P stays below the
+	// crossover (N/8 + 12,000). N/32 + 12,000 = 43,250.
+	layout := func(weak uint32) (*segment.Layout, []qterm) {
+		l := &segment.Layout{NumDocs: 1_000_000, TermCount: []uint32{2_000, weak, weak, weak}, TermMax: []uint8{200, 10, 10, 10}}
 		q := []qterm{{t: 1, w: 1}, {t: 0, w: 1}, {t: 2, w: 1}, {t: 3, w: 1}}
 		return l, q
 	}
 	cases := []struct {
 		p    Planner
-		skip uint32
+		weak uint32
 		thr  int32
 		want Plan
 		k    int
 	}{
-		{Planner{}, 12_000, 31, PlanWindowed, 10}, // all three weak lists skippable: 36k > N/32
-		{Planner{}, 12_000, 21, PlanSparse, 10},   // two of them (their maxima 20 < 21): 24k < N/32
-		{Planner{}, 12_000, 1, PlanSparse, 10},    // unprimed: none
-		{Planner{}, 8_000, 31, PlanSparse, 10},    // 24k <= N/32
-		{Planner{SparseSkip: -1}, 12_000, 31, PlanSparse, 10},
-		{Planner{SparseSkip: 1.0 / 16}, 12_000, 31, PlanSparse, 10}, // 36k <= N/16
-		{Planner{}, 12_000, 250, PlanWindowed, 10},                  // even the strong list: 38k
-		{Planner{}, 12_000, 31, PlanSparse, 100},                    // top 100: the rule is off
+		{Planner{}, 16_000, 31, PlanWindowed, 10},  // all three weak lists skippable: 48k
+		{Planner{}, 16_000, 21, PlanSparse, 10},    // two of them (their maxima 20 < 21): 32k
+		{Planner{}, 16_000, 1, PlanSparse, 10},     // unprimed: none
+		{Planner{}, 14_000, 31, PlanSparse, 10},    // 42k
+		{Planner{}, 16_000, 250, PlanWindowed, 10}, // even the strong list: 50k
+		{Planner{SparseSkip: -1}, 16_000, 31, PlanSparse, 10},
+		{Planner{SparseSkip: 1.0 / 16}, 16_000, 31, PlanSparse, 10}, // 48k < 74.5k
+		{Planner{SparseSlack: -1}, 14_000, 31, PlanWindowed, 10},    // 42k > 31.25k
+		{Planner{}, 16_000, 31, PlanSparse, 100},                    // top 100: the rule is off
 	}
 	for _, c := range cases {
-		t.Run(fmt.Sprintf("skip=%g/weak=%d/thr=%d/k=%d", c.p.SparseSkip, c.skip, c.thr, c.k), func(t *testing.T) {
-			l, q := layout(c.skip)
+		t.Run(fmt.Sprintf("skip=%g/slack=%d/weak=%d/thr=%d/k=%d", c.p.SparseSkip, c.p.SparseSlack, c.weak, c.thr, c.k), func(t *testing.T) {
+			l, q := layout(c.weak)
 			if got, _ := c.p.plan(l, q, c.k, true, -1, c.thr); got != c.want {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
