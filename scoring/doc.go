@@ -28,9 +28,10 @@
 // Scores are exact integers (quantised query weight times 8-bit impact), so
 // all rank-safe algorithms return exactly the exhaustive top-k, ties
 // included (score desc, then view, then doc asc). The k best hits are kept
-// by a binary heap specialised to Hit, or for k >= 256 a buffer cut by
-// quickselect, and sorted at the end by buckets (hitheap.go; internal/topk's
-// generic heap is its reference in the tests). Deleted docs and filters are tested
+// by a binary heap specialised to Hit, or for k >= 64 a buffer cut by
+// counting its scores into buckets, and sorted at the end by buckets
+// (hitheap.go; internal/topk's generic heap is its reference in the
+// tests). Deleted docs and filters are tested
 // only for docs offered to the top k, through a dense copy of the bitmap
 // once that pays (collector.go). Hot loops have AVX-512 kernels (kernel_simd.go,
 // GOEXPERIMENT=simd) and a portable fallback (kernel_generic.go); the same
