@@ -321,28 +321,12 @@ func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32, sl
 	if skip < 0 {
 		return false
 	}
-	var sum int32
+	// The lists by maximum, ascending, as the sparse strategy orders them
+	// (its scratch: it sorts again if it is chosen).
+	ts := p.sparse.sortTerms(l, q)
+	e, _ := nonEssential(l, ts, 0, 0, thr)
 	var skipped int64
-	// The lists by maximum, ascending (queries are short: insertion).
-	var buf [64]qterm
-	ts := buf[:0]
-	if len(q) > len(buf) {
-		ts = make([]qterm, 0, len(q))
-	}
-	for _, t := range q {
-		m := t.maxScore(l)
-		j := len(ts)
-		ts = append(ts, t)
-		for ; j > 0 && ts[j-1].maxScore(l) > m; j-- {
-			ts[j] = ts[j-1]
-		}
-		ts[j] = t
-	}
-	for _, t := range ts {
-		if sum+t.maxScore(l) >= thr {
-			break
-		}
-		sum += t.maxScore(l)
+	for _, t := range ts[:e] {
 		skipped += int64(l.TermCount[t.t])
 	}
 	return float64(skipped) > skip*float64(n)+float64(slack)

@@ -205,10 +205,11 @@ func (s *Searcher) Search(views []segment.View, q sparse.Vector, k int, filter [
 		if len(terms) == 0 {
 			continue
 		}
-		if !reference {
+		if reference {
+			c.updateThreshold()
+		} else {
 			c.primeView(l, terms)
 		}
-		c.updateThreshold()
 		if err := s.alg.search(c, l, terms); err != nil {
 			return nil, fmt.Errorf("scoring: %s: view %d: %w", s.alg.Name(), v, err)
 		}
