@@ -263,7 +263,8 @@ const (
 // plan picks the strategy for query terms q on layout l, for the top k;
 // visible reports that every doc of the view may be a hit (no deleted
 // docs, no filter); admitted is the number of docs a filter admits in
-// the view (negative: no filter).
+// the view (negative: no filter); thr is the integer threshold primed
+// before the search (SparseSkip).
 func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitted int64, thr int32) (Plan, Algorithm) {
 	var postings int64
 	for _, t := range q {
