@@ -151,27 +151,25 @@ func (t *hitHeap) compact() {
 		lo, hi = min(lo, b), max(hi, b)
 	}
 	if positive {
-		// About a bucket per hit of the buffer, at most 2^compactBits.
-		nb := min(bits.Len(uint(len(h))), compactBits)
-		shift := max(0, bits.Len32(hi-lo)-nb)
+		shift := bucketShift(uint64(hi-lo), len(h), compactBits)
+		top := int((hi - lo) >> shift)
 		if t.counts == nil {
 			t.counts = new([1 << compactBits]uint32)
 		}
 		counts := t.counts
-		clear(counts[:1<<nb])
+		clear(counts[:top+1])
 		for _, x := range h {
 			counts[(math.Float32bits(x.Score)-lo)>>shift]++
 		}
-		kept, b := 0, int((hi-lo)>>shift)
+		// The buckets from the best down to the k-th best's, b; b = 0
+		// (the worst bucket needed too) keeps everything: selectBest.
+		kept, b := 0, top
 		for ; b > 0; b-- {
 			if kept += int(counts[b]); kept >= k {
 				break
 			}
 		}
-		if b == 0 {
-			kept = len(h)
-		}
-		if kept <= k+k/2 {
+		if b > 0 && kept <= k+k/2 {
 			edge := lo + uint32(b)<<shift
 			j := 0
 			for _, x := range h {
@@ -393,7 +391,7 @@ func bucketSort(a, b []uint64, k int) []uint64 {
 	}
 	const maxBits = 12
 	var ends [1<<maxBits + 1]uint32
-	shift := max(0, bits.Len64(hi-lo)-min(bits.Len(uint(n)), maxBits))
+	shift := bucketShift(hi-lo, n, maxBits)
 	buckets := int((hi-lo)>>shift) + 1
 	for _, x := range a {
 		ends[(x-lo)>>shift+1]++
@@ -430,6 +428,13 @@ func bucketSort(a, b []uint64, k int) []uint64 {
 		start = end
 	}
 	return b
+}
+
+// bucketShift is the shift that spreads keys over [lo, lo+span] into about
+// one bucket per key of n, at most 2^maxBits buckets (bucketSort,
+// compact): bucket (x - lo) >> shift.
+func bucketShift(span uint64, n, maxBits int) uint {
+	return uint(max(0, bits.Len64(span)-min(bits.Len(uint(n)), maxBits)))
 }
 
 // bucketInsertMax is the most keys of a bucket sorted by insertion.

@@ -173,13 +173,8 @@ func (c plannerCase) run(t *testing.T) {
 		c.n, c.P, k, terms, c.p.SparseBelow, c.p.SparseSqrt, c.p.SparseKExp, c.p.SparseKTerms)
 	t.Run(name, func(t *testing.T) {
 		// The first term holds all but one posting of each of the others.
-		counts := make([]uint32, terms)
-		q := make([]qterm, terms)
-		for i := range counts {
-			counts[i], q[i] = 1, qterm{t: uint32(i), w: 1}
-		}
-		counts[0] = uint32(c.P - (terms - 1))
-		l := &segment.Layout{NumDocs: c.n, TermCount: counts, TermMax: maxima(terms, 1)}
+		l, q := equalLists(c.n, terms, 1)
+		l.TermCount[0] = uint32(c.P - (terms - 1))
 		// These rules' cases are of one term mostly: the single-term plan,
 		// which would take them all, is off (TestPlannerRuleSingle).
 		c.p.Single = -1
@@ -473,16 +468,7 @@ func equalLists(n, terms int, count uint32) (*segment.Layout, []qterm) {
 	for i := range counts {
 		counts[i], q[i] = count, qterm{t: uint32(i), w: 1}
 	}
-	return &segment.Layout{NumDocs: n, TermCount: counts, TermMax: maxima(terms, 1)}, q
-}
-
-// maxima is the TermMax of a layout of n terms, each m.
-func maxima(n int, m uint8) []uint8 {
-	s := make([]uint8, n)
-	for i := range s {
-		s[i] = m
-	}
-	return s
+	return &segment.Layout{NumDocs: n, TermCount: counts, TermMax: slices.Repeat([]uint8{1}, terms)}, q
 }
 
 // A query below the sparse crossover is planned windowed when its lists
