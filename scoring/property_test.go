@@ -154,11 +154,13 @@ func variants() map[string]func() Algorithm {
 		m[name] = func() Algorithm { a, _ := New(name); return a }
 	}
 	for _, c := range []WMaxScore{
-		{WindowBits: 7, DenseShift: 1, ClearShift: 1, CandCost: -1},       // listed windows, probes
-		{WindowBits: 7, DenseShift: 1, ClearShift: 30, CandCost: 1 << 30}, // cleared windows, walks
-		{WindowBits: 7, DenseShift: 20, CandCost: -1},                     // scanned windows, probes
-		{WindowBits: 7, DenseShift: 20, CandCost: 1 << 30},                // scanned windows, walks
-		{WindowBits: 32, ClearShift: 30},                                  // one window over the view
+		{WindowBits: 7, DenseShift: 1, ClearShift: 1, CandCost: -1},                        // listed windows, probes
+		{WindowBits: 7, DenseShift: 1, ClearShift: 30, CandCost: 1 << 30, FinishShift: -1}, // cleared windows, walks
+		{WindowBits: 7, DenseShift: 20, CandCost: -1},                                      // scanned windows, probes
+		{WindowBits: 7, DenseShift: 20, CandCost: 1 << 30, FinishShift: -1},                // scanned windows, walks
+		{WindowBits: 7, DenseShift: 1, ClearShift: 1, CandCost: 1 << 30, FinishShift: 30},  // listed windows, finished whole
+		{WindowBits: 7, DenseShift: 20, CandCost: 1 << 30, FinishShift: 30},                // scanned windows, finished whole
+		{WindowBits: 32, ClearShift: 30},                                                   // one window over the view
 	} {
 		m[fmt.Sprintf("wmaxscore/%+v", c)] = func() Algorithm { a := c; return &a }
 	}
@@ -197,6 +199,9 @@ func TestAlgorithmsMatchExhaustive(t *testing.T) {
 				cases = withBMP
 			}
 			checkAlgorithm(t, s, cases)
+			if w, ok := s.alg.(*WMaxScore); ok && w.FinishShift > 0 && w.finishes == 0 {
+				t.Error("no window was finished whole")
+			}
 		})
 	}
 }

@@ -79,6 +79,19 @@ type WMaxScore struct {
 	// window (a probe that decodes or searches a block costs about as much
 	// as walking a dozen postings). 0 = 16; negative: always probe.
 	CandCost int64
+	// FinishShift: for more than the top 10 (finishFromK), once the
+	// candidates of a window number at least window>>FinishShift and
+	// every non-essential list left would be walked (CandCost), the
+	// candidates' scores go back into the window's accumulators, the
+	// lists left are added whole (the essential lists' fused adds: no
+	// bitmap, no passes over the candidates per list) and the candidates'
+	// full scores are read back before the window is cleared whole (the
+	// clear is what the candidates must pay for). Walking costs a bit test
+	// per posting and three passes over the candidates per list; at the
+	// low threshold of many hits nearly every candidate stays to the
+	// last list. 0 = 6; negative: never. Measured on the 1M mixes
+	// (docs/BENCHMARKS.md, issue 12 round 23).
+	FinishShift int
 
 	cursors cursorSet
 	wmax    []int32
@@ -87,6 +100,8 @@ type WMaxScore struct {
 	win     window
 	cand    []uint32
 	scores  []int32
+	// finishes counts the windows finished whole (FinishShift), for tests.
+	finishes int
 }
 
 // Name implements Algorithm.
@@ -97,6 +112,7 @@ type wmsConfig struct {
 	windowShift, clearShift uint
 	scanMin                 uint // least expected essential postings of a scanned window: span>>scanMin
 	candCost                int64
+	finishShift             int // negative: never
 }
 
 // scans reports whether a window of span docs whose essential lists are
@@ -126,7 +142,7 @@ func fewWindowsBits(n int) uint {
 // config applies the defaults, with windows of 1<<bits docs (0 =
 // WindowBits), for a view of n docs.
 func (a *WMaxScore) config(bits uint, n int) wmsConfig {
-	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: a.DenseShift}
+	c := wmsConfig{windowShift: bits, clearShift: a.ClearShift, candCost: a.CandCost, scanMin: a.DenseShift, finishShift: a.FinishShift}
 	if c.windowShift == 0 {
 		c.windowShift = a.WindowBits
 	}
@@ -146,6 +162,10 @@ func (a *WMaxScore) config(bits uint, n int) wmsConfig {
 	if c.candCost == 0 {
 		c.candCost = 16
 	}
+	if c.finishShift == 0 {
+		c.finishShift = 6
+	}
+	c.finishShift = min(c.finishShift, 32)
 	return c
 }
 
@@ -224,7 +244,7 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 		if mode == scanned {
 			lastDense = len(cand)
 		}
-		cand, scores = a.nonEssentials(s, cs, order[:e], uint32(w0), w1, nonEss, cfg.candCost, cand, scores)
+		cand, scores = a.nonEssentials(s, cs, order[:e], uint32(w0), w1, nonEss, cfg, cand, scores)
 		for ci, off := range cand {
 			if sc := scores[ci]; sc >= s.thr {
 				s.offer(uint32(w0)+off, sc)
@@ -312,9 +332,14 @@ func (a *WMaxScore) essentials(s *collector, cs []*postingCursor, ess []int, w0,
 // of its postings tests the candidates' bitmap and adds to a candidate's
 // accumulator (no other accumulator is touched, so nothing needs
 // clearing); the others are probed with NextGEQ (candCost < 0: always).
-// Candidates stay in doc order. It returns the candidates that can still
+// When the candidates are many and every list left would be walked, those
+// lists are added whole instead (finish). Candidates stay in doc order. It returns the candidates that can still
 // reach the threshold, with their full scores; the window stays clear.
-func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, rest int32, candCost int64, cand []uint32, scores []int32) ([]uint32, []int32) {
+func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, rest int32, cfg wmsConfig, cand []uint32, scores []int32) ([]uint32, []int32) {
+	candCost, finish := cfg.candCost, cfg.finishShift
+	if s.k() <= finishFromK {
+		finish = -1
+	}
 	win := &a.win
 	acc, bits := win.acc, win.bits
 	for j := len(nonEss) - 1; j >= 0 && len(cand) > 0; j-- {
@@ -341,6 +366,10 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 			break
 		}
 		c := cs[i]
+		if finish >= 0 && kept<<finish >= len(acc) && a.allWalked(nonEss[:j+1], int64(kept)*candCost) {
+			a.finishes++
+			return a.finish(s, cs, nonEss[:j+1], w0, w1, cand, scores)
+		}
 		if int64(kept)*candCost > a.est[i] {
 			for _, off := range cand {
 				bits[off>>6] |= 1 << (off & 63)
@@ -360,4 +389,51 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 		return cand[:0], scores[:0]
 	}
 	return cand, scores
+}
+
+// finishFromK: windows are finished whole (FinishShift) only for the top
+// k > finishFromK. For the top 10 the threshold rises fast and most
+// candidates drop out at the first non-essential list, after which the
+// others are probed; finishing there cost the 1M heavy mix 1-3% (its p99
+// +18%), where at top-1000 it saved 4% and left 10-18 of 500 queries
+// slower than exhaustive instead of 44-45 (SIMD, one process).
+const finishFromK = 10
+
+// allWalked reports whether every list of nonEss with a posting in the
+// window would be walked with candidates x candCost = c.
+func (a *WMaxScore) allWalked(nonEss []int, c int64) bool {
+	for _, i := range nonEss {
+		if a.wmax[i] > 0 && a.est[i] >= c {
+			return false
+		}
+	}
+	return true
+}
+
+// finish adds the non-essential lists left, nonEss, whole into the window
+// [w0, w1] after the candidates' scores and returns the candidates that
+// reach the threshold with their full scores; the window is left clear
+// (FinishShift). A doc that is not a candidate gets only those lists'
+// scores there, and is never read.
+func (a *WMaxScore) finish(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, cand []uint32, scores []int32) ([]uint32, []int32) {
+	acc := a.win.acc[:w1-w0+1]
+	for ci, off := range cand {
+		acc[off] = scores[ci]
+	}
+	for _, i := range nonEss {
+		if a.wmax[i] > 0 {
+			cs[i].accumulateDense(w0, w1, acc)
+		}
+	}
+	kept := 0
+	for _, off := range cand {
+		// Branch-free, as in nonEssentials.
+		sc := acc[off]
+		cand[kept], scores[kept] = off, sc
+		if sc >= s.thr {
+			kept++
+		}
+	}
+	clear(acc)
+	return cand[:kept], scores[:kept]
 }
