@@ -333,8 +333,9 @@ func (a *WMaxScore) essentials(s *collector, cs []*postingCursor, ess []int, w0,
 // accumulator (no other accumulator is touched, so nothing needs
 // clearing); the others are probed with NextGEQ (candCost < 0: always).
 // When the candidates are many and every list left would be walked, those
-// lists are added whole instead (finish). Candidates stay in doc order. It returns the candidates that can still
-// reach the threshold, with their full scores; the window stays clear.
+// lists are added whole instead (finish). Candidates stay in doc order.
+// It returns the candidates that can still reach the threshold, with
+// their full scores; the window stays clear.
 func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, rest int32, cfg wmsConfig, cand []uint32, scores []int32) ([]uint32, []int32) {
 	candCost, finish := cfg.candCost, cfg.finishShift
 	if s.k() <= finishFromK {
