@@ -79,17 +79,18 @@ type WMaxScore struct {
 	// window (a probe that decodes or searches a block costs about as much
 	// as walking a dozen postings). 0 = 16; negative: always probe.
 	CandCost int64
-	// FinishShift: for more than the top 10 (finishFromK), once the
-	// candidates of a window number at least window>>FinishShift and
-	// every non-essential list left would be walked (CandCost), the
-	// candidates' scores go back into the window's accumulators, the
-	// lists left are added whole (the essential lists' fused adds: no
-	// bitmap, no passes over the candidates per list) and the candidates'
-	// full scores are read back before the window is cleared whole (the
-	// clear is what the candidates must pay for). Walking costs a bit test
-	// per posting and three passes over the candidates per list; at the
-	// low threshold of many hits nearly every candidate stays to the
-	// last list. 0 = 6; negative: never. Measured on the 1M mixes
+	// FinishShift: for more than the top 10 and at most 1,000 docs of the
+	// view per hit wanted (finishes), once the candidates of a window
+	// number at least window>>FinishShift and every non-essential list
+	// left would be walked (CandCost), the candidates' scores go back into
+	// the window's accumulators, the lists left are added whole (the
+	// essential lists' fused adds: no bitmap, no passes over the
+	// candidates per list) and the candidates' full scores are read back
+	// before the window is cleared whole (the clear is what the
+	// candidates must pay for). Walking costs a bit test per posting and
+	// three passes over the candidates per list; at the low threshold of
+	// many hits nearly every candidate stays to the last list. 0 = 6;
+	// negative: never. Measured on the 1M, 100k and 8.8M mixes
 	// (docs/BENCHMARKS.md, issue 12 round 23).
 	FinishShift int
 
@@ -179,6 +180,9 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 		return nil
 	}
 	cfg := a.config(bits, l.NumDocs)
+	if !finishes(s.k(), l.NumDocs) {
+		cfg.finishShift = -1
+	}
 	windowShift := cfg.windowShift
 	cs, _ := a.cursors.open(l, q)
 	n := len(cs)
@@ -338,9 +342,6 @@ func (a *WMaxScore) essentials(s *collector, cs []*postingCursor, ess []int, w0,
 // their full scores; the window stays clear.
 func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []int, w0, w1 uint32, rest int32, cfg wmsConfig, cand []uint32, scores []int32) ([]uint32, []int32) {
 	candCost, finish := cfg.candCost, cfg.finishShift
-	if s.k() <= finishFromK {
-		finish = -1
-	}
 	win := &a.win
 	acc, bits := win.acc, win.bits
 	for j := len(nonEss) - 1; j >= 0 && len(cand) > 0; j-- {
@@ -392,13 +393,24 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 	return cand, scores
 }
 
-// finishFromK: windows are finished whole (FinishShift) only for the top
-// k > finishFromK. For the top 10 the threshold rises fast and most
-// candidates drop out at the first non-essential list, after which the
-// others are probed; finishing there cost the 1M heavy mix 1-3% (its p99
-// +18%), where at top-1000 it saved 4% and left 10-18 of 500 queries
-// slower than exhaustive instead of 44-45 (SIMD, one process).
-const finishFromK = 10
+// finishes reports whether windows may be finished whole (FinishShift)
+// for the top k on a view of n docs: for k > finishFromK on views of at
+// most finishDocsPerHit docs per hit wanted. With few hits wanted for the
+// view's size the threshold rises fast and most candidates drop out at
+// the first non-essential list, after which the others are probed:
+// finishing there cost the 1M heavy mix 1-3% at top-10 (its p99 +18%) and
+// the 8.8M heavy mix's p99 7% at top-100 and top-1000 (means unchanged),
+// where on 1M docs at top-1000 it saved 4% and left 10-18 of 500 queries
+// slower than exhaustive instead of 44-45 (SIMD, one process;
+// docs/BENCHMARKS.md, issue 12 round 23).
+func finishes(k, n int) bool {
+	return k > finishFromK && int64(n) <= int64(k)*finishDocsPerHit
+}
+
+const (
+	finishFromK      = 10
+	finishDocsPerHit = 1000
+)
 
 // allWalked reports whether every list of nonEss with a posting in the
 // window would be walked with candidates x candCost = c.

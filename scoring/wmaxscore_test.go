@@ -20,3 +20,22 @@ func TestFewWindowsBits(t *testing.T) {
 		}
 	}
 }
+
+func TestFinishes(t *testing.T) {
+	for _, c := range []struct {
+		k, n int
+		want bool
+	}{
+		{10, 100, false},        // the top 10: never
+		{11, 100, true},         // more hits on a small view
+		{100, 100_000, true},    // 1,000 docs per hit
+		{100, 100_001, false},   // more
+		{1000, 1_000_000, true}, // 1M at top-1000
+		{100, 1_000_000, false}, // 1M at top-100
+		{1000, 8_800_000, false},
+	} {
+		if got := finishes(c.k, c.n); got != c.want {
+			t.Errorf("finishes(%d, %d) = %v, want %v", c.k, c.n, got, c.want)
+		}
+	}
+}
