@@ -43,7 +43,9 @@ const (
 // time, highest bound first, and drop out as soon as their score plus the
 // remaining bounds falls below the threshold. Each list is probed per
 // candidate, or, when candidates are many, walked (its postings test the
-// candidates' bitmap).
+// candidates' bitmap); when so many that every list left would be walked,
+// and many hits are wanted, the lists left are added whole into the
+// window instead (FinishShift).
 //
 // How a window's accumulators are found and cleared follows the expected
 // essential postings there: listed (few: every posting's doc is listed, a
