@@ -34,10 +34,16 @@ type harness struct {
 	// timed, when set, is told the algorithm of every timed search (the
 	// order of passes, for tests).
 	timed func(name string)
+	// searched, when set, is told every search the harness runs, timed or
+	// not (tests).
+	searched func(name string, q sparse.Vector)
 }
 
 // search runs one query.
 func (h *harness) search(name string, q sparse.Vector, k int, alpha float64) ([]scoring.Hit, error) {
+	if h.searched != nil {
+		h.searched(name, q)
+	}
 	return scoring.Search(h.views, q, scoring.Options{K: k, Algorithm: name, Alpha: alpha, Filter: h.filter})
 }
 

@@ -102,6 +102,43 @@ func TestTimeAlgsAlternatesPasses(t *testing.T) {
 	}
 }
 
+// pairedSlower warms each algorithm on another query before every sample
+// of it: no timed search of q follows the other algorithm's search of q.
+func TestPairedSlowerWarms(t *testing.T) {
+	seg, qs := synthSegment(t, 500, 100, 2)
+	q, warm := qs[0], qs[1]
+	if slices.Equal(q.IDs, warm.IDs) {
+		t.Fatal("the test needs two different queries")
+	}
+	type search struct {
+		name string
+		warm bool
+	}
+	var seq []search
+	h := &harness{views: []segment.View{{Segment: seg}}, searched: func(name string, v sparse.Vector) {
+		seq = append(seq, search{name, slices.Equal(v.IDs, warm.IDs)})
+	}}
+	if _, err := h.pairedSlower("planner", q, warm, 10); err != nil {
+		t.Fatal(err)
+	}
+	warms := map[string]int{}
+	for i, s := range seq {
+		if s.warm {
+			warms[s.name]++
+			continue
+		}
+		if i < 2 { // exhaustive's two timings of one search
+			continue
+		}
+		if prev := seq[i-1]; prev.name != s.name {
+			t.Fatalf("search %d (%s of q) follows %s's search (warm %v): %v", i, s.name, prev.name, prev.warm, seq)
+		}
+	}
+	if warms["exhaustive"] != 5 || warms["planner"] != 5 {
+		t.Fatalf("warm searches %v, want 5 of each algorithm (one per sample)", warms)
+	}
+}
+
 // --filter-density: a seeded filter admitting about the share asked, the
 // same for every run of a seed; every search of the harness gets it, so
 // the planner's filtered plan is checked against exhaustive and counted.
