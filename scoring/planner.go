@@ -226,8 +226,9 @@ const denseMaxDocs = segment.DenseMaxDocs
 const denseFromShift = 1
 
 // baseK is the k the planner's rules were measured at, the top 10: for
-// more hits the sparse crossover grows (kFactor) and small views go dense
-// later (denseFromManyHits).
+// more hits the sparse crossover grows (kFactor), small views go dense
+// later (denseFromManyHits) and WMaxScore may finish windows whole
+// (finishes).
 const baseK = 10
 
 // denseFromManyHits: for more than the top 10 the dense strategy is taken

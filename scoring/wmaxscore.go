@@ -396,8 +396,8 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 }
 
 // finishes reports whether windows may be finished whole (FinishShift)
-// for the top k on a view of n docs: for k > finishFromK on views of at
-// most finishDocsPerHit docs per hit wanted. With few hits wanted for the
+// for the top k on a view of n docs: for more than the base k (baseK, the
+// top 10) on views of at most finishDocsPerHit docs per hit wanted. With few hits wanted for the
 // view's size the threshold rises fast and most candidates drop out at
 // the first non-essential list, after which the others are probed:
 // finishing there cost the 1M heavy mix 1-3% at top-10 (its p99 +18%) and
@@ -406,13 +406,10 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 // slower than exhaustive instead of 44-45 (SIMD, one process;
 // docs/BENCHMARKS.md, issue 12 round 23).
 func finishes(k, n int) bool {
-	return k > finishFromK && int64(n) <= int64(k)*finishDocsPerHit
+	return k > baseK && int64(n) <= int64(k)*finishDocsPerHit
 }
 
-const (
-	finishFromK      = 10
-	finishDocsPerHit = 1000
-)
+const finishDocsPerHit = 1000
 
 // allWalked reports whether every list of nonEss with a posting in the
 // window would be walked with candidates x candCost = c.
