@@ -19,7 +19,11 @@ import (
 //     the whole decoded lists, in cache-sized windows, without block-max
 //     bounds or cursors; for the top 10 not when its lists that cannot
 //     reach the threshold primed before the search hold many of those
-//     postings (SparseSkip: the windowed strategy skips them);
+//     postings (SparseSkip: the windowed strategy skips them), nor when
+//     the windowed strategy's own partition of each window, from the
+//     block maxima, leaves most of them in essential lists
+//     (SparseEssential, with the vector kernels: it adds those for
+//     less);
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
 //     lists hold at least one posting per two docs for the top 10, two
@@ -48,7 +52,8 @@ import (
 // The statistics are the postings P of the query's lists in the view and
 // its docs N (list lengths, known without reading a posting), the docs F
 // a filter admits there (the bitmap's cardinality), and the lists' maxima
-// against the primed threshold. Every strategy
+// (and, for SparseEssential, their block maxima) against the primed
+// threshold. Every strategy
 // is rank-safe, so the choice only moves the cost. Deleted docs do not
 // change it, nor does a filter admitting many docs (the strategies that
 // walk the lists test both only for docs that reach the top k).
@@ -110,6 +115,31 @@ type Planner struct {
 	// at top-1000: it applies to the top 10 only. 0 = 1/32; negative:
 	// never.
 	SparseSkip float64
+	// SparseEssential: for the top 10, a query below the crossover and
+	// not skippable (SparseSkip) is still searched windowed when, at the
+	// threshold primed before the search, the windowed strategy's bounds
+	// per window (from the block maxima alone: windowEssential) leave at
+	// least SparseEssential * P of its postings in lists that can reach
+	// it (essential), and more than SparseSkip * N + SparseSlack. Per
+	// query on the 1M mixes (AMD EPYC, SIMD build, docs/BENCHMARKS.md,
+	// issue 12 round 25) the strategies' times fit per posting: an
+	// essential posting cost sparse accumulation 2.4-2.5 ns (decoded into
+	// a buffer, added, its doc listed and offered) and the windowed
+	// strategy 1.8 ns (decoded and added at once, its dense windows
+	// scanned, nothing listed), on the real and the synthetic mixes
+	// alike; a non-essential posting cost sparse accumulation 1.6-2.0 ns
+	// (a branch-free add) and the windowed strategy 0.75-4.2 (probes and
+	// walks for its candidates, the more the nearer the non-essential
+	// bounds come to the threshold). Where three quarters of the postings
+	// were essential the windowed strategy won 12 of the 14 queries of the
+	// 0.04-0.13 N band planned sparse (the two others, of 31-33k essential
+	// postings, are under the second bound); on the 500 queries per mix
+	// not used to choose the share, the real mix's queries slower than
+	// exhaustive went 15 -> 10 and the synthetic mixes' plans moved by 0-3
+	// of 1,000. Without the vector kernels the windowed strategy clears
+	// its dense windows instead of scanning them, and the rule cost the
+	// real mix 1-2%: it applies with them only. 0 = 3/4; negative: never.
+	SparseEssential float64
 	// DenseFrom and DenseTerms: a view of more than 2^16 docs and at most
 	// denseLargeMaxDocs is searched densely for the top k <= denseLargeMaxK
 	// when P >= DenseFrom * N, the query has at least DenseTerms terms in
@@ -167,6 +197,7 @@ type Planner struct {
 	Windowed WMaxScore
 
 	sparse     SparseMaxScore
+	est        essentialScratch
 	dense      DenseMaxScore
 	filter     Filtered
 	single     SingleTerm
@@ -184,6 +215,13 @@ type Planner struct {
 	// recent holds the plans of the last 32 searches of views of more
 	// than 2^17 docs, one bit each, 1 = sparse (sparseWide).
 	recent uint32
+}
+
+// essentialScratch holds windowEssential's per-list state.
+type essentialScratch struct {
+	blk, order []int
+	wmax       []int32
+	cnt        []int64
 }
 
 // sparseWide: on views of more than 2^17 docs the sparse strategy takes
@@ -305,10 +343,109 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 	if visible && (k <= denseLargeMaxK && p.largeDense(n, postings, len(q)) || p.midDense(n, postings, len(q))) {
 		return PlanDense, &p.dense
 	}
-	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) && (k > baseK || !p.skippable(l, q, n, thr, max(slack, 0))) {
+	if below >= 0 && float64(postings) < p.sparseSlope(below, n, k, len(q))+float64(max(slack, 0)) && (k > baseK || !p.skippable(l, q, n, thr, max(slack, 0)) && !p.essential(l, q, postings, thr, max(slack, 0))) {
 		return PlanSparse, &p.sparse
 	}
 	return PlanWindowed, &p.Windowed
+}
+
+// essential reports whether, by SparseEssential, a top-10 query of postings
+// P below the crossover goes windowed: at the primed threshold thr, the
+// windowed strategy's bounds per window leave at least SparseEssential * P
+// of its postings in lists that can reach it (windowEssential), and more
+// than SparseSkip * N + slack.
+func (p *Planner) essential(l *segment.Layout, q []qterm, postings int64, thr int32, slack int64) bool {
+	share, skip := p.SparseEssential, p.SparseSkip
+	if share == 0 {
+		share = 0.75
+	}
+	if skip == 0 {
+		skip = 1.0 / 32
+	}
+	least := skip*float64(l.NumDocs) + float64(slack)
+	if !avx512 || share < 0 || skip < 0 || float64(postings) <= least {
+		return false
+	}
+	need := int64(max(math.Ceil(share*float64(postings)), math.Floor(least)+1))
+	return p.windowEssential(l, q, thr, postings-need) >= need
+}
+
+// windowEssential counts the postings of q in lists that can reach the
+// threshold thr in their window, from the block maxima and lengths alone
+// (nothing decoded), windows as the windowed strategy cuts them: a list's
+// bound in a window is the largest maximum of its blocks overlapping it
+// (as WMaxScore.windowMax takes it), a block's postings count in the
+// window of its last doc, and the lists whose bounds, smallest first, sum
+// below thr are set aside (the non-essential lists of MaxScore), all of
+// them where the bounds together stay below it (the window is skipped).
+// It stops once more than aside postings were set aside (the count is
+// then at most the postings less those). It costs a pass over the lists'
+// block maxima (one byte per 128 postings) and a sort of the bounds per
+// window.
+func (p *Planner) windowEssential(l *segment.Layout, q []qterm, thr int32, aside int64) int64 {
+	if len(l.TermBlk) <= len(l.TermCount) {
+		return 0 // no blocks (a layout of list statistics only)
+	}
+	shift := p.Windowed.config(0, l.NumDocs).windowShift
+	t := len(q)
+	e := &p.est
+	if cap(e.blk) < t {
+		e.blk, e.wmax, e.cnt, e.order = make([]int, t), make([]int32, t), make([]int64, t), make([]int, t)
+	}
+	blk, wmax, cnt, order := e.blk[:t], e.wmax[:t], e.cnt[:t], e.order[:t]
+	var postings int64
+	for i, qt := range q {
+		blk[i] = int(l.TermBlk[qt.t])
+		postings += int64(l.TermCount[qt.t])
+	}
+	N := uint64(l.NumDocs)
+	var setAside int64
+	for w0 := uint64(0); w0 < N && setAside <= aside; w0 += 1 << shift {
+		w1 := uint32(min(w0+1<<shift, N) - 1)
+		var total int32
+		for i, qt := range q {
+			b, end := blk[i], int(l.TermBlk[qt.t+1])
+			var m uint8
+			var c int64
+			for b < end && l.BlkLast[b] < w1 {
+				m = max(m, l.BlkMax[b])
+				c += int64(l.TermBlockLen(int(qt.t), b))
+				b++
+			}
+			if b < end && (b == int(l.TermBlk[qt.t]) || l.BlkLast[b-1] < w1) {
+				// The block reaching w1 or past it (windowMax takes it).
+				m = max(m, l.BlkMax[b])
+				if l.BlkLast[b] == w1 {
+					c += int64(l.TermBlockLen(int(qt.t), b))
+					b++
+				}
+			}
+			blk[i], wmax[i], cnt[i] = b, qt.w*int32(m), c
+			total += wmax[i]
+		}
+		if total < thr {
+			for _, c := range cnt {
+				setAside += c
+			}
+			continue
+		}
+		// The bounds ascending (insertion sort: few lists).
+		for i := range order {
+			order[i] = i
+			for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
+		var rest int32
+		for _, i := range order {
+			if rest+wmax[i] >= thr {
+				break
+			}
+			rest += wmax[i]
+			setAside += cnt[i]
+		}
+	}
+	return postings - setAside
 }
 
 // skippable reports whether the lists of q that cannot reach the threshold

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -509,5 +510,197 @@ func TestPlannerRuleSkippable(t *testing.T) {
 				t.Fatalf("plan %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// blockLists is a layout of n docs whose list i holds counts[i] postings
+// in blocks of 128, spread evenly over the docs, block b's maximum
+// blockMax(i, b) (what the planner's rules read: lengths, maxima, block
+// last docs and maxima), and a query of every list, weight 1.
+func blockLists(n int, counts []uint32, blockMax func(i, b int) uint8) (*segment.Layout, []qterm) {
+	l := &segment.Layout{NumDocs: n, BlockSize: 128, TermBlk: []uint32{0}}
+	q := make([]qterm, len(counts))
+	for i, c := range counts {
+		blocks := (int(c) + 127) / 128
+		var top uint8
+		for b := range blocks {
+			last := min(int(c), (b+1)*128)*n/int(c) - 1
+			l.BlkLast = append(l.BlkLast, uint32(last))
+			l.BlkMax = append(l.BlkMax, blockMax(i, b))
+			top = max(top, blockMax(i, b))
+		}
+		l.TermBlk = append(l.TermBlk, uint32(len(l.BlkLast)))
+		l.TermCount = append(l.TermCount, c)
+		l.TermMax = append(l.TermMax, top)
+		q[i] = qterm{t: uint32(i), w: 1}
+	}
+	return l, q
+}
+
+// A top-10 query below the sparse crossover, not skippable, is planned
+// windowed when the windowed strategy's own partition of each window at
+// the primed threshold leaves at least SparseEssential * P of its postings
+// (0: 3/4) in essential lists, and more than SparseSkip * N + SparseSlack
+// (43,250 on 1M docs); windows whose bounds sum below the threshold hold
+// none. Without the vector kernels the rule is off.
+func TestPlannerRuleEssential(t *testing.T) {
+	const n = 1_000_000
+	flat := func(maxes ...uint8) func(i, b int) uint8 { return func(i, _ int) uint8 { return maxes[i] } }
+	// List 0's blocks reach 200 in the first 2^16 docs only, 50 after.
+	firstWindow := func(counts []uint32) func(i, b int) uint8 {
+		return func(i, b int) uint8 {
+			if i == 0 && (b+1)*128*n/int(counts[0]) <= 1<<16 {
+				return 200
+			}
+			return 50
+		}
+	}
+	cases := []struct {
+		name   string
+		p      Planner
+		counts []uint32
+		maxes  func(counts []uint32) func(i, b int) uint8
+		thr    int32
+		k      int
+		want   Plan
+	}{
+		{"every list essential", Planner{}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanWindowed},
+		// List 1 (bound 150 < 160, more postings per window than list 0's
+		// candidates) stays non-essential: 15k of 50k essential.
+		{"the larger list non-essential", Planner{}, []uint32{15_000, 35_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 160, 10, PlanSparse},
+		{"off", Planner{SparseEssential: -1}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanSparse},
+		{"top 100", Planner{}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 100, PlanSparse},
+		// 40k postings, all essential, but not more than 43,250.
+		{"few postings", Planner{}, []uint32{35_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanSparse},
+		{"share 0.95, every list essential", Planner{SparseEssential: 0.95}, []uint32{15_000, 35_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanWindowed},
+		// 32k of 50k essential: a fifth of P and more than N/32 without
+		// the slack.
+		{"share 0.2", Planner{SparseEssential: 0.2, SparseSlack: -1}, []uint32{32_000, 18_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 160, 10, PlanWindowed},
+		{"share 0.2, 15k essential", Planner{SparseEssential: 0.2, SparseSlack: -1}, []uint32{15_000, 25_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 160, 10, PlanSparse},
+		// Past the first window both bounds sum to 100 < 120: those windows
+		// are skipped, their postings not essential; at 50 neither list is
+		// set aside there.
+		{"windows skipped", Planner{}, []uint32{45_000, 5_000}, firstWindow, 120, 10, PlanSparse},
+		{"windows not skipped", Planner{}, []uint32{45_000, 5_000}, firstWindow, 50, 10, PlanWindowed},
+		// At 100 one of the two lists bound by 50 there is set aside: the
+		// first in the query's order, list 0.
+		{"the long list set aside", Planner{}, []uint32{45_000, 5_000}, firstWindow, 100, 10, PlanSparse},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, q := blockLists(n, c.counts, c.maxes(c.counts))
+			want := c.want
+			if !avx512 {
+				want = PlanSparse // the rule is off without the vector kernels
+			}
+			if got, _ := c.p.plan(l, q, c.k, true, -1, c.thr); got != want {
+				t.Fatalf("plan %q, want %q (essential postings %d of %d)", got, want, c.p.windowEssential(l, q, c.thr, math.MaxInt64), c.counts[0]+c.counts[1])
+			}
+		})
+	}
+}
+
+// windowEssential, which walks each list's blocks once, equals its
+// definition computed window by window from every block: a list's bound in
+// a window is the largest maximum of its blocks whose docs (from the last
+// doc of the block before, exclusive) overlap the window, a block's
+// postings count in the window of its last doc, a window whose bounds sum
+// below the threshold has every posting set aside, and elsewhere the
+// lists whose bounds, smallest first, sum below it are set aside. Told to
+// stop once more than a postings are set aside, it returns the same count
+// when no more are, and fewer than P - a essential postings otherwise.
+func TestWindowEssential(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(25, 25))
+	spec := corpusSpec{docs: 70_000, vocab: 40, maxLen: 8, zipf: 1.1}
+	seg := buildCorpus(t, r, spec)
+	l := seg.Layout()
+	var p Planner
+	shift := p.Windowed.config(0, l.NumDocs).windowShift
+	if l.NumDocs>>shift < 4 {
+		t.Fatalf("%d docs in windows of 2^%d: want several windows", l.NumDocs, shift)
+	}
+	want := func(q []qterm, thr int32) int64 {
+		var ess int64
+		for w0 := 0; w0 < l.NumDocs; w0 += 1 << shift {
+			w1 := uint32(min(w0+1<<shift, l.NumDocs) - 1)
+			wmax, cnt := make([]int32, len(q)), make([]int64, len(q))
+			var total int32
+			for i, qt := range q {
+				b0, b1 := int(l.TermBlk[qt.t]), int(l.TermBlk[qt.t+1])
+				for b := b0; b < b1; b++ {
+					first := uint32(0)
+					if b > b0 {
+						first = l.BlkLast[b-1] + 1
+					}
+					if first <= w1 && l.BlkLast[b] >= uint32(w0) {
+						wmax[i] = max(wmax[i], qt.w*int32(l.BlkMax[b]))
+					}
+					if l.BlkLast[b] >= uint32(w0) && l.BlkLast[b] <= w1 {
+						cnt[i] += int64(l.TermBlockLen(int(qt.t), b))
+					}
+				}
+				total += wmax[i]
+			}
+			if total < thr {
+				continue
+			}
+			order := make([]int, len(q))
+			for i := range order {
+				order[i] = i
+			}
+			slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(wmax[a], wmax[b]) })
+			var rest int32
+			for j, i := range order {
+				if rest+wmax[i] >= thr {
+					for _, i := range order[j:] {
+						ess += cnt[i]
+					}
+					break
+				}
+				rest += wmax[i]
+			}
+		}
+		return ess
+	}
+	var checked, partial, stopped int
+	for range 200 {
+		var q []qterm
+		for _, id := range r.Perm(spec.vocab)[:1+r.IntN(8)] {
+			if i, ok := l.Lookup(uint32(id)); ok && l.TermCount[i] > 0 {
+				q = append(q, qterm{t: uint32(i), w: int32(1 + r.IntN(50))})
+			}
+		}
+		if len(q) == 0 {
+			continue
+		}
+		var sum int32
+		var postings int64
+		for _, qt := range q {
+			sum += qt.maxScore(l)
+			postings += int64(l.TermCount[qt.t])
+		}
+		thr := int32(r.Int64N(int64(sum) + 1))
+		exp := want(q, thr)
+		if got := p.windowEssential(l, q, thr, math.MaxInt64); got != exp {
+			t.Fatalf("query %v thr %d: windowEssential %d, want %d", q, thr, got, exp)
+		}
+		checked++
+		if exp > 0 && exp < postings {
+			partial++
+		}
+		a := r.Int64N(postings + 1)
+		got := p.windowEssential(l, q, thr, a)
+		switch {
+		case postings-exp <= a && got != exp:
+			t.Fatalf("query %v thr %d, stop past %d set aside: %d, want %d", q, thr, a, got, exp)
+		case postings-exp > a && got >= postings-a:
+			t.Fatalf("query %v thr %d, stop past %d set aside: %d, want fewer than %d", q, thr, a, got, postings-a)
+		case postings-exp > a:
+			stopped++
+		}
+	}
+	if checked < 100 || partial < 20 || stopped < 20 {
+		t.Fatalf("only %d queries checked, %d with some postings essential and some not, %d stopped early", checked, partial, stopped)
 	}
 }
