@@ -20,10 +20,9 @@ import (
 //     bounds or cursors; for the top 10 not when its lists that cannot
 //     reach the threshold primed before the search hold many of those
 //     postings (SparseSkip: the windowed strategy skips them), nor when
-//     the windowed strategy's own partition of each window, from the
-//     block maxima, leaves most of them in essential lists
-//     (SparseEssential, with the vector kernels: it adds those for
-//     less);
+//     the windowed strategy's bounds per window, from the block maxima,
+//     leave most of them in lists that can reach it (SparseEssential,
+//     with the vector kernels: it adds those for less);
 //   - "dense" (DenseMaxScore) when the view is small enough for its
 //     accumulators to stay in cache (at most 2^16 docs) and the query's
 //     lists hold at least one posting per two docs for the top 10, two

@@ -538,9 +538,9 @@ func blockLists(n int, counts []uint32, blockMax func(i, b int) uint8) (*segment
 }
 
 // A top-10 query below the sparse crossover, not skippable, is planned
-// windowed when the windowed strategy's own partition of each window at
-// the primed threshold leaves at least SparseEssential * P of its postings
-// (0: 3/4) in essential lists, and more than SparseSkip * N + SparseSlack
+// windowed when the windowed strategy's bounds per window at the primed
+// threshold leave at least SparseEssential * P of its postings (0: 3/4)
+// in lists that can reach it, and more than SparseSkip * N + SparseSlack
 // (43,250 on 1M docs); windows whose bounds sum below the threshold hold
 // none. Without the vector kernels the rule is off.
 func TestPlannerRuleEssential(t *testing.T) {
@@ -565,8 +565,8 @@ func TestPlannerRuleEssential(t *testing.T) {
 		want   Plan
 	}{
 		{"every list essential", Planner{}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanWindowed},
-		// List 1 (bound 150 < 160, more postings per window than list 0's
-		// candidates) stays non-essential: 15k of 50k essential.
+		// List 1 (bound 150 < 160) is set aside in every window: 15k of
+		// 50k essential.
 		{"the larger list non-essential", Planner{}, []uint32{15_000, 35_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 160, 10, PlanSparse},
 		{"off", Planner{SparseEssential: -1}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 10, PlanSparse},
 		{"top 100", Planner{}, []uint32{45_000, 5_000}, func([]uint32) func(i, b int) uint8 { return flat(200, 150) }, 100, 100, PlanSparse},
