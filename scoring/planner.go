@@ -354,12 +354,9 @@ func (p *Planner) plan(l *segment.Layout, q []qterm, k int, visible bool, admitt
 // of its postings in lists that can reach it (windowEssential), and more
 // than SparseSkip * N + slack.
 func (p *Planner) essential(l *segment.Layout, q []qterm, postings int64, thr int32, slack int64) bool {
-	share, skip := p.SparseEssential, p.SparseSkip
+	share, skip := p.SparseEssential, p.sparseSkip()
 	if share == 0 {
 		share = 0.75
-	}
-	if skip == 0 {
-		skip = 1.0 / 32
 	}
 	least := skip*float64(l.NumDocs) + float64(slack)
 	if !avx512 || share < 0 || skip < 0 || float64(postings) <= least {
@@ -428,13 +425,7 @@ func (p *Planner) windowEssential(l *segment.Layout, q []qterm, thr int32, aside
 			}
 			continue
 		}
-		// The bounds ascending (insertion sort: few lists).
-		for i := range order {
-			order[i] = i
-			for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
-				order[j], order[j-1] = order[j-1], order[j]
-			}
-		}
+		sortBounds(wmax, order)
 		var rest int32
 		for _, i := range order {
 			if rest+wmax[i] >= thr {
@@ -452,10 +443,7 @@ func (p *Planner) windowEssential(l *segment.Layout, q []qterm, thr int32, aside
 // summing below it) hold more than SparseSkip * N + slack postings on a
 // view of n docs (SparseSkip).
 func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32, slack int64) bool {
-	skip := p.SparseSkip
-	if skip == 0 {
-		skip = 1.0 / 32
-	}
+	skip := p.sparseSkip()
 	if skip < 0 {
 		return false
 	}
@@ -468,6 +456,14 @@ func (p *Planner) skippable(l *segment.Layout, q []qterm, n int64, thr int32, sl
 		skipped += int64(l.TermCount[t.t])
 	}
 	return float64(skipped) > skip*float64(n)+float64(slack)
+}
+
+// sparseSkip is SparseSkip with its default.
+func (p *Planner) sparseSkip() float64 {
+	if p.SparseSkip == 0 {
+		return 1.0 / 32
+	}
+	return p.SparseSkip
 }
 
 // filtered reports whether FilteredRatio and FilteredTerms pick the

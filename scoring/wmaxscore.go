@@ -266,14 +266,7 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 // of the non-essential ones before it.
 func (a *WMaxScore) partition(thr int32, wmax []int32, order []int, est []int64) (int, int32) {
 	n := len(order)
-	for i := range order {
-		order[i] = i
-	}
-	for i := 1; i < n; i++ {
-		for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
-			order[j], order[j-1] = order[j-1], order[j]
-		}
-	}
+	sortBounds(wmax, order)
 	e := 0
 	var nonEss int32
 	for e < n && nonEss+wmax[order[e]] < thr {
@@ -295,6 +288,17 @@ func (a *WMaxScore) partition(thr int32, wmax []int32, order []int, est []int64)
 		cands += est[order[e]]
 	}
 	return e, nonEss
+}
+
+// sortBounds fills order with the lists' indexes by bound wmax, ascending,
+// ties in list order (insertion sort: few lists).
+func sortBounds(wmax []int32, order []int) {
+	for i := range order {
+		order[i] = i
+		for j := i; j > 0 && wmax[order[j]] < wmax[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
 }
 
 // essentials accumulates the essential lists ess in [w0, w1] and returns
@@ -397,8 +401,8 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 
 // finishes reports whether windows may be finished whole (FinishShift)
 // for the top k on a view of n docs: for more than the base k (baseK, the
-// top 10) on views of at most finishDocsPerHit docs per hit wanted. With few hits wanted for the
-// view's size the threshold rises fast and most candidates drop out at
+// top 10) on views of at most finishDocsPerHit docs per hit wanted. With
+// few hits wanted for the view's size the threshold rises fast and most candidates drop out at
 // the first non-essential list, after which the others are probed:
 // finishing there cost the 1M heavy mix 1-3% at top-10 (its p99 +18%) and
 // the 8.8M heavy mix's p99 7% at top-100 and top-1000 (means unchanged),
