@@ -402,8 +402,9 @@ func (a *WMaxScore) nonEssentials(s *collector, cs []*postingCursor, nonEss []in
 // finishes reports whether windows may be finished whole (FinishShift)
 // for the top k on a view of n docs: for more than the base k (baseK, the
 // top 10) on views of at most finishDocsPerHit docs per hit wanted. With
-// few hits wanted for the view's size the threshold rises fast and most candidates drop out at
-// the first non-essential list, after which the others are probed:
+// few hits wanted for the view's size the threshold rises fast and most
+// candidates drop out at the first non-essential list, after which the
+// others are probed:
 // finishing there cost the 1M heavy mix 1-3% at top-10 (its p99 +18%) and
 // the 8.8M heavy mix's p99 7% at top-100 and top-1000 (means unchanged),
 // where on 1M docs at top-1000 it saved 4% and left 10-18 of 500 queries
