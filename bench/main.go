@@ -79,7 +79,7 @@ func parseFlags() (*config, error) {
 	flag.IntVar(&c.diag, "diag", 0, "print term statistics of this many queries")
 	flag.IntVar(&c.opts.RangeBits, "range-bits", 0, "segment.Options.RangeBits (0 = default)")
 	flag.IntVar(&c.opts.BlockSize, "block-size", 0, "segment.Options.BlockSize (0 = default)")
-	flag.StringVar(&c.perQuery, "per-query", "", "write per-query thread CPU microseconds of every algorithm and mix (JSON) here: keys MIX/ALGORITHM for top-10, MIX/ALGORITHM@K for the other timed k")
+	flag.StringVar(&c.perQuery, "per-query", "", "write per-query thread CPU microseconds of every algorithm and mix (JSON) here: keys MIX/ALGORITHM for top-10, MIX/ALGORITHM@K for the other timed k, KEY/paired the paired re-timing ratios, MIX/_plan/PLAN the planner's views per plan")
 	flag.Float64Var(&c.filterDensity, "filter-density", 0, "search with a filter (Options.Filter): a random set of this share of the docs, 0 < share <= 1 (0 = no filter); every algorithm gets the same filter, exhaustive included")
 	flag.IntVar(&c.reps, "reps", 1, "time every query this many times (passes over all queries) and keep each query's fastest: less noise on a shared machine")
 	flag.BoolVar(&c.opts.BMP, "bmp", false, "segment.Options.BMP: build the Block-Max Pruning structures (needed by the bmp algorithm; ~8 bytes/posting more)")

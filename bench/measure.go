@@ -29,7 +29,9 @@ type harness struct {
 	alphas []float64 // approximate BMP runs
 	// perQuery collects per-query thread CPU microseconds, keyed
 	// "MIX/ALGORITHM" at k = 10, "MIX/ALGORITHM@K" at the other timed k
-	// (and "MIX/_terms", "MIX/_postings").
+	// (and "MIX/_terms", "MIX/_postings"; "KEY/paired", the paired
+	// re-timing's ratio of the queries re-timed, else 0; "MIX/_plan/PLAN",
+	// the views the planner searched with PLAN, at top 10).
 	perQuery map[string][]float64
 	// timed, when set, is told the algorithm of every timed search (the
 	// order of passes, for tests).
@@ -178,12 +180,17 @@ func (h *harness) pairedSlower(name string, q, warm sparse.Vector, k int) (float
 // slowerCounts re-times the queries of qs listed in slow (those whose
 // fastest time was above exhaustive's) paired with exhaustive, each
 // algorithm warmed by the next query of qs before each sample.
-func (h *harness) slowerCounts(name string, qs []sparse.Vector, k int, slow []int) (SlowerCounts, error) {
+// ratios, when not nil, receives each re-timed query's ratio (the others
+// stay 0).
+func (h *harness) slowerCounts(name string, qs []sparse.Vector, k int, slow []int, ratios []float64) (SlowerCounts, error) {
 	sc := SlowerCounts{Unpaired: len(slow)}
 	for _, i := range slow {
 		r, err := h.pairedSlower(name, qs[i], qs[(i+1)%len(qs)], k)
 		if err != nil {
 			return sc, err
+		}
+		if ratios != nil {
+			ratios[i] = r
 		}
 		if r > 1 {
 			sc.Paired++
@@ -241,8 +248,12 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 			if name == "exhaustive" {
 				exTimes = times
 			}
+			var ratios []float64
 			if name != "exhaustive" {
-				sc, err := h.slowerCounts(name, qs, k, slow)
+				if h.perQuery != nil {
+					ratios = make([]float64, len(qs))
+				}
+				sc, err := h.slowerCounts(name, qs, k, slow, ratios)
 				if err != nil {
 					return err
 				}
@@ -260,6 +271,9 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 					key += "@" + strconv.Itoa(k)
 				}
 				h.perQuery[key] = us
+				if ratios != nil {
+					h.perQuery[key+"/paired"] = ratios
+				}
 			}
 			fmt.Fprintf(os.Stderr, "%s k=%d %-10s mean %8.1fus p50 %8.1fus p99 %8.1fus (wall mean %8.1fus)\n",
 				mr.Mix.Name, k, name, lat.MeanUS, lat.P50US, lat.P99US, lat.WallMeanUS)
@@ -272,14 +286,22 @@ func (h *harness) runMix(mr *MixReport, qs []sparse.Vector) error {
 		return err
 	}
 	mr.Plans = map[string]int{}
-	for _, q := range qs {
+	for i, q := range qs {
 		plans, err := scoring.Plans(h.views, q, 10, h.filter)
 		if err != nil {
 			return err
 		}
 		for _, p := range plans {
-			if p != "" {
-				mr.Plans[string(p)]++
+			if p == "" {
+				continue
+			}
+			mr.Plans[string(p)]++
+			if h.perQuery != nil { // views per plan, per query (top 10)
+				key := mr.Mix.Name + "/_plan/" + string(p)
+				if h.perQuery[key] == nil {
+					h.perQuery[key] = make([]float64, len(qs))
+				}
+				h.perQuery[key][i]++
 			}
 		}
 	}

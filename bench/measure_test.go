@@ -1,7 +1,9 @@
 package main
 
 import (
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +55,53 @@ func TestRunMixSlowerByK(t *testing.T) {
 	}
 	if sc.Unpaired > len(qs) || sc.Paired > sc.Unpaired || sc.Paired10 > sc.Paired {
 		t.Fatalf("inconsistent counts %+v of %d queries", sc, len(qs))
+	}
+}
+
+// With per-query output, runMix records every query's plans (views per
+// plan, summing to the views searched) and the paired ratio of each query
+// it re-timed (0 for the others, which its unpaired count covers).
+func TestRunMixPerQuery(t *testing.T) {
+	seg, qs := synthSegment(t, 3000, 150, 6)
+	h := &harness{views: []segment.View{{Segment: seg}}, algs: []string{"exhaustive", "planner"}, ks: []int{10}, reps: 1, perQuery: map[string][]float64{}}
+	mr := newMixReport(QueryMix{Name: "test"})
+	if err := h.runMix(mr, qs); err != nil {
+		t.Fatal(err)
+	}
+	views := make([]float64, len(qs))
+	plans := 0
+	for key, v := range h.perQuery {
+		if !strings.HasPrefix(key, "test/_plan/") {
+			continue
+		}
+		plans++
+		for i, n := range v {
+			views[i] += n
+		}
+	}
+	if plans == 0 {
+		t.Fatalf("no per-query plans in %v", slices.Collect(maps.Keys(h.perQuery)))
+	}
+	for i, n := range views {
+		if n != 1 {
+			t.Fatalf("query %d: %v views planned, want 1", i, n)
+		}
+	}
+	ratios, ok := h.perQuery["test/planner/paired"]
+	if !ok || len(ratios) != len(qs) {
+		t.Fatalf("paired ratios %v, want one per query", ratios)
+	}
+	retimed, slower := 0, 0
+	for _, r := range ratios {
+		if r > 0 {
+			retimed++
+		}
+		if r > 1 {
+			slower++
+		}
+	}
+	if retimed != mr.SlowerThanExhaustive["planner"] || slower != mr.SlowerPaired["planner"] {
+		t.Fatalf("%d re-timed, %d slower; counts %d unpaired, %d paired", retimed, slower, mr.SlowerThanExhaustive["planner"], mr.SlowerPaired["planner"])
 	}
 }
 

@@ -281,16 +281,19 @@ func runEnd(docs []uint32, end uint32) int {
 	return n
 }
 
-// offer offers the window's listed docs (the first entry of a doc takes
-// its score and clears it) and empties the list.
+// offer offers the window's listed docs and empties the list. Every entry
+// clears its accumulator, without a branch on the data: the first entry
+// of a doc takes its score, a later one finds 0, below every threshold
+// (at least 1). Which entries repeat a doc is unpredictable; the branch
+// on it cost the sparse plans of the real 1M mix 8-15% on queries of 30k
+// postings and more, both builds (docs/BENCHMARKS.md, issue 12 round 26).
 func (a *SparseMaxScore) offer(c *collector, w0 uint32) {
 	acc := a.acc
 	for _, off := range a.touched {
-		if s := acc[off]; s != 0 {
-			acc[off] = 0
-			if s >= c.thr {
-				c.offer(w0+off, s)
-			}
+		s := acc[off]
+		acc[off] = 0
+		if s >= c.thr {
+			c.offer(w0+off, s)
 		}
 	}
 	a.touched = a.touched[:0]
