@@ -374,6 +374,10 @@ func (p *Planner) essential(l *segment.Layout, q []qterm, postings int64, thr in
 // window of its last doc, and the lists whose bounds, smallest first, sum
 // below thr are set aside (the non-essential lists of MaxScore), all of
 // them where the bounds together stay below it (the window is skipped).
+// It sets aside below the threshold itself, as SparseEssential was
+// measured (round 25); the windowed strategy now sets aside below
+// WMaxScore.SetAside of it (round 26), so it leaves at least as many
+// postings essential as counted here.
 // It stops once more than aside postings were set aside (the count is
 // then at most the postings less those). It costs a pass over the lists'
 // block maxima (one byte per 128 postings) and a sort of the bounds per

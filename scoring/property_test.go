@@ -161,6 +161,8 @@ func variants() map[string]func() Algorithm {
 		{WindowBits: 7, DenseShift: 1, ClearShift: 1, CandCost: 1 << 30, FinishShift: 30},  // listed windows, finished whole
 		{WindowBits: 7, DenseShift: 20, CandCost: 1 << 30, FinishShift: 30},                // scanned windows, finished whole
 		{WindowBits: 32, ClearShift: 30},                                                   // one window over the view
+		{WindowBits: 7, SetAside: -1},                                                      // set aside below the threshold itself
+		{WindowBits: 7, SetAside: 0.3},                                                     // set aside little
 	} {
 		m[fmt.Sprintf("wmaxscore/%+v", c)] = func() Algorithm { a := c; return &a }
 	}

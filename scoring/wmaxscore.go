@@ -95,6 +95,23 @@ type WMaxScore struct {
 	// negative: never. Measured on the 1M, 100k and 8.8M mixes
 	// (docs/BENCHMARKS.md, issue 12 round 23).
 	FinishShift int
+	// SetAside: in each window the lists whose bounds, smallest first,
+	// sum below SetAside times the threshold are non-essential (set
+	// aside), not all those summing below the threshold itself (plain
+	// MaxScore). Where the set-aside bounds come near the threshold, the
+	// candidates' bar (the threshold less those bounds) is low, nearly
+	// every doc of the essential lists is a candidate, and the set-aside
+	// lists are walked or probed for most of them: a set-aside posting
+	// then cost the windowed strategy up to 4.2 ns, an added one 1.8
+	// (issue 12 round 25). Keeping lists essential is always safe. Per
+	// query on the real 1M mix (docs/BENCHMARKS.md, issue 12 round 26),
+	// 3/4 against the threshold itself: queries slower than exhaustive
+	// (paired, top 10) 9, 8 -> 4, 2 (SIMD) and 12, 12 -> 10, 8
+	// (portable), its two-term query of 198k postings 1.40 -> 0.95x
+	// exhaustive's time; on the synthetic 1M mixes the windowed plans'
+	// time changed by -3.6% to +1.9%. 0 = 3/4; negative or at least 1:
+	// the threshold itself.
+	SetAside float64
 
 	cursors cursorSet
 	wmax    []int32
@@ -116,6 +133,13 @@ type wmsConfig struct {
 	scanMin                 uint // least expected essential postings of a scanned window: span>>scanMin
 	candCost                int64
 	finishShift             int // negative: never
+	setAside                float64
+}
+
+// asideBelow is the bound that the set-aside lists' bounds must sum below
+// at threshold thr (SetAside).
+func (c wmsConfig) asideBelow(thr int32) int32 {
+	return int32(float64(thr) * c.setAside)
 }
 
 // scans reports whether a window of span docs whose essential lists are
@@ -169,6 +193,14 @@ func (a *WMaxScore) config(bits uint, n int) wmsConfig {
 		c.finishShift = 6
 	}
 	c.finishShift = min(c.finishShift, 32)
+	switch {
+	case a.SetAside == 0:
+		c.setAside = 0.75
+	case a.SetAside < 0 || a.SetAside >= 1:
+		c.setAside = 1
+	default:
+		c.setAside = a.SetAside
+	}
 	return c
 }
 
@@ -230,7 +262,7 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 		if total < s.thr {
 			continue
 		}
-		e, nonEss := a.partition(s.thr, wmax, order, est)
+		e, nonEss := a.partition(cfg.asideBelow(s.thr), wmax, order, est)
 		// Windows where the essential lists touch many docs are cleared
 		// (or scanned and cleared) whole.
 		var essPost int64
@@ -263,13 +295,14 @@ func (a *WMaxScore) run(s *collector, l *segment.Layout, q []qterm, bits uint) e
 
 // partition orders the lists by window bound, ascending (insertion sort:
 // few lists), and returns the first essential one and the summed bounds
-// of the non-essential ones before it.
-func (a *WMaxScore) partition(thr int32, wmax []int32, order []int, est []int64) (int, int32) {
+// of the non-essential ones before it, which stay below lim (at most the
+// threshold: SetAside).
+func (a *WMaxScore) partition(lim int32, wmax []int32, order []int, est []int64) (int, int32) {
 	n := len(order)
 	sortBounds(wmax, order)
 	e := 0
 	var nonEss int32
-	for e < n && nonEss+wmax[order[e]] < thr {
+	for e < n && nonEss+wmax[order[e]] < lim {
 		nonEss += wmax[order[e]]
 		e++
 	}

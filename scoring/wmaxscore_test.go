@@ -39,3 +39,41 @@ func TestFinishes(t *testing.T) {
 		}
 	}
 }
+
+// TestSetAside: the lists set aside in a window are the weakest whose
+// bounds sum below SetAside times the threshold (default 3/4; negative or
+// at least 1: the threshold itself), and the partition keeps their sum.
+func TestSetAside(t *testing.T) {
+	wmax := []int32{30, 10, 20}   // lists by bound: 1, 2, 0
+	est := []int64{1, 5000, 1000} // no list set aside is cheaper to add (partition's second rule)
+	for _, tc := range []struct {
+		name     string
+		setAside float64
+		thr      int32
+		wantE    int
+		wantRest int32
+	}{
+		{"default, 3/4 of 40 = 30: 10 only", 0, 40, 1, 10},
+		{"threshold itself: 10 + 20 < 40", -1, 40, 2, 30},
+		{"at least 1: the threshold itself", 1.5, 40, 2, 30},
+		{"half of 80 = 40: 10 + 20", 0.5, 80, 2, 30},
+		{"default, 3/4 of 10 = 7: none", 0, 10, 0, 0},
+		{"default, 3/4 of 100 = 75: all, 60", 0, 100, 3, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &WMaxScore{SetAside: tc.setAside}
+			order := make([]int, len(wmax))
+			e, rest := a.partition(a.config(0, 1<<20).asideBelow(tc.thr), wmax, order, est)
+			if e != tc.wantE || rest != tc.wantRest {
+				t.Fatalf("partition: %d set aside summing %d, want %d summing %d", e, rest, tc.wantE, tc.wantRest)
+			}
+			var sum int32
+			for _, i := range order[:e] {
+				sum += wmax[i]
+			}
+			if sum != rest {
+				t.Fatalf("set-aside bounds sum to %d, partition says %d", sum, rest)
+			}
+		})
+	}
+}
