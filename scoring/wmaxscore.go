@@ -36,10 +36,10 @@ const (
 // a window whose bounds cannot reach the threshold is skipped without
 // decoding anything, and windows without postings are never visited, so
 // the cost follows the postings, not the segment size. Otherwise the lists
-// whose bounds together stay below the threshold are non-essential; the
-// essential lists are accumulated term-at-a-time into the window, and the
-// docs whose score reaches the threshold minus the non-essential bounds
-// are candidates. Candidates meet the non-essential lists one list at a
+// whose bounds together stay below 3/4 of the threshold (SetAside) are
+// non-essential; the essential lists are accumulated term-at-a-time into
+// the window, and the docs whose score reaches the threshold minus the
+// non-essential bounds are candidates. Candidates meet the non-essential lists one list at a
 // time, highest bound first, and drop out as soon as their score plus the
 // remaining bounds falls below the threshold. Each list is probed per
 // candidate, or, when candidates are many, walked (its postings test the
