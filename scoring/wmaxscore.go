@@ -39,9 +39,9 @@ const (
 // whose bounds together stay below 3/4 of the threshold (SetAside) are
 // non-essential; the essential lists are accumulated term-at-a-time into
 // the window, and the docs whose score reaches the threshold minus the
-// non-essential bounds are candidates. Candidates meet the non-essential lists one list at a
-// time, highest bound first, and drop out as soon as their score plus the
-// remaining bounds falls below the threshold. Each list is probed per
+// non-essential bounds are candidates. Candidates meet the non-essential
+// lists one list at a time, highest bound first, and drop out as soon as
+// their score plus the remaining bounds falls below the threshold. Each list is probed per
 // candidate, or, when candidates are many, walked (its postings test the
 // candidates' bitmap); when so many that every list left would be walked,
 // and many hits are wanted, the lists left are added whole into the
